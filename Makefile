@@ -1,0 +1,54 @@
+# caredesk — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_ACCOUNTS ?= 300
+export CAREDESK_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+.PHONY: install run serve migrate demo test test-fast lint format bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+migrate: install
+	$(BIN)/caredesk db upgrade
+
+demo: migrate
+	$(BIN)/caredesk demo load --accounts $(DEMO_ACCOUNTS) --seed 1 --if-empty
+
+run: demo
+	$(BIN)/caredesk serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+test: lint
+	scripts/ensure-postgres.sh
+	$(BIN)/pytest -q -p no:cacheprovider
+
+test-fast: install
+	$(BIN)/pytest -q -x -p no:cacheprovider -m "not postgres and not e2e"
+
+bench: install
+	scripts/ensure-postgres.sh
+	$(BIN)/python benchmarks/policy_bench.py
+	$(BIN)/python benchmarks/api_bench.py --engine sqlite
+	$(BIN)/python benchmarks/api_bench.py --engine postgresql
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Accounts, people on them, contact points, bills, devices, lines and consent windows."""

@@ -1,0 +1,1 @@
+"""Agents, lines of business, shifts and the agent state machine."""

@@ -1,0 +1,77 @@
+"""Recording audit events. Every secret-looking key or value is scrubbed before it is stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from caredesk.audit.models import AuditEvent
+from caredesk.db.session import UnitOfWork
+from caredesk.privacy import scrub
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did it: a user of the platform or a named system process (dispatcher, demo loader)."""
+
+    kind: str
+    id: str
+
+    @classmethod
+    def user(cls, user_id: int) -> Actor:
+        return cls("user", str(user_id))
+
+    @classmethod
+    def system(cls, name: str) -> Actor:
+        return cls("system", name)
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+
+def record(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    action: str,
+    subject_type: str,
+    subject_id: object,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        at=uow.clock.now(),
+        actor=str(actor),
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        before=scrub(before) if before is not None else None,
+        after=scrub(after) if after is not None else None,
+        details=scrub(details) if details is not None else None,
+    )
+    uow.session.add(event)
+    return event
+
+
+def list_events(
+    uow: UnitOfWork,
+    *,
+    subject_type: str | None = None,
+    subject_id: str | None = None,
+    action: str | None = None,
+    after_id: int | None = None,
+    limit: int = 50,
+) -> list[AuditEvent]:
+    query = select(AuditEvent).order_by(AuditEvent.id)
+    if subject_type:
+        query = query.where(AuditEvent.subject_type == subject_type)
+    if subject_id:
+        query = query.where(AuditEvent.subject_id == subject_id)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if after_id:
+        query = query.where(AuditEvent.id > after_id)
+    return list(uow.session.scalars(query.limit(limit)))

@@ -1,0 +1,1 @@
+"""Outbound callbacks: the policy gate, the lifecycle and the dispatcher."""

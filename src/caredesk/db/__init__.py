@@ -1,0 +1,1 @@
+"""Storage: declarative base, engine and unit of work, migrations."""

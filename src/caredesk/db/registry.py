@@ -1,0 +1,20 @@
+"""Imports every domain's tables so that the metadata (and Alembic) sees the whole schema."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from caredesk.db.base import Base
+
+
+def load_all_models() -> MetaData:
+    # Imported for their side effect: each module registers its tables on Base.metadata.
+    import caredesk.accounts.models
+    import caredesk.agents.models
+    import caredesk.audit.models
+    import caredesk.interactions.models
+    import caredesk.memos.models
+    import caredesk.tickets.models
+    import caredesk.users.models  # noqa: F401
+
+    return Base.metadata

@@ -1,0 +1,1 @@
+"""Interactions: every contact on every channel."""

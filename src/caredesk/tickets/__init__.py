@@ -1,0 +1,1 @@
+"""Cases: lifecycle, escalation, SLA, follow-ups and resolution check."""

@@ -1,0 +1,1 @@
+"""Users of the platform (staff and customers), their roles and API tokens."""

@@ -1,0 +1,169 @@
+"""Use cases for users and API tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from caredesk.audit.service import Actor, record
+from caredesk.db.session import UnitOfWork
+from caredesk.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from caredesk.security import hash_password, new_token, token_digest, verify_password
+from caredesk.users.models import ApiToken, Role, User
+
+DEFAULT_TOKEN_TTL_DAYS = 90
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    token_id: int
+    user_id: int
+    expires_at: datetime
+
+
+def _user_snapshot(user: User) -> dict[str, object]:
+    return {
+        "login": user.login,
+        "role": user.role,
+        "account_id": user.account_id,
+        "agent_id": user.agent_id,
+        "active": user.active,
+    }
+
+
+def create_user(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    login: str,
+    display_name: str,
+    role: Role,
+    password: str | None = None,
+    account_id: int | None = None,
+    agent_id: int | None = None,
+    commit: bool = True,
+) -> User:
+    if role == Role.CUSTOMER and account_id is None:
+        raise ValidationFailed(
+            "a customer user must name the account they may see", field="account_id"
+        )
+    if role != Role.CUSTOMER and account_id is not None:
+        raise ValidationFailed("only customer users are tied to an account", field="account_id")
+    if uow.session.scalar(select(User.id).where(User.login == login)) is not None:
+        raise Conflict(f"login {login!r} is taken", field="login")
+    _check_reference(uow, "accounts", account_id, "account_id")
+    _check_reference(uow, "agents", agent_id, "agent_id")
+    user = User(
+        login=login,
+        display_name=display_name,
+        role=role.value,
+        password_hash=hash_password(password) if password else None,
+        account_id=account_id,
+        agent_id=agent_id,
+        active=True,
+        created_at=uow.clock.now(),
+    )
+    uow.session.add(user)
+    uow.flush()
+    record(
+        uow,
+        actor=actor,
+        action="user.created",
+        subject_type="user",
+        subject_id=user.id,
+        after=_user_snapshot(user),
+    )
+    if commit:
+        uow.commit()
+    return user
+
+
+def _check_reference(uow: UnitOfWork, table: str, value: int | None, field: str) -> None:
+    if value is None:
+        return
+    from caredesk.db.base import Base
+
+    model_table = Base.metadata.tables[table]
+    if (
+        uow.session.execute(select(model_table.c.id).where(model_table.c.id == value)).first()
+        is None
+    ):
+        raise NotFound(f"no {table[:-1]} with id {value}", field=field)
+
+
+def get_user(uow: UnitOfWork, *, login: str) -> User:
+    user = uow.session.scalar(select(User).where(User.login == login))
+    if user is None:
+        raise NotFound(f"no user with login {login!r}", field="login")
+    return user
+
+
+def list_users(uow: UnitOfWork) -> list[User]:
+    return list(uow.session.scalars(select(User).order_by(User.id)))
+
+
+def issue_token(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    user: User,
+    name: str = "api",
+    ttl_days: int = DEFAULT_TOKEN_TTL_DAYS,
+    commit: bool = True,
+) -> IssuedToken:
+    now = uow.clock.now()
+    plain = new_token()
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        digest=token_digest(plain),
+        created_at=now,
+        expires_at=now + timedelta(days=ttl_days),
+    )
+    uow.session.add(token)
+    uow.flush()
+    record(
+        uow,
+        actor=actor,
+        action="token.issued",
+        subject_type="user",
+        subject_id=user.id,
+        details={"token_id": token.id, "name": name, "expires_at": token.expires_at.isoformat()},
+    )
+    if commit:
+        uow.commit()
+    return IssuedToken(plain, token.id, user.id, token.expires_at)
+
+
+def login_with_password(uow: UnitOfWork, *, login: str, password: str) -> IssuedToken:
+    user = uow.session.scalar(select(User).where(User.login == login))
+    # The same answer for an unknown login and a wrong password, so logins cannot be probed.
+    if (
+        user is None
+        or not user.active
+        or user.password_hash is None
+        or not verify_password(user.password_hash, password)
+    ):
+        raise Unauthenticated("login or password is wrong", field="password")
+    return issue_token(uow, actor=Actor.user(user.id), user=user, name="login", ttl_days=1)
+
+
+def revoke_token(uow: UnitOfWork, *, actor: Actor, token_id: int) -> ApiToken:
+    token = uow.session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"no token with id {token_id}", field="token_id")
+    if token.revoked_at is None:
+        token.revoked_at = uow.clock.now()
+        record(
+            uow,
+            actor=actor,
+            action="token.revoked",
+            subject_type="user",
+            subject_id=token.user_id,
+            details={"token_id": token.id},
+        )
+    uow.commit()
+    return token

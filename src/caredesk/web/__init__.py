@@ -1,0 +1,1 @@
+"""The HTTP face: app factory, problem documents, authentication, pages."""

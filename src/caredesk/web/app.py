@@ -1,0 +1,82 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from caredesk import __version__
+from caredesk.bootstrap import connect_database
+from caredesk.clock import Clock
+from caredesk.config import Settings, get_settings
+from caredesk.db.session import Database
+from caredesk.web.middleware import AccessLogMiddleware, BodyLimitMiddleware
+from caredesk.web.problems import install_problem_handlers, problem
+
+log = logging.getLogger("caredesk.web")
+
+# Each domain owns its router; the app only mounts them.
+ROUTER_MODULES = (
+    "caredesk.users.api",
+    "caredesk.accounts.api",
+    "caredesk.agents.api",
+    "caredesk.tickets.api",
+    "caredesk.memos.api",
+    "caredesk.interactions.api",
+    "caredesk.audit.api",
+    "caredesk.callbacks.policy_api",
+)
+
+DESCRIPTION = """
+caredesk's REST API. Authenticate with `Authorization: Bearer <token>` (issue one with
+`caredesk token create LOGIN` or `POST /v1/auth/token`). Every error is an RFC 9457 problem
+document (`application/problem+json`) whose `field` names the input at fault.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    db = database or connect_database(settings, clock)
+    app = FastAPI(
+        title="caredesk",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+    )
+    app.state.db = db
+    app.state.settings = settings
+    install_problem_handlers(app)
+
+    for name in ROUTER_MODULES:
+        app.include_router(importlib.import_module(name).router)
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz(request: Request) -> JSONResponse:
+        database: Database = request.app.state.db
+        try:
+            with database.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:  # the probe reports any failure as unhealthy
+            log.warning("health check failed: %s", exc)
+            return problem(503, "unhealthy", "Database unreachable", "database: not reachable")
+        return JSONResponse({"status": "ok", "database": database.dialect, "version": __version__})
+
+    @app.get("/metrics", tags=["operations"], include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    # Outermost first: the access log sees the size refusal too.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AccessLogMiddleware)
+    return app

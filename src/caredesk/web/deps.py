@@ -1,0 +1,96 @@
+"""Request-scoped dependencies: the unit of work and the authenticated principal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+
+from caredesk.audit.service import Actor
+from caredesk.db.session import Database, UnitOfWork
+from caredesk.errors import PermissionDenied, Unauthenticated
+from caredesk.security import token_digest
+from caredesk.users.models import LEADER_ROLES, STAFF_ROLES, ApiToken, Role, User
+
+_bearer = HTTPBearer(auto_error=False, description="A token from `caredesk token create`.")
+
+
+def get_database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def get_uow(request: Request) -> Iterator[UnitOfWork]:
+    with get_database(request).uow() as uow:
+        yield uow
+
+
+UoW = Annotated[UnitOfWork, Depends(get_uow)]
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    login: str
+    role: Role
+    account_id: int | None
+    agent_id: int | None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.user(self.user_id)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_leader(self) -> bool:
+        return self.role in LEADER_ROLES
+
+    def require_account(self, account_id: int) -> None:
+        """Customers see only their own account; staff see every account."""
+        if not self.is_staff and self.account_id != account_id:
+            raise PermissionDenied("this account belongs to someone else", field="account_id")
+
+
+def current_principal(
+    uow: UoW,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated("send Authorization: Bearer <token>", field="Authorization")
+    now = uow.clock.now()
+    row = uow.session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.digest == token_digest(credentials.credentials))
+    ).first()
+    if row is None:
+        raise Unauthenticated("the token is not known", field="Authorization")
+    token, user = row
+    if token.revoked_at is not None or token.expires_at <= now or not user.active:
+        raise Unauthenticated("the token is expired or revoked", field="Authorization")
+    return Principal(user.id, user.login, Role(user.role), user.account_id, user.agent_id)
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+    allowed = frozenset(roles)
+
+    def _check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if principal.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise PermissionDenied(f"this needs one of the roles: {names}", field="role")
+        return principal
+
+    return _check
+
+
+AnyUser = Annotated[Principal, Depends(current_principal)]
+Staff = Annotated[Principal, Depends(require_roles(*STAFF_ROLES))]
+Leader = Annotated[Principal, Depends(require_roles(*LEADER_ROLES))]
+Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]

@@ -1,0 +1,55 @@
+"""Cursor pagination: stable under inserts, because the cursor is the last id seen."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import Select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from caredesk.db.session import UnitOfWork
+from caredesk.errors import ValidationFailed
+
+ItemT = TypeVar("ItemT")
+MAX_LIMIT = 200
+
+
+class Page(BaseModel, Generic[ItemT]):
+    items: list[ItemT]
+    next_cursor: str | None = None
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        kind, _, value = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
+        if kind != "id":
+            raise ValueError(kind)
+        return int(value)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed("is not a cursor this API issued", field="cursor") from exc
+
+
+def fetch_page(
+    uow: UnitOfWork,
+    query: Select[Any],
+    id_column: InstrumentedAttribute[Any],
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Any], str | None]:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed(f"must be between 1 and {MAX_LIMIT}", field="limit")
+    if cursor:
+        query = query.where(id_column > decode_cursor(cursor))
+    rows = list(uow.session.scalars(query.order_by(id_column).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(getattr(rows[-1], id_column.key)) if more and rows else None
+    return rows, next_cursor

@@ -1,0 +1,149 @@
+"""Shared fixtures. Tests taking ``db`` or ``client`` run on SQLite and again on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import sessionmaker
+
+from caredesk.audit.service import Actor
+from caredesk.clock import FixedClock
+from caredesk.config import Settings
+from caredesk.db.registry import load_all_models
+from caredesk.db.session import Database, make_engine
+from caredesk.users import service as users
+from caredesk.users.models import Role
+
+PG_ADMIN_URL = os.environ.get(
+    "CAREDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+# A Tuesday afternoon on the US east coast; tests move the clock when time matters.
+T0 = datetime(2026, 3, 10, 18, 0, tzinfo=UTC)
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+
+
+def _build_schema(url: str) -> None:
+    if os.environ.get("CAREDESK_TEST_SCHEMA") == "metadata":
+        # For work in progress on models before their migration is written.
+        engine = make_engine(url)
+        load_all_models().create_all(engine)
+        engine.dispose()
+        return
+    from caredesk.db import migrate
+
+    migrate.upgrade(url)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'caredesk.db'}"
+        _build_schema(url)
+        yield url
+        return
+    name = f"caredesk_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {exc}")
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    _build_schema(url)
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _engines() -> Iterator[dict[str, Engine]]:
+    engines: dict[str, Engine] = {}
+    yield engines
+    for engine in engines.values():
+        engine.dispose()
+
+
+def _wipe(engine: Engine) -> None:
+    metadata = load_all_models()
+    names = [table.name for table in metadata.sorted_tables]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{name}"' for name in names)
+            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(names):
+                connection.execute(text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(T0)
+
+
+@pytest.fixture
+def db(database_url: str, _engines: dict[str, Engine], clock: FixedClock) -> Database:
+    engine = _engines.get(database_url)
+    if engine is None:
+        engine = _engines[database_url] = make_engine(database_url)
+    _wipe(engine)
+    return Database(engine, sessionmaker(engine, expire_on_commit=False), clock)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, log_json=False)
+
+
+@pytest.fixture
+def client(db: Database, settings: Settings) -> Iterator[TestClient]:
+    from caredesk.web.app import create_app
+
+    app = create_app(settings, database=db)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+TokenMaker = Callable[..., dict[str, str]]
+
+
+@pytest.fixture
+def auth(db: Database) -> TokenMaker:
+    """``auth(Role.ADMIN)`` -> headers for a fresh user of that role."""
+
+    def _make(
+        role: Role,
+        *,
+        account_id: int | None = None,
+        agent_id: int | None = None,
+        login: str | None = None,
+    ) -> dict[str, str]:
+        with db.uow() as uow:
+            user = users.create_user(
+                uow,
+                actor=Actor.system("test"),
+                login=login or f"{role.value}-{uuid.uuid4().hex[:8]}",
+                display_name=f"Test {role.value}",
+                role=role,
+                account_id=account_id,
+                agent_id=agent_id,
+                commit=False,
+            )
+            issued = users.issue_token(uow, actor=Actor.system("test"), user=user)
+        return {"Authorization": f"Bearer {issued.token}"}
+
+    return _make
