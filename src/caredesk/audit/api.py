@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 
 from caredesk.audit import service
 from caredesk.audit.models import AuditEvent
-from caredesk.schemas import Output
+from caredesk.schemas import MAX_ID, Output
 from caredesk.web.deps import Leader, UoW
 
 router = APIRouter(tags=["audit"])
@@ -32,7 +32,7 @@ def list_audit_events(
     subject_type: str | None = Query(default=None, max_length=40),
     subject_id: str | None = Query(default=None, max_length=64),
     action: str | None = Query(default=None, max_length=80),
-    after_id: int | None = Query(default=None, ge=0),
+    after_id: int | None = Query(default=None, ge=0, le=MAX_ID),
     limit: int = Query(default=50, ge=1, le=200),
 ) -> list[AuditEvent]:
     """The audit trail, oldest first; page with `after_id`. No endpoint changes or deletes it."""

@@ -11,6 +11,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import ValidationFailed
+from caredesk.schemas import MAX_ID
 
 ItemT = TypeVar("ItemT")
 MAX_LIMIT = 200
@@ -29,9 +30,10 @@ def decode_cursor(cursor: str) -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         kind, _, value = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
-        if kind != "id":
+        last_id = int(value)
+        if kind != "id" or not 0 <= last_id <= MAX_ID:
             raise ValueError(kind)
-        return int(value)
+        return last_id
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationFailed("is not a cursor this API issued", field="cursor") from exc
 

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from caredesk.errors import DomainError
@@ -117,6 +118,18 @@ def install_problem_handlers(app: FastAPI) -> None:
             str(exc.detail),
             instance=request.url.path,
             headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        # A value the schema let through but the database cannot hold (e.g. an id past 32 bits).
+        log.warning("database refused a value on %s: %s", request.url.path, exc.orig)
+        return problem(
+            422,
+            "value-out-of-range",
+            "Value out of range",
+            "a value in the request is out of the range the store accepts; nothing was stored",
+            instance=request.url.path,
         )
 
     @app.exception_handler(Exception)
