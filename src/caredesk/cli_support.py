@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from caredesk.bootstrap import connect_database
 from caredesk.config import get_settings
@@ -32,6 +32,9 @@ def run_command() -> Iterator[None]:
     except DomainError as exc:
         where = f"{exc.field}: " if exc.field else ""
         raise fail(f"{where}{exc.detail}") from None
+    except IntegrityError as exc:
+        first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise fail(f"nothing was stored: {first}") from None
     except (OperationalError, ProgrammingError) as exc:
         first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise fail(

@@ -14,7 +14,7 @@ _passwords = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 # PINs and SSN-last-4 have a few thousand possible values, so hash cost cannot protect them
 # against an offline guess; what protects them is never storing or returning the plain value.
 # The cheaper profile keeps account creation and verification fast.
-_account_secrets = PasswordHasher(time_cost=1, memory_cost=4096, parallelism=1)
+_account_secrets = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 TOKEN_PREFIX = "cd_"
 

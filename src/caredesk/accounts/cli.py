@@ -1,5 +1,142 @@
+"""`caredesk account ...`."""
+
 from __future__ import annotations
 
 import typer
 
-app = typer.Typer(no_args_is_help=True)
+from caredesk.accounts import service
+from caredesk.accounts.models import Account, AccountStatus, AccountType, PersonRole
+from caredesk.accounts.values import ContactPointSpec, PersonSpec, ServiceAddress
+from caredesk.audit.service import Actor
+from caredesk.cli_support import console, open_database, run_command
+from caredesk.errors import DomainError
+
+app = typer.Typer(
+    help="Customer accounts, the people on them and their numbers.", no_args_is_help=True
+)
+OPERATOR = Actor.system("cli")
+# Errors name the option to change, not the field of the nested request it became.
+_CREATE_OPTIONS = {
+    "number": "--number",
+    "plan_name": "--plan",
+    "people[0].first_name": "--holder-first",
+    "people[0].last_name": "--holder-last",
+    "people[0].contact_points[0].value": "--phone",
+    "service_address.time_zone": "--zone",
+}
+
+
+def _holder_name(account: Account) -> str:
+    for person in account.people:
+        if person.role == PersonRole.ACCOUNT_HOLDER:
+            return f"{person.first_name} {person.last_name}"
+    return ""
+
+
+@app.command("show")
+def show(number: str = typer.Argument(..., help="Account number, e.g. ACC-0001234.")) -> None:
+    """Show an account, its people, their contact points and its lines (never secrets)."""
+    with run_command(), open_database() as db, db.uow() as uow:
+        account = service.get_account_by_number(uow, number=number)
+        address = account.service_address
+        where = ", ".join(
+            part
+            for part in (
+                address.street,
+                address.city,
+                address.region,
+                address.postal_code,
+                address.country,
+            )
+            if part
+        )
+        console.print(f"[bold]{account.number}[/bold] (id {account.id})", highlight=False)
+        facts = [
+            ("status", account.status),
+            ("type", account.type + (" - priority handling" if account.priority_handling else "")),
+            ("business", account.business_name or ""),
+            ("plan", account.plan_name or ""),
+            ("balance", f"{account.balance}" + (" (past due)" if account.past_due else "")),
+            ("service address", where),
+            ("time zone", address.time_zone or "unknown"),
+        ]
+        for label, value in facts:
+            if value:
+                console.print(f"  {label}: {value}", markup=False, highlight=False)
+        for person in account.people:
+            console.print(
+                f"  {person.role}: {person.first_name} {person.last_name}",
+                markup=False,
+                highlight=False,
+            )
+            for contact in person.contact_points:
+                label = f" ({contact.label})" if contact.label else ""
+                console.print(
+                    f"    {contact.kind}{label}: {contact.value}  given by {contact.given_by}",
+                    markup=False,
+                    highlight=False,
+                )
+        for line in account.lines:
+            console.print(f"  line: {line.msisdn} ({line.status})", markup=False, highlight=False)
+
+
+@app.command("list")
+def list_accounts(
+    status: AccountStatus = typer.Option(None, help="active, suspended or closed."),
+    limit: int = typer.Option(50, min=1, max=1000, help="At most this many accounts."),
+) -> None:
+    """List accounts, oldest first."""
+    from rich.table import Table
+
+    with run_command(), open_database() as db, db.uow() as uow:
+        table = Table("id", "number", "status", "type", "holder", "plan", "balance", "past due")
+        for account in service.list_accounts(uow, status=status, limit=limit):
+            table.add_row(
+                str(account.id),
+                account.number,
+                account.status,
+                account.type,
+                _holder_name(account),
+                account.plan_name or "",
+                str(account.balance),
+                "yes" if account.past_due else "",
+            )
+        console.print(table)
+
+
+@app.command("create")
+def create(
+    number: str = typer.Option(..., help="Account number, e.g. ACC-0001234."),
+    holder_first: str = typer.Option(..., help="Account holder's first name."),
+    holder_last: str = typer.Option(..., help="Account holder's last name."),
+    phone: str = typer.Option(..., help="Account holder's phone (national numbers read as US)."),
+    zone: str = typer.Option(None, help="IANA time zone of the service address."),
+    account_type: AccountType = typer.Option(AccountType.CONSUMER, "--type"),
+    plan: str = typer.Option(None, help="Plan name."),
+) -> None:
+    """Open an account with its holder and the holder's phone number."""
+    with run_command(), open_database() as db, db.uow() as uow:
+        holder = PersonSpec(
+            first_name=holder_first,
+            last_name=holder_last,
+            role=PersonRole.ACCOUNT_HOLDER,
+            contact_points=(
+                ContactPointSpec(kind="phone", value=phone, label="mobile", given_by="import"),
+            ),
+        )
+        try:
+            account = service.create_account(
+                uow,
+                actor=OPERATOR,
+                number=number,
+                type=account_type,
+                plan_name=plan,
+                service_address=ServiceAddress(time_zone=zone),
+                people=[holder],
+            )
+        except DomainError as exc:
+            exc.field = _CREATE_OPTIONS.get(exc.field or "", exc.field)
+            raise
+        console.print(
+            f"created account {account.number} (id {account.id})", markup=False, highlight=False
+        )

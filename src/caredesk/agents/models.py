@@ -1,9 +1,22 @@
 from __future__ import annotations
 
-from sqlalchemy import Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from datetime import datetime, time
+from enum import StrEnum
 
-from caredesk.db.base import Base
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Time, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from caredesk.db.base import Base, UTCDateTime
+from caredesk.users.models import Role
+
+
+class AgentRole(StrEnum):
+    """The staff roles an agent record can carry (a customer is never an agent)."""
+
+    AGENT = Role.AGENT.value
+    SPECIALIST = Role.SPECIALIST.value
+    LEADER = Role.LEADER.value
+    ADMIN = Role.ADMIN.value
 
 
 class Agent(Base):
@@ -11,3 +24,69 @@ class Agent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     login: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), index=True)
+    line_of_business: Mapped[str] = mapped_column(String(30), index=True)
+    # IANA zone: shifts are written in it.
+    time_zone: Mapped[str] = mapped_column(String(64))
+    # OB-DEVICE: the platform line (E.164) every call of this agent is placed from.
+    platform_line: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    state: Mapped[str] = mapped_column(String(30), index=True)
+    state_since: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Bumped by every state change and checked in the UPDATE's WHERE, so two changes read from
+    # the same prior state cannot both apply.
+    state_version: Mapped[int] = mapped_column(Integer, default=0)
+
+    skill_rows: Mapped[list[AgentSkill]] = relationship(
+        back_populates="agent",
+        cascade="all, delete-orphan",
+        order_by="AgentSkill.skill",
+        lazy="selectin",
+    )
+
+    @property
+    def skills(self) -> list[str]:
+        return sorted(row.skill for row in self.skill_rows)
+
+
+class AgentSkill(Base):
+    __tablename__ = "agent_skills"
+    __table_args__ = (UniqueConstraint("agent_id", "skill"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
+    skill: Mapped[str] = mapped_column(String(40), index=True)
+
+    agent: Mapped[Agent] = relationship(back_populates="skill_rows")
+
+
+class AgentShift(Base):
+    """One weekly shift in the agent's own zone; ``end_time`` < ``start_time`` crosses midnight."""
+
+    __tablename__ = "agent_shifts"
+    __table_args__ = (UniqueConstraint("agent_id", "weekday", "start_time"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    start_time: Mapped[time] = mapped_column(Time())
+    end_time: Mapped[time] = mapped_column(Time())
+
+
+class AgentStateChange(Base):
+    """The state history: append-only, one row per change (and one for the initial state)."""
+
+    __tablename__ = "agent_state_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
+    from_state: Mapped[str | None] = mapped_column(String(30))
+    to_state: Mapped[str] = mapped_column(String(30))
+    # When the agent entered ``from_state``: time in that state is ``at - from_since``.
+    from_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(String(120))

@@ -1,0 +1,81 @@
+"""`caredesk account ...` against a real database, on both engines. The command group is
+invoked on its own so these tests do not depend on the other domains' commands."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from typer.testing import CliRunner
+
+from caredesk.accounts import service
+from caredesk.accounts.cli import app
+from caredesk.config import get_settings
+from caredesk.db.session import Database
+from tests.integration.accounts.builders import counts
+
+
+@pytest.fixture
+def cli(db: Database, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    monkeypatch.setenv("CAREDESK_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+CREATE = [
+    "create", "--number", "ACC-0004321", "--holder-first", "Ana",
+    "--holder-last", "Lopez", "--phone", "(212) 555-0123", "--zone", "America/New_York",
+]  # fmt: skip
+
+
+def test_create_show_and_list(cli: CliRunner, db: Database) -> None:
+    created = cli.invoke(app, CREATE)
+    assert created.exit_code == 0, created.output
+    assert "ACC-0004321" in created.output
+    with db.uow() as uow:
+        account = service.get_account_by_number(uow, number="acc-0004321")
+        assert account.time_zone == "America/New_York"
+        assert account.people[0].contact_points[0].value == "+12125550123"
+        assert account.people[0].contact_points[0].given_by == "import"
+
+    shown = cli.invoke(app, ["show", "ACC-0004321"])
+    assert shown.exit_code == 0, shown.output
+    assert "Ana Lopez" in shown.output and "+12125550123" in shown.output
+
+    listed = cli.invoke(app, ["list", "--status", "active", "--limit", "5"])
+    assert listed.exit_code == 0, listed.output
+    assert "ACC-0004321" in listed.output
+    suspended = cli.invoke(app, ["list", "--status", "suspended"])
+    assert "ACC-0004321" not in suspended.output
+
+
+@pytest.mark.parametrize(
+    ("option", "bad", "named"),
+    [
+        ("--phone", "555", "--phone"),
+        ("--zone", "Mars/Base", "--zone"),
+        ("--number", "12", "--number"),
+    ],
+)
+def test_create_refusals_are_one_line_naming_the_option(
+    cli: CliRunner, db: Database, option: str, bad: str, named: str
+) -> None:
+    before = counts(db)
+    args = list(CREATE)
+    args[args.index(option) + 1] = bad
+    result = cli.invoke(app, args)
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {named}: ")
+    assert counts(db) == before
+
+
+def test_duplicate_number_and_unknown_account_are_one_line(cli: CliRunner) -> None:
+    assert cli.invoke(app, CREATE).exit_code == 0
+    again = cli.invoke(app, CREATE)
+    assert again.exit_code == 2
+    assert again.stderr.strip().startswith("error: --number: ")
+    missing = cli.invoke(app, ["show", "ACC-0000000"])
+    assert missing.exit_code == 2
+    assert missing.stderr.strip().startswith("error: number: ")
