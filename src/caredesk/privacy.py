@@ -12,7 +12,8 @@ _SECRET_PARTS = frozenset(
     {"pin", "passcode", "ssn", "password", "secret", "token", "hash", "pan", "card", "cvv"}
 )
 _SSN = re.compile(r"\b\d{3}-\d{2}-\d{4}\b")
-_DIGIT_RUN = re.compile(r"\b(?:\d[ -]?){13,19}\b")
+# A leading "+" marks an E.164 phone number, which is not a card even when its digits pass Luhn.
+_DIGIT_RUN = re.compile(r"(?<![+\d])\d(?:[ -]?\d){12,18}\b")
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -48,7 +49,12 @@ def scrub(value: Any) -> Any:
     """A copy of ``value`` with secret-named keys replaced and secret-shaped strings masked."""
     if isinstance(value, dict):
         return {
-            key: (REDACTED if is_secret_key(str(key)) and item is not None else scrub(item))
+            # A flag such as {"pin_set": true} tells nothing of the secret itself.
+            key: (
+                REDACTED
+                if is_secret_key(str(key)) and item is not None and not isinstance(item, bool)
+                else scrub(item)
+            )
             for key, item in value.items()
         }
     if isinstance(value, list | tuple):

@@ -1,5 +1,63 @@
+"""`caredesk demo load`."""
+
 from __future__ import annotations
 
-import typer
+import time as wall
+from datetime import UTC, date, datetime
 
-app = typer.Typer(no_args_is_help=True)
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+from caredesk.cli_support import console, open_database, run_command
+from caredesk.demo.loader import ADMIN_LOGIN, ADMIN_PASSWORD, has_accounts, load_demo
+
+app = typer.Typer(help="Deterministic synthetic demo data.", no_args_is_help=True)
+
+
+@app.command("load")
+def load(
+    accounts: int = typer.Option(300, min=1, max=5_000_000, help="How many accounts to add."),
+    seed: int = typer.Option(1, help="The same seed and date give the same data."),
+    as_of: str = typer.Option(
+        None, help="The day the data is built around (YYYY-MM-DD); today by default."
+    ),
+    if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing when accounts exist."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress bar."),
+) -> None:
+    """Accounts in every US zone (Arizona, Hawaii, Alaska and split-zone area codes included) and
+    some international numbers, with bills, devices, memos, open tickets, and agents in every
+    line of business with shifts."""
+    try:
+        day = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
+    except ValueError:
+        raise typer.BadParameter("use YYYY-MM-DD, e.g. 2026-11-23", param_hint="--as-of") from None
+    with run_command(), open_database() as db:
+        if if_empty and has_accounts(db):
+            console.print("demo data already present; nothing loaded")
+            return
+        started = wall.perf_counter()
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=quiet,
+        ) as bar:
+            task = bar.add_task("accounts", total=accounts)
+            report = load_demo(
+                db,
+                accounts=accounts,
+                seed=seed,
+                as_of=day,
+                progress=lambda n: bar.advance(task, n),
+            )
+        elapsed = wall.perf_counter() - started
+        if not quiet:
+            console.print(
+                f"loaded {report.accounts} accounts, {report.people} people, "
+                f"{report.lines} lines, {report.tickets} tickets, {report.memos} memos, "
+                f"{report.agents} agents in {elapsed:.1f} s"
+            )
+            if report.users:
+                console.print(f"sign in as {ADMIN_LOGIN} / {ADMIN_PASSWORD}")
