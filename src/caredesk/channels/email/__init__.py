@@ -1,0 +1,1 @@
+"""Email: the SMTP sender, the log sender for demos, and calendar invitations."""

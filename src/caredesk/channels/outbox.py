@@ -1,0 +1,170 @@
+"""The transactional outbox. A use case calls ``enqueue`` inside its own transaction, so the
+state change and the message it owes commit together or not at all; ``deliver_due`` (in
+``caredesk.channels.delivery``, re-exported here) sends them after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from caredesk.audit.service import Actor, record
+from caredesk.channels.delivery import (
+    Claim,
+    DeliveryReport,
+    RetryPolicy,
+    claim_due,
+    deliver_due,
+    send_claimed,
+)
+from caredesk.channels.messages import check_payload, message_to_payload
+from caredesk.channels.models import OPEN_STATUSES, OutboxMessage, OutboxStatus
+from caredesk.channels.ports import OutboundMessage
+from caredesk.db.session import UnitOfWork
+from caredesk.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+
+__all__ = [
+    "Claim",
+    "DeliveryReport",
+    "RetryPolicy",
+    "claim_due",
+    "deliver_due",
+    "enqueue",
+    "enqueue_message",
+    "find_message",
+    "list_messages",
+    "pending_count",
+    "requeue_message",
+    "send_claimed",
+]
+
+MAX_KIND = 60
+
+
+def enqueue(
+    uow: UnitOfWork,
+    *,
+    kind: str,
+    payload: Mapping[str, Any],
+    idempotency_key: str,
+    available_at: datetime | None = None,
+) -> OutboxMessage:
+    """Adds a message to the caller's transaction (no commit). The same idempotency key again
+    returns the row already there, untouched: the first write wins."""
+    if not kind or len(kind) > MAX_KIND or not kind.isprintable():
+        raise ValidationFailed(f"must be 1 to {MAX_KIND} printable characters", field="kind")
+    if available_at is not None and available_at.tzinfo is None:
+        raise ValidationFailed("must include a UTC offset", field="available_at")
+    message = check_payload(payload, idempotency_key=idempotency_key)
+    existing = _find(uow, idempotency_key)
+    if existing is not None:
+        return existing
+    now = uow.clock.now()
+    values = {
+        "kind": kind,
+        "idempotency_key": idempotency_key,
+        "channel": message.channel.value,
+        "payload": dict(payload),
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "available_at": available_at or now,
+        "created_at": now,
+    }
+    table = OutboxMessage.__table__
+    assert isinstance(table, Table)
+    # A racing transaction with the same key makes this insert a no-op instead of an error that
+    # would abort the caller's whole transaction.
+    insert = pg_insert(table) if uow.dialect == "postgresql" else sqlite_insert(table)
+    statement = (
+        insert.values(**values)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(table.c.id)
+    )
+    new_id = uow.session.execute(statement).scalar_one_or_none()
+    row = uow.session.get(OutboxMessage, new_id) if new_id is not None else None
+    row = row or _find(uow, idempotency_key)
+    if row is None:  # pragma: no cover - the conflicting row vanished between two statements
+        raise Conflict(
+            "the message is being written by another request; try again", field="idempotency_key"
+        )
+    return row
+
+
+def enqueue_message(
+    uow: UnitOfWork, *, kind: str, message: OutboundMessage, available_at: datetime | None = None
+) -> OutboxMessage:
+    return enqueue(
+        uow,
+        kind=kind,
+        payload=message_to_payload(message),
+        idempotency_key=message.idempotency_key,
+        available_at=available_at,
+    )
+
+
+def _find(uow: UnitOfWork, idempotency_key: str) -> OutboxMessage | None:
+    return uow.session.scalar(
+        select(OutboxMessage).where(OutboxMessage.idempotency_key == idempotency_key)
+    )
+
+
+def pending_count(uow: UnitOfWork, *, due_by: datetime | None = None) -> int:
+    """Messages not yet sent nor given up on; with ``due_by``, only those due by then."""
+    query = select(func.count(OutboxMessage.id)).where(OutboxMessage.status.in_(OPEN_STATUSES))
+    if due_by is not None:
+        query = query.where(OutboxMessage.available_at <= due_by)
+    return uow.session.scalar(query) or 0
+
+
+def list_messages(
+    uow: UnitOfWork,
+    *,
+    status: OutboxStatus | None = None,
+    kind: str | None = None,
+    after_id: int | None = None,
+    limit: int = 50,
+) -> list[OutboxMessage]:
+    query = select(OutboxMessage).order_by(OutboxMessage.id)
+    if status is not None:
+        query = query.where(OutboxMessage.status == status.value)
+    if kind is not None:
+        query = query.where(OutboxMessage.kind == kind)
+    if after_id is not None:
+        query = query.where(OutboxMessage.id > after_id)
+    return list(uow.session.scalars(query.limit(max(1, min(limit, 500)))))
+
+
+def find_message(uow: UnitOfWork, *, idempotency_key: str) -> OutboxMessage | None:
+    """The message written under that key, e.g. to check that a notification was sent
+    (OB-NOTIFY) before a call may start."""
+    return _find(uow, idempotency_key)
+
+
+def requeue_message(uow: UnitOfWork, *, actor: Actor, message_id: int) -> OutboxMessage:
+    """Gives a dead message a fresh start (after an operator fixed the cause)."""
+    row = uow.session.get(OutboxMessage, message_id)
+    if row is None:
+        raise NotFound(f"no outbox message with id {message_id}", field="message_id")
+    if row.status != OutboxStatus.DEAD.value:
+        raise InvalidTransition(
+            f"only a dead message can be requeued; this one is {row.status}", field="message_id"
+        )
+    before = {"status": row.status, "attempts": row.attempts, "last_error": row.last_error}
+    row.status = OutboxStatus.PENDING.value
+    row.attempts = 0
+    row.available_at = uow.clock.now()
+    record(
+        uow,
+        actor=actor,
+        action="message.requeued",
+        subject_type="outbox_message",
+        subject_id=row.id,
+        before=before,
+        after={"status": row.status, "attempts": 0},
+    )
+    uow.commit()
+    return row

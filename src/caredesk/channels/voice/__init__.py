@@ -1,0 +1,2 @@
+"""Voice gateways: the simulated one for demos and load runs; a SIP adapter implements the same
+port."""
