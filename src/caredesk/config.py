@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_URL = "sqlite:///var/caredesk.db"
@@ -26,6 +26,41 @@ class Settings(BaseSettings):
     token_ttl_days: int = Field(default=90, ge=1, le=3650)
     log_level: str = "INFO"
     log_json: bool = True
+
+    # Messages to customers (OB-NOTIFY, OB-SA-EMAIL-FIRST). Without an SMTP host, email is
+    # written to the log instead of sent (the demo's sender).
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from_address: str = "care@caredesk.example"
+    smtp_from_name: str = "Customer Care"
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    brand_name: str = "Customer Care"
+    support_number: str = Field(
+        default="1-800-937-8997",
+        description="The 800 number offered as the alternative to a scheduled call (OB-SA-*).",
+    )
+    care_mailbox: str = "care@caredesk.example"
+
+    # Outbox delivery of messages.
+    outbox_retry_base_seconds: int = Field(default=30, ge=1)
+    outbox_retry_cap_seconds: int = Field(default=3600, ge=1)
+    outbox_max_attempts: int = Field(default=12, ge=1)
+    outbox_lease_seconds: int = Field(default=120, ge=5)
+
+    # Voice: the platform lines calls are placed from (OB-DEVICE) and the gateway behind them.
+    voice_gateway: str = Field(default="simulated", pattern="^(simulated|sip)$")
+    voice_lines: list[str] = Field(default_factory=lambda: ["+12065550100", "+12065550101"])
+    voice_seed: int = 7
+
+    # Dispatcher: how long a claim on a due callback lasts, and when an owned callback that is
+    # overdue falls back to the line of business's assignment pool (OB-SA-OWNERSHIP).
+    dispatcher_lease_seconds: int = Field(default=120, ge=5)
+    dispatcher_batch: int = Field(default=50, ge=1, le=1000)
+    dispatcher_poll_seconds: float = Field(default=2.0, gt=0)
+    owned_overdue_to_pool_minutes: int = Field(default=30, ge=1)
 
     @field_validator("database_url")
     @classmethod
