@@ -1,5 +1,83 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Query, status
 
-router = APIRouter()
+from caredesk.interactions import service
+from caredesk.interactions.models import Channel, Direction, Interaction
+from caredesk.interactions.schemas import InteractionCreate, InteractionEnd, InteractionRead
+from caredesk.schemas import MAX_ID
+from caredesk.web.deps import AnyUser, Principal, Staff, UoW
+from caredesk.web.pagination import Page
+
+router = APIRouter(tags=["interactions"])
+
+
+def _require_visible(principal: Principal, interaction: Interaction) -> None:
+    if not principal.is_staff:
+        # A contact not tied to an account is never a customer's to see.
+        principal.require_account(interaction.account_id or 0)
+
+
+@router.post(
+    "/v1/interactions", response_model=InteractionRead, status_code=status.HTTP_201_CREATED
+)
+def create_interaction(body: InteractionCreate, principal: Staff, uow: UoW) -> Interaction:
+    """Record a contact on any channel; send `ended_at` with `disposition` if it is over."""
+    return service.create_interaction(uow, actor=principal.actor, **body.model_dump())
+
+
+@router.get("/v1/interactions", response_model=Page[InteractionRead])
+def list_interactions(
+    principal: AnyUser,
+    uow: UoW,
+    account_id: int | None = Query(default=None, ge=1, le=MAX_ID),
+    agent_id: int | None = Query(default=None, ge=1, le=MAX_ID),
+    ticket_id: int | None = Query(default=None, ge=1, le=MAX_ID),
+    channel: Channel | None = None,
+    direction: Direction | None = None,
+    ongoing: bool | None = Query(default=None, description="true: not ended yet."),
+    limit: int = Query(default=50, ge=1, le=200),
+    cursor: str | None = Query(default=None, max_length=200),
+) -> Page[InteractionRead]:
+    """Interactions, oldest first; customers always see only their own account's."""
+    if not principal.is_staff:
+        if account_id is not None:
+            principal.require_account(account_id)
+        account_id = principal.account_id or 0
+    rows, next_cursor = service.list_interactions(
+        uow,
+        account_id=account_id,
+        agent_id=agent_id,
+        ticket_id=ticket_id,
+        channel=channel,
+        direction=direction,
+        ongoing=ongoing,
+        limit=limit,
+        cursor=cursor,
+    )
+    return Page[InteractionRead](
+        items=[InteractionRead.model_validate(row) for row in rows], next_cursor=next_cursor
+    )
+
+
+@router.get("/v1/interactions/{interaction_id}", response_model=InteractionRead)
+def get_interaction(
+    principal: AnyUser, uow: UoW, interaction_id: int = Path(ge=1, le=MAX_ID)
+) -> Interaction:
+    interaction = service.get_interaction(uow, interaction_id=interaction_id)
+    _require_visible(principal, interaction)
+    return interaction
+
+
+@router.patch("/v1/interactions/{interaction_id}", response_model=InteractionRead)
+def end_interaction(
+    body: InteractionEnd, principal: Staff, uow: UoW, interaction_id: int = Path(ge=1, le=MAX_ID)
+) -> Interaction:
+    """End an interaction: its disposition and, if not now, when it ended."""
+    return service.end_interaction(
+        uow,
+        actor=principal.actor,
+        interaction=service.get_interaction(uow, interaction_id=interaction_id),
+        disposition=body.disposition,
+        ended_at=body.ended_at,
+    )
