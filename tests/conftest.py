@@ -17,6 +17,7 @@ from caredesk.clock import FixedClock
 from caredesk.config import Settings
 from caredesk.db.registry import load_all_models
 from caredesk.db.session import Database, make_engine
+from caredesk.memos.models import MEMO_APPEND_ONLY_DDL_SQLITE, MEMO_APPEND_ONLY_DROP_SQLITE
 from caredesk.users import service as users
 from caredesk.users.models import Role
 
@@ -86,8 +87,13 @@ def _wipe(engine: Engine) -> None:
             quoted = ", ".join(f'"{name}"' for name in names)
             connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
         else:
+            # The append-only triggers on memos refuse DELETE; lift them for the wipe only.
+            for statement in MEMO_APPEND_ONLY_DROP_SQLITE:
+                connection.execute(text(statement))
             for name in reversed(names):
                 connection.execute(text(f'DELETE FROM "{name}"'))
+            for statement in MEMO_APPEND_ONLY_DDL_SQLITE:
+                connection.execute(text(statement))
 
 
 @pytest.fixture
