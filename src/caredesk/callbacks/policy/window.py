@@ -1,0 +1,263 @@
+"""When the time rules let a call start (OB-WINDOW), and the next instant they will.
+
+An instant is inside a local window when the wall-clock time there is in [start, end); a window
+whose end is at or before its start runs past midnight. Without an active consent the default
+window must hold in every candidate zone. A consent (for this callback, given, not expired)
+replaces the default window: the call may start inside any active consent window.
+
+`next_allowed` is exact, not a scan: between two consecutive "boundary" instants nothing the
+predicate depends on changes, so it is enough to test the boundaries in order. Boundaries are the
+instants where a zone's wall clock reads a window edge (both readings on a fall-back day), the
+zones' UTC-offset transitions (a window edge inside a spring-forward gap opens at the transition),
+and the consents' own instants. With constant offsets the pattern repeats every 24 hours, so a
+day without an opening means none until the next transition: the search jumps there.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from caredesk.callbacks.policy.context import ConsentWindow
+from caredesk.callbacks.policy.zones import zone_info
+
+DAY = timedelta(days=1)
+HORIZON = timedelta(days=400)
+"""How far ahead next_allowed looks; past it the answer is "no time will do"."""
+_SAMPLE = timedelta(hours=6)
+
+
+class LocalWindow(NamedTuple):
+    start: time
+    end: time
+
+    def contains(self, wall: time) -> bool:
+        if self.start < self.end:
+            return self.start <= wall < self.end
+        return wall >= self.start or wall < self.end
+
+    @property
+    def label(self) -> str:
+        start, end = self.start, self.end
+        return f"{start.hour:02d}:{start.minute:02d}-{end.hour:02d}:{end.minute:02d}"
+
+
+def _zone(key: str) -> ZoneInfo:
+    zone = zone_info(key)
+    if zone is None:
+        raise ValueError(f"{key!r} is not an IANA time zone")
+    return zone
+
+
+def in_window(instant: datetime, zone_key: str, window: LocalWindow) -> bool:
+    return window.contains(instant.astimezone(_zone(zone_key)).time())
+
+
+@lru_cache(maxsize=200_000)
+def _edge_instants(zone_key: str, day: date, window: LocalWindow) -> tuple[datetime, ...]:
+    """The instants (UTC) on a local day when the wall clock reads either window edge."""
+    zone = _zone(zone_key)
+    found = set()
+    for wall in (window.start, window.end):
+        local = datetime.combine(day, wall, tzinfo=zone)
+        # Both readings: on a fall-back day the edge happens twice. Inside a gap neither reading
+        # is the real edge; the transition instant is, and the search tests transitions too.
+        found.add(local.astimezone(UTC))
+        found.add(local.replace(fold=1).astimezone(UTC))
+    return tuple(sorted(found))
+
+
+def _edges_between(
+    zone_key: str, window: LocalWindow, after: datetime, until: datetime
+) -> Iterable[datetime]:
+    zone = _zone(zone_key)
+    day = after.astimezone(zone).date() - DAY
+    last = until.astimezone(zone).date() + DAY
+    while day <= last:
+        for instant in _edge_instants(zone_key, day, window):
+            if after < instant <= until:
+                yield instant
+        day += DAY
+
+
+def _first_transition(zone: ZoneInfo, low: datetime, high: datetime) -> datetime:
+    low_s, high_s = int(low.timestamp()), int(high.timestamp())
+    before = datetime.fromtimestamp(low_s, zone).utcoffset()
+    while high_s - low_s > 1:
+        middle = (low_s + high_s) // 2
+        if datetime.fromtimestamp(middle, zone).utcoffset() == before:
+            low_s = middle
+        else:
+            high_s = middle
+    return datetime.fromtimestamp(high_s, UTC)
+
+
+@lru_cache(maxsize=8192)
+def zone_transitions(zone_key: str, year: int) -> tuple[datetime, ...]:
+    """UTC-offset changes of a zone during a UTC year (to the second).
+
+    Sampled every six hours, then bisected: two changes less than six hours apart would be
+    missed, which no zone does.
+    """
+    zone = _zone(zone_key)
+    start = datetime(year, 1, 1, tzinfo=UTC)
+    end = datetime(year + 1, 1, 1, tzinfo=UTC)
+    found: list[datetime] = []
+    previous, previous_offset = start, start.astimezone(zone).utcoffset()
+    current = start + _SAMPLE
+    while current <= end:
+        offset = current.astimezone(zone).utcoffset()
+        if offset != previous_offset:
+            found.append(_first_transition(zone, previous, current))
+        previous, previous_offset = current, offset
+        current += _SAMPLE
+    return tuple(found)
+
+
+def next_transition(zone_key: str, after: datetime, limit: datetime) -> datetime | None:
+    for year in range(after.year, limit.year + 1):
+        transitions = zone_transitions(zone_key, year)
+        index = bisect.bisect_right(transitions, after)
+        if index < len(transitions):
+            found = transitions[index]
+            return found if found < limit else None
+    return None
+
+
+def consent_active(consent: ConsentWindow, instant: datetime) -> bool:
+    """Given, not expired, and (for an absolute window) not over yet."""
+    if consent.given_at > instant:
+        return False
+    if consent.expires_at is not None and instant >= consent.expires_at:
+        return False
+    return consent.end is None or instant < consent.end
+
+
+def consent_contains(consent: ConsentWindow, instant: datetime) -> bool:
+    if consent.start is not None and consent.end is not None:
+        return consent.start <= instant < consent.end
+    assert consent.zone is not None and consent.local_start is not None
+    assert consent.local_end is not None
+    wall = instant.astimezone(_zone(consent.zone)).time()
+    return LocalWindow(consent.local_start, consent.local_end).contains(wall)
+
+
+def _consent_boundaries(consent: ConsentWindow) -> tuple[datetime, ...]:
+    found = [consent.given_at, consent.start, consent.end, consent.expires_at]
+    return tuple(instant.astimezone(UTC) for instant in found if instant is not None)
+
+
+class TimeRules(NamedTuple):
+    """Everything the time rules depend on, apart from the instant."""
+
+    zones: tuple[str, ...]
+    window: LocalWindow
+    consents: tuple[ConsentWindow, ...] = ()
+    """This callback's consents whose zone (for local windows) is known."""
+
+    def active_consents(self, instant: datetime) -> tuple[ConsentWindow, ...]:
+        return tuple(c for c in self.consents if consent_active(c, instant))
+
+    def allows(self, instant: datetime) -> bool:
+        if self.consents:
+            active = self.active_consents(instant)
+            if active:
+                return any(consent_contains(c, instant) for c in active)
+        if not self.zones:
+            return False
+        window = self.window
+        return all(window.contains(instant.astimezone(_zone(key)).time()) for key in self.zones)
+
+    def next_allowed(self, now: datetime) -> datetime | None:
+        """The earliest instant at or after `now` the time rules allow, or None within HORIZON."""
+        now = now.astimezone(UTC)
+        if self.allows(now):
+            return now
+        if not self.consents:
+            if not self.zones:
+                return None
+            if len(self.zones) == 1:
+                found = _next_opening_one_zone(self.zones[0], self.window, now)
+                if found is not None:
+                    return found
+        tracks: list[tuple[str, LocalWindow]] = [(key, self.window) for key in self.zones]
+        for consent in self.consents:
+            if consent.zone and consent.local_start is not None and consent.local_end is not None:
+                tracks.append((consent.zone, LocalWindow(consent.local_start, consent.local_end)))
+        zone_keys = sorted({key for key, _ in tracks})
+        fixed = sorted({b for c in self.consents for b in _consent_boundaries(c)})
+        limit = now + HORIZON
+        current = now
+        while current < limit:
+            change = _next_change(current, limit, zone_keys, fixed)
+            span_end = current + DAY
+            capped = change is not None and change <= span_end
+            if change is not None and capped:
+                span_end = change
+            for instant in sorted(_span_edges(tracks, current, span_end)):
+                if self.allows(instant):
+                    return instant
+            if capped:
+                if self.allows(span_end):
+                    return span_end
+                current = span_end
+                continue
+            # A whole day with constant offsets and consents and no opening: the same day repeats
+            # until something changes.
+            if change is None:
+                return None
+            if self.allows(change):
+                return change
+            current = change
+        return None
+
+
+def _next_opening_one_zone(zone_key: str, window: LocalWindow, now: datetime) -> datetime | None:
+    """The common case in one step: the next time the wall clock reads the window start.
+
+    Only trusted when no offset change comes before it; None sends the caller to the full search.
+    """
+    zone = _zone(zone_key)
+    local = now.astimezone(zone)
+    day = local.date()
+    if local.time() >= window.start:
+        day += DAY
+    opening = datetime.combine(day, window.start, tzinfo=zone).astimezone(UTC)
+    if opening <= now or next_transition(zone_key, now, opening + DAY) is not None:
+        return None
+    return opening
+
+
+def _span_edges(
+    tracks: Sequence[tuple[str, LocalWindow]], after: datetime, until: datetime
+) -> set[datetime]:
+    found: set[datetime] = set()
+    for key, window in tracks:
+        found.update(_edges_between(key, window, after, until))
+    return found
+
+
+def _next_change(
+    after: datetime, limit: datetime, zone_keys: Sequence[str], fixed: Sequence[datetime]
+) -> datetime | None:
+    candidates = [
+        found for key in zone_keys if (found := next_transition(key, after, limit)) is not None
+    ]
+    index = bisect.bisect_right(fixed, after)
+    if index < len(fixed) and fixed[index] < limit:
+        candidates.append(fixed[index])
+    return min(candidates, default=None)
+
+
+def next_window_start(
+    now: datetime,
+    zones: Sequence[str],
+    window: LocalWindow = LocalWindow(time(9, 0), time(20, 0)),
+    consents: Sequence[ConsentWindow] = (),
+) -> datetime | None:
+    """The earliest instant at or after `now` inside the window in every zone (or a consent)."""
+    return TimeRules(tuple(zones), window, tuple(consents)).next_allowed(now)

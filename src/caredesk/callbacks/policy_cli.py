@@ -1,0 +1,151 @@
+"""`caredesk policy`: check a case against the outbound-call rules, list the rules.
+
+Exit codes of `check`: 0 allowed, 1 refused, 2 the case or policy file is unusable (one line on
+stderr says what to change).
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from caredesk.callbacks.policy import (
+    RULES,
+    ContextError,
+    Decision,
+    PolicyConfig,
+    PolicyContext,
+    context_from_json,
+    decision_to_json,
+    evaluate,
+)
+from caredesk.callbacks.policy_file import ENV_VAR, PolicyFileError, load_policy
+
+app = typer.Typer(
+    help="Outbound-call policy: check a case against the rules, list the rules.",
+    no_args_is_help=True,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    JSON = "json"
+    TABLE = "table"
+
+
+POLICY_FILE = typer.Option(
+    None,
+    "--policy-file",
+    envvar=ENV_VAR,
+    dir_okay=False,
+    help="Policy TOML file [default: config/policy.toml, else the handbook defaults].",
+)
+FORMAT = typer.Option(OutputFormat.TABLE, "--format", help="Output format.")
+
+
+def _fail(message: str) -> NoReturn:
+    err_console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+def _config(policy_file: Path | None) -> PolicyConfig:
+    try:
+        return load_policy(policy_file)
+    except PolicyFileError as error:
+        _fail(f"policy file {error}")
+
+
+def _read_case(path: Path) -> PolicyContext:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        _fail(f"{path}: cannot read it ({error.strerror or error})")
+    try:
+        document: Any = json.loads(text)
+    except json.JSONDecodeError as error:
+        _fail(f"{path}: not valid JSON at line {error.lineno} column {error.colno}: {error.msg}")
+    try:
+        return context_from_json(document)
+    except ContextError as error:
+        _fail(f"{path}: {error.path}: {error.problem}")
+
+
+def _print_decision(decision: Decision) -> None:
+    verdict = "[green]ALLOWED[/]" if decision.allowed else "[red]REFUSED[/]"
+    when = decision.evaluated_at.isoformat()
+    console.print(f"{verdict}  step [bold]{decision.step}[/] at {when}")
+    table = Table(show_lines=False, expand=False)
+    table.add_column("Rule", no_wrap=True)
+    table.add_column("Verdict", no_wrap=True)
+    table.add_column("Why")
+    for result in decision.failed:
+        table.add_row(result.rule_id, "[red]blocked[/]", result.sentence)
+    for result in decision.passed:
+        table.add_row(result.rule_id, "[green]allowed[/]", result.sentence)
+    console.print(table)
+    upcoming = decision.next_allowed_at
+    console.print(f"Next allowed at: {upcoming.isoformat() if upcoming else 'no time will do'}")
+    zones = ", ".join(f"{zone.zone} ({zone.source})" for zone in decision.zones)
+    console.print(f"Zones: {zones or 'unknown'}", markup=False)
+    if decision.required_steps:
+        console.print("Required steps:")
+        for number, step in enumerate(decision.required_steps, start=1):
+            console.print(f"  {number}. {step.label}", markup=False)
+    if decision.not_applicable:
+        console.print(f"Not applicable: {', '.join(decision.not_applicable)}", style="dim")
+
+
+@app.command("check")
+def check(
+    case_file: Path = typer.Argument(..., metavar="CASE.json", help="The case to decide."),
+    output: OutputFormat = FORMAT,
+    policy_file: Path | None = POLICY_FILE,
+) -> None:
+    """Decide one case (JSON) and explain every rule; exit 0 allowed, 1 refused, 2 bad input."""
+    config = _config(policy_file)
+    decision = evaluate(_read_case(case_file), config)
+    if output is OutputFormat.JSON:
+        typer.echo(json.dumps(decision_to_json(decision), indent=2))
+    else:
+        _print_decision(decision)
+    raise typer.Exit(code=0 if decision.allowed else 1)
+
+
+@app.command("rules")
+def rules(output: OutputFormat = FORMAT, policy_file: Path | None = POLICY_FILE) -> None:
+    """List every rule ID with the parameters it currently uses."""
+    config = _config(policy_file)
+    listing = [
+        {
+            "rule_id": rule.rule_id,
+            "title": rule.title,
+            "section": rule.section,
+            "steps": sorted(step.value for step in rule.steps),
+            "parameters": dict(rule.parameters(config)),
+        }
+        for rule in RULES
+    ]
+    if output is OutputFormat.JSON:
+        typer.echo(json.dumps(listing, indent=2))
+        return
+    table = Table(title=f"{len(listing)} outbound-call rules")
+    table.add_column("ID", no_wrap=True)
+    table.add_column("Rule")
+    table.add_column("Steps")
+    table.add_column("Parameters")
+    for entry in listing:
+        parameters = json.dumps(entry["parameters"], separators=(", ", ": "))
+        table.add_row(
+            str(entry["rule_id"]),
+            str(entry["title"]),
+            ", ".join(entry["steps"]),
+            parameters if entry["parameters"] else "",
+        )
+    console.print(table)
