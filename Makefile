@@ -39,7 +39,7 @@ format: install
 
 test: lint
 	scripts/ensure-postgres.sh
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n 2
 
 test-fast: install
 	$(BIN)/pytest -q -x -p no:cacheprovider -m "not postgres and not e2e"

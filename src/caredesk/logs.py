@@ -10,7 +10,8 @@ from typing import Any
 
 from caredesk.privacy import scrub, scrub_text
 
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# color_message is uvicorn's copy of the message with terminal colour codes.
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):
