@@ -21,6 +21,7 @@ from caredesk.callbacks.policy import (
     Decision,
     PolicyConfig,
     PolicyContext,
+    Step,
     context_from_json,
     decision_to_json,
     evaluate,
@@ -127,7 +128,7 @@ def rules(output: OutputFormat = FORMAT, policy_file: Path | None = POLICY_FILE)
             "rule_id": rule.rule_id,
             "title": rule.title,
             "section": rule.section,
-            "steps": sorted(step.value for step in rule.steps),
+            "steps": [step.value for step in Step if step in rule.steps],
             "parameters": dict(rule.parameters(config)),
         }
         for rule in RULES

@@ -8,12 +8,10 @@ as a default.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
-from datetime import datetime, time
-from enum import StrEnum
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
+from caredesk.callbacks.policy.codec_fields import ContextError, FieldReader, build, number_at
 from caredesk.callbacks.policy.context import (
     Agent,
     Attempt,
@@ -49,192 +47,18 @@ from caredesk.callbacks.policy.vocabulary import (
     Step,
     VerificationField,
 )
-from caredesk.callbacks.policy.zones import zone_info
 
-E = TypeVar("E", bound=StrEnum)
 T = TypeVar("T")
-_E164 = re.compile(r"\+[1-9]\d{6,14}")
-# Far enough for any real callback, near enough that window arithmetic never overflows.
-_EARLIEST_YEAR, _LATEST_YEAR = 1970, 2200
-
-
-class ContextError(ValueError):
-    """A case document is wrong; `path` names the field, e.g. "callback.attempts[1].at"."""
-
-    def __init__(self, path: str, problem: str) -> None:
-        super().__init__(f"{path}: {problem}")
-        self.path = path
-        self.problem = problem
-
-
-class _Fields:
-    """One JSON object being read, with its path for error messages."""
-
-    def __init__(self, value: object, path: str, known: tuple[str, ...]) -> None:
-        if not isinstance(value, Mapping):
-            raise ContextError(path or "(case)", "must be a JSON object")
-        for key in value:
-            if key not in known:
-                where = self._join(path, str(key))
-                raise ContextError(where, f"unknown field ({', '.join(known)})")
-        self.data: Mapping[str, Any] = value
-        self.path = path
-
-    @staticmethod
-    def _join(path: str, key: str) -> str:
-        return f"{path}.{key}" if path else key
-
-    def at(self, key: str) -> str:
-        return self._join(self.path, key)
-
-    def has(self, key: str) -> bool:
-        return self.data.get(key) is not None
-
-    def raw(self, key: str) -> object:
-        if key not in self.data:
-            raise ContextError(self.at(key), "is required")
-        return self.data[key]
-
-    def text(self, key: str, default: str | None = None) -> str:
-        if not self.has(key):
-            if default is None:
-                raise ContextError(self.at(key), "is required")
-            return default
-        value = self.data[key]
-        if not isinstance(value, str):
-            raise ContextError(self.at(key), "must be a string")
-        return value
-
-    def optional_text(self, key: str) -> str | None:
-        return self.text(key) if self.has(key) else None
-
-    def flag(self, key: str, default: bool) -> bool:
-        if not self.has(key):
-            return default
-        value = self.data[key]
-        if not isinstance(value, bool):
-            raise ContextError(self.at(key), "must be true or false")
-        return value
-
-    def optional_flag(self, key: str) -> bool | None:
-        return self.flag(key, False) if self.has(key) else None
-
-    def integer(self, key: str, default: int, minimum: int) -> int:
-        if not self.has(key):
-            return default
-        value = self.data[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise ContextError(self.at(key), f"must be an integer >= {minimum}")
-        return value
-
-    def instant(self, key: str) -> datetime:
-        return _instant(self.raw(key), self.at(key))
-
-    def optional_instant(self, key: str) -> datetime | None:
-        return self.instant(key) if self.has(key) else None
-
-    def choice(self, key: str, kind: type[E], default: E | None = None) -> E:
-        if not self.has(key):
-            if default is None:
-                raise ContextError(self.at(key), f"is required ({_options(kind)})")
-            return default
-        return _choice(self.data[key], kind, self.at(key))
-
-    def optional_choice(self, key: str, kind: type[E]) -> E | None:
-        return self.choice(key, kind) if self.has(key) else None
-
-    def choices(self, key: str, kind: type[E]) -> frozenset[E]:
-        return frozenset(_choice(item, kind, path) for path, item in self.items(key))
-
-    def texts(self, key: str) -> tuple[str, ...]:
-        found = []
-        for path, item in self.items(key):
-            if not isinstance(item, str):
-                raise ContextError(path, "must be a string")
-            found.append(item)
-        return tuple(found)
-
-    def items(self, key: str) -> list[tuple[str, object]]:
-        if not self.has(key):
-            return []
-        value = self.data[key]
-        if not isinstance(value, list):
-            raise ContextError(self.at(key), "must be a list")
-        return [(f"{self.at(key)}[{index}]", item) for index, item in enumerate(value)]
-
-    def zone(self, key: str) -> str | None:
-        value = self.optional_text(key)
-        if value is not None and zone_info(value) is None:
-            raise ContextError(self.at(key), f"{value!r} is not an IANA time zone")
-        return value
-
-    def local_time(self, key: str) -> time | None:
-        value = self.optional_text(key)
-        if value is None:
-            return None
-        try:
-            parsed = time.fromisoformat(value)
-        except ValueError:
-            raise ContextError(self.at(key), 'must be a local time "HH:MM"') from None
-        if parsed.tzinfo is not None:
-            raise ContextError(self.at(key), "is a local time: give the zone in `zone`")
-        return parsed
-
-    def number(self, key: str) -> str:
-        return _number(self.raw(key), self.at(key))
-
-
-def _options(kind: type[StrEnum]) -> str:
-    return "one of " + ", ".join(member.value for member in kind)
-
-
-def _choice(value: object, kind: type[E], path: str) -> E:
-    if not isinstance(value, str):
-        raise ContextError(path, f"must be a string, {_options(kind)}")
-    try:
-        return kind(value)
-    except ValueError:
-        raise ContextError(path, f"{value!r} is not {_options(kind)}") from None
-
-
-def _instant(value: object, path: str) -> datetime:
-    example = "e.g. 2025-03-09T15:30:00Z"
-    if not isinstance(value, str):
-        raise ContextError(path, f"must be an ISO 8601 instant with an offset ({example})")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ContextError(path, f"{value!r} is not an ISO 8601 instant ({example})") from None
-    if parsed.utcoffset() is None:
-        raise ContextError(path, f"needs a UTC offset or Z ({example})")
-    if not _EARLIEST_YEAR <= parsed.year <= _LATEST_YEAR:
-        raise ContextError(path, f"must fall between {_EARLIEST_YEAR} and {_LATEST_YEAR}")
-    return parsed
-
-
-def _number(value: object, path: str) -> str:
-    if not isinstance(value, str) or _E164.fullmatch(value) is None:
-        raise ContextError(path, "must be an E.164 number such as +13035550123")
-    return value
-
-
-def _build(path: str, make: Callable[[], T]) -> T:
-    """Runs a dataclass constructor, turning its own checks into field-path errors."""
-    try:
-        return make()
-    except ValueError as error:
-        if isinstance(error, ContextError):
-            raise
-        raise ContextError(path or "(case)", str(error)) from None
+__all__ = ["ContextError", "context_from_json"]
 
 
 def _shift(value: object, path: str) -> Shift:
-    fields = _Fields(value, path, ("start", "end"))
-    return _build(path, lambda: Shift(fields.instant("start"), fields.instant("end")))
+    fields = FieldReader(value, path, ("start", "end"))
+    return build(path, lambda: Shift(fields.instant("start"), fields.instant("end")))
 
 
 def _agent(value: object, path: str) -> Agent:
-    fields = _Fields(value, path, ("agent_id", "state", "on_inbound_call", "shift"))
+    fields = FieldReader(value, path, ("agent_id", "state", "on_inbound_call", "shift"))
     shift = _shift(fields.data["shift"], fields.at("shift")) if fields.has("shift") else None
     return Agent(
         agent_id=fields.text("agent_id"),
@@ -246,8 +70,8 @@ def _agent(value: object, path: str) -> Agent:
 
 def _contact_point(value: object, path: str) -> ContactPoint:
     if isinstance(value, str):
-        return ContactPoint(_number(value, path))
-    fields = _Fields(value, path, ("number", "provenance"))
+        return ContactPoint(number_at(value, path))
+    fields = FieldReader(value, path, ("number", "provenance"))
     return ContactPoint(
         fields.number("number"),
         fields.choice("provenance", ContactProvenance, ContactProvenance.ACCOUNT),
@@ -255,7 +79,7 @@ def _contact_point(value: object, path: str) -> ContactPoint:
 
 
 def _customer(value: object, path: str) -> Customer:
-    fields = _Fields(value, path, ("account_id", "zone", "contact_points"))
+    fields = FieldReader(value, path, ("account_id", "zone", "contact_points"))
     return Customer(
         account_id=fields.text("account_id"),
         zone=fields.zone("zone"),
@@ -264,7 +88,7 @@ def _customer(value: object, path: str) -> Customer:
 
 
 def _consent(value: object, path: str) -> ConsentWindow:
-    fields = _Fields(
+    fields = FieldReader(
         value,
         path,
         (
@@ -280,7 +104,7 @@ def _consent(value: object, path: str) -> ConsentWindow:
             "expires_at",
         ),
     )
-    return _build(
+    return build(
         path,
         lambda: ConsentWindow(
             callback_id=fields.text("callback_id"),
@@ -298,24 +122,24 @@ def _consent(value: object, path: str) -> ConsentWindow:
 
 
 def _attempt(value: object, path: str) -> Attempt:
-    fields = _Fields(value, path, ("at", "number", "result"))
+    fields = FieldReader(value, path, ("at", "number", "result"))
     return Attempt(
         fields.instant("at"), fields.number("number"), fields.choice("result", AttemptResult)
     )
 
 
 def _notification(value: object, path: str) -> Notification:
-    fields = _Fields(value, path, ("template", "sent_at"))
+    fields = FieldReader(value, path, ("template", "sent_at"))
     return Notification(fields.text("template"), fields.instant("sent_at"))
 
 
 def _email(value: object, path: str) -> SchedulingEmail:
-    fields = _Fields(value, path, ("sent_at", "includes"))
+    fields = FieldReader(value, path, ("sent_at", "includes"))
     return SchedulingEmail(fields.instant("sent_at"), fields.choices("includes", EmailItem))
 
 
 def _callback(value: object, path: str) -> Callback:
-    fields = _Fields(
+    fields = FieldReader(
         value,
         path,
         (
@@ -336,7 +160,7 @@ def _callback(value: object, path: str) -> Callback:
         ),
     )
     email = fields.data.get("scheduling_email")
-    return _build(
+    return build(
         path,
         lambda: Callback(
             callback_id=fields.text("callback_id"),
@@ -360,7 +184,7 @@ def _callback(value: object, path: str) -> Callback:
 
 
 def _history(value: object, path: str) -> History:
-    fields = _Fields(
+    fields = FieldReader(
         value, path, ("customer_spoken_to", "agent_spoke_to_customer", "last_call_end")
     )
     return History(
@@ -371,7 +195,7 @@ def _history(value: object, path: str) -> History:
 
 
 def _dial(value: object, path: str) -> DialTarget:
-    fields = _Fields(
+    fields = FieldReader(
         value,
         path,
         (
@@ -392,7 +216,7 @@ def _dial(value: object, path: str) -> DialTarget:
 
 
 def _call(value: object, path: str) -> CallProgress:
-    fields = _Fields(value, path, tuple(CallProgress.__dataclass_fields__))
+    fields = FieldReader(value, path, tuple(CallProgress.__dataclass_fields__))
     alternate = fields.data.get("alternate_number")
     return CallProgress(
         answered=fields.flag("answered", False),
@@ -408,7 +232,7 @@ def _call(value: object, path: str) -> CallProgress:
         ),
         alternate_number_asked=fields.flag("alternate_number_asked", False),
         alternate_number=(
-            _number(alternate, fields.at("alternate_number")) if alternate is not None else None
+            number_at(alternate, fields.at("alternate_number")) if alternate is not None else None
         ),
         voicemail_left=fields.flag("voicemail_left", False),
         support_number_offered=fields.flag("support_number_offered", False),
@@ -416,10 +240,10 @@ def _call(value: object, path: str) -> CallProgress:
 
 
 def _wrap_up(value: object, path: str) -> WrapUp:
-    fields = _Fields(value, path, ("memo", "outcome", "ticket_update"))
+    fields = FieldReader(value, path, ("memo", "outcome", "ticket_update"))
     memo = None
     if fields.has("memo"):
-        memo_fields = _Fields(
+        memo_fields = FieldReader(
             fields.data["memo"],
             fields.at("memo"),
             ("reason", "ticket_numbers", "summary", "customer_response"),
@@ -432,7 +256,7 @@ def _wrap_up(value: object, path: str) -> WrapUp:
         )
     update = None
     if fields.has("ticket_update"):
-        update_fields = _Fields(
+        update_fields = FieldReader(
             fields.data["ticket_update"],
             fields.at("ticket_update"),
             (
@@ -455,16 +279,16 @@ def _wrap_up(value: object, path: str) -> WrapUp:
     )
 
 
-def _section(fields: _Fields, key: str, read: Callable[[object, str], T]) -> T | None:
+def _section(fields: FieldReader, key: str, read: Callable[[object, str], T]) -> T | None:
     return read(fields.data[key], fields.at(key)) if fields.has(key) else None
 
 
 def context_from_json(data: object) -> PolicyContext:
     """Reads a case document (parsed JSON) into a PolicyContext; raises ContextError."""
-    fields = _Fields(data, "", tuple(PolicyContext.__dataclass_fields__))
+    fields = FieldReader(data, "", tuple(PolicyContext.__dataclass_fields__))
     history = _section(fields, "history", _history)
     call = _section(fields, "call", _call)
-    return _build(
+    return build(
         "",
         lambda: PolicyContext(
             now=fields.instant("now"),

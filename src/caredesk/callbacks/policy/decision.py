@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
@@ -172,8 +171,7 @@ class EffectiveZone(NamedTuple):
     source: ZoneSource
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
     """The policy's answer for one step.
 
     `next_allowed_at` is about the time rules (OB-WINDOW): the earliest instant at or after

@@ -182,8 +182,10 @@ class TimeRules(NamedTuple):
                 return None
             if len(self.zones) == 1:
                 found = _next_opening_one_zone(self.zones[0], self.window, now)
-                if found is not None:
-                    return found
+            else:
+                found = _next_opening_from_schedule(self.zones, self.window, now)
+            if found is not None:
+                return found
         tracks: list[tuple[str, LocalWindow]] = [(key, self.window) for key in self.zones]
         for consent in self.consents:
             if consent.zone and consent.local_start is not None and consent.local_end is not None:
@@ -230,6 +232,52 @@ def _next_opening_one_zone(zone_key: str, window: LocalWindow, now: datetime) ->
     if opening <= now or next_transition(zone_key, now, opening + DAY) is not None:
         return None
     return opening
+
+
+@lru_cache(maxsize=65536)
+def _day_schedule(
+    zones: tuple[str, ...], window: LocalWindow, day: date
+) -> tuple[tuple[datetime, datetime], ...]:
+    """The allowed stretches [start, end) of one UTC day for the default window in all zones.
+
+    Computed with the same boundary walk as next_allowed and kept: the same numbers are asked
+    about many times a day.
+    """
+    rules = TimeRules(zones, window)
+    begin = datetime.combine(day, time(0), tzinfo=UTC)
+    finish = begin + DAY
+    boundaries = _span_edges([(key, window) for key in zones], begin, finish)
+    for key in zones:
+        moment = next_transition(key, begin, finish)
+        while moment is not None:
+            boundaries.add(moment)
+            moment = next_transition(key, moment, finish)
+    stretches: list[tuple[datetime, datetime]] = []
+    opened = begin if rules.allows(begin) else None
+    for moment in sorted(boundaries):
+        if moment >= finish:
+            break
+        inside = rules.allows(moment)
+        if inside and opened is None:
+            opened = moment
+        elif not inside and opened is not None:
+            stretches.append((opened, moment))
+            opened = None
+    if opened is not None:
+        stretches.append((opened, finish))
+    return tuple(stretches)
+
+
+def _next_opening_from_schedule(
+    zones: tuple[str, ...], window: LocalWindow, now: datetime
+) -> datetime | None:
+    """The next opening within three UTC days from the cached day schedules, else None."""
+    day = now.date()
+    for offset in range(3):
+        for start, end in _day_schedule(zones, window, day + offset * DAY):
+            if end > now:
+                return max(start, now)
+    return None
 
 
 def _span_edges(

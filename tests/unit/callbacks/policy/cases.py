@@ -67,8 +67,13 @@ def base(
     )
 
 
-def change(value: Any, **changes: Any) -> Any:
+def change(ctx: PolicyContext, **changes: Any) -> PolicyContext:
     """dataclasses.replace with dotted paths: change(ctx, **{"callback.reason": None})."""
+    changed: PolicyContext = _change(ctx, changes)
+    return changed
+
+
+def _change(value: Any, changes: dict[str, Any]) -> Any:
     nested: dict[str, dict[str, Any]] = {}
     direct: dict[str, Any] = {}
     for path, new in changes.items():
@@ -78,7 +83,7 @@ def change(value: Any, **changes: Any) -> Any:
         else:
             direct[head] = new
     for head, inner in nested.items():
-        direct[head] = change(direct.get(head, getattr(value, head)), **inner)
+        direct[head] = _change(direct.get(head, getattr(value, head)), inner)
     return dataclasses.replace(value, **direct)
 
 

@@ -82,7 +82,7 @@ def test_rules_lists_every_rule_with_its_parameters() -> None:
 
 def test_the_policy_file_comes_from_the_option_or_the_environment(tmp_path: Path) -> None:
     policy = tmp_path / "policy.toml"
-    policy.write_text('[lob.global_care]\nmax_attempts_without_contact = 3\n', encoding="utf-8")
+    policy.write_text("[lob.global_care]\nmax_attempts_without_contact = 3\n", encoding="utf-8")
     for args, env in (
         (["--policy-file", str(policy)], {}),
         ([], {"CAREDESK_POLICY_FILE": str(policy)}),

@@ -25,7 +25,9 @@ def test_defaults_are_the_handbook_values() -> None:
     assert config.for_lob(LineOfBusiness.GLOBAL_CARE).max_attempts_without_contact == 1
     assert CallbackReason.EMAIL_REQUEST in config.for_lob(LineOfBusiness.SA_BTS).reasons
     assert CallbackReason.EMAIL_REQUEST not in care.reasons
-    assert config.template_for(CallbackReason.DROPPED_CALL, CallbackOrigin.FOLLOW_UP) == "Dropped Call"
+    assert (
+        config.template_for(CallbackReason.DROPPED_CALL, CallbackOrigin.FOLLOW_UP) == "Dropped Call"
+    )
     assert parse_policy_config({}) == config
 
 
@@ -40,7 +42,7 @@ def test_defaults_are_the_handbook_values() -> None:
             {"lob": {"global_care": {"max_attempts_without_contact": True}}},
             "lob.global_care.max_attempts_without_contact: must be an integer >= 1",
         ),
-        ({"defaults": {"window_start": "9am"}}, 'defaults.window_start: must be a 24-hour'),
+        ({"defaults": {"window_start": "9am"}}, "defaults.window_start: must be a 24-hour"),
         ({"defaults": {"window_end": "08:00"}}, "defaults.window_end: must be after window_start"),
         (
             {"lob": {"care": {"window_start": "21:00"}}},

@@ -58,9 +58,7 @@ def test_OB_ATTEMPTS_follows_the_configured_limit() -> None:
 
 
 def test_OB_ATTEMPTS_GLOBAL_refuses_a_second_global_care_attempt() -> None:
-    ctx = change(
-        base(lob=LineOfBusiness.GLOBAL_CARE), **{"callback.attempts": _tries(NO_ANSWER)}
-    )
+    ctx = change(base(lob=LineOfBusiness.GLOBAL_CARE), **{"callback.attempts": _tries(NO_ANSWER)})
     result = refused(ctx, "OB-ATTEMPTS-GLOBAL")
     assert result.sentence == "1 of 1 attempts allowed for global_care made without contact"
     assert "OB-ATTEMPTS" in decide(ctx).not_applicable

@@ -28,8 +28,8 @@ from .cases import NOW, allowed, at, base, change, decide, refused
 DENVER = change(base(), **{"customer.zone": "America/Denver"})
 
 
-def _utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def _utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, sec: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, sec, tzinfo=UTC)
 
 
 def test_OB_WINDOW_refuses_2014_local_naming_zone_and_time() -> None:

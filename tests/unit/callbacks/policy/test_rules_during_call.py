@@ -52,7 +52,9 @@ def test_OB_VERIFY_NAME_refuses_proof_before_the_name_is_verified() -> None:
 
 def test_OB_VERIFY_NAME_allows_first_and_last_name() -> None:
     fields = frozenset({VerificationField.FIRST_NAME, VerificationField.LAST_NAME})
-    allowed(change(base(Step.VERIFY_NAME), **{"call.verification_fields": fields}), "OB-VERIFY-NAME")
+    allowed(
+        change(base(Step.VERIFY_NAME), **{"call.verification_fields": fields}), "OB-VERIFY-NAME"
+    )
 
 
 def test_OB_NO_SSN_PIN_refuses_ssn_verification_for_every_team() -> None:
@@ -90,7 +92,9 @@ def test_OB_NO_SSN_PIN_allows_service_assurance_pin_for_an_account_change_and_au
 
 
 def test_OB_OTP_refuses_before_the_account_is_verified() -> None:
-    ctx = change(base(Step.OTP), **{"call.name_verified": False, "call.otp_guidelines_followed": True})
+    ctx = change(
+        base(Step.OTP), **{"call.name_verified": False, "call.otp_guidelines_followed": True}
+    )
     result = refused(ctx, "OB-OTP")
     assert "verify before a One Time PIN" in result.sentence
 

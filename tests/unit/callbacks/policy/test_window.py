@@ -11,14 +11,12 @@ from caredesk.callbacks.policy.window import TimeRules, zone_transitions
 DEFAULT = LocalWindow(time(9), time(20))
 
 
-def _utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def _utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, sec: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, sec, tzinfo=UTC)
 
 
 def _inside_all(instant: datetime, zones: tuple[str, ...]) -> bool:
-    return all(
-        DEFAULT.contains(instant.astimezone(ZoneInfo(zone)).time()) for zone in zones
-    )
+    return all(DEFAULT.contains(instant.astimezone(ZoneInfo(zone)).time()) for zone in zones)
 
 
 def _scan(start: datetime, zones: tuple[str, ...], days: int) -> datetime | None:
@@ -86,7 +84,11 @@ def test_transitions_are_found_to_the_second() -> None:
 def test_consent_boundaries_open_the_window_exactly() -> None:
     start = _utc(2026, 7, 1, 23, 15)
     consent = ConsentWindow(
-        "CB-1", "customer", _utc(2026, 6, 30), ConsentChannel.EMAIL, start=start,
+        "CB-1",
+        "customer",
+        _utc(2026, 6, 30),
+        ConsentChannel.EMAIL,
+        start=start,
         end=start + timedelta(minutes=45),
     )
     rules = TimeRules(("America/New_York",), DEFAULT, (consent,))
