@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_ACCOUNTS ?= 300
+BENCH_CALLBACKS ?= 100000
 export CAREDESK_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
 .PHONY: install run serve migrate demo test test-fast lint format bench clean
@@ -25,8 +26,9 @@ migrate: install
 demo: migrate
 	$(BIN)/caredesk demo load --accounts $(DEMO_ACCOUNTS) --seed 1 --if-empty
 
+# The server and the callback dispatcher together; Ctrl-C stops both.
 run: demo
-	$(BIN)/caredesk serve --host $(HOST) --port $(PORT)
+	CAREDESK_BIN=$(BIN)/caredesk scripts/run.sh --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
@@ -49,6 +51,10 @@ bench: install
 	$(BIN)/python benchmarks/policy_bench.py
 	$(BIN)/python benchmarks/api_bench.py --engine sqlite
 	$(BIN)/python benchmarks/api_bench.py --engine postgresql
+	$(BIN)/python benchmarks/callback_bench.py --engine sqlite --callbacks $(BENCH_CALLBACKS)
+	$(BIN)/python benchmarks/callback_bench.py --engine postgresql --callbacks $(BENCH_CALLBACKS)
+	$(BIN)/python benchmarks/callback_bench.py --engine sqlite --callbacks 2000 --planner service
+	$(BIN)/python benchmarks/callback_bench.py --engine postgresql --callbacks 2000 --planner service
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

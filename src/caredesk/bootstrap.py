@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from caredesk.callbacks.policy import PolicyConfig
+from caredesk.callbacks.policy_file import DEFAULT_POLICY_PATH, load_policy_file
+from caredesk.callbacks.runtime import CallbackRuntime
+from caredesk.channels.email.log_sender import LogSender
+from caredesk.channels.email.smtp import SmtpSender, SmtpSettings
+from caredesk.channels.ports import Channel, MessageSender, VoiceGateway
+from caredesk.channels.senders import SenderByChannel
+from caredesk.channels.voice.simulated import SimulatedVoiceGateway
 from caredesk.clock import Clock, SystemClock
 from caredesk.config import Settings
 from caredesk.db.migrate import ensure_sqlite_directory
@@ -11,3 +19,54 @@ from caredesk.db.session import Database
 def connect_database(settings: Settings, clock: Clock | None = None) -> Database:
     ensure_sqlite_directory(settings.database_url)
     return Database.connect(settings.database_url, clock or SystemClock())
+
+
+def load_callback_policy(settings: Settings) -> PolicyConfig:
+    """The outbound-call policy in force. A bad file is refused here, at start, with the key
+    named (``PolicyFileError``); a missing default file means the handbook's values."""
+    path = settings.policy_file
+    if path == DEFAULT_POLICY_PATH and not path.is_file():
+        return PolicyConfig()
+    return load_policy_file(path)
+
+
+def build_message_sender(settings: Settings, clock: Clock) -> MessageSender:
+    """Email over SMTP when a host is configured, else to the log (the demo); text messages go to
+    the log until an SMS provider is configured."""
+    log_sender = LogSender()
+    email: MessageSender = log_sender
+    if settings.smtp_host:
+        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        email = SmtpSender(
+            SmtpSettings(
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                from_address=settings.smtp_from_address,
+                from_name=settings.smtp_from_name,
+                starttls=settings.smtp_starttls,
+                timeout_seconds=settings.smtp_timeout_seconds,
+                username=settings.smtp_username,
+                password=password,
+            ),
+            clock,
+        )
+    return SenderByChannel({Channel.EMAIL: email, Channel.SMS: log_sender})
+
+
+def build_voice_gateway(settings: Settings, clock: Clock) -> VoiceGateway:
+    if settings.voice_gateway != "simulated":
+        raise ValueError(
+            f"voice_gateway: {settings.voice_gateway!r} has no adapter in this build; use simulated"
+        )
+    return SimulatedVoiceGateway(clock, lines=settings.voice_lines, seed=settings.voice_seed)
+
+
+def build_callback_runtime(
+    settings: Settings, clock: Clock, *, policy: PolicyConfig | None = None
+) -> CallbackRuntime:
+    return CallbackRuntime(
+        policy=policy if policy is not None else load_callback_policy(settings),
+        sender=build_message_sender(settings, clock),
+        gateway=build_voice_gateway(settings, clock),
+        settings=settings,
+    )

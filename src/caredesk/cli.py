@@ -26,6 +26,8 @@ SUBCOMMANDS = (
     ("caredesk.tickets.cli", "app", "ticket"),
     ("caredesk.demo.cli", "app", "demo"),
     ("caredesk.callbacks.policy_cli", "app", "policy"),
+    ("caredesk.callbacks.dispatcher_cli", "app", "dispatcher"),
+    ("caredesk.callbacks.cli", "app", "callback"),
 )
 for module_name, attribute, command in SUBCOMMANDS:
     app.add_typer(getattr(importlib.import_module(module_name), attribute), name=command)

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from caredesk.schemas import Input, Output
+from caredesk.schemas import Id, Input, Output
 from caredesk.users.models import Role
 
 
@@ -13,8 +13,8 @@ class UserCreate(Input):
     display_name: str = Field(min_length=1, max_length=200)
     role: Role
     password: str | None = Field(default=None, min_length=8, max_length=200)
-    account_id: int | None = None
-    agent_id: int | None = None
+    account_id: Id | None = None
+    agent_id: Id | None = None
 
 
 class UserRead(Output):

@@ -11,7 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from caredesk import __version__
-from caredesk.bootstrap import connect_database
+from caredesk.bootstrap import build_callback_runtime, connect_database, load_callback_policy
 from caredesk.clock import Clock
 from caredesk.config import Settings, get_settings
 from caredesk.db.session import Database
@@ -30,6 +30,7 @@ ROUTER_MODULES = (
     "caredesk.interactions.api",
     "caredesk.audit.api",
     "caredesk.callbacks.policy_api",
+    "caredesk.callbacks.api",
 )
 
 DESCRIPTION = """
@@ -46,6 +47,8 @@ def create_app(
     clock: Clock | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
+    # A bad policy file stops the start here, naming the key (PolicyFileError).
+    policy = load_callback_policy(settings)
     db = database or connect_database(settings, clock)
     app = FastAPI(
         title="caredesk",
@@ -56,6 +59,8 @@ def create_app(
     )
     app.state.db = db
     app.state.settings = settings
+    app.state.policy = policy
+    app.state.callbacks = build_callback_runtime(settings, db.clock, policy=policy)
     install_problem_handlers(app)
 
     for name in ROUTER_MODULES:

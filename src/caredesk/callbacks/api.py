@@ -1,0 +1,280 @@
+"""`/v1/callbacks`: request, follow and work callbacks. Staff do everything; a customer sees the
+status of their own account's callbacks and picks a time from their scheduling email."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from caredesk.accounts.models import ConsentChannel
+from caredesk.callbacks import service
+from caredesk.callbacks.api_support import (
+    CallbackId,
+    Cursor,
+    IdempotencyKey,
+    Limit,
+    Runtime,
+    caller_role,
+)
+from caredesk.callbacks.call_api import router as call_router
+from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackEvent, CallbackStatus
+from caredesk.callbacks.notify import message_brand
+from caredesk.callbacks.policy import LineOfBusiness, Step, decision_to_json
+from caredesk.callbacks.schemas import (
+    AttemptRead,
+    CallbackCancel,
+    CallbackCreate,
+    CallbackEventRead,
+    CallbackRead,
+    CallbackStatusRead,
+    DroppedCallCallbackCreate,
+    SlotChoice,
+)
+from caredesk.schemas import MAX_ID, AwareDatetime
+from caredesk.web.deps import AnyUser, Staff, UoW
+from caredesk.web.pagination import Page, fetch_page
+
+router = APIRouter(tags=["callbacks"])
+
+
+@router.post(
+    "/v1/callbacks",
+    response_model=CallbackRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"description": "The callback an earlier request with this key made."}},
+)
+def request_callback(
+    body: CallbackCreate,
+    principal: Staff,
+    uow: UoW,
+    runtime: Runtime,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> Callback:
+    """Request a callback. One the policy refuses for good is kept with status `refused` and
+    the rule IDs in `refused_rules`; otherwise the customer's notice (or the scheduling email)
+    is queued and the callback waits for it to go out."""
+    submitted = service.submit_callback_request(
+        uow,
+        actor=principal.actor,
+        policy=runtime.policy,
+        account_id=body.account_id,
+        origin=body.origin,
+        reason=body.reason,
+        line_of_business=body.line_of_business,
+        caller_role=caller_role(principal),
+        number=body.number,
+        person_id=body.person_id,
+        ticket_ref=body.ticket,
+        interaction_id=body.interaction_id,
+        policy_reference=body.policy_reference,
+        customer_spoken_to=body.customer_spoken_to,
+        agent_spoke_to_customer=body.agent_spoke_to_customer,
+        last_call_end=body.last_call_end,
+        owner_agent_id=body.owner_agent_id,
+        idempotency_key=idempotency_key,
+        requested_by_agent_id=principal.agent_id,
+        slots=[(slot.start, slot.end) for slot in body.slots] if body.slots else None,
+        brand=message_brand(runtime.settings),
+    )
+    if not submitted.created:
+        response.status_code = status.HTTP_200_OK
+    return submitted.callback
+
+
+@router.post(
+    "/v1/interactions/{interaction_id}/callback",
+    response_model=CallbackRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"description": "The callback already made for this dropped call."}},
+)
+def request_dropped_call_callback(
+    body: DroppedCallCallbackCreate,
+    principal: Staff,
+    uow: UoW,
+    runtime: Runtime,
+    response: Response,
+    interaction_id: int = Path(ge=1, le=MAX_ID),
+    idempotency_key: IdempotencyKey = None,
+) -> Callback:
+    """Call back a dropped call ("Dropped Call" template); one callback per dropped call."""
+    submitted = service.request_dropped_call_callback(
+        uow,
+        actor=principal.actor,
+        policy=runtime.policy,
+        interaction_id=interaction_id,
+        line_of_business=body.line_of_business,
+        caller_role=caller_role(principal),
+        owner_agent_id=body.owner_agent_id,
+        requested_by_agent_id=principal.agent_id,
+        idempotency_key=idempotency_key,
+        brand=message_brand(runtime.settings),
+    )
+    if not submitted.created:
+        response.status_code = status.HTTP_200_OK
+    return submitted.callback
+
+
+def _page(uow: UoW, query: Any, limit: int, cursor: str | None) -> Page[CallbackRead]:
+    rows, next_cursor = fetch_page(uow, query, Callback.id, limit=limit, cursor=cursor)
+    return Page[CallbackRead](
+        items=[CallbackRead.model_validate(row) for row in rows], next_cursor=next_cursor
+    )
+
+
+@router.get("/v1/callbacks", response_model=Page[CallbackRead])
+def list_callbacks(
+    principal: Staff,
+    uow: UoW,
+    status_: Annotated[CallbackStatus | None, Query(alias="status")] = None,
+    due_before: AwareDatetime | None = None,
+    line_of_business: LineOfBusiness | None = None,
+    owner: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Owner agent id.")] = None,
+    pool: Annotated[bool | None, Query(description="true: in the assignment pool.")] = None,
+    account_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[CallbackRead]:
+    query = service.callbacks_query(
+        account_id=account_id,
+        status=status_,
+        due_before=due_before,
+        line_of_business=line_of_business.value if line_of_business else None,
+        owner_agent_id=owner,
+        in_pool=pool,
+    )
+    return _page(uow, query, limit, cursor)
+
+
+@router.get("/v1/callbacks/due", response_model=Page[CallbackRead])
+def callbacks_due(
+    principal: Staff,
+    uow: UoW,
+    line_of_business: LineOfBusiness | None = None,
+    owner: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Owner agent id.")] = None,
+    pool: bool | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[CallbackRead]:
+    """Scheduled callbacks whose due time has come, not yet on a call."""
+    query = service.callbacks_query(
+        status=CallbackStatus.SCHEDULED,
+        due_before=uow.clock.now(),
+        line_of_business=line_of_business.value if line_of_business else None,
+        owner_agent_id=owner,
+        in_pool=pool,
+    )
+    return _page(uow, query, limit, cursor)
+
+
+@router.get("/v1/accounts/{account_id}/callbacks", response_model=Page[CallbackStatusRead])
+def account_callbacks(
+    principal: AnyUser,
+    uow: UoW,
+    account_id: int = Path(ge=1, le=MAX_ID),
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[CallbackStatusRead]:
+    """The status of an account's callbacks; customers see their own account only."""
+    principal.require_account(account_id)
+    query = service.callbacks_query(account_id=account_id)
+    rows, next_cursor = fetch_page(uow, query, Callback.id, limit=limit, cursor=cursor)
+    return Page[CallbackStatusRead](
+        items=[CallbackStatusRead.model_validate(row) for row in rows], next_cursor=next_cursor
+    )
+
+
+@router.get("/v1/callbacks/{callback_id}", response_model=CallbackRead)
+def get_callback(callback_id: CallbackId, principal: Staff, uow: UoW) -> Callback:
+    return service.get_callback(uow, callback_id=callback_id)
+
+
+@router.get("/v1/callbacks/{callback_id}/status", response_model=CallbackStatusRead)
+def get_callback_status(callback_id: CallbackId, principal: AnyUser, uow: UoW) -> Callback:
+    """A callback's status; customers see their own account's only."""
+    callback = service.get_callback(uow, callback_id=callback_id)
+    principal.require_account(callback.account_id)
+    return callback
+
+
+@router.get("/v1/callbacks/{callback_id}/why-not-now", response_model=dict[str, Any])
+def why_not_now(
+    callback_id: CallbackId,
+    principal: Staff,
+    uow: UoW,
+    runtime: Runtime,
+    agent_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    step: Step = Step.DIAL,
+) -> dict[str, Any]:
+    """The policy's decision for one step now: every rule with its verdict and facts, the next
+    allowed instant and the steps still required."""
+    decision = service.why_not_now(
+        uow,
+        policy=runtime.policy,
+        callback_id=callback_id,
+        agent_id=agent_id,
+        step=step,
+        now=uow.clock.now(),
+    )
+    return decision_to_json(decision)
+
+
+@router.get("/v1/callbacks/{callback_id}/events", response_model=Page[CallbackEventRead])
+def list_events(
+    callback_id: CallbackId, principal: Staff, uow: UoW, limit: Limit = 50, cursor: Cursor = None
+) -> Page[CallbackEventRead]:
+    """The callback's timeline, oldest first: every change, step and refusal with rule IDs."""
+    service.get_callback(uow, callback_id=callback_id)
+    query = service.events_query(callback_id=callback_id)
+    rows, next_cursor = fetch_page(uow, query, CallbackEvent.id, limit=limit, cursor=cursor)
+    return Page[CallbackEventRead](
+        items=[CallbackEventRead.model_validate(row) for row in rows], next_cursor=next_cursor
+    )
+
+
+@router.get("/v1/callbacks/{callback_id}/attempts", response_model=Page[AttemptRead])
+def list_attempts(
+    callback_id: CallbackId, principal: Staff, uow: UoW, limit: Limit = 50, cursor: Cursor = None
+) -> Page[AttemptRead]:
+    service.get_callback(uow, callback_id=callback_id)
+    query = service.attempts_query(callback_id=callback_id)
+    rows, next_cursor = fetch_page(uow, query, CallbackAttempt.id, limit=limit, cursor=cursor)
+    return Page[AttemptRead](
+        items=[AttemptRead.model_validate(row) for row in rows], next_cursor=next_cursor
+    )
+
+
+@router.post("/v1/callbacks/{callback_id}/cancel", response_model=CallbackRead)
+def cancel_callback(
+    callback_id: CallbackId, body: CallbackCancel, principal: Staff, uow: UoW
+) -> Callback:
+    return service.cancel_callback(
+        uow, actor=principal.actor, callback_id=callback_id, reason=body.reason
+    )
+
+
+@router.post("/v1/callbacks/{callback_id}/slot", response_model=CallbackStatusRead)
+def choose_slot(
+    callback_id: CallbackId, body: SlotChoice, principal: AnyUser, uow: UoW, runtime: Runtime
+) -> Callback:
+    """Pick one of the times offered in the scheduling email: a customer for their own
+    account (through the portal), or staff entering the customer's reply."""
+    callback = service.get_callback(uow, callback_id=callback_id)
+    principal.require_account(callback.account_id)
+    # A customer picks in the portal; staff enter what the customer chose (a reply, a call).
+    staff_channel = body.channel or ConsentChannel.EMAIL
+    channel = staff_channel if principal.is_staff else ConsentChannel.PORTAL
+    return service.choose_slot(
+        uow,
+        actor=principal.actor,
+        policy=runtime.policy,
+        callback_id=callback_id,
+        slot=body.slot,
+        channel=channel,
+        brand=message_brand(runtime.settings),
+    )
+
+
+# The guided call has its own module; it is served under the same router.
+router.include_router(call_router)

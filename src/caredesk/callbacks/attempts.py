@@ -1,0 +1,301 @@
+"""What became of a dial: the result of each attempt (entered by the agent or read from the
+voice gateway), the next attempt or, after the last allowed one, the voicemail and the memo
+(OB-ATTEMPTS, OB-VOICEMAIL); the end of an answered call."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from caredesk.agents.presence import change_state
+from caredesk.audit.service import Actor
+from caredesk.callbacks.context import attempts_of
+from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackStatus
+from caredesk.callbacks.policy import AgentState, AttemptResult, LineOfBusiness, PolicyConfig
+from caredesk.callbacks.records import Event, change, load_callback, note
+from caredesk.callbacks.scheduling import plan_decision, reschedule_due
+from caredesk.channels.ports import CallEventKind, VoiceGateway
+from caredesk.db.session import UnitOfWork
+from caredesk.errors import Conflict, DomainError, InvalidTransition, NotFound, ValidationFailed
+from caredesk.schemas import MAX_ID
+
+log = logging.getLogger(__name__)
+
+S = CallbackStatus
+UNANSWERED = frozenset({AttemptResult.NO_ANSWER, AttemptResult.BUSY, AttemptResult.VOICEMAIL})
+# How the gateway's first decisive signal reads as an attempt result.
+SIGNALS = {
+    CallEventKind.ANSWERED: AttemptResult.CONTACT,
+    CallEventKind.NO_ANSWER: AttemptResult.NO_ANSWER,
+    CallEventKind.BUSY: AttemptResult.BUSY,
+    CallEventKind.MACHINE: AttemptResult.VOICEMAIL,
+    CallEventKind.FAILED: AttemptResult.FAILED,
+}
+
+
+def _attempt(uow: UnitOfWork, callback: Callback, attempt_id: int) -> CallbackAttempt:
+    attempt = uow.session.get(CallbackAttempt, attempt_id) if 1 <= attempt_id <= MAX_ID else None
+    if attempt is None or attempt.callback_id != callback.id:
+        raise NotFound(f"callback {callback.id} has no attempt {attempt_id}", field="attempt_id")
+    uow.session.refresh(attempt)
+    return attempt
+
+
+def latest_attempt(uow: UnitOfWork, callback: Callback) -> CallbackAttempt | None:
+    return uow.session.scalar(
+        select(CallbackAttempt)
+        .where(CallbackAttempt.callback_id == callback.id)
+        .order_by(CallbackAttempt.id.desc())
+        .limit(1)
+    )
+
+
+def require_caller(uow: UnitOfWork, callback: Callback, agent_id: int | None) -> CallbackAttempt:
+    """The attempt in progress; only the agent who placed it acts on it."""
+    attempt = latest_attempt(uow, callback)
+    if attempt is None:
+        raise InvalidTransition("the callback was never dialled", field="callback_id")
+    if agent_id is not None and attempt.agent_id != agent_id:
+        raise Conflict(
+            f"agent {attempt.agent_id} is on this call, not agent {agent_id}", field="agent_id"
+        )
+    return attempt
+
+
+def _set_agent_state(
+    uow: UnitOfWork, actor: Actor, agent_id: int | None, state: AgentState, callback: Callback
+) -> str:
+    """Moves the agent along with the call where their state allows it; says what happened."""
+    if agent_id is None:
+        return "no agent"
+    try:
+        change_state(
+            uow,
+            actor=actor,
+            agent_id=agent_id,
+            state=state,
+            reason=f"callback {callback.id}",
+            commit=False,
+        )
+    except DomainError as exc:
+        return f"unchanged ({exc.detail})"[:200]
+    return state.value
+
+
+def apply_result(
+    uow: UnitOfWork,
+    callback: Callback,
+    attempt: CallbackAttempt,
+    result: AttemptResult,
+    *,
+    actor: Actor,
+    policy: PolicyConfig,
+    detail: str | None = None,
+) -> None:
+    now = uow.clock.now()
+    attempt.result = result.value
+    facts: dict[str, object] = {
+        "attempt_id": attempt.id,
+        "result": result.value,
+        "number": attempt.number,
+    }
+    if result is AttemptResult.CONTACT:
+        facts["agent_state"] = _set_agent_state(
+            uow, actor, attempt.agent_id, AgentState.TALKING, callback
+        )
+        change(
+            uow,
+            callback,
+            actor=actor,
+            kind=Event.ATTEMPT_RESULT,
+            to=S.IN_CALL,
+            values={"contact_made": True},
+            facts=facts,
+            detail=detail or "the customer answered",
+        )
+        return
+    attempt.ended_at = now
+    uow.flush()
+    made = len([row for row in attempts_of(uow, callback) if row.result is not None])
+    limit = policy.for_lob(LineOfBusiness(callback.line_of_business)).max_attempts_without_contact
+    values: dict[str, object] = {}
+    if not callback.contact_made:
+        values["attempts_without_contact"] = made
+    facts.update(attempts=made, limit=limit)
+    if callback.contact_made or made < limit:
+        values.update(reschedule_due(uow, policy=policy, callback=callback))
+        change(
+            uow,
+            callback,
+            actor=actor,
+            kind=Event.ATTEMPT_RESULT,
+            to=S.SCHEDULED,
+            values=values,
+            facts=facts,
+            detail=detail or f"attempt {made} of {limit} ended {result.value}; another is due",
+        )
+        return
+    decision = plan_decision(uow, policy=policy, callback=callback, now=now)
+    facts["required_steps"] = [step.label for step in decision.required_steps]
+    change(
+        uow,
+        callback,
+        actor=actor,
+        kind=Event.ATTEMPT_RESULT,
+        to=S.WRAP_UP,
+        values=values,
+        rule_ids=list(decision.failed_rule_ids),
+        facts=facts,
+        detail=detail
+        or f"the last allowed attempt ({made} of {limit}) ended {result.value}: "
+        "leave a voicemail, write the memo and close the callback",
+    )
+
+
+def record_attempt_result(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    policy: PolicyConfig,
+    callback_id: int,
+    attempt_id: int,
+    result: AttemptResult | str,
+    agent_id: int | None = None,
+) -> CallbackAttempt:
+    """How the dial ended: contact puts the call in progress; anything else schedules the next
+    attempt, or after the last allowed one asks for the voicemail and the memo (OB-VOICEMAIL)."""
+    try:
+        outcome = AttemptResult(result)
+    except ValueError:
+        names = ", ".join(item.value for item in AttemptResult)
+        raise ValidationFailed(f"must be one of: {names}", field="result") from None
+    callback = load_callback(uow, callback_id)
+    attempt = _attempt(uow, callback, attempt_id)
+    if attempt.result is not None:
+        if attempt.result == outcome.value:
+            return attempt
+        raise Conflict(f"attempt {attempt.id} already ended {attempt.result}", field="result")
+    current = require_caller(uow, callback, agent_id)
+    if current.id != attempt.id or callback.status != S.DIALING.value:
+        raise InvalidTransition(
+            f"attempt {attempt.id} is not the call being dialled", field="attempt_id"
+        )
+    apply_result(uow, callback, attempt, outcome, actor=actor, policy=policy)
+    uow.commit()
+    return attempt
+
+
+def poll_call(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    policy: PolicyConfig,
+    gateway: VoiceGateway,
+    callback_id: int,
+    attempt_id: int,
+) -> CallbackAttempt:
+    """Reads the gateway's events for the attempt and records what they show: the result once
+    the call is answered, busy, unanswered, taken by a machine or failed; the end of the call
+    once an answered call hangs up. Nothing is written while it is still ringing."""
+    callback = load_callback(uow, callback_id)
+    attempt = _attempt(uow, callback, attempt_id)
+    if attempt.call_id is None:
+        raise InvalidTransition("the gateway never placed this call", field="attempt_id")
+    events = gateway.poll(attempt.call_id, now=uow.clock.now())
+    signal = next((SIGNALS[e.kind] for e in events if e.kind in SIGNALS), None)
+    ended = next((e for e in events if e.kind is CallEventKind.ENDED), None)
+    changed = False
+    if attempt.result is None and signal is not None and callback.status == S.DIALING.value:
+        apply_result(
+            uow,
+            callback,
+            attempt,
+            signal,
+            actor=actor,
+            policy=policy,
+            detail=f"the gateway reports {signal.value}",
+        )
+        changed = True
+    if (
+        attempt.result == AttemptResult.CONTACT.value
+        and ended is not None
+        and callback.status == S.IN_CALL.value
+    ):
+        _end(uow, callback, attempt, actor=actor, detail="the call ended")
+        attempt.ended_at = ended.at
+        changed = True
+    if changed:
+        uow.commit()
+    return attempt
+
+
+def _end(
+    uow: UnitOfWork, callback: Callback, attempt: CallbackAttempt, *, actor: Actor, detail: str
+) -> None:
+    attempt.ended_at = attempt.ended_at or uow.clock.now()
+    state = _set_agent_state(uow, actor, attempt.agent_id, AgentState.AFTER_CALL_WORK, callback)
+    change(
+        uow,
+        callback,
+        actor=actor,
+        kind=Event.CALL_ENDED,
+        to=S.WRAP_UP,
+        facts={"attempt_id": attempt.id, "agent_state": state},
+        detail=detail,
+    )
+
+
+def end_call(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    gateway: VoiceGateway,
+    callback_id: int,
+    agent_id: int | None = None,
+) -> Callback:
+    """The agent hangs up: the call moves to wrap-up (and the agent to After-Call Work)."""
+    callback = load_callback(uow, callback_id)
+    attempt = require_caller(uow, callback, agent_id)
+    if callback.status != S.IN_CALL.value:
+        raise InvalidTransition(
+            f"callback {callback.id} is {callback.status}, not on a call", field="callback_id"
+        )
+    _end(uow, callback, attempt, actor=actor, detail="the agent ended the call")
+    uow.commit()
+    if attempt.call_id:
+        try:
+            gateway.hangup(attempt.call_id)
+        except Exception:  # the call is over on our side whatever the gateway says
+            log.warning("gateway hangup failed", extra={"callback_id": callback.id})
+    return callback
+
+
+def leave_voicemail(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    policy: PolicyConfig,
+    callback_id: int,
+    agent_id: int | None = None,
+) -> Callback:
+    """OB-VOICEMAIL: the voicemail after the last allowed attempt went unanswered."""
+    callback = load_callback(uow, callback_id)
+    attempt = require_caller(uow, callback, agent_id)
+    last = AttemptResult(attempt.result) if attempt.result else None
+    if callback.status != S.WRAP_UP.value or callback.contact_made or last not in UNANSWERED:
+        raise InvalidTransition(
+            "a voicemail is left when the last allowed attempt was not answered "
+            f"(callback {callback.id} is {callback.status}, last attempt {last or 'in progress'})",
+            field="step",
+        )
+    note(
+        uow,
+        callback,
+        actor=actor,
+        kind=Event.VOICEMAIL_LEFT,
+        rule_ids=["OB-VOICEMAIL"],
+        facts={"attempt_id": attempt.id, "number": attempt.number},
+    )
+    uow.commit()
+    return callback

@@ -1,0 +1,220 @@
+"""`caredesk callback ...`: request callbacks, list the ones due, explain why one may not be
+dialled now, cancel one, and enter the time a customer chose in reply to a scheduling email."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import typer
+from rich.table import Table
+
+from caredesk.accounts.models import ConsentChannel
+from caredesk.audit.service import Actor
+from caredesk.bootstrap import load_callback_policy
+from caredesk.callbacks import service
+from caredesk.callbacks.models import Callback, CallbackEvent, CallbackStatus
+from caredesk.callbacks.notify import message_brand
+from caredesk.callbacks.policy import (
+    CallbackOrigin,
+    CallbackReason,
+    CallerRole,
+    Decision,
+    LineOfBusiness,
+    PolicyConfig,
+    Step,
+)
+from caredesk.callbacks.policy_file import PolicyFileError
+from caredesk.cli_support import console, fail, open_database, run_command
+from caredesk.config import get_settings
+from caredesk.web.pagination import MAX_LIMIT
+
+app = typer.Typer(help="Callbacks: request, due, why not now, cancel, slots.", no_args_is_help=True)
+OPERATOR = Actor.system("cli")
+
+
+def _policy() -> PolicyConfig:
+    try:
+        return load_callback_policy(get_settings())
+    except PolicyFileError as error:
+        raise fail(f"policy file {error}") from None
+
+
+def _when(value: datetime | None) -> str:
+    return value.astimezone(UTC).isoformat(timespec="minutes") if value else "-"
+
+
+def _print_callback(callback: Callback) -> None:
+    table = Table(show_header=False, box=None)
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    rows = [
+        ("callback", str(callback.id)),
+        ("status", callback.status),
+        ("account", str(callback.account_id)),
+        ("line of business", callback.line_of_business),
+        ("origin / reason", f"{callback.origin} / {callback.reason}"),
+        ("number", callback.number),
+        ("due", _when(callback.due_at)),
+        ("owner", str(callback.owner_agent_id or "-")),
+        ("assignment pool", "yes" if callback.in_assignment_pool else "no"),
+        ("notice", f"{callback.notification_template or '-'} (sent {_when(callback.notified_at)})"),
+        ("attempts without contact", str(callback.attempts_without_contact)),
+        ("refused by", ", ".join(callback.refused_rules or []) or "-"),
+        ("outcome", callback.outcome or "-"),
+    ]
+    for slot_number, slot in enumerate(callback.offered_slots or [], start=1):
+        rows.append((f"offered time {slot_number}", f"{slot['start']} to {slot['end']}"))
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+
+
+def _print_decision(decision: Decision) -> None:
+    verdict = "[green]ALLOWED[/]" if decision.allowed else "[red]REFUSED[/]"
+    console.print(f"{verdict}  {decision.step} at {_when(decision.evaluated_at)}")
+    table = Table("Rule", "Verdict", "Why")
+    for result in decision.failed:
+        table.add_row(result.rule_id, "[red]blocked[/]", result.sentence)
+    for result in decision.passed:
+        table.add_row(result.rule_id, "[green]allowed[/]", result.sentence)
+    console.print(table)
+    upcoming = decision.next_allowed_at
+    console.print(f"Next allowed at: {_when(upcoming) if upcoming else 'no time will do'}")
+    for number, step in enumerate(decision.required_steps, start=1):
+        console.print(f"  {number}. {step.label}", markup=False)
+
+
+@app.command("request")
+def request(
+    account_id: int = typer.Option(..., min=1, help="The account to call back."),
+    reason: CallbackReason = typer.Option(..., help="Why the call is owed (OB-REASON)."),
+    origin: CallbackOrigin = typer.Option(CallbackOrigin.FOLLOW_UP, help="Where it came from."),
+    line_of_business: LineOfBusiness = typer.Option(LineOfBusiness.CARE, "--lob"),
+    caller_role: CallerRole = typer.Option(CallerRole.AGENT),
+    number: str = typer.Option(None, help="Number to call (default: the person's phone)."),
+    person_id: int = typer.Option(None, min=1),
+    ticket: str = typer.Option(None, help="Case number (CS-000123) or id."),
+    owner_agent_id: int = typer.Option(None, min=1),
+    never_spoken: bool = typer.Option(False, help="Nobody in care spoke with the customer."),
+    idempotency_key: str = typer.Option(None, help="The same key again returns the same one."),
+) -> None:
+    """Request a callback; a refusal for good is stored and shown with its rule IDs."""
+    with run_command(), open_database() as db, db.uow() as uow:
+        callback = service.request_callback(
+            uow,
+            actor=OPERATOR,
+            policy=_policy(),
+            account_id=account_id,
+            origin=origin,
+            reason=reason,
+            line_of_business=line_of_business,
+            caller_role=caller_role,
+            number=number,
+            person_id=person_id,
+            ticket_ref=ticket,
+            owner_agent_id=owner_agent_id,
+            customer_spoken_to=not never_spoken,
+            idempotency_key=idempotency_key,
+            brand=message_brand(get_settings()),
+        )
+        _print_callback(callback)
+
+
+@app.command("due")
+def due(
+    line_of_business: LineOfBusiness = typer.Option(None, "--lob"),
+    limit: int = typer.Option(50, min=1, max=MAX_LIMIT),
+) -> None:
+    """Callbacks due now (scheduled, due time reached)."""
+    with run_command(), open_database() as db, db.uow() as uow:
+        query = service.callbacks_query(
+            status=CallbackStatus.SCHEDULED,
+            due_before=uow.clock.now(),
+            line_of_business=line_of_business.value if line_of_business else None,
+        )
+        rows = list(uow.session.scalars(query.order_by(Callback.due_at, Callback.id).limit(limit)))
+        table = Table("id", "due", "lob", "reason", "account", "owner", "pool")
+        for row in rows:
+            table.add_row(
+                str(row.id),
+                _when(row.due_at),
+                row.line_of_business,
+                row.reason,
+                str(row.account_id),
+                str(row.owner_agent_id or "-"),
+                "yes" if row.in_assignment_pool else "no",
+            )
+        console.print(table)
+        console.print(f"{len(rows)} due")
+
+
+@app.command("show")
+def show(callback_id: int = typer.Argument(..., min=1)) -> None:
+    """One callback and its timeline."""
+    with run_command(), open_database() as db, db.uow() as uow:
+        callback = service.get_callback(uow, callback_id=callback_id)
+        _print_callback(callback)
+        events = uow.session.scalars(
+            service.events_query(callback_id=callback_id).order_by(CallbackEvent.id)
+        )
+        table = Table("at", "event", "status", "rules", "detail")
+        for event in events:
+            moved = f"{event.from_status or ''} -> {event.to_status or ''}"
+            table.add_row(
+                _when(event.at), event.kind, moved, ", ".join(event.rule_ids or []), event.detail
+            )
+        console.print(table)
+
+
+@app.command("why")
+def why(
+    callback_id: int = typer.Argument(..., min=1),
+    agent_id: int = typer.Option(None, min=1, help="Judge it for this agent."),
+    step: Step = typer.Option(Step.DIAL),
+) -> None:
+    """Why not now? The policy's decision, rule by rule; exit 1 when refused."""
+    with run_command(), open_database() as db, db.uow() as uow:
+        decision = service.why_not_now(
+            uow,
+            policy=_policy(),
+            callback_id=callback_id,
+            agent_id=agent_id,
+            step=step,
+            now=uow.clock.now(),
+        )
+    _print_decision(decision)
+    raise typer.Exit(code=0 if decision.allowed else 1)
+
+
+@app.command("cancel")
+def cancel(
+    callback_id: int = typer.Argument(..., min=1),
+    reason: str = typer.Option(..., help="Why it is cancelled."),
+) -> None:
+    """Cancel a callback that is not on a call."""
+    with run_command(), open_database() as db, db.uow() as uow:
+        callback = service.cancel_callback(
+            uow, actor=OPERATOR, callback_id=callback_id, reason=reason
+        )
+        console.print(f"callback {callback.id} cancelled")
+
+
+@app.command("slot")
+@app.command("choose-slot")
+def choose_slot(
+    callback_id: int = typer.Argument(..., min=1),
+    slot: int = typer.Argument(..., min=1, max=10, help="The time's number in the email."),
+    channel: ConsentChannel = typer.Option(ConsentChannel.EMAIL, help="How the customer chose."),
+) -> None:
+    """Enter the time a customer chose in reply to the scheduling email."""
+    with run_command(), open_database() as db, db.uow() as uow:
+        callback = service.choose_slot(
+            uow,
+            actor=OPERATOR,
+            policy=_policy(),
+            callback_id=callback_id,
+            slot=slot,
+            channel=channel,
+            brand=message_brand(get_settings()),
+        )
+        console.print(f"callback {callback.id} is due {_when(callback.due_at)}")

@@ -1,0 +1,274 @@
+"""Keeping a callback's record: loading it, changing it under its version, and writing the
+timeline event and audit record that go with every change, in the caller's transaction.
+
+A refused step is recorded too: the ``refused`` event (with the rule IDs) is committed on its
+own and then the refusal is raised, so the record survives the refused request."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any, NoReturn, cast
+
+from sqlalchemy import CursorResult, update
+
+from caredesk.audit.service import Actor, record
+from caredesk.callbacks.models import TRANSITIONS, Callback, CallbackEvent, CallbackStatus
+from caredesk.callbacks.policy import Decision, Step, decision_to_json
+from caredesk.db.session import UnitOfWork
+from caredesk.errors import Conflict, InvalidTransition, NotFound, PolicyRefused
+from caredesk.privacy import scrub, scrub_text
+from caredesk.schemas import MAX_ID
+
+MAX_DETAIL = 2000
+
+
+class Event:
+    """Kinds of timeline events written by the callback use cases (the dispatcher adds
+    ``claimed``, ``offered``, ``offer_expired`` and its own)."""
+
+    REQUESTED = "requested"
+    REFUSED = "refused"
+    NOTIFICATION_QUEUED = "notification_queued"
+    NOTIFIED = "notified"
+    SCHEDULING_EMAIL_QUEUED = "scheduling_email_queued"
+    SCHEDULING_EMAIL_SENT = "scheduling_email_sent"
+    SLOT_CHOSEN = "slot_chosen"
+    SCHEDULED = "scheduled"
+    DIALING = "dialing"
+    CALL_PLACED = "call_placed"
+    ATTEMPT_RESULT = "attempt_result"
+    CALL_ENDED = "call_ended"
+    VOICEMAIL_LEFT = "voicemail_left"
+    WRAPPED_UP = "wrapped_up"
+    CANCELLED = "cancelled"
+    # Guided-call steps.
+    DISCLOSURE_READ = "disclosure_read"
+    NAME_VERIFIED = "name_verified"
+    NAME_NOT_VERIFIED = "name_not_verified"
+    PROOF_GIVEN = "proof_given"
+    PIN_CHECKED = "pin_checked"
+    OTP_FOLLOWED = "otp_followed"
+    PAYMENT_HELP = "payment_help"
+    ALTERNATE_NUMBER = "alternate_number"
+    TROUBLESHOOTING = "troubleshooting"
+    SUPPORT_NUMBER_OFFERED = "support_number_offered"
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready: enums by value, instants in ISO 8601."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [plain(item) for item in value]
+    return value
+
+
+def load_callback(uow: UnitOfWork, callback_id: int) -> Callback:
+    """The callback as committed now (not a copy this session cached earlier)."""
+    callback = (
+        uow.session.get(Callback, callback_id, populate_existing=True)
+        if 1 <= callback_id <= MAX_ID
+        else None
+    )
+    if callback is None:
+        raise NotFound(f"no callback with id {callback_id}", field="callback_id")
+    return callback
+
+
+def status_of(callback: Callback) -> CallbackStatus:
+    return CallbackStatus(callback.status)
+
+
+def add_event(
+    uow: UnitOfWork,
+    callback: Callback,
+    *,
+    actor: Actor,
+    kind: str,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    rule_ids: list[str] | None = None,
+    detail: str | None = None,
+    facts: dict[str, Any] | None = None,
+) -> CallbackEvent:
+    event = CallbackEvent(
+        callback_id=callback.id,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        rule_ids=rule_ids,
+        detail=scrub_text(detail)[:MAX_DETAIL] if detail else None,
+        facts=scrub(plain(facts)) if facts else None,
+        actor=str(actor),
+        at=uow.clock.now(),
+    )
+    uow.session.add(event)
+    return event
+
+
+def change(
+    uow: UnitOfWork,
+    callback: Callback,
+    *,
+    actor: Actor,
+    kind: str,
+    to: CallbackStatus | None = None,
+    values: dict[str, Any] | None = None,
+    rule_ids: list[str] | None = None,
+    detail: str | None = None,
+    facts: dict[str, Any] | None = None,
+) -> CallbackEvent:
+    """Applies one change under the version the callback was read at (no commit): a status
+    move checked against ``TRANSITIONS`` and/or new field values, the timeline event and the
+    audit record. Another change that got there first makes this one a Conflict."""
+    current = status_of(callback)
+    target = to or current
+    if to is not None and to not in TRANSITIONS[current]:
+        allowed = ", ".join(sorted(s.value for s in TRANSITIONS[current])) or "none (closed)"
+        raise InvalidTransition(
+            f"a {current.value} callback cannot become {to.value}; from {current.value} it may "
+            f"become: {allowed}",
+            field="status",
+            extra={"from_status": current.value, "to_status": to.value},
+        )
+    changes = dict(values or {})
+    now = uow.clock.now()
+    prior = callback.version
+    result = cast(
+        "CursorResult[Any]",
+        uow.session.execute(
+            update(Callback)
+            .where(Callback.id == callback.id, Callback.version == prior)
+            .values(status=target.value, version=prior + 1, updated_at=now, **changes)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    if result.rowcount != 1:
+        raise Conflict(
+            f"callback {callback.id} changed while this request was deciding (it was at "
+            f"version {prior}); reload it and try again",
+            field="version",
+        )
+    uow.session.refresh(callback)
+    shown = {key: plain(value) for key, value in changes.items() if key != "lease_token"}
+    event = add_event(
+        uow,
+        callback,
+        actor=actor,
+        kind=kind,
+        from_status=current.value,
+        to_status=target.value,
+        rule_ids=rule_ids,
+        detail=detail,
+        facts=facts,
+    )
+    record(
+        uow,
+        actor=actor,
+        action=f"callback.{kind}",
+        subject_type="callback",
+        subject_id=callback.id,
+        before={"status": current.value, "version": prior},
+        after={"status": target.value, "version": prior + 1, **shown},
+        details={"rule_ids": rule_ids, **plain(facts or {})} if (rule_ids or facts) else None,
+    )
+    return event
+
+
+def note(
+    uow: UnitOfWork,
+    callback: Callback,
+    *,
+    actor: Actor,
+    kind: str,
+    rule_ids: list[str] | None = None,
+    detail: str | None = None,
+    facts: dict[str, Any] | None = None,
+) -> CallbackEvent:
+    """A timeline entry that changes no field (a guided-call step), with its audit record."""
+    event = add_event(
+        uow,
+        callback,
+        actor=actor,
+        kind=kind,
+        from_status=callback.status,
+        to_status=callback.status,
+        rule_ids=rule_ids,
+        detail=detail,
+        facts=facts,
+    )
+    record(
+        uow,
+        actor=actor,
+        action=f"callback.{kind}",
+        subject_type="callback",
+        subject_id=callback.id,
+        details={"rule_ids": rule_ids, **plain(facts or {})} if (rule_ids or facts) else None,
+    )
+    return event
+
+
+def refusal_text(decision: Decision) -> str:
+    return "; ".join(result.explanation for result in decision.failed)
+
+
+def refuse(
+    uow: UnitOfWork,
+    callback: Callback,
+    decision: Decision,
+    *,
+    actor: Actor,
+    step: Step | str,
+    agent_id: int | None = None,
+    facts: dict[str, Any] | None = None,
+) -> NoReturn:
+    """Records the refusal (``refused`` event naming the rule IDs, the callback's last refusal,
+    an audit record), commits it, and raises ``PolicyRefused`` carrying the decision. Nothing
+    else may be pending in the unit of work: callers refuse before they write."""
+    rule_ids = list(decision.failed_rule_ids)
+    detail = refusal_text(decision)
+    step_name = step.value if isinstance(step, Step) else step
+    shown = {
+        "step": step_name,
+        "agent_id": agent_id,
+        "next_allowed_at": decision.next_allowed_at,
+        "required_steps": [item.label for item in decision.required_steps],
+        **(facts or {}),
+    }
+    uow.session.execute(
+        update(Callback)
+        .where(Callback.id == callback.id)
+        .values(refused_rules=rule_ids, refusal_detail=scrub_text(detail)[:MAX_DETAIL])
+        .execution_options(synchronize_session=False)
+    )
+    add_event(
+        uow,
+        callback,
+        actor=actor,
+        kind=Event.REFUSED,
+        from_status=callback.status,
+        to_status=callback.status,
+        rule_ids=rule_ids,
+        detail=detail,
+        facts=shown,
+    )
+    record(
+        uow,
+        actor=actor,
+        action="callback.step_refused",
+        subject_type="callback",
+        subject_id=callback.id,
+        details={"rule_ids": rule_ids, **plain(shown)},
+    )
+    uow.commit()
+    first = decision.failed[0].sentence if decision.failed else "refused"
+    raise PolicyRefused(
+        f"{step_name} refused by {', '.join(rule_ids)}: {first}",
+        field="step",
+        extra={"rule_ids": rule_ids, "decision": decision_to_json(decision)},
+    )

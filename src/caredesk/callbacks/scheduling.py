@@ -1,0 +1,262 @@
+"""When a callback is due: the plan decision's next allowed instant, the customer's chosen slot
+for Service Assurance email requests, ownership inside the specialist's shift or the assignment
+pool (OB-SA-OWNERSHIP), and "why not now?" for any step."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from caredesk.accounts.consent import record_consent
+from caredesk.accounts.models import Account, ConsentChannel, Person
+from caredesk.agents.models import Agent as AgentRow
+from caredesk.agents.service import get_agent, get_schedule
+from caredesk.audit.service import Actor
+from caredesk.callbacks.context import build_context, sent_at, shift_around
+from caredesk.callbacks.models import Callback, CallbackStatus
+from caredesk.callbacks.notify import (
+    NOTIFIER,
+    default_platform_line,
+    message_brand,
+    queue_notice,
+    recipient_for,
+    record_sent_messages,
+    waiting_on_messages_query,
+)
+from caredesk.callbacks.policy import (
+    SERVICE_ASSURANCE,
+    Blocker,
+    CallbackOrigin,
+    CallbackReason,
+    CallerRole,
+    Decision,
+    LineOfBusiness,
+    PolicyConfig,
+    Step,
+    evaluate,
+    sa_owner_keeps,
+)
+from caredesk.callbacks.records import Event, change, load_callback
+from caredesk.channels.templates import MessageBrand
+from caredesk.db.session import UnitOfWork
+from caredesk.errors import Conflict, DomainError, InvalidTransition, ValidationFailed
+
+
+def final_failures(decision: Decision) -> list[str]:
+    """Rules that failed for good: no waiting or doing helps this callback."""
+    return [result.rule_id for result in decision.failed if result.blocker is Blocker.FINAL]
+
+
+def owner_of(uow: UnitOfWork, callback: Callback) -> AgentRow | None:
+    if callback.owner_agent_id is None:
+        return None
+    return get_agent(uow, agent_id=callback.owner_agent_id)
+
+
+def plan_decision(
+    uow: UnitOfWork, *, policy: PolicyConfig, callback: Callback, now: datetime
+) -> Decision:
+    """The callback judged as planned: its own number, its owner (or whoever takes it)."""
+    context = build_context(
+        uow,
+        callback=callback,
+        step=Step.PLAN,
+        now=now,
+        agent=owner_of(uow, callback),
+        caller_role=CallerRole(callback.caller_role),
+    )
+    return evaluate(context, policy)
+
+
+def plan_due(
+    uow: UnitOfWork, *, policy: PolicyConfig, callback: Callback, now: datetime
+) -> tuple[datetime | None, Decision]:
+    """The due time: the plan decision's next allowed instant (``now`` when allowed now).
+    None when no instant will do as things stand (a FINAL rule, or an unknown time zone)."""
+    decision = plan_decision(uow, policy=policy, callback=callback, now=now)
+    if final_failures(decision):
+        return None, decision
+    return decision.next_allowed_at, decision
+
+
+def ownership(
+    uow: UnitOfWork, *, lob: LineOfBusiness, owner: AgentRow | None, due: datetime | None
+) -> dict[str, Any]:
+    """OB-SA-OWNERSHIP: a Service Assurance callback due inside its owner's shift stays with
+    them; otherwise, and for every unowned callback, it goes to the line of business's tracked
+    assignment pool. Outside Service Assurance a named owner keeps it."""
+    now = uow.clock.now()
+    pool = {"owner_agent_id": None, "in_assignment_pool": True, "pooled_at": now}
+    if owner is None:
+        return pool
+    keep = {"owner_agent_id": owner.id, "in_assignment_pool": False, "pooled_at": None}
+    if lob not in SERVICE_ASSURANCE:
+        return keep
+    when = due or now
+    shift = shift_around(get_schedule(uow, agent_id=owner.id), when)
+    return keep if sa_owner_keeps(when, shift) else pool
+
+
+def why_not_now(
+    uow: UnitOfWork,
+    *,
+    policy: PolicyConfig,
+    callback_id: int,
+    agent_id: int | None = None,
+    step: Step = Step.DIAL,
+    now: datetime,
+) -> Decision:
+    """The policy's decision for one step of one callback: every rule, its verdict and facts,
+    the next allowed instant and the steps still required. Without ``agent_id`` it is judged
+    for the agent it is offered to, else its owner, else any agent in Not Ready - Follow-Up."""
+    callback = load_callback(uow, callback_id)
+    agent_ref = agent_id or callback.offered_to_agent_id or callback.owner_agent_id
+    agent = get_agent(uow, agent_id=agent_ref) if agent_ref else None
+    caller_role = None if agent else CallerRole(callback.caller_role)
+    context = build_context(
+        uow, callback=callback, step=step, now=now, agent=agent, caller_role=caller_role
+    )
+    return evaluate(context, policy)
+
+
+def _consent_channel(channel: str) -> ConsentChannel:
+    try:
+        return ConsentChannel(channel)
+    except ValueError:
+        names = ", ".join(item.value for item in ConsentChannel)
+        raise ValidationFailed(f"must be one of {names}", field="channel") from None
+
+
+def offered_slot(callback: Callback, slot: int) -> tuple[datetime, datetime]:
+    slots = callback.offered_slots or []
+    if not 1 <= slot <= len(slots):
+        raise ValidationFailed(
+            f"the scheduling email offered times 1 to {len(slots)}"
+            if slots
+            else "no times were offered for this callback",
+            field="slot",
+        )
+    chosen = slots[slot - 1]
+    return datetime.fromisoformat(chosen["start"]), datetime.fromisoformat(chosen["end"])
+
+
+def choose_slot(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    policy: PolicyConfig,
+    callback_id: int,
+    slot: int,
+    channel: ConsentChannel | str = ConsentChannel.EMAIL,
+    brand: MessageBrand | None = None,
+    from_line: str | None = None,
+) -> Callback:
+    """The customer picked one of the offered times (by replying, in the portal or through the
+    API): it becomes their consent window for this callback (OB-WINDOW), the callback is due at
+    its start, and a "Customer Callback" message confirms the time (OB-NOTIFY)."""
+    consent_channel = _consent_channel(str(channel))
+    callback = load_callback(uow, callback_id)
+    if callback.status != CallbackStatus.AWAITING_SCHEDULE.value:
+        raise InvalidTransition(
+            f"a time is picked while the callback waits for one; this one is {callback.status}",
+            field="slot",
+        )
+    start, end = offered_slot(callback, slot)
+    now = uow.clock.now()
+    if end <= now:
+        raise ValidationFailed("that time has already passed; pick a later one", field="slot")
+    email_sent = callback.scheduling_email_sent_at or sent_at(
+        uow, callback.scheduling_email_message_id
+    )
+    if email_sent is None:
+        raise Conflict(
+            "the scheduling email has not gone out yet, so no time can be picked from it",
+            field="slot",
+        )
+    account = uow.session.get(Account, callback.account_id)
+    person = uow.session.get(Person, callback.person_id) if callback.person_id else None
+    if account is None or person is None:
+        raise ValidationFailed("the callback names no person to agree the time", field="slot")
+    recipient = recipient_for(uow, account, person, callback.number)
+    consent = record_consent(
+        uow,
+        actor=actor,
+        account_id=account.id,
+        person_id=person.id,
+        window_start=start,
+        window_end=end,
+        channel=consent_channel,
+        callback_id=callback.id,
+        time_zone=recipient.zone,
+        commit=False,
+    )
+    lob = LineOfBusiness(callback.line_of_business)
+    owned = ownership(uow, lob=lob, owner=owner_of(uow, callback), due=start)
+    template = policy.template_for(CallbackReason(callback.reason), CallbackOrigin(callback.origin))
+    owner = owner_of(uow, callback)
+    message = queue_notice(
+        uow,
+        callback=callback,
+        recipient=recipient,
+        template=template,
+        callback_at=start,
+        from_line=from_line or (owner.platform_line if owner else default_platform_line()),
+        brand=brand or message_brand(),
+    )
+    change(
+        uow,
+        callback,
+        actor=actor,
+        kind=Event.SLOT_CHOSEN,
+        to=CallbackStatus.SCHEDULED,
+        values={
+            "due_at": start,
+            "scheduling_email_sent_at": email_sent,
+            "notification_template": template,
+            "notification_message_id": message.id,
+            **owned,
+        },
+        facts={
+            "slot": slot,
+            "start": start,
+            "end": end,
+            "channel": consent_channel.value,
+            "consent_id": consent.id,
+            "confirmation_message_id": message.id,
+            "assignment_pool": owned["in_assignment_pool"],
+        },
+        detail=f"the customer chose time {slot} ({start.isoformat()} to {end.isoformat()})",
+    )
+    uow.commit()
+    return callback
+
+
+def advance_after_notifications(uow: UnitOfWork, *, policy: PolicyConfig, now: datetime) -> int:
+    """Puts on record the customer messages the outbox has sent: a callback waiting for its
+    notice becomes SCHEDULED, due at the plan decision's next allowed instant; a Service
+    Assurance callback notes its scheduling email (it is scheduled once the customer picks a
+    time). One transaction per callback; returns how many changed."""
+    changed = 0
+    for callback_id in list(uow.session.scalars(waiting_on_messages_query())):
+        try:
+            callback = load_callback(uow, callback_id)
+            if record_sent_messages(uow, callback, actor=NOTIFIER, policy=policy, now=now):
+                uow.commit()
+                changed += 1
+        except DomainError:
+            # Changed by someone else since it was read; the next pass sees it afresh.
+            uow.session.rollback()
+    return changed
+
+
+def reschedule_due(uow: UnitOfWork, *, policy: PolicyConfig, callback: Callback) -> dict[str, Any]:
+    """Values for putting a callback back in the schedule (another attempt, a follow-up)."""
+    due, _decision = plan_due(uow, policy=policy, callback=callback, now=uow.clock.now())
+    return {
+        "due_at": due,
+        "offered_to_agent_id": None,
+        "offered_at": None,
+        "lease_owner": None,
+        "lease_token": None,
+        "lease_expires_at": None,
+    }

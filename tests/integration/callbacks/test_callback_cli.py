@@ -1,0 +1,163 @@
+"""`caredesk callback request | due | show | why | cancel | slot` against a real database. The CLI
+runs on the system clock, so what it sees as due was planned well in the past."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from typer.testing import CliRunner
+
+from caredesk import cli_support
+from caredesk.accounts.models import Account
+from caredesk.accounts.service import create_account
+from caredesk.accounts.values import ContactPointSpec, PersonSpec, ServiceAddress
+from caredesk.agents.service import create_agent
+from caredesk.audit.service import Actor
+from caredesk.callbacks import service
+from caredesk.callbacks.policy import PolicyConfig
+from caredesk.channels.delivery import deliver_due
+from caredesk.channels.email.log_sender import LogSender
+from caredesk.cli import app
+from caredesk.clock import FixedClock
+from caredesk.config import get_settings
+from caredesk.db.session import Database
+
+runner = CliRunner()
+STAFF = Actor.system("test")
+LONG_AGO = datetime(2021, 6, 1, 16, 0, tzinfo=UTC)  # 10:00 in Denver
+
+
+@pytest.fixture
+def cli_database(
+    db: Database, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Database]:
+    monkeypatch.setenv("CAREDESK_DATABASE_URL", database_url)
+    monkeypatch.setattr(cli_support.console, "width", 200)  # room for the tables' columns
+    get_settings.cache_clear()
+    yield db
+    get_settings.cache_clear()
+
+
+def make_account(db: Database) -> Account:
+    with db.uow() as uow:
+        return create_account(
+            uow,
+            actor=STAFF,
+            number="ACC-7000001",
+            service_address=ServiceAddress(country="US", time_zone="America/Denver"),
+            people=[
+                PersonSpec(
+                    first_name="Ana",
+                    last_name="Lopez",
+                    role="account_holder",
+                    contact_points=(
+                        ContactPointSpec(kind="phone", value="+13035550123"),
+                        ContactPointSpec(kind="email", value="ana@example.com"),
+                    ),
+                )
+            ],
+        )
+
+
+def test_request_due_show_why_and_cancel(cli_database: Database, clock: FixedClock) -> None:
+    account = make_account(cli_database)
+    clock.set(LONG_AGO)
+    with cli_database.uow() as uow:
+        callback = service.request_callback(
+            uow,
+            actor=STAFF,
+            policy=PolicyConfig(),
+            account_id=account.id,
+            origin="follow_up",
+            reason="device_troubleshooting",
+            line_of_business="care",
+            caller_role="agent",
+        )
+    deliver_due(cli_database, LogSender(), now=clock.now(), worker_id="test")
+    with cli_database.uow() as uow:
+        assert service.advance_after_notifications(uow, policy=PolicyConfig(), now=clock.now())
+
+    due = runner.invoke(app, ["callback", "due"])
+    assert due.exit_code == 0, due.output
+    assert f"\n│ {callback.id} " in due.output.replace("┃", "│") and "1 due" in due.output
+    shown = runner.invoke(app, ["callback", "show", str(callback.id)])
+    assert shown.exit_code == 0, shown.output
+    assert "scheduled" in shown.output and "notification_queued" in shown.output
+    why = runner.invoke(app, ["callback", "why", str(callback.id)])
+    assert why.exit_code in (0, 1), why.output  # depends on the hour in Denver right now
+    assert "OB-WINDOW" in why.output and "OB-NOTIFY" in why.output
+    missing = runner.invoke(app, ["callback", "why", "999999"])
+    assert missing.exit_code == 2 and "callback_id" in missing.output
+
+    cancelled = runner.invoke(
+        app, ["callback", "cancel", str(callback.id), "--reason", "Customer called in"]
+    )
+    assert cancelled.exit_code == 0, cancelled.output
+    again = runner.invoke(app, ["callback", "cancel", str(callback.id), "--reason", "again"])
+    assert again.exit_code == 2 and "cancelled" in again.output
+
+
+def test_request_refused_for_good_is_shown_with_its_rule(cli_database: Database) -> None:
+    account = make_account(cli_database)
+    result = runner.invoke(
+        app,
+        [
+            "callback",
+            "request",
+            "--account-id",
+            str(account.id),
+            "--reason",
+            "device_troubleshooting",
+            "--never-spoken",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "refused" in result.output and "OB-SPOKE-FIRST" in result.output
+
+
+def test_choose_slot_enters_the_customers_reply(cli_database: Database) -> None:
+    account = make_account(cli_database)
+    with cli_database.uow() as uow:
+        specialist = create_agent(
+            uow,
+            actor=STAFF,
+            login="spec1",
+            name="Jordan",
+            role="specialist",
+            line_of_business="sa_bts",
+            time_zone="UTC",
+            platform_line="+12065550100",
+        )
+    made = runner.invoke(
+        app,
+        [
+            "callback",
+            "request",
+            "--account-id",
+            str(account.id),
+            "--reason",
+            "email_request",
+            "--origin",
+            "sa_email_request",
+            "--lob",
+            "sa_bts",
+            "--caller-role",
+            "specialist",
+            "--owner-agent-id",
+            str(specialist.id),
+        ],
+    )
+    assert made.exit_code == 0, made.output
+    assert "awaiting_schedule" in made.output and "offered time 1" in made.output
+    with cli_database.uow() as uow:
+        [callback_id] = [row.id for row in uow.session.scalars(service.callbacks_query())]
+    early = runner.invoke(app, ["callback", "choose-slot", str(callback_id), "1"])
+    assert early.exit_code == 2 and "scheduling email" in early.output
+    deliver_due(
+        cli_database, LogSender(), now=datetime.now(UTC) + timedelta(minutes=1), worker_id="t"
+    )
+    chosen = runner.invoke(app, ["callback", "slot", str(callback_id), "1"])
+    assert chosen.exit_code == 0, chosen.output
+    assert "is due" in chosen.output
