@@ -65,6 +65,9 @@ class LobPolicy:
 
 
 HANDBOOK_DEFAULTS = LobPolicy()
+# Enum members as module constants: reading one off its class costs more than the check.
+_DROPPED_CALL_ORIGIN = CallbackOrigin.DROPPED_CALL
+_DROPPED_CALL_REASON = CallbackReason.DROPPED_CALL
 # Written as file-shaped values so they layer exactly like a policy file does.
 HANDBOOK_EXCEPTIONS: Mapping[LineOfBusiness, Mapping[str, object]] = MappingProxyType(
     {
@@ -101,8 +104,8 @@ class PolicyConfig:
 
     def template_for(self, reason: CallbackReason | None, origin: CallbackOrigin) -> str:
         """The message template that announces the call (OB-NOTIFY)."""
-        if origin is CallbackOrigin.DROPPED_CALL:
-            reason = CallbackReason.DROPPED_CALL
+        if origin is _DROPPED_CALL_ORIGIN:
+            reason = _DROPPED_CALL_REASON
         if reason is not None and reason in self.templates:
             return self.templates[reason]
         return self.default_template

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from caredesk.callbacks.policy.vocabulary import Step
 
@@ -100,6 +100,9 @@ class RequiredStep(NamedTuple):
 
 Rendered = tuple[str, Mapping[str, FactValue]]
 Explain = Callable[[], Rendered]
+_T = TypeVar("_T")
+_NO_SUBJECT: Any = object()
+"""`RuleResult._of` when `_explain` takes no argument (results built by the constructor)."""
 
 
 class RuleResult:
@@ -109,7 +112,7 @@ class RuleResult:
     rendering every sentence of every passed rule would cost more than deciding.
     """
 
-    __slots__ = ("_explain", "_rendered", "blocker", "passed", "required_steps", "rule_id")
+    __slots__ = ("_explain", "_of", "_rendered", "blocker", "passed", "required_steps", "rule_id")
 
     def __init__(
         self,
@@ -123,13 +126,18 @@ class RuleResult:
         self.passed = passed
         self.blocker = blocker
         self.required_steps = required_steps
-        self._explain = explain
-        self._rendered: Rendered | None = None
+        self._explain: Callable[..., Rendered] = explain
+        self._of = _NO_SUBJECT
+        # `_rendered` stays unset until the first read.
 
     def _render(self) -> Rendered:
-        if self._rendered is None:
-            self._rendered = self._explain()
-        return self._rendered
+        try:
+            return self._rendered
+        except AttributeError:
+            of = self._of
+            rendered = self._explain() if of is _NO_SUBJECT else self._explain(of)
+            self._rendered: Rendered = rendered
+            return rendered
 
     @property
     def sentence(self) -> str:
@@ -158,6 +166,40 @@ class RuleResult:
 
     def __repr__(self) -> str:
         return f"RuleResult({self.explanation!r}, blocker={self.blocker}, facts={self.facts!r})"
+
+
+_new_result = object.__new__
+
+
+def verdict(
+    rule_id: str,
+    passed: bool,
+    explain: Callable[[_T], Rendered],
+    of: _T,
+    blocker: Blocker | None = None,
+    required_steps: tuple[RequiredStep, ...] = (),
+    _new: Callable[[type[RuleResult]], RuleResult] = _new_result,
+    _cls: type[RuleResult] = RuleResult,
+) -> RuleResult:
+    """A RuleResult whose sentence and facts are `explain(of)`, rendered on first read.
+
+    The same object RuleResult(rule_id, passed, lambda: explain(of), ...) builds, for less: the
+    evaluators run on every decision, and a closure and an __init__ frame per rule add up.
+    (`_new` and `_cls` are bound once as defaults, so they read as locals.)
+    """
+    result = _new(_cls)
+    result.rule_id = rule_id
+    result.passed = passed
+    result.blocker = blocker
+    result.required_steps = required_steps
+    result._explain = explain
+    result._of = of
+    return result
+
+
+def constant(rendered: Rendered) -> Rendered:
+    """The explain function for a sentence and facts known when the verdict is made."""
+    return rendered
 
 
 class ZoneSource(StrEnum):

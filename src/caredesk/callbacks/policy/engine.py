@@ -15,20 +15,23 @@ from caredesk.callbacks.policy.decision import (
     RuleResult,
     ZoneSource,
 )
-from caredesk.callbacks.policy.rules import RULES, Rule
+from caredesk.callbacks.policy.rules import RULES
+from caredesk.callbacks.policy.rules.registry import Evaluator
 from caredesk.callbacks.policy.vocabulary import CallerRole, LineOfBusiness, Step
 from caredesk.callbacks.policy.window import consent_active
-from caredesk.callbacks.policy.zones import ZoneResolution
 
 DEFAULT_CONFIG = PolicyConfig()
 _FINAL = Blocker.FINAL
+_CONSENT = ZoneSource.CONSENT
 _ORDER = {rule.rule_id: index for index, rule in enumerate(RULES)}
+_new_tuple = tuple.__new__
 
-# Which rules concern each (step, team, role), and which do not, worked out once.
-_Plan = tuple[tuple[Rule, ...], tuple[str, ...], bool]
+# Which rules concern each (step, team, role), and which do not, worked out once: the rules to
+# ask (ID and evaluator, in catalogue order), the IDs not asked, and whether a time rule is asked.
+_Plan = tuple[tuple[tuple[str, Evaluator], ...], tuple[str, ...], bool]
 _PLANS: dict[tuple[Step, LineOfBusiness, CallerRole], _Plan] = {
     (step, lob, role): (
-        tuple(rule for rule in RULES if rule.concerns(step, lob, role)),
+        tuple((rule.rule_id, rule.evaluate) for rule in RULES if rule.concerns(step, lob, role)),
         tuple(rule.rule_id for rule in RULES if not rule.concerns(step, lob, role)),
         any(rule.time_rule for rule in RULES if step in rule.steps),
     )
@@ -39,67 +42,84 @@ _PLANS: dict[tuple[Step, LineOfBusiness, CallerRole], _Plan] = {
 
 
 @lru_cache(maxsize=4096)
-def _resolved_zones(resolution: ZoneResolution) -> tuple[EffectiveZone, ...]:
-    if resolution.source is None:
-        return ()
-    return tuple(EffectiveZone(zone, resolution.source) for zone in resolution.zones)
+def _not_applicable(not_asked: tuple[str, ...], skipped: tuple[str, ...]) -> tuple[str, ...]:
+    """The rules not asked and the rules that answered None, in catalogue order."""
+    return tuple(sorted(not_asked + skipped, key=_ORDER.__getitem__))
 
 
 def _zones(case: Case) -> tuple[EffectiveZone, ...]:
-    found = _resolved_zones(case.zones)
-    consents = case.ctx.callback.consents and case.time_rules.consents
+    found = case.place.effective
+    consents = case.callback.consents and case.consents
     if not consents:
         return found
-    from_consent = tuple(
-        EffectiveZone(consent.zone, ZoneSource.CONSENT)
+    now = case.now
+    from_consent = [
+        _new_tuple(EffectiveZone, (consent.zone, _CONSENT))
         for consent in consents
-        if consent.zone and consent_active(consent, case.now)
-    )
-    return tuple(dict.fromkeys(found + from_consent))
+        if consent.zone and consent_active(consent, now)
+    ]
+    return tuple(dict.fromkeys(found + tuple(from_consent)))
 
 
 def evaluate(ctx: PolicyContext, config: PolicyConfig = DEFAULT_CONFIG) -> Decision:
     """Every rule that concerns `ctx.step`, each with its verdict, gathered into a Decision."""
     case = Case(ctx, config)
-    rules, not_asked, time_gated = _PLANS[ctx.step, ctx.line_of_business, ctx.caller_role]
+    step = ctx.step
+    rules, not_asked, time_gated = _PLANS[step, ctx.line_of_business, ctx.caller_role]
     failed: list[RuleResult] = []
     passed: list[RuleResult] = []
-    skipped: list[str] = []
-    passed_steps: list[RequiredStep] = []
-    failed_steps: list[RequiredStep] = []
-    final = False
-    for rule in rules:
-        result = rule.evaluate(case)
+    skipped: list[str] | None = None
+    steps_after: list[RequiredStep] | None = None
+    for rule_id, rule_evaluate in rules:
+        result = rule_evaluate(case)
         if result is None:
-            skipped.append(rule.rule_id)
+            if skipped is None:
+                skipped = [rule_id]
+            else:
+                skipped.append(rule_id)
         elif result.passed:
             passed.append(result)
             if result.required_steps:
-                passed_steps.extend(result.required_steps)
+                if steps_after is None:
+                    steps_after = list(result.required_steps)
+                else:
+                    steps_after += result.required_steps
         else:
             failed.append(result)
+    # Steps of failed rules first, then those passed rules still ask for; each once.
+    required_steps: tuple[RequiredStep, ...] = ()
+    final = False
+    if failed:
+        failed_steps: list[RequiredStep] = []
+        for result in failed:
             if result.required_steps:
-                failed_steps.extend(result.required_steps)
+                failed_steps += result.required_steps
             if result.blocker is _FINAL:
                 final = True
+        if steps_after is not None:
+            failed_steps += steps_after
+        if failed_steps:
+            required_steps = tuple(dict.fromkeys(failed_steps))
+    elif steps_after is not None:
+        required_steps = tuple(dict.fromkeys(steps_after))
     if final:
         next_allowed_at = None
     elif time_gated:
         next_allowed_at = case.next_allowed
     else:
         next_allowed_at = case.now
-    return Decision(
-        allowed=not failed,
-        step=ctx.step,
-        evaluated_at=ctx.now,
-        failed=tuple(failed),
-        passed=tuple(passed),
-        not_applicable=(
-            tuple(sorted(not_asked + tuple(skipped), key=_ORDER.__getitem__))
-            if skipped
-            else not_asked
+    # Decision(...) without the keyword-argument round trip of the generated __new__.
+    return _new_tuple(
+        Decision,
+        (
+            not failed,
+            step,
+            ctx.now,
+            tuple(failed),
+            tuple(passed),
+            _not_applicable(not_asked, tuple(skipped)) if skipped else not_asked,
+            next_allowed_at,
+            required_steps,
+            _zones(case),
         ),
-        next_allowed_at=next_allowed_at,
-        required_steps=tuple(dict.fromkeys(failed_steps + passed_steps)),
-        zones=_zones(case),
     )

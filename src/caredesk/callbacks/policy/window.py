@@ -16,7 +16,7 @@ day without an opening means none until the next transition: the search jumps th
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import NamedTuple
@@ -71,17 +71,29 @@ def _edge_instants(zone_key: str, day: date, window: LocalWindow) -> tuple[datet
     return tuple(sorted(found))
 
 
+@lru_cache(maxsize=65536)
+def _edges_on_days(
+    zone_key: str, window: LocalWindow, first: date, last: date
+) -> tuple[datetime, ...]:
+    """Every edge instant (UTC) of the local days first..last, sorted: one bisect answers a span."""
+    found: list[datetime] = []
+    day = first
+    while day <= last:
+        found.extend(_edge_instants(zone_key, day, window))
+        day += DAY
+    found.sort()
+    return tuple(found)
+
+
 def _edges_between(
     zone_key: str, window: LocalWindow, after: datetime, until: datetime
-) -> Iterable[datetime]:
+) -> Sequence[datetime]:
+    """The edge instants in (after, until]."""
     zone = _zone(zone_key)
-    day = after.astimezone(zone).date() - DAY
-    last = until.astimezone(zone).date() + DAY
-    while day <= last:
-        for instant in _edge_instants(zone_key, day, window):
-            if after < instant <= until:
-                yield instant
-        day += DAY
+    edges = _edges_on_days(
+        zone_key, window, after.astimezone(zone).date() - DAY, until.astimezone(zone).date() + DAY
+    )
+    return edges[bisect.bisect_right(edges, after) : bisect.bisect_right(edges, until)]
 
 
 def _first_transition(zone: ZoneInfo, low: datetime, high: datetime) -> datetime:
@@ -138,12 +150,17 @@ def consent_active(consent: ConsentWindow, instant: datetime) -> bool:
 
 
 def consent_contains(consent: ConsentWindow, instant: datetime) -> bool:
-    if consent.start is not None and consent.end is not None:
-        return consent.start <= instant < consent.end
+    start = consent.start
+    if start is not None and consent.end is not None:
+        return start <= instant < consent.end
     assert consent.zone is not None and consent.local_start is not None
     assert consent.local_end is not None
     wall = instant.astimezone(_zone(consent.zone)).time()
-    return LocalWindow(consent.local_start, consent.local_end).contains(wall)
+    # LocalWindow(local_start, local_end).contains(wall), without building the window.
+    local_start, local_end = consent.local_start, consent.local_end
+    if local_start < local_end:
+        return local_start <= wall < local_end
+    return wall >= local_start or wall < local_end
 
 
 def _consent_boundaries(consent: ConsentWindow) -> tuple[datetime, ...]:
@@ -160,51 +177,95 @@ class TimeRules(NamedTuple):
     """This callback's consents whose zone (for local windows) is known."""
 
     def active_consents(self, instant: datetime) -> tuple[ConsentWindow, ...]:
-        return tuple(c for c in self.consents if consent_active(c, instant))
+        return tuple([c for c in self.consents if consent_active(c, instant)])
 
     def allows(self, instant: datetime) -> bool:
         if self.consents:
-            active = self.active_consents(instant)
-            if active:
-                return any(consent_contains(c, instant) for c in active)
+            any_active = False
+            for consent in self.consents:
+                if consent_active(consent, instant):
+                    if consent_contains(consent, instant):
+                        return True
+                    any_active = True
+            if any_active:
+                return False
         if not self.zones:
             return False
-        window = self.window
-        return all(window.contains(instant.astimezone(_zone(key)).time()) for key in self.zones)
+        start, end = self.window
+        if start < end:
+            for key in self.zones:
+                wall = instant.astimezone(_zone(key)).time()
+                if not start <= wall < end:
+                    return False
+            return True
+        for key in self.zones:
+            wall = instant.astimezone(_zone(key)).time()
+            if not (wall >= start or wall < end):
+                return False
+        return True
 
     def next_allowed(self, now: datetime) -> datetime | None:
         """The earliest instant at or after `now` the time rules allow, or None within HORIZON."""
         now = now.astimezone(UTC)
         if self.allows(now):
             return now
+        return self._next_when_closed(now)
+
+    def _next_when_closed(self, now: datetime, local: datetime | None = None) -> datetime | None:
+        """next_allowed for a UTC `now` the time rules do not allow (allows(now) is False).
+
+        `local`, when given, is `now` in the only zone (`now.astimezone` there, already read).
+        """
         if not self.consents:
             if not self.zones:
                 return None
             if len(self.zones) == 1:
-                found = _next_opening_one_zone(self.zones[0], self.window, now)
+                found = next_opening_one_zone(self.zones[0], self.window.start, now, local)
             else:
                 found = _next_opening_from_schedule(self.zones, self.window, now)
             if found is not None:
                 return found
         tracks: list[tuple[str, LocalWindow]] = [(key, self.window) for key in self.zones]
+        boundaries: set[datetime] = set()
         for consent in self.consents:
             if consent.zone and consent.local_start is not None and consent.local_end is not None:
                 tracks.append((consent.zone, LocalWindow(consent.local_start, consent.local_end)))
+            boundaries.update(_consent_boundaries(consent))
         zone_keys = sorted({key for key, _ in tracks})
-        fixed = sorted({b for c in self.consents for b in _consent_boundaries(c)})
+        fixed = sorted(boundaries)
+        allows: Callable[[datetime], bool] = self.allows
         limit = now + HORIZON
         current = now
+        # While only absolute consents are active, nothing the rules read changes before the next
+        # consent boundary (their activity and their spans are those boundaries): every instant
+        # the walk would test before it is closed, so the walk may start there.
+        index = bisect.bisect_right(fixed, now)
+        if index < len(fixed) and fixed[index] < limit:
+            active = [consent for consent in self.consents if consent_active(consent, now)]
+            if active and all(
+                consent.start is not None and consent.end is not None for consent in active
+            ):
+                boundary = fixed[index]
+                if allows(boundary):
+                    return boundary
+                current = boundary
         while current < limit:
             change = _next_change(current, limit, zone_keys, fixed)
             span_end = current + DAY
             capped = change is not None and change <= span_end
             if change is not None and capped:
                 span_end = change
-            for instant in sorted(_span_edges(tracks, current, span_end)):
-                if self.allows(instant):
+            if len(tracks) == 1:
+                # One track's edges come sorted; equal instants would only be asked twice.
+                key, track_window = tracks[0]
+                edges: Iterable[datetime] = _edges_between(key, track_window, current, span_end)
+            else:
+                edges = sorted(_span_edges(tracks, current, span_end))
+            for instant in edges:
+                if allows(instant):
                     return instant
             if capped:
-                if self.allows(span_end):
+                if allows(span_end):
                     return span_end
                 current = span_end
                 continue
@@ -212,26 +273,48 @@ class TimeRules(NamedTuple):
             # until something changes.
             if change is None:
                 return None
-            if self.allows(change):
+            if allows(change):
                 return change
             current = change
         return None
 
 
-def _next_opening_one_zone(zone_key: str, window: LocalWindow, now: datetime) -> datetime | None:
+def next_opening_one_zone(
+    zone_key: str, start: time, now: datetime, local: datetime | None = None
+) -> datetime | None:
     """The common case in one step: the next time the wall clock reads the window start.
 
     Only trusted when no offset change comes before it; None sends the caller to the full search.
+    `local` is `now.astimezone(zone)` when the caller has it already.
     """
-    zone = _zone(zone_key)
-    local = now.astimezone(zone)
+    if local is None:
+        local = now.astimezone(_zone(zone_key))
     day = local.date()
-    if local.time() >= window.start:
+    if local.time() >= start:
         day += DAY
-    opening = datetime.combine(day, window.start, tzinfo=zone).astimezone(UTC)
-    if opening <= now or next_transition(zone_key, now, opening + DAY) is not None:
+    opening, transitions = _opening_on(zone_key, start, start.fold, day)
+    # next_transition(zone_key, now, opening + DAY) is not None: a change in (now, opening + DAY).
+    if opening <= now or (transitions and transitions[-1] > now):
         return None
     return opening
+
+
+@lru_cache(maxsize=65536)
+def _opening_on(
+    zone_key: str, start: time, fold: int, day: date
+) -> tuple[datetime, tuple[datetime, ...]]:
+    """When the wall clock of `day` reads `start` (UTC), and the zone's offset changes from two
+    UTC days before `day` until a day after that instant: every change that can follow an instant
+    whose local date is `day` or the day before. `fold` is a key only: times compare without it.
+    """
+    opening = datetime.combine(day, start, tzinfo=_zone(zone_key)).astimezone(UTC)
+    limit = opening + DAY
+    found: list[datetime] = []
+    moment = next_transition(zone_key, datetime.combine(day - 2 * DAY, time(0), tzinfo=UTC), limit)
+    while moment is not None:
+        found.append(moment)
+        moment = next_transition(zone_key, moment, limit)
+    return opening, tuple(found)
 
 
 @lru_cache(maxsize=65536)
@@ -292,13 +375,18 @@ def _span_edges(
 def _next_change(
     after: datetime, limit: datetime, zone_keys: Sequence[str], fixed: Sequence[datetime]
 ) -> datetime | None:
-    candidates = [
-        found for key in zone_keys if (found := next_transition(key, after, limit)) is not None
-    ]
+    """The first zone offset change or consent boundary after `after`, before `limit`."""
+    first = None
+    for key in zone_keys:
+        found = next_transition(key, after, limit)
+        if found is not None and (first is None or found < first):
+            first = found
     index = bisect.bisect_right(fixed, after)
-    if index < len(fixed) and fixed[index] < limit:
-        candidates.append(fixed[index])
-    return min(candidates, default=None)
+    if index < len(fixed):
+        found = fixed[index]
+        if found < limit and (first is None or found < first):
+            first = found
+    return first
 
 
 def next_window_start(

@@ -10,8 +10,9 @@ from caredesk.callbacks.policy.decision import (
     RequiredStep,
     RuleResult,
     StepKind,
+    verdict,
 )
-from caredesk.callbacks.policy.rules.registry import PRE_CALL, failed, passed, per_lob, rule
+from caredesk.callbacks.policy.rules.registry import PRE_CALL, per_lob, rule
 from caredesk.callbacks.policy.vocabulary import (
     UNANSWERED,
     CallbackOutcome,
@@ -23,29 +24,25 @@ SECTION = "Attempts"
 _GLOBAL_CARE = LineOfBusiness.GLOBAL_CARE
 _NOT_GLOBAL = frozenset(LineOfBusiness) - {_GLOBAL_CARE}
 _WRAP_UP = Step.WRAP_UP
+_ACTION = Blocker.ACTION
+_FINAL = Blocker.FINAL
 _VOICEMAIL_LEFT = CallbackOutcome.VOICEMAIL_LEFT
 _LEAVE_VOICEMAIL = RequiredStep(StepKind.LEAVE_VOICEMAIL)
 _CLOSE_AS_VOICEMAIL = RequiredStep(StepKind.CLOSE_AS_VOICEMAIL_LEFT)
 _VOICEMAIL_STEPS = (_LEAVE_VOICEMAIL, RequiredStep(StepKind.WRITE_MEMO), _CLOSE_AS_VOICEMAIL)
 
 
-def _attempt_limit(case: Case, rule_id: str) -> RuleResult:
+def _explain_attempt_limit(case: Case) -> Rendered:
     made = len(case.attempts)
     limit = case.lob_policy.max_attempts_without_contact
     contact = case.contact_made
-
-    def explain() -> Rendered:
-        lob = case.ctx.line_of_business
-        facts: dict[str, FactValue] = {"attempts": made, "limit": limit, "contact_made": contact}
-        if contact:
-            return f"the customer was reached on an earlier attempt ({made} made)", facts
-        if made < limit:
-            return f"this is attempt {made + 1} of {limit} without contact allowed for {lob}", facts
-        return f"{made} of {limit} attempts allowed for {lob} made without contact", facts
-
-    if contact or made < limit:
-        return passed(rule_id, explain)
-    return failed(rule_id, explain, Blocker.FINAL)
+    lob = case.lob
+    facts: dict[str, FactValue] = {"attempts": made, "limit": limit, "contact_made": contact}
+    if contact:
+        return f"the customer was reached on an earlier attempt ({made} made)", facts
+    if made < limit:
+        return f"this is attempt {made + 1} of {limit} without contact allowed for {lob}", facts
+    return f"{made} of {limit} attempts allowed for {lob} made without contact", facts
 
 
 @rule(
@@ -61,9 +58,11 @@ def _attempt_limit(case: Case, rule_id: str) -> RuleResult:
     },
 )
 def attempts(case: Case) -> RuleResult | None:
-    if case.ctx.line_of_business is _GLOBAL_CARE:
+    if case.lob is _GLOBAL_CARE:
         return None  # OB-ATTEMPTS-GLOBAL speaks for Global Care
-    return _attempt_limit(case, "OB-ATTEMPTS")
+    if len(case.attempts) < case.lob_policy.max_attempts_without_contact or case.contact_made:
+        return verdict("OB-ATTEMPTS", True, _explain_attempt_limit, case)
+    return verdict("OB-ATTEMPTS", False, _explain_attempt_limit, case, _FINAL)
 
 
 @rule(
@@ -79,60 +78,75 @@ def attempts(case: Case) -> RuleResult | None:
     },
 )
 def attempts_global(case: Case) -> RuleResult | None:
-    if case.ctx.line_of_business is not _GLOBAL_CARE:
+    if case.lob is not _GLOBAL_CARE:
         return None
-    return _attempt_limit(case, "OB-ATTEMPTS-GLOBAL")
+    if len(case.attempts) < case.lob_policy.max_attempts_without_contact or case.contact_made:
+        return verdict("OB-ATTEMPTS-GLOBAL", True, _explain_attempt_limit, case)
+    return verdict("OB-ATTEMPTS-GLOBAL", False, _explain_attempt_limit, case, _FINAL)
+
+
+def _voicemail_missing(case: Case) -> tuple[RequiredStep, ...]:
+    """What the last allowed, unanswered attempt still needs (attempts made, no contact)."""
+    made = len(case.attempts)
+    limit = case.lob_policy.max_attempts_without_contact
+    if made < limit or case.attempts[-1].result not in UNANSWERED:
+        return ()
+    left = case.call.voicemail_left
+    if case.step is _WRAP_UP:
+        # The memo itself is OB-MEMO's to check at wrap-up.
+        wrap_up = case.ctx.wrap_up
+        outcome = wrap_up.outcome if wrap_up else None
+        return ((_LEAVE_VOICEMAIL,) if not left else ()) + (
+            (_CLOSE_AS_VOICEMAIL,) if outcome is not _VOICEMAIL_LEFT else ()
+        )
+    if not left:
+        return _VOICEMAIL_STEPS
+    return ()
+
+
+_WANTED = {
+    StepKind.LEAVE_VOICEMAIL: "leave a voicemail",
+    StepKind.WRITE_MEMO: "memo the account",
+    StepKind.CLOSE_AS_VOICEMAIL_LEFT: "close the callback as voicemail left",
+}
+
+
+def _explain_voicemail(case: Case) -> Rendered:
+    made = len(case.attempts)
+    limit = case.lob_policy.max_attempts_without_contact
+    last = case.attempts[-1].result
+    left = case.call.voicemail_left
+    wrap_up = case.ctx.wrap_up
+    outcome = wrap_up.outcome if wrap_up else None
+    triggered = made >= limit and last in UNANSWERED
+    missing = _voicemail_missing(case)
+    facts: dict[str, FactValue] = {
+        "attempts": made,
+        "limit": limit,
+        "last_result": last,
+        "voicemail_left": left,
+        "outcome": outcome,
+    }
+    if last not in UNANSWERED:
+        return f"the last attempt ended {last}, not unanswered", facts
+    if not triggered:
+        return f"attempt {made} of {limit} ended {last}; another attempt is allowed", facts
+    head = f"the last allowed attempt ({made} of {limit}) was not answered ({last})"
+    if not missing:
+        return f"{head}; a voicemail was left", facts
+    return f"{head}; {', '.join(_WANTED[step.kind] for step in missing)}", facts
 
 
 @rule(
     "OB-VOICEMAIL",
     title="When the last allowed attempt is not answered, leave a voicemail and memo the account",
     section=SECTION,
-    steps=PRE_CALL | {Step.WRAP_UP},
+    steps=PRE_CALL | {_WRAP_UP},
 )
 def voicemail(case: Case) -> RuleResult | None:
-    rule_id = "OB-VOICEMAIL"
     if not case.attempts or case.contact_made:
         return None
-    made = len(case.attempts)
-    limit = case.lob_policy.max_attempts_without_contact
-    last = case.attempts[-1].result
-    left = case.ctx.call.voicemail_left
-    wrap_up = case.ctx.wrap_up
-    outcome = wrap_up.outcome if wrap_up else None
-    triggered = made >= limit and last in UNANSWERED
-    at_wrap_up = case.ctx.step is _WRAP_UP
-    missing: tuple[RequiredStep, ...] = ()
-    if triggered and at_wrap_up:
-        # The memo itself is OB-MEMO's to check at wrap-up.
-        missing = ((_LEAVE_VOICEMAIL,) if not left else ()) + (
-            (_CLOSE_AS_VOICEMAIL,) if outcome is not _VOICEMAIL_LEFT else ()
-        )
-    elif triggered and not left:
-        missing = _VOICEMAIL_STEPS
-
-    def explain() -> Rendered:
-        facts: dict[str, FactValue] = {
-            "attempts": made,
-            "limit": limit,
-            "last_result": last,
-            "voicemail_left": left,
-            "outcome": outcome,
-        }
-        if last not in UNANSWERED:
-            return f"the last attempt ended {last}, not unanswered", facts
-        if not triggered:
-            return f"attempt {made} of {limit} ended {last}; another attempt is allowed", facts
-        head = f"the last allowed attempt ({made} of {limit}) was not answered ({last})"
-        if not missing:
-            return f"{head}; a voicemail was left", facts
-        wanted = {
-            StepKind.LEAVE_VOICEMAIL: "leave a voicemail",
-            StepKind.WRITE_MEMO: "memo the account",
-            StepKind.CLOSE_AS_VOICEMAIL_LEFT: "close the callback as voicemail left",
-        }
-        return f"{head}; {', '.join(wanted[step.kind] for step in missing)}", facts
-
+    missing = _voicemail_missing(case)
     if missing:
-        return failed(rule_id, explain, Blocker.ACTION, missing)
-    return passed(rule_id, explain)
+        return verdict("OB-VOICEMAIL", False, _explain_voicemail, case, _ACTION, missing)
+    return verdict("OB-VOICEMAIL", True, _explain_voicemail, case)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from functools import lru_cache
 
 from caredesk.callbacks.policy.case import Case, format_instant, hhmm
 from caredesk.callbacks.policy.config import PolicyConfig
-from caredesk.callbacks.policy.context import ConsentWindow
+from caredesk.callbacks.policy.context import ConsentWindow, DialTarget, Notification
 from caredesk.callbacks.policy.decision import (
     Blocker,
     FactValue,
@@ -15,12 +15,13 @@ from caredesk.callbacks.policy.decision import (
     RequiredStep,
     RuleResult,
     StepKind,
+    verdict,
 )
-from caredesk.callbacks.policy.dialing import dial_string, is_international
-from caredesk.callbacks.policy.rules.registry import PRE_CALL, failed, passed, per_lob, rule
+from caredesk.callbacks.policy.dialing import NANP_COUNTRY_CODE, dial_string
+from caredesk.callbacks.policy.rules.registry import PRE_CALL, per_lob, rule
 from caredesk.callbacks.policy.vocabulary import AGENT_STATE_LABELS, AgentState
-from caredesk.callbacks.policy.window import LocalWindow, consent_contains
-from caredesk.callbacks.policy.zones import number_facts, zone_info
+from caredesk.callbacks.policy.window import LocalWindow, consent_active, consent_contains
+from caredesk.callbacks.policy.zones import NumberFacts, number_facts, zone_info
 
 SECTION = "Before the call"
 ACTION = Blocker.ACTION
@@ -31,6 +32,12 @@ _AFTER_CALL_WORK = AgentState.AFTER_CALL_WORK
 _CONFIRM_ZONE = (RequiredStep(StepKind.CONFIRM_ZONE),)
 _SWITCH_STATE = (RequiredStep(StepKind.SWITCH_TO_FOLLOW_UP_STATE),)
 _PLATFORM_LINE = (RequiredStep(StepKind.USE_PLATFORM_LINE),)
+_SEND_TEMPLATE = StepKind.SEND_TEMPLATE
+
+
+@lru_cache(maxsize=256, typed=True)
+def _send_template(template: str) -> tuple[RequiredStep, ...]:
+    return (RequiredStep(_SEND_TEMPLATE, template),)
 
 
 def _window_parameters(config: PolicyConfig) -> Mapping[str, object]:
@@ -60,26 +67,63 @@ def _opens(case: Case, zone_key: str | None) -> tuple[str, FactValue]:
     return f"; it opens {format_instant(upcoming, zone_key)}", upcoming.isoformat()
 
 
-def _consented(case: Case, active: tuple[ConsentWindow, ...]) -> RuleResult:
-    rule_id = "OB-WINDOW"
+def _explain_consented(case: Case, active: tuple[ConsentWindow, ...]) -> Rendered:
     now = case.now
     inside = [consent for consent in active if consent_contains(consent, now)]
     zones = case.zones.zones
     shown_zone = active[0].zone or (zones[0] if zones else None)
-
-    def explain() -> Rendered:
-        facts: dict[str, FactValue] = {"consents": len(active), "zones": ", ".join(zones) or None}
-        when = format_instant(now, shown_zone)
-        if inside:
-            agreed = _describe_consent(inside[0])
-            return f"{when} is inside the window the customer agreed to ({agreed})", facts
-        opens, facts["next_allowed_at"] = _opens(case, shown_zone)
-        agreed = _describe_consent(active[0])
-        return f"{when} is outside the window the customer agreed to ({agreed}){opens}", facts
-
+    facts: dict[str, FactValue] = {"consents": len(active), "zones": ", ".join(zones) or None}
+    when = format_instant(now, shown_zone)
     if inside:
-        return passed(rule_id, explain)
-    return failed(rule_id, explain, TIME if case.next_allowed is not None else FINAL)
+        agreed = _describe_consent(inside[0])
+        return f"{when} is inside the window the customer agreed to ({agreed})", facts
+    opens, facts["next_allowed_at"] = _opens(case, shown_zone)
+    agreed = _describe_consent(active[0])
+    return f"{when} is outside the window the customer agreed to ({agreed}){opens}", facts
+
+
+def _explain_window(case: Case) -> Rendered:
+    rules = case.time_rules
+    now = case.now
+    if rules.consents:
+        active = rules.active_consents(now)
+        if active:
+            return _explain_consented(case, active)
+    resolution = case.zones
+    window = rules.window
+    facts: dict[str, FactValue] = {
+        "zones": ", ".join(resolution.zones) or None,
+        "zone_source": resolution.source,
+        "window": window.label,
+    }
+    if not resolution.zones:
+        sentence = f"the customer's time zone is unknown ({resolution.problem}); confirm it"
+        return sentence, facts | {"zone_problem": resolution.problem}
+    readings = []
+    for key in resolution.zones:
+        zone = zone_info(key)
+        assert zone is not None
+        readings.append((key, now.astimezone(zone)))
+    for key, local in readings:
+        facts[f"local_time.{key}"] = hhmm(local)
+    every = ""
+    if len(readings) > 1:
+        every = f" (it must hold in all {len(readings)} zones of {case.number})"
+    outside = [(key, local) for key, local in readings if not window.contains(local.time())]
+    if not outside:
+        shown = ", ".join(f"{hhmm(local)} {key}" for key, local in readings)
+        verb = "is" if len(readings) == 1 else "are"
+        return f"{shown} {verb} inside {window.label}{every}", facts
+    listed = ", ".join(f"{hhmm(local)} {key}" for key, local in outside)
+    verb = "is" if len(outside) == 1 else "are"
+    opens, facts["next_allowed_at"] = _opens(case, outside[0][0])
+    return f"{listed} {verb} outside {window.label}{every}{opens}", facts
+
+
+def _outside(case: Case) -> RuleResult:
+    """OB-WINDOW refuses: waiting helps unless no instant will ever do."""
+    blocker = TIME if case.next_allowed is not None else FINAL
+    return verdict("OB-WINDOW", False, _explain_window, case, blocker)
 
 
 @rule(
@@ -91,61 +135,72 @@ def _consented(case: Case, active: tuple[ConsentWindow, ...]) -> RuleResult:
     time_rule=True,
 )
 def calling_window(case: Case) -> RuleResult | None:
-    rule_id = "OB-WINDOW"
-    rules = case.time_rules
     now = case.now
-    if rules.consents:
-        active = rules.active_consents(now)
+    consents = case.consents
+    if consents:
+        active = [consent for consent in consents if consent_active(consent, now)]
         if active:
-            return _consented(case, active)
-    resolution = case.zones
-    window = rules.window
-
-    def facts() -> dict[str, FactValue]:
-        return {
-            "zones": ", ".join(resolution.zones) or None,
-            "zone_source": resolution.source,
-            "window": window.label,
-        }
-
-    if not resolution.zones:
-
-        def unknown() -> Rendered:
-            details = facts() | {"zone_problem": resolution.problem}
-            sentence = f"the customer's time zone is unknown ({resolution.problem}); confirm it"
-            return sentence, details
-
-        return failed(rule_id, unknown, ACTION, _CONFIRM_ZONE)
-    readings: list[tuple[str, datetime]] = []
-    inside_all = True
-    for key in resolution.zones:
-        zone = zone_info(key)
-        assert zone is not None
+            # An active consent replaces the default window: inside any of them will do.
+            for consent in active:
+                if consent_contains(consent, now):
+                    case.time_verdict(True)
+                    return verdict("OB-WINDOW", True, _explain_window, case)
+            case.time_verdict(False)
+            return _outside(case)
+    infos = case.place.infos
+    if not infos:
+        case.time_verdict(False)
+        return verdict("OB-WINDOW", False, _explain_window, case, ACTION, _CONFIRM_ZONE)
+    # Inside the team's window in every zone (TimeRules.allows without building the rules: this
+    # runs on every decision that dials, and most of them pass).
+    policy = case.lob_policy
+    start = policy.window_start
+    end = policy.window_end
+    ordered = start < end
+    for zone in infos:
         local = now.astimezone(zone)
-        readings.append((key, local))
-        if inside_all and not window.contains(local.time()):
-            inside_all = False
+        wall = local.time()
+        if not (start <= wall < end if ordered else wall >= start or wall < end):
+            case.time_verdict(False, local if len(infos) == 1 else None)
+            return _outside(case)
+    case.time_verdict(True)
+    return verdict("OB-WINDOW", True, _explain_window, case)
 
-    def explain() -> Rendered:
-        details = facts()
-        for key, local in readings:
-            details[f"local_time.{key}"] = hhmm(local)
-        every = ""
-        if len(readings) > 1:
-            every = f" (it must hold in all {len(readings)} zones of {case.number})"
-        if inside_all:
-            shown = ", ".join(f"{hhmm(local)} {key}" for key, local in readings)
-            verb = "is" if len(readings) == 1 else "are"
-            return f"{shown} {verb} inside {window.label}{every}", details
-        outside = [(key, local) for key, local in readings if not window.contains(local.time())]
-        listed = ", ".join(f"{hhmm(local)} {key}" for key, local in outside)
-        verb = "is" if len(outside) == 1 else "are"
-        opens, details["next_allowed_at"] = _opens(case, outside[0][0])
-        return f"{listed} {verb} outside {window.label}{every}{opens}", details
 
-    if inside_all:
-        return passed(rule_id, explain)
-    return failed(rule_id, explain, TIME if case.next_allowed is not None else FINAL)
+def _template(case: Case) -> str:
+    callback = case.callback
+    return case.config.template_for(callback.reason, callback.origin)
+
+
+def _notification_sent(case: Case, template: str) -> Notification | None:
+    """The notice with `template` (any case) sent by now, if there is one."""
+    notifications = case.callback.notifications
+    if not notifications:
+        return None
+    wanted = template.casefold()
+    now = case.now
+    for notification in notifications:
+        if notification.sent_at <= now:
+            name = notification.template
+            # Equal names casefold equal: the comparison first, casefold only when it differs.
+            if name == template or name.casefold() == wanted:
+                return notification
+    return None
+
+
+def _explain_notify(case: Case) -> Rendered:
+    template = _template(case)
+    sent = _notification_sent(case, template)
+    if sent is not None:
+        facts: dict[str, FactValue] = {
+            "template": template,
+            "sent_at": sent.sent_at.isoformat(),
+        }
+        return f'the "{template}" template was sent {format_instant(sent.sent_at)}', facts
+    now = case.now
+    others = [n.template for n in case.callback.notifications if n.sent_at <= now]
+    only = f" (only {', '.join(repr(name) for name in others)})" if others else ""
+    return f'the "{template}" template has not been sent yet{only}', {"template": template}
 
 
 @rule(
@@ -159,31 +214,43 @@ def calling_window(case: Case) -> RuleResult | None:
     },
 )
 def notify(case: Case) -> RuleResult | None:
-    rule_id = "OB-NOTIFY"
-    callback = case.ctx.callback
+    callback = case.callback
     template = case.config.template_for(callback.reason, callback.origin)
-    wanted = template.casefold()
-    now = case.now
-    sent = None
-    for notification in callback.notifications:
-        if notification.sent_at <= now and notification.template.casefold() == wanted:
-            sent = notification
-            break
+    notifications = callback.notifications
+    if notifications:
+        # _notification_sent, written out: every dial asks.
+        now = case.now
+        wanted = None
+        for notification in notifications:
+            if notification.sent_at <= now:
+                name = notification.template
+                if name == template:
+                    return verdict("OB-NOTIFY", True, _explain_notify, case)
+                if wanted is None:
+                    wanted = template.casefold()
+                if name.casefold() == wanted:
+                    return verdict("OB-NOTIFY", True, _explain_notify, case)
+    return verdict("OB-NOTIFY", False, _explain_notify, case, ACTION, _send_template(template))
 
-    def explain() -> Rendered:
-        if sent is not None:
-            facts: dict[str, FactValue] = {
-                "template": template,
-                "sent_at": sent.sent_at.isoformat(),
-            }
-            return f'the "{template}" template was sent {format_instant(sent.sent_at)}', facts
-        others = [n.template for n in callback.notifications if n.sent_at <= now]
-        only = f" (only {', '.join(repr(name) for name in others)})" if others else ""
-        return f'the "{template}" template has not been sent yet{only}', {"template": template}
 
-    if sent is not None:
-        return passed(rule_id, explain)
-    return failed(rule_id, explain, ACTION, (RequiredStep(StepKind.SEND_TEMPLATE, template),))
+def _explain_agent_state(case: Case) -> Rendered:
+    agent = case.agent
+    dial = case.dial
+    from_acw = (
+        agent.state is _AFTER_CALL_WORK and dial is not None and dial.alternate_for_troubleshooting
+    )
+    label = AGENT_STATE_LABELS[agent.state]
+    facts: dict[str, FactValue] = {
+        "agent_state": agent.state,
+        "on_inbound_call": agent.on_inbound_call,
+    }
+    if agent.on_inbound_call:
+        return "the call is tied to an active inbound call (Consult)", facts
+    if agent.state is _FOLLOW_UP:
+        return f"agent {agent.agent_id} is in {label}", facts
+    if from_acw:
+        return f"agent {agent.agent_id} calls the alternate number from {label}", facts
+    return f"agent {agent.agent_id} is in {label}, not Not Ready - Follow-Up", facts
 
 
 @rule(
@@ -193,31 +260,24 @@ def notify(case: Case) -> RuleResult | None:
     steps=PRE_CALL,
 )
 def agent_state(case: Case) -> RuleResult | None:
-    rule_id = "OB-STATE"
-    agent = case.ctx.agent
-    dial = case.ctx.dial
-    from_acw = (
-        agent.state is _AFTER_CALL_WORK and dial is not None and dial.alternate_for_troubleshooting
-    )
-    ok = agent.on_inbound_call or agent.state is _FOLLOW_UP or from_acw
+    agent = case.agent
+    state = agent.state
+    if agent.on_inbound_call or state is _FOLLOW_UP:
+        return verdict("OB-STATE", True, _explain_agent_state, case)
+    if state is _AFTER_CALL_WORK:
+        dial = case.dial
+        if dial is not None and dial.alternate_for_troubleshooting:
+            return verdict("OB-STATE", True, _explain_agent_state, case)
+    return verdict("OB-STATE", False, _explain_agent_state, case, ACTION, _SWITCH_STATE)
 
-    def explain() -> Rendered:
-        label = AGENT_STATE_LABELS[agent.state]
-        facts: dict[str, FactValue] = {
-            "agent_state": agent.state,
-            "on_inbound_call": agent.on_inbound_call,
-        }
-        if agent.on_inbound_call:
-            return "the call is tied to an active inbound call (Consult)", facts
-        if agent.state is _FOLLOW_UP:
-            return f"agent {agent.agent_id} is in {label}", facts
-        if from_acw:
-            return f"agent {agent.agent_id} calls the alternate number from {label}", facts
-        return f"agent {agent.agent_id} is in {label}, not Not Ready - Follow-Up", facts
 
-    if ok:
-        return passed(rule_id, explain)
-    return failed(rule_id, explain, ACTION, _SWITCH_STATE)
+def _explain_platform_device(dial: DialTarget) -> Rendered:
+    line = dial.originating_line or "(not recorded)"
+    platform = dial.platform_line
+    facts: dict[str, FactValue] = {"originating_line": line, "platform_line": platform}
+    if platform:
+        return f"line {line} belongs to the platform voice gateway", facts
+    return f"line {line} is not a platform line; personal devices are never used", facts
 
 
 @rule(
@@ -227,22 +287,49 @@ def agent_state(case: Case) -> RuleResult | None:
     steps=PRE_CALL,
 )
 def platform_device(case: Case) -> RuleResult | None:
-    rule_id = "OB-DEVICE"
-    dial = case.ctx.dial
+    dial = case.dial
     if dial is None:
         return None
-    platform = dial.platform_line
+    if dial.platform_line:
+        return verdict("OB-DEVICE", True, _explain_platform_device, dial)
+    return verdict("OB-DEVICE", False, _explain_platform_device, dial, ACTION, _PLATFORM_LINE)
 
-    def explain() -> Rendered:
-        line = dial.originating_line or "(not recorded)"
-        facts: dict[str, FactValue] = {"originating_line": line, "platform_line": platform}
-        if platform:
-            return f"line {line} belongs to the platform voice gateway", facts
-        return f"line {line} is not a platform line; personal devices are never used", facts
 
-    if platform:
-        return passed(rule_id, explain)
-    return failed(rule_id, explain, ACTION, _PLATFORM_LINE)
+def _explain_international(case: Case) -> Rendered:
+    dial = case.dial
+    assert dial is not None
+    number = dial.number
+    details = number_facts(number)
+    if not details.valid:
+        return f"{number} cannot be dialled", {"number": number, "region": details.region}
+    lob = case.lob
+    abroad = _abroad(case, details)
+    permitted = case.lob_policy.international_calling
+    digits = dial_string(number)
+    region = details.region
+    facts: dict[str, FactValue] = {
+        "number": number,
+        "region": region,
+        "dial_string": digits,
+        "international": abroad,
+        "permission": permitted,
+    }
+    if not abroad:
+        return f"domestic number ({region}), dial {digits}", facts
+    if permitted:
+        return f"international number ({region}), {lob} may dial {digits}", facts
+    return (
+        f"{number} is international ({region}) and {lob} has no international calling "
+        "permission; ask local leadership"
+    ), facts
+
+
+def _abroad(case: Case, details: NumberFacts) -> bool:
+    """is_international(number, domestic_regions), on the number's facts already at hand."""
+    return (
+        details.country_code != NANP_COUNTRY_CODE
+        or details.region not in case.config.domestic_regions
+    )
 
 
 @rule(
@@ -256,38 +343,12 @@ def platform_device(case: Case) -> RuleResult | None:
     },
 )
 def international(case: Case) -> RuleResult | None:
-    rule_id = "OB-INTL"
-    dial = case.ctx.dial
+    dial = case.dial
     if dial is None:
         return None
-    number = dial.number
-    details = number_facts(number)
-    lob = case.ctx.line_of_business
+    details = number_facts(dial.number)
     if not details.valid:
-        facts: dict[str, FactValue] = {"number": number, "region": details.region}
-        return failed(rule_id, lambda: (f"{number} cannot be dialled", facts), FINAL)
-    abroad = is_international(number, case.config.domestic_regions)
-    permitted = case.lob_policy.international_calling
-
-    def explain() -> Rendered:
-        digits = dial_string(number)
-        region = details.region
-        facts: dict[str, FactValue] = {
-            "number": number,
-            "region": region,
-            "dial_string": digits,
-            "international": abroad,
-            "permission": permitted,
-        }
-        if not abroad:
-            return f"domestic number ({region}), dial {digits}", facts
-        if permitted:
-            return f"international number ({region}), {lob} may dial {digits}", facts
-        return (
-            f"{number} is international ({region}) and {lob} has no international calling "
-            "permission; ask local leadership"
-        ), facts
-
-    if abroad and not permitted:
-        return failed(rule_id, explain, FINAL)
-    return passed(rule_id, explain)
+        return verdict("OB-INTL", False, _explain_international, case, FINAL)
+    if not case.lob_policy.international_calling and _abroad(case, details):
+        return verdict("OB-INTL", False, _explain_international, case, FINAL)
+    return verdict("OB-INTL", True, _explain_international, case)

@@ -11,18 +11,43 @@ from caredesk.callbacks.policy.decision import (
     RequiredStep,
     RuleResult,
     StepKind,
+    constant,
+    verdict,
 )
-from caredesk.callbacks.policy.rules.registry import failed, passed, rule
+from caredesk.callbacks.policy.memo import MemoCheck
+from caredesk.callbacks.policy.rules.registry import rule
 from caredesk.callbacks.policy.vocabulary import Step
 
 SECTION = "After the call: documentation"
+_ACTION = Blocker.ACTION
+_WRAP_UP = Step.WRAP_UP
 
 
 def memo_problems(case: Case) -> tuple[list[str], list[RequiredStep]]:
     """What is wrong with the wrap-up memo, as sentences and the steps that fix it."""
-    check = case.memo_check
+    sentences, steps = _memo_findings(case.memo_check)
+    return list(sentences), list(steps)
+
+
+_NO_MEMO: tuple[tuple[str, ...], tuple[RequiredStep, ...]] = (
+    ("there is no account memo",),
+    (RequiredStep(StepKind.WRITE_MEMO),),
+)
+_FINDINGS: dict[int, tuple[MemoCheck, tuple[str, ...], tuple[RequiredStep, ...]]] = {}
+_FINDINGS_KEPT = 4096
+
+
+def _memo_findings(check: MemoCheck | None) -> tuple[tuple[str, ...], tuple[RequiredStep, ...]]:
+    """memo_problems for one check, worked out once per check object.
+
+    Case.memo_check hands out the same MemoCheck for equal memos, so keying on the object (kept
+    in the entry, so its id cannot be reused while the entry lives) finds it again cheaply.
+    """
     if check is None:
-        return ["there is no account memo"], [RequiredStep(StepKind.WRITE_MEMO)]
+        return _NO_MEMO
+    entry = _FINDINGS.get(id(check))
+    if entry is not None and entry[0] is check:
+        return entry[1], entry[2]
     sentences = [problem.description for problem in check.problems]
     steps: list[RequiredStep] = []
     if check.problems:
@@ -32,11 +57,14 @@ def memo_problems(case: Case) -> tuple[list[str], list[RequiredStep]]:
         sentences.extend(f"the memo contains {finding.description}" for finding in check.pii)
         kinds = ", ".join(dict.fromkeys(finding.kind.value for finding in check.pii))
         steps.append(RequiredStep(StepKind.REMOVE_MEMO_PII, kinds))
-    return sentences, steps
+    if len(_FINDINGS) >= _FINDINGS_KEPT:
+        _FINDINGS.clear()
+    _FINDINGS[id(check)] = (check, tuple(sentences), tuple(steps))
+    return tuple(sentences), tuple(steps)
 
 
 def ticket_update_problems(case: Case) -> tuple[list[str], list[RequiredStep]]:
-    tickets = case.ctx.callback.ticket_numbers
+    tickets = case.callback.ticket_numbers
     if not tickets:
         return [], []
     wrap_up = case.ctx.wrap_up
@@ -63,7 +91,7 @@ def ticket_update_problems(case: Case) -> tuple[list[str], list[RequiredStep]]:
     "OB-MEMO",
     title="Every outbound call gets a complete account memo, free of SSNs, PINs and card numbers",
     section=SECTION,
-    steps={Step.WRAP_UP},
+    steps={_WRAP_UP},
     parameters=lambda config: {
         "required": ["reason", "ticket_numbers (when ticket-linked)", "summary", "response"],
         "min_field_chars": config.memo_min_chars,
@@ -72,41 +100,43 @@ def ticket_update_problems(case: Case) -> tuple[list[str], list[RequiredStep]]:
     },
 )
 def memo(case: Case) -> RuleResult | None:
-    rule_id = "OB-MEMO"
-    sentences, steps = memo_problems(case)
-    check = case.memo_check
-
-    def explain() -> Rendered:
-        facts: dict[str, FactValue] = {
-            "problems": len(check.problems) if check else 1,
-            "sensitive_values": len(check.pii) if check else 0,
-        }
-        if sentences:
-            return "; ".join(sentences), facts
-        tickets = case.ctx.callback.ticket_numbers
-        with_tickets = f" and ticket {', '.join(tickets)}" if tickets else ""
-        return f"the memo has the reason, summary and customer response{with_tickets}", facts
-
+    sentences, steps = _memo_findings(case.memo_check)
     if sentences:
-        return failed(rule_id, explain, Blocker.ACTION, tuple(steps))
-    return passed(rule_id, explain)
+        return verdict("OB-MEMO", False, _explain_memo, case, _ACTION, steps)
+    return verdict("OB-MEMO", True, _explain_memo, case)
+
+
+def _explain_memo(case: Case) -> Rendered:
+    check = case.memo_check
+    sentences, _steps = _memo_findings(check)
+    facts: dict[str, FactValue] = {
+        "problems": len(check.problems) if check else 1,
+        "sensitive_values": len(check.pii) if check else 0,
+    }
+    if sentences:
+        return "; ".join(sentences), facts
+    tickets = case.callback.ticket_numbers
+    with_tickets = f" and ticket {', '.join(tickets)}" if tickets else ""
+    return f"the memo has the reason, summary and customer response{with_tickets}", facts
 
 
 @rule(
     "OB-TICKET-UPDATE",
     title="A ticket-linked callback updates the ticket with the memo plus progress",
     section=SECTION,
-    steps={Step.WRAP_UP},
+    steps={_WRAP_UP},
 )
 def ticket_update(case: Case) -> RuleResult | None:
     rule_id = "OB-TICKET-UPDATE"
-    tickets = case.ctx.callback.ticket_numbers
+    tickets = case.callback.ticket_numbers
     if not tickets:
         return None
     problems, steps = ticket_update_problems(case)
     shown = ", ".join(tickets)
     facts: dict[str, FactValue] = {"tickets": shown}
     if problems:
-        return failed(rule_id, lambda: ("; ".join(problems), facts), Blocker.ACTION, tuple(steps))
+        return verdict(
+            rule_id, False, constant, ("; ".join(problems), facts), _ACTION, tuple(steps)
+        )
     sentence = f"ticket {shown} updated with the memo details and progress"
-    return passed(rule_id, lambda: (sentence, facts))
+    return verdict(rule_id, True, constant, (sentence, facts))

@@ -10,9 +10,11 @@ from caredesk.callbacks.policy.decision import (
     RequiredStep,
     RuleResult,
     StepKind,
+    constant,
+    verdict,
 )
 from caredesk.callbacks.policy.dialing import DialStringError, dial_string
-from caredesk.callbacks.policy.rules.registry import CONVERSATION, failed, passed, rule
+from caredesk.callbacks.policy.rules.registry import CONVERSATION, rule
 from caredesk.callbacks.policy.vocabulary import (
     ALLOWED_PROOF_FACTS,
     NAME_FIELDS,
@@ -27,18 +29,27 @@ ACTION = Blocker.ACTION
 FINAL = Blocker.FINAL
 _VERIFY_NAME = (RequiredStep(StepKind.VERIFY_NAME),)
 _READ_DISCLOSURE = (RequiredStep(StepKind.READ_DISCLOSURE),)
+_DISCLOSURE_STEP = Step.DISCLOSURE
+_VERIFY_NAME_STEP = Step.VERIFY_NAME
+_VERIFY_PIN_STEP = Step.VERIFY_PIN
+_VERIFY_SSN_STEP = Step.VERIFY_SSN
+_SSN = VerificationField.SSN
+_ACCOUNT_PIN = VerificationField.ACCOUNT_PIN
+_AGENT = PaymentRaisedBy.AGENT
+
+
+def _explain_name_verified(_: object) -> Rendered:
+    return "first and last name verified", {"name_verified": True}
 
 
 def _name_not_verified(case: Case, rule_id: str, before: str) -> RuleResult | None:
     """A failure while the name is not verified yet; None once it is."""
-    if case.ctx.call.name_verified:
+    if case.call.name_verified:
         return None
-
-    def explain() -> Rendered:
-        sentence = f"the customer's first and last name are not verified; verify before {before}"
-        return sentence, {"name_verified": False}
-
-    return failed(rule_id, explain, ACTION, _VERIFY_NAME)
+    sentence = f"the customer's first and last name are not verified; verify before {before}"
+    return verdict(
+        rule_id, False, constant, (sentence, {"name_verified": False}), ACTION, _VERIFY_NAME
+    )
 
 
 @rule(
@@ -49,26 +60,24 @@ def _name_not_verified(case: Case, rule_id: str, before: str) -> RuleResult | No
     parameters=lambda config: {"script": DISCLOSURE},
 )
 def disclosure(case: Case) -> RuleResult | None:
-    rule_id = "OB-DISCLOSURE"
-    call = case.ctx.call
-    step = case.ctx.step
-    reading_now = step is Step.DISCLOSURE
-
-    def explain() -> Rendered:
-        facts: dict[str, FactValue] = {
-            "disclosure_read": call.disclosure_read,
-            "answered": call.answered,
-        }
-        if reading_now:
-            return f'read now: "{DISCLOSURE}"', facts
-        if call.disclosure_read:
-            return "the recording disclosure was read", facts
-        return f"the recording disclosure is not recorded as read; {step} waits", facts
-
     # The customer hears it before giving any detail, so it comes before name verification too.
-    if reading_now or call.disclosure_read:
-        return passed(rule_id, explain)
-    return failed(rule_id, explain, ACTION, _READ_DISCLOSURE)
+    if case.step is _DISCLOSURE_STEP or case.call.disclosure_read:
+        return verdict("OB-DISCLOSURE", True, _explain_disclosure, case)
+    return verdict("OB-DISCLOSURE", False, _explain_disclosure, case, ACTION, _READ_DISCLOSURE)
+
+
+def _explain_disclosure(case: Case) -> Rendered:
+    call = case.call
+    step = case.step
+    facts: dict[str, FactValue] = {
+        "disclosure_read": call.disclosure_read,
+        "answered": call.answered,
+    }
+    if step is _DISCLOSURE_STEP:
+        return f'read now: "{DISCLOSURE}"', facts
+    if call.disclosure_read:
+        return "the recording disclosure was read", facts
+    return f"the recording disclosure is not recorded as read; {step} waits", facts
 
 
 @rule(
@@ -79,23 +88,23 @@ def disclosure(case: Case) -> RuleResult | None:
 )
 def verify_name(case: Case) -> RuleResult | None:
     rule_id = "OB-VERIFY-NAME"
-    call = case.ctx.call
-    if case.ctx.step is not Step.VERIFY_NAME:
-        missing = _name_not_verified(case, rule_id, case.ctx.step)
+    if case.step is not _VERIFY_NAME_STEP:
+        missing = _name_not_verified(case, rule_id, case.step)
         if missing is not None:
             return missing
-        return passed(rule_id, lambda: ("first and last name verified", {"name_verified": True}))
-    extra = sorted(call.verification_fields - NAME_FIELDS)
+        return verdict(rule_id, True, _explain_name_verified, None)
+    if case.call.verification_fields - NAME_FIELDS:
+        return verdict(rule_id, False, _explain_verify_name, case, ACTION, _VERIFY_NAME)
+    return verdict(rule_id, True, _explain_verify_name, case)
 
-    def explain() -> Rendered:
-        facts: dict[str, FactValue] = {"asked": ", ".join(sorted(call.verification_fields)) or None}
-        if extra:
-            return f"outbound calls verify first and last name only, not {', '.join(extra)}", facts
-        return "verifying first and last name only", facts
 
+def _explain_verify_name(case: Case) -> Rendered:
+    asked = case.call.verification_fields
+    extra = sorted(asked - NAME_FIELDS)
+    facts: dict[str, FactValue] = {"asked": ", ".join(sorted(asked)) or None}
     if extra:
-        return failed(rule_id, explain, ACTION, _VERIFY_NAME)
-    return passed(rule_id, explain)
+        return f"outbound calls verify first and last name only, not {', '.join(extra)}", facts
+    return "verifying first and last name only", facts
 
 
 @rule(
@@ -106,30 +115,28 @@ def verify_name(case: Case) -> RuleResult | None:
 )
 def no_ssn_pin(case: Case) -> RuleResult | None:
     rule_id = "OB-NO-SSN-PIN"
-    ctx = case.ctx
-    call = ctx.call
-    lob = ctx.line_of_business
+    call = case.call
+    lob = case.lob
     asked = call.verification_fields
-    asks_ssn = ctx.step is Step.VERIFY_SSN or VerificationField.SSN in asked
-    asks_pin = ctx.step is Step.VERIFY_PIN or VerificationField.ACCOUNT_PIN in asked
+    asks_ssn = case.step is _VERIFY_SSN_STEP or _SSN in asked
+    asks_pin = case.step is _VERIFY_PIN_STEP or _ACCOUNT_PIN in asked
     if not asks_ssn and not asks_pin:
         return None
     change = (call.account_change or "").strip()
     facts: dict[str, FactValue] = {"line_of_business": lob, "account_change": change or None}
     if asks_ssn:
         sentence = "Social Security numbers are never verified on outbound calls"
-        return failed(rule_id, lambda: (sentence, facts), FINAL)
+        return verdict(rule_id, False, constant, (sentence, facts), FINAL)
     if not case.is_service_assurance:
         sentence = f"PIN/passcode is never verified on {lob} outbound calls"
-        return failed(rule_id, lambda: (sentence, facts), FINAL)
+        return verdict(rule_id, False, constant, (sentence, facts), FINAL)
     if not change:
         sentence = "Service Assurance may verify a PIN/passcode only for a named account change"
         audit = (RequiredStep(StepKind.RECORD_PIN_AUDIT),)
-        return failed(rule_id, lambda: (sentence, facts), ACTION, audit)
+        return verdict(rule_id, False, constant, (sentence, facts), ACTION, audit)
     sentence = f"Service Assurance PIN/passcode check for the account change: {change}"
-    return passed(
-        rule_id, lambda: (sentence, facts), (RequiredStep(StepKind.RECORD_PIN_AUDIT, change),)
-    )
+    audited = (RequiredStep(StepKind.RECORD_PIN_AUDIT, change),)
+    return verdict(rule_id, True, constant, (sentence, facts), None, audited)
 
 
 @rule(
@@ -143,13 +150,13 @@ def one_time_pin(case: Case) -> RuleResult | None:
     missing = _name_not_verified(case, rule_id, "a One Time PIN")
     if missing is not None:
         return missing
-    followed = case.ctx.call.otp_guidelines_followed
+    followed = case.call.otp_guidelines_followed
     facts: dict[str, FactValue] = {"name_verified": True, "otp_guidelines_followed": followed}
     if not followed:
         sentence = "the One Time PIN guidelines are not confirmed as followed"
         steps = (RequiredStep(StepKind.FOLLOW_OTP_GUIDELINES),)
-        return failed(rule_id, lambda: (sentence, facts), ACTION, steps)
-    return passed(rule_id, lambda: ("account verified and OTP guidelines followed", facts))
+        return verdict(rule_id, False, constant, (sentence, facts), ACTION, steps)
+    return verdict(rule_id, True, constant, ("account verified and OTP guidelines followed", facts))
 
 
 @rule(
@@ -164,7 +171,7 @@ def proof(case: Case) -> RuleResult | None:
     missing = _name_not_verified(case, rule_id, "giving proof")
     if missing is not None:
         return missing
-    asked = case.ctx.call.proof_facts or ALLOWED_PROOF_FACTS
+    asked = case.call.proof_facts or ALLOWED_PROOF_FACTS
     extra = sorted(asked - ALLOWED_PROOF_FACTS)
 
     def explain() -> Rendered:
@@ -178,8 +185,8 @@ def proof(case: Case) -> RuleResult | None:
         return f"proof limited to: {shown}", facts
 
     if extra:
-        return failed(rule_id, explain, FINAL)
-    return passed(rule_id, explain)
+        return RuleResult(rule_id, False, explain, FINAL)
+    return RuleResult(rule_id, True, explain)
 
 
 @rule(
@@ -190,16 +197,16 @@ def proof(case: Case) -> RuleResult | None:
 )
 def no_payment(case: Case) -> RuleResult | None:
     rule_id = "OB-NO-PAYMENT"
-    raised_by = case.ctx.call.payment_raised_by
+    raised_by = case.call.payment_raised_by
     facts: dict[str, FactValue] = {"raised_by": raised_by}
     if raised_by is None:
         sentence = "who raised the payment is not recorded"
         steps = (RequiredStep(StepKind.RECORD_PAYMENT_RAISER),)
-        return failed(rule_id, lambda: (sentence, facts), ACTION, steps)
-    if raised_by is PaymentRaisedBy.AGENT:
+        return verdict(rule_id, False, constant, (sentence, facts), ACTION, steps)
+    if raised_by is _AGENT:
         sentence = "payments are never raised by the agent on an outbound call, even if past due"
-        return failed(rule_id, lambda: (sentence, facts), FINAL)
-    return passed(rule_id, lambda: ("the customer raised the payment; help them", facts))
+        return verdict(rule_id, False, constant, (sentence, facts), FINAL)
+    return verdict(rule_id, True, constant, ("the customer raised the payment; help them", facts))
 
 
 @rule(
@@ -210,7 +217,7 @@ def no_payment(case: Case) -> RuleResult | None:
 )
 def alternate_number(case: Case) -> RuleResult | None:
     rule_id = "OB-ALT-NUMBER"
-    call = case.ctx.call
+    call = case.call
     facts: dict[str, FactValue] = {
         "device_being_called": call.troubleshooting_device_being_called,
         "alternate_number_asked": call.alternate_number_asked,
@@ -218,23 +225,23 @@ def alternate_number(case: Case) -> RuleResult | None:
     }
     if not call.troubleshooting_device_being_called:
         sentence = "the device being troubleshot is not the one on this call"
-        return passed(rule_id, lambda: (sentence, facts))
+        return verdict(rule_id, True, constant, (sentence, facts))
     if not call.alternate_number_asked:
         sentence = "the customer must troubleshoot the device being called; ask for another number"
         steps = (RequiredStep(StepKind.ASK_ALTERNATE_NUMBER),)
-        return failed(rule_id, lambda: (sentence, facts), ACTION, steps)
+        return verdict(rule_id, False, constant, (sentence, facts), ACTION, steps)
     alternate = call.alternate_number
     if not alternate:
         sentence = "no alternate number is available; continue with guided troubleshooting"
         guided = (RequiredStep(StepKind.GUIDED_TROUBLESHOOTING),)
-        return passed(rule_id, lambda: (sentence, facts), guided)
+        return verdict(rule_id, True, constant, (sentence, facts), None, guided)
     try:
         digits = dial_string(alternate)
     except DialStringError:
         digits = alternate
-    if case.ctx.agent.on_inbound_call:
+    if case.agent.on_inbound_call:
         move = RequiredStep(StepKind.CONSULT_ALTERNATE, digits)
     else:
         move = RequiredStep(StepKind.CALL_ALTERNATE_FROM_ACW, digits)
     sentence = f"troubleshoot on the alternate number {alternate}, not on this line"
-    return failed(rule_id, lambda: (sentence, facts), ACTION, (move,))
+    return verdict(rule_id, False, constant, (sentence, facts), ACTION, (move,))
