@@ -80,28 +80,51 @@ def show(number: str = typer.Argument(..., help="Account number, e.g. ACC-000123
             console.print(f"  line: {line.msisdn} ({line.status})", markup=False, highlight=False)
 
 
+def _print_accounts(accounts: list[Account]) -> None:
+    from rich.table import Table
+
+    table = Table("id", "number", "status", "type", "holder", "plan", "balance", "past due")
+    for account in accounts:
+        table.add_row(
+            str(account.id),
+            account.number,
+            account.status,
+            account.type,
+            _holder_name(account),
+            account.plan_name or "",
+            str(account.balance),
+            "yes" if account.past_due else "",
+        )
+    console.print(table)
+
+
+@app.command("search")
+def search(
+    text: str = typer.Argument(
+        ...,
+        help="A phone number however written, an email address, part of the account number, "
+        "business or person name.",
+    ),
+    limit: int = typer.Option(50, min=1, max=1000, help="At most this many accounts."),
+) -> None:
+    """Find accounts by phone number, email address, account number or name."""
+    with run_command(), open_database() as db, db.uow() as uow:
+        try:
+            found = service.list_accounts(uow, text=text, limit=limit)
+        except DomainError as exc:
+            exc.field = "TEXT"
+            raise
+        _print_accounts(found)
+
+
 @app.command("list")
 def list_accounts(
     status: AccountStatus = typer.Option(None, help="active, suspended or closed."),
     limit: int = typer.Option(50, min=1, max=1000, help="At most this many accounts."),
 ) -> None:
     """List accounts, oldest first."""
-    from rich.table import Table
-
     with run_command(), open_database() as db, db.uow() as uow:
-        table = Table("id", "number", "status", "type", "holder", "plan", "balance", "past due")
-        for account in service.list_accounts(uow, status=status, limit=limit):
-            table.add_row(
-                str(account.id),
-                account.number,
-                account.status,
-                account.type,
-                _holder_name(account),
-                account.plan_name or "",
-                str(account.balance),
-                "yes" if account.past_due else "",
-            )
-        console.print(table)
+        _print_accounts(service.list_accounts(uow, status=status, limit=limit))
 
 
 @app.command("create")

@@ -79,3 +79,13 @@ def test_duplicate_number_and_unknown_account_are_one_line(cli: CliRunner) -> No
     missing = cli.invoke(app, ["show", "ACC-0000000"])
     assert missing.exit_code == 2
     assert missing.stderr.strip().startswith("error: number: ")
+
+
+@pytest.mark.parametrize("typed", ["(212) 555-0123", "212.555.0123", "+1 212 555 0123"])
+def test_search_finds_an_account_by_a_typed_number(cli: CliRunner, typed: str) -> None:
+    assert cli.invoke(app, CREATE).exit_code == 0
+    found = cli.invoke(app, ["search", typed])
+    assert found.exit_code == 0, found.output
+    assert "ACC-0004321" in found.output
+    missed = cli.invoke(app, ["search", "(212) 555-0124"])
+    assert missed.exit_code == 0 and "ACC-0004321" not in missed.output
