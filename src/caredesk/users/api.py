@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
 from caredesk.users import service
 from caredesk.users.models import User
@@ -34,7 +34,10 @@ def list_users(principal: Admin, uow: UoW) -> list[User]:
 @router.post(
     "/v1/users/{login}/tokens", response_model=TokenIssued, status_code=status.HTTP_201_CREATED
 )
-def issue_token(login: str, body: TokenCreate, principal: Admin, uow: UoW) -> service.IssuedToken:
+def issue_token(
+    login: str, body: TokenCreate, principal: Admin, uow: UoW, request: Request
+) -> service.IssuedToken:
+    """Issue a token for a user; its lifetime defaults to CAREDESK_TOKEN_TTL_DAYS."""
     user = service.get_user(uow, login=login)
-    ttl = body.ttl_days or service.DEFAULT_TOKEN_TTL_DAYS
+    ttl = body.ttl_days or request.app.state.settings.token_ttl_days
     return service.issue_token(uow, actor=principal.actor, user=user, name=body.name, ttl_days=ttl)

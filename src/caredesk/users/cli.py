@@ -6,6 +6,7 @@ import typer
 
 from caredesk.audit.service import Actor
 from caredesk.cli_support import console, open_database, run_command
+from caredesk.config import get_settings
 from caredesk.users import service
 from caredesk.users.models import Role
 
@@ -61,12 +62,15 @@ def list_users() -> None:
 def create_token(
     login: str = typer.Argument(..., help="The user the token acts as."),
     name: str = typer.Option("cli", help="A label for the token."),
-    ttl_days: int = typer.Option(service.DEFAULT_TOKEN_TTL_DAYS, min=1, max=3650),
+    ttl_days: int = typer.Option(
+        None, min=1, max=3650, help="Lifetime in days (default: CAREDESK_TOKEN_TTL_DAYS)."
+    ),
 ) -> None:
     """Issue a bearer token; it is printed once and only its digest is stored."""
+    ttl = ttl_days or get_settings().token_ttl_days
     with run_command(), open_database() as db, db.uow() as uow:
         user = service.get_user(uow, login=login)
-        issued = service.issue_token(uow, actor=OPERATOR, user=user, name=name, ttl_days=ttl_days)
+        issued = service.issue_token(uow, actor=OPERATOR, user=user, name=name, ttl_days=ttl)
         typer.echo(issued.token)
 
 
