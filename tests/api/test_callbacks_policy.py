@@ -160,7 +160,6 @@ def test_every_refused_dial_and_step_leaves_a_refused_event_naming_its_rules(
     attempt = desk.start(callback_id, agent).json()
     desk.poll(callback_id, attempt["id"], agent)
     refused(desk.step(callback_id, agent, "verify_ssn"), "OB-NO-SSN-PIN")
-    desk.step(callback_id, agent, "disclosure")
     refused(
         desk.step(callback_id, agent, "verify_pin", pin="739164", account_change="reset voicemail"),
         "OB-NO-SSN-PIN",
@@ -247,8 +246,8 @@ def test_an_alternate_number_given_on_the_call_becomes_a_contact_point_given_on_
     desk.use_gateway(ScriptedGateway([CallEventKind.ANSWERED, CallEventKind.ANSWERED]))
     attempt = desk.start(callback["id"], agent).json()
     desk.poll(callback["id"], attempt["id"], agent)
-    desk.step(callback["id"], agent, "disclosure")
     desk.step(callback["id"], agent, "verify_name")
+    desk.step(callback["id"], agent, "disclosure")
     refused(
         desk.step(callback["id"], agent, "troubleshoot", device_being_called=True), "OB-ALT-NUMBER"
     )

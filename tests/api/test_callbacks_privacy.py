@@ -96,7 +96,7 @@ def test_a_service_assurance_pin_check_stores_the_pin_nowhere(
     early = desk.step(callback_id, specialist, "verify_pin", pin=PIN, account_change=CHANGE)
     refused(early, "OB-DISCLOSURE", "OB-VERIFY-NAME")
     responses.append(early)
-    for step in ("disclosure", "verify_name"):
+    for step in ("verify_name", "disclosure"):
         done = desk.step(callback_id, specialist, step)
         assert done.status_code == 200, done.text
         responses.append(done)
@@ -139,8 +139,8 @@ def test_proof_of_the_call_is_exactly_three_facts_once_the_name_is_verified(desk
     url = f"/v1/callbacks/{callback_id}/proof-facts"
     before = desk.client.get(url, headers=specialist)
     refused(before, "OB-VERIFY-NAME")
-    desk.step(callback_id, specialist, "disclosure")
     desk.step(callback_id, specialist, "verify_name")
+    desk.step(callback_id, specialist, "disclosure")
 
     shown = desk.client.get(url, headers=specialist)
     assert shown.status_code == 200, shown.text

@@ -7,7 +7,7 @@ The lifecycle, and where each step lives:
   outbox, ``advance_after_notifications``, the customer's chosen slot, ownership and the pool,
   "why not now?";
 - calls.py: the dial gate, attempts, results from the gateway, the end of the call, voicemail;
-- steps.py: the guided call (disclosure, name, proof, PIN for Service Assurance, payments, ...);
+- steps.py: the guided call (name, then disclosure, proof, Service Assurance PIN, payments, ...);
 - wrapup.py: the memo, the ticket update and the outcome; cancelling.
 """
 

@@ -1,6 +1,7 @@
 """The guided call: each step the agent takes once the customer is on the line is checked by the
 policy, recorded on the timeline, and refused (with its rule IDs, on record) when the policy
-says no: the disclosure, name verification, proof of the call, the Service Assurance PIN check,
+says no: first and last name, then the recording disclosure (the handbook's order; nothing else
+proceeds before both), proof of the call, the Service Assurance PIN check,
 SSN verification (never), one-time PINs, payments, the alternate number and troubleshooting.
 
 A PIN/passcode given for the Service Assurance check is compared with the stored hash and
@@ -45,8 +46,8 @@ DISCLOSURE_SCRIPT = "This call may be recorded for quality and training purposes
 
 
 class CallStep(StrEnum):
-    DISCLOSURE = "disclosure"
     VERIFY_NAME = "verify_name"
+    DISCLOSURE = "disclosure"
     PROOF = "proof"
     VERIFY_PIN = "verify_pin"
     VERIFY_SSN = "verify_ssn"
@@ -58,8 +59,8 @@ class CallStep(StrEnum):
 
 
 POLICY_STEPS: dict[CallStep, Step | None] = {
-    CallStep.DISCLOSURE: Step.DISCLOSURE,
     CallStep.VERIFY_NAME: Step.VERIFY_NAME,
+    CallStep.DISCLOSURE: Step.DISCLOSURE,
     CallStep.PROOF: Step.PROOF,
     CallStep.VERIFY_PIN: Step.VERIFY_PIN,
     CallStep.VERIFY_SSN: Step.VERIFY_SSN,

@@ -218,9 +218,13 @@ def test_an_answered_call_on_the_simulated_gateway_runs_the_guided_steps_and_com
     state = desk.client.get(f"/v1/agents/{agent_id}/state", headers=agent).json()
     assert state["state"] == "talking"
 
-    refused(desk.step(callback["id"], agent, "verify_name"), "OB-DISCLOSURE")
-    assert desk.step(callback["id"], agent, "disclosure").status_code == 200
+    # The handbook's order: first and last name, then the recording disclosure, then the rest.
+    refused(desk.step(callback["id"], agent, "disclosure"), "OB-VERIFY-NAME")
+    early = desk.step(callback["id"], agent, "payment", payment_raised_by="customer")
+    refused(early, "OB-VERIFY-NAME", "OB-DISCLOSURE")
     assert desk.step(callback["id"], agent, "verify_name").status_code == 200
+    refused(desk.step(callback["id"], agent, "proof"), "OB-DISCLOSURE")
+    assert desk.step(callback["id"], agent, "disclosure").status_code == 200
     refused(desk.step(callback["id"], agent, "payment", payment_raised_by="agent"), "OB-NO-PAYMENT")
     helped = desk.step(callback["id"], agent, "payment", payment_raised_by="customer")
     assert helped.status_code == 200 and helped.json()["kind"] == "payment_help"

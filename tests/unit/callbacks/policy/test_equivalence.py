@@ -58,13 +58,13 @@ SAMPLES = {
         7,
         1500,
         DEFAULT_CONFIG,
-        "efcf04124c47f23228ede84e98ee855164fa3bcaf222d560c9f5004dd35b1105",
+        "6ccaafeab623699213619f18b360780a7647a72c8bd6846d781f7bb859c33f2a",
     ),
     "other": (
         11,
         1000,
         OTHER_CONFIG,
-        "6ed03a2940984c8bb54036d92fb63157c1de3021692e54ecd5afaf08514fd935",
+        "177c6c87283ada51fb2fb4d28e47e1cf01da4ed04ce0d0c087745ee27138616e",
     ),
 }
 

@@ -13,17 +13,48 @@ from caredesk.callbacks.policy import (
     StepKind,
     VerificationField,
 )
+from caredesk.callbacks.policy.rules.registry import CONVERSATION
 
 from .cases import ALTERNATE, allowed, base, change, decide, refused
 
 
-def test_OB_DISCLOSURE_refuses_verification_before_the_disclosure() -> None:
-    ctx = change(base(Step.VERIFY_NAME), **{"call.disclosure_read": False})
-    result = refused(ctx, "OB-DISCLOSURE")
-    assert result.sentence == "the recording disclosure is not recorded as read; verify_name waits"
-    assert decide(ctx).required_steps[0].label == (
-        'Read: "This call may be recorded for quality and training purposes."'
+def test_OB_VERIFY_NAME_allows_name_verification_before_the_disclosure() -> None:
+    # The handbook's order: verify first and last name, then read the recording script.
+    ctx = change(
+        base(Step.VERIFY_NAME), **{"call.disclosure_read": False, "call.name_verified": False}
     )
+    allowed(ctx, "OB-VERIFY-NAME")
+    decision = decide(ctx)
+    assert decision.allowed, decision.failed_rule_ids
+    assert "OB-DISCLOSURE" in decision.not_applicable
+
+
+def test_OB_VERIFY_NAME_refuses_the_disclosure_before_the_name_is_verified() -> None:
+    ctx = change(
+        base(Step.DISCLOSURE), **{"call.disclosure_read": False, "call.name_verified": False}
+    )
+    result = refused(ctx, "OB-VERIFY-NAME")
+    assert result.sentence == (
+        "the customer's first and last name are not verified yet; verify them before the "
+        "recording disclosure"
+    )
+    assert decide(ctx).required_steps == (RequiredStep(StepKind.VERIFY_NAME),)
+    allowed(change(ctx, **{"call.name_verified": True}), "OB-DISCLOSURE")
+
+
+def test_OB_DISCLOSURE_refuses_the_conversation_until_name_and_disclosure_both_are_done() -> None:
+    # Nothing proceeds before both, and the steps due come in the handbook's order.
+    for step in CONVERSATION - {Step.VERIFY_NAME, Step.VERIFY_SSN}:
+        ctx = change(base(step), **{"call.disclosure_read": False, "call.name_verified": False})
+        decision = decide(ctx)
+        assert {"OB-VERIFY-NAME", "OB-DISCLOSURE"} <= set(decision.failed_rule_ids), step
+        kinds = [item.kind for item in decision.required_steps]
+        assert kinds[:2] == [StepKind.VERIFY_NAME, StepKind.READ_DISCLOSURE], step
+        result = refused(change(ctx, **{"call.name_verified": True}), "OB-DISCLOSURE")
+        assert result.sentence.startswith(
+            "the recording disclosure has not been read yet; read it before "
+        )
+        assert "_" not in result.sentence, result.sentence
 
 
 def test_OB_DISCLOSURE_refuses_every_conversation_step_until_recorded() -> None:
@@ -96,7 +127,7 @@ def test_OB_OTP_refuses_before_the_account_is_verified() -> None:
         base(Step.OTP), **{"call.name_verified": False, "call.otp_guidelines_followed": True}
     )
     result = refused(ctx, "OB-OTP")
-    assert "verify before a One Time PIN" in result.sentence
+    assert "verify them before a One Time PIN" in result.sentence
 
 
 def test_OB_OTP_refuses_when_guidelines_are_not_followed() -> None:

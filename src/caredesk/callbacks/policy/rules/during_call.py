@@ -46,21 +46,42 @@ def _name_not_verified(case: Case, rule_id: str, before: str) -> RuleResult | No
     """A failure while the name is not verified yet; None once it is."""
     if case.call.name_verified:
         return None
-    sentence = f"the customer's first and last name are not verified; verify before {before}"
+    sentence = (
+        f"the customer's first and last name are not verified yet; verify them before {before}"
+    )
     return verdict(
         rule_id, False, constant, (sentence, {"name_verified": False}), ACTION, _VERIFY_NAME
     )
 
 
+# What each step is called in a sentence ("read the recording disclosure before ...").
+_STEP_WORDS: dict[Step, str] = {
+    Step.DISCLOSURE: "the recording disclosure",
+    Step.VERIFY_NAME: "name verification",
+    Step.VERIFY_PIN: "a PIN/passcode check",
+    Step.VERIFY_SSN: "an SSN check",
+    Step.OTP: "a One Time PIN",
+    Step.PROOF: "giving proof of the call",
+    Step.PAYMENT: "helping with a payment",
+    Step.TROUBLESHOOT: "troubleshooting",
+}
+
+
+def step_words(step: Step) -> str:
+    return _STEP_WORDS.get(step, step.value.replace("_", " "))
+
+
 @rule(
     "OB-DISCLOSURE",
-    title='Read: "This call may be recorded for quality and training purposes."',
+    title='Read: "This call may be recorded for quality and training purposes." (after the '
+    "name check, before anything else)",
     section=SECTION,
-    steps=CONVERSATION | {Step.DISCLOSURE},
+    # Name verification comes first (the handbook's order), so it does not wait for the script.
+    steps=(CONVERSATION - {Step.VERIFY_NAME}) | {Step.DISCLOSURE},
     parameters=lambda config: {"script": DISCLOSURE},
 )
 def disclosure(case: Case) -> RuleResult | None:
-    # The customer hears it before giving any detail, so it comes before name verification too.
+    # Reading it is checked for order by OB-VERIFY-NAME; every later step waits for it.
     if case.step is _DISCLOSURE_STEP or case.call.disclosure_read:
         return verdict("OB-DISCLOSURE", True, _explain_disclosure, case)
     return verdict("OB-DISCLOSURE", False, _explain_disclosure, case, ACTION, _READ_DISCLOSURE)
@@ -77,19 +98,24 @@ def _explain_disclosure(case: Case) -> Rendered:
         return f'read now: "{DISCLOSURE}"', facts
     if call.disclosure_read:
         return "the recording disclosure was read", facts
-    return f"the recording disclosure is not recorded as read; {step} waits", facts
+    return (
+        f"the recording disclosure has not been read yet; read it before {step_words(step)}",
+        facts,
+    )
 
 
 @rule(
     "OB-VERIFY-NAME",
-    title="Verify first and last name only",
+    title="Verify first and last name only, first thing once the customer is reached",
     section=SECTION,
-    steps={Step.VERIFY_NAME, Step.VERIFY_PIN, Step.OTP, Step.PROOF},
+    # Everything after it waits for it, the recording disclosure included (the handbook's
+    # order); an SSN check is refused outright by OB-NO-SSN-PIN, so it is not asked here.
+    steps=(CONVERSATION - {Step.VERIFY_SSN}) | {Step.DISCLOSURE},
 )
 def verify_name(case: Case) -> RuleResult | None:
     rule_id = "OB-VERIFY-NAME"
     if case.step is not _VERIFY_NAME_STEP:
-        missing = _name_not_verified(case, rule_id, case.step)
+        missing = _name_not_verified(case, rule_id, step_words(case.step))
         if missing is not None:
             return missing
         return verdict(rule_id, True, _explain_name_verified, None)
