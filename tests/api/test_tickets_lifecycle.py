@@ -94,7 +94,9 @@ def test_escalation_over_http(client: TestClient, auth: TokenMaker, db: Database
     body = escalated.json()
     assert (body["status"], body["escalated_to_agent_id"]) == ("escalated", leader)
     assert body["escalated_at"] == "2026-03-10T18:00:00Z"
-    audit = client.get("/v1/audit-events?action=ticket.escalated", headers=auth(Role.LEADER)).json()
+    audit = client.get(
+        "/v1/audit-events?action=ticket.escalated", headers=auth(Role.LEADER)
+    ).json()["items"]
     assert audit[0]["details"]["reason"] == "Customer asked for a supervisor twice"
 
 

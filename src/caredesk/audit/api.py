@@ -1,3 +1,5 @@
+"""`/v1/audit-events`: the audit trail, read by leaders, paged like every list."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,8 +9,9 @@ from fastapi import APIRouter, Query
 
 from caredesk.audit import service
 from caredesk.audit.models import AuditEvent
-from caredesk.schemas import MAX_ID, Output
+from caredesk.schemas import Output
 from caredesk.web.deps import Leader, UoW
+from caredesk.web.pagination import MAX_LIMIT, Page, fetch_page
 
 router = APIRouter(tags=["audit"])
 
@@ -25,22 +28,17 @@ class AuditEventRead(Output):
     details: dict[str, Any] | None
 
 
-@router.get("/v1/audit-events", response_model=list[AuditEventRead])
+@router.get("/v1/audit-events", response_model=Page[AuditEventRead])
 def list_audit_events(
     principal: Leader,
     uow: UoW,
     subject_type: str | None = Query(default=None, max_length=40),
     subject_id: str | None = Query(default=None, max_length=64),
     action: str | None = Query(default=None, max_length=80),
-    after_id: int | None = Query(default=None, ge=0, le=MAX_ID),
-    limit: int = Query(default=50, ge=1, le=200),
-) -> list[AuditEvent]:
-    """The audit trail, oldest first; page with `after_id`. No endpoint changes or deletes it."""
-    return service.list_events(
-        uow,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        action=action,
-        after_id=after_id,
-        limit=limit,
-    )
+    limit: int = Query(default=50, ge=1, le=MAX_LIMIT),
+    cursor: str | None = Query(default=None, max_length=200, description="next_cursor of a page."),
+) -> dict[str, Any]:
+    """The audit trail, oldest first. No endpoint changes or deletes it."""
+    query = service.events_query(subject_type=subject_type, subject_id=subject_id, action=action)
+    items, next_cursor = fetch_page(uow, query, AuditEvent.id, limit=limit, cursor=cursor)
+    return {"items": items, "next_cursor": next_cursor}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from caredesk.audit.models import AuditEvent
 from caredesk.db.session import UnitOfWork
@@ -56,22 +56,18 @@ def record(
     return event
 
 
-def list_events(
-    uow: UnitOfWork,
+def events_query(
     *,
     subject_type: str | None = None,
     subject_id: str | None = None,
     action: str | None = None,
-    after_id: int | None = None,
-    limit: int = 50,
-) -> list[AuditEvent]:
-    query = select(AuditEvent).order_by(AuditEvent.id)
+) -> Select[tuple[AuditEvent]]:
+    """Audit events matching every filter given (paged oldest first by the caller)."""
+    query = select(AuditEvent)
     if subject_type:
         query = query.where(AuditEvent.subject_type == subject_type)
     if subject_id:
         query = query.where(AuditEvent.subject_id == subject_id)
     if action:
         query = query.where(AuditEvent.action == action)
-    if after_id:
-        query = query.where(AuditEvent.id > after_id)
-    return list(uow.session.scalars(query.limit(limit)))
+    return query

@@ -1,11 +1,16 @@
+"""`/v1/auth/token`, `/v1/me` and `/v1/users`: logging in, who am I, and the users."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from typing import Any
+
+from fastapi import APIRouter, Query, Request, status
 
 from caredesk.users import service
 from caredesk.users.models import User
 from caredesk.users.schemas import LoginRequest, TokenCreate, TokenIssued, UserCreate, UserRead
 from caredesk.web.deps import Admin, AnyUser, UoW
+from caredesk.web.pagination import MAX_LIMIT, Page, fetch_page
 
 router = APIRouter(tags=["users"])
 
@@ -26,9 +31,15 @@ def create_user(body: UserCreate, principal: Admin, uow: UoW) -> User:
     return service.create_user(uow, actor=principal.actor, **body.model_dump())
 
 
-@router.get("/v1/users", response_model=list[UserRead])
-def list_users(principal: Admin, uow: UoW) -> list[User]:
-    return service.list_users(uow)
+@router.get("/v1/users", response_model=Page[UserRead])
+def list_users(
+    principal: Admin,
+    uow: UoW,
+    limit: int = Query(default=50, ge=1, le=MAX_LIMIT),
+    cursor: str | None = Query(default=None, max_length=200, description="next_cursor of a page."),
+) -> dict[str, Any]:
+    items, next_cursor = fetch_page(uow, service.users_query(), User.id, limit=limit, cursor=cursor)
+    return {"items": items, "next_cursor": next_cursor}
 
 
 @router.post(

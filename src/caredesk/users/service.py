@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from caredesk.audit.service import Actor, record
 from caredesk.db.session import UnitOfWork
@@ -101,8 +101,12 @@ def get_user(uow: UnitOfWork, *, login: str) -> User:
     return user
 
 
+def users_query() -> Select[tuple[User]]:
+    return select(User)
+
+
 def list_users(uow: UnitOfWork) -> list[User]:
-    return list(uow.session.scalars(select(User).order_by(User.id)))
+    return list(uow.session.scalars(users_query().order_by(User.id)))
 
 
 def issue_token(
