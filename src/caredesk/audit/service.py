@@ -61,7 +61,7 @@ def events_query(
     subject_type: str | None = None,
     subject_id: str | None = None,
     action: str | None = None,
-) -> Select[tuple[AuditEvent]]:
+) -> Select[AuditEvent]:
     """Audit events matching every filter given (paged oldest first by the caller)."""
     query = select(AuditEvent)
     if subject_type:

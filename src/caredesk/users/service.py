@@ -101,7 +101,7 @@ def get_user(uow: UnitOfWork, *, login: str) -> User:
     return user
 
 
-def users_query() -> Select[tuple[User]]:
+def users_query() -> Select[User]:
     return select(User)
 
 
