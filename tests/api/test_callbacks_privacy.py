@@ -5,7 +5,9 @@ three facts OB-PROOF allows."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -153,3 +155,66 @@ def test_proof_of_the_call_is_exactly_three_facts_once_the_name_is_verified(desk
     too_much = desk.step(callback_id, specialist, "proof", proof_facts=["account_balance"])
     refused(too_much, "OB-PROOF")
     assert set(desk.client.get(url, headers=specialist).json()) == PROOF_KEYS
+
+
+def _named(desk: Desk, callback_id: int, specialist: dict[str, str]) -> None:
+    for step in ("verify_name", "disclosure"):
+        assert desk.step(callback_id, specialist, step).status_code == 200
+
+
+def _pin_checks(desk: Desk, callback_id: int) -> list[dict[str, Any]]:
+    return [e for e in desk.events(callback_id) if e["kind"] == "pin_checked"]
+
+
+def test_pin_checks_stop_at_the_attempt_limit_each_audited_without_the_pin(desk: Desk) -> None:
+    callback_id, _account, specialist = _sa_call_in_progress(desk)
+    _named(desk, callback_id, specialist)
+    limit = desk.runtime.policy.max_pin_attempts
+    assert limit == 3  # the shipped default
+    wrong = ["000000", "111111", "222222"]
+    for guess in wrong:
+        tried = desk.step(callback_id, specialist, "verify_pin", pin=guess, account_change=CHANGE)
+        assert tried.status_code == 200 and tried.json()["pin_matched"] is False, tried.text
+
+    # Even the right PIN is not checked any more: the answer names the rule and says why.
+    late = desk.step(callback_id, specialist, "verify_pin", pin=PIN, account_change=CHANGE)
+    body = refused(late, "OB-NO-SSN-PIN")
+    [failed] = [r for r in body["decision"]["failed"] if r["rule_id"] == "OB-NO-SSN-PIN"]
+    assert failed["sentence"] == (
+        "the PIN/passcode did not match 3 times on this callback and 3 times is the limit; "
+        "no further PIN/passcode check is taken"
+    )
+    assert "pin_matched" not in late.text
+
+    checks = _pin_checks(desk, callback_id)
+    assert [(e["facts"]["matched"], e["facts"]["failed_checks"]) for e in checks] == [
+        (False, 1),
+        (False, 2),
+        (False, 3),
+    ]
+    audit = desk.client.get(
+        "/v1/audit-events", params={"subject_type": "callback"}, headers=desk.admin
+    ).text
+    assert audit.count("callback.pin_checked") == 3
+    assert "callback.step_refused" in audit
+    for secret in [PIN, *wrong]:
+        assert secret not in audit and secret not in _rows_text(desk.db)
+
+
+def test_pin_check_limit_is_configurable_and_holds_under_concurrent_guesses(desk: Desk) -> None:
+    callback_id, _account, specialist = _sa_call_in_progress(desk)
+    _named(desk, callback_id, specialist)
+    runtime = desk.runtime
+    policy = dataclasses.replace(runtime.policy, max_pin_attempts=1)
+    desk.client.app.state.callbacks = dataclasses.replace(runtime, policy=policy)  # type: ignore[attr-defined]
+
+    def guess(n: int) -> Any:
+        pin = f"{n:06d}"
+        return desk.step(callback_id, specialist, "verify_pin", pin=pin, account_change=CHANGE)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        responses = list(pool.map(guess, range(4)))
+    codes = sorted(response.status_code for response in responses)
+    assert codes.count(200) == 1 and set(codes) == {200, 409}, [r.text for r in responses]
+    assert [e["facts"]["matched"] for e in _pin_checks(desk, callback_id)] == [False]
+    refused(guess(7), "OB-NO-SSN-PIN")

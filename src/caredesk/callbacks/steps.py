@@ -14,6 +14,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from sqlalchemy import select
+
 from caredesk.accounts import values as account_values
 from caredesk.accounts.facts import proof_facts
 from caredesk.accounts.models import ContactKind, ContactLabel, Person
@@ -182,6 +184,7 @@ def record_step(
         _in_call(callback)
     attempt = require_caller(uow, callback, agent_id)
     progress: dict[str, object] = {}
+    failed_before = 0
     if which is CallStep.VERIFY_NAME:
         progress["verification_fields"] = _fields(fields)
     elif which is CallStep.PROOF:
@@ -194,6 +197,8 @@ def record_step(
             )
         refuse_secrets({"account_change": change_text})
         progress["account_change"] = change_text or None
+        failed_before = failed_pin_checks(uow, callback)
+        progress["pin_checks_failed"] = failed_before
     elif which is CallStep.OTP:
         progress["otp_guidelines_followed"] = otp_guidelines_followed
     elif which is CallStep.PAYMENT:
@@ -266,13 +271,22 @@ def record_step(
     elif which is CallStep.VERIFY_PIN:
         assert pin is not None and callback.person_id is not None
         matched = verify_person_pin(uow, person_id=callback.person_id, pin=pin)
-        event = note(
+        failed = failed_before + (0 if matched else 1)
+        # Written under the callback's version: of two checks racing on one count, one is a
+        # Conflict, so the limit holds however many arrive at once.
+        event = change(
             uow,
             callback,
             actor=actor,
             kind=Event.PIN_CHECKED,
             rule_ids=passed,
-            facts={**base, "account_change": progress["account_change"], "matched": matched},
+            facts={
+                **base,
+                "account_change": progress["account_change"],
+                "matched": matched,
+                "failed_checks": failed,
+                "max_pin_attempts": policy.max_pin_attempts,
+            },
             detail="Service Assurance PIN/passcode check for an account change",
         )
     elif which is CallStep.OTP:
@@ -332,6 +346,17 @@ def record_step(
         )
     uow.commit()
     return StepOutcome(which, event, decision, found, matched)
+
+
+def failed_pin_checks(uow: UnitOfWork, callback: Callback) -> int:
+    """PIN/passcode checks on this callback that did not match, over all its calls: hanging
+    up and dialling again does not buy more guesses."""
+    rows = uow.session.scalars(
+        select(CallbackEvent.facts).where(
+            CallbackEvent.callback_id == callback.id, CallbackEvent.kind == Event.PIN_CHECKED
+        )
+    )
+    return sum(1 for facts in rows if facts and facts.get("matched") is False)
 
 
 def proof_facts_for(

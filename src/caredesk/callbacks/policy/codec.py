@@ -227,6 +227,7 @@ def _call(value: object, path: str) -> CallProgress:
         proof_facts=fields.choices("proof_facts", ProofFact),
         payment_raised_by=fields.optional_choice("payment_raised_by", PaymentRaisedBy),
         account_change=fields.optional_text("account_change"),
+        pin_checks_failed=fields.integer("pin_checks_failed", 0, 0),
         troubleshooting_device_being_called=fields.flag(
             "troubleshooting_device_being_called", False
         ),

@@ -65,6 +65,8 @@ class LobPolicy:
 
 
 HANDBOOK_DEFAULTS = LobPolicy()
+# The handbook sets no number; three tries is the usual limit for a knowledge check.
+MAX_PIN_ATTEMPTS = 3
 # Enum members as module constants: reading one off its class costs more than the check.
 _DROPPED_CALL_ORIGIN = CallbackOrigin.DROPPED_CALL
 _DROPPED_CALL_REASON = CallbackReason.DROPPED_CALL
@@ -98,6 +100,9 @@ class PolicyConfig:
     )
     memo_min_chars: int = 5
     memo_trivial_values: frozenset[str] = TRIVIAL_MEMO_VALUES
+    max_pin_attempts: int = MAX_PIN_ATTEMPTS
+    """Failed PIN/passcode checks a callback may take (OB-NO-SSN-PIN's Service Assurance
+    exception); after them the check is refused, so a short PIN cannot be guessed on a call."""
 
     def for_lob(self, lob: LineOfBusiness) -> LobPolicy:
         return self.lobs.get(lob, HANDBOOK_DEFAULTS)
@@ -124,7 +129,7 @@ _TIME = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 _LOB_KEYS = frozenset(
     {"window_start", "window_end", "max_attempts_without_contact", "international_calling"}
 )
-_TOP_KEYS = ("defaults", "lob", "templates", "dialing", "spoke_first", "memo")
+_TOP_KEYS = ("defaults", "lob", "templates", "dialing", "spoke_first", "memo", "verification")
 
 
 def _table(value: object, key: str, allowed: frozenset[str]) -> Mapping[str, object]:
@@ -294,6 +299,13 @@ def parse_policy_config(mapping: Mapping[str, Any]) -> PolicyConfig:
             for item in _string_list(memo["trivial_values"], "memo.trivial_values")
         )
 
+    verification = _table(
+        root.get("verification", {}), "verification", frozenset({"max_pin_attempts"})
+    )
+    max_pin_attempts = _integer(
+        verification.get("max_pin_attempts", MAX_PIN_ATTEMPTS), "verification.max_pin_attempts", 1
+    )
+
     return PolicyConfig(
         lobs=lobs,
         default_template=default_template,
@@ -302,6 +314,7 @@ def parse_policy_config(mapping: Mapping[str, Any]) -> PolicyConfig:
         spoke_first_exempt_origins=exempt,
         memo_min_chars=min_chars,
         memo_trivial_values=trivial,
+        max_pin_attempts=max_pin_attempts,
     )
 
 

@@ -211,6 +211,8 @@ class CallProgress:
     payment_raised_by: PaymentRaisedBy | None = None
     account_change: str | None = None
     """The account change a Service Assurance PIN/passcode verification authorises."""
+    pin_checks_failed: int = 0
+    """PIN/passcode checks on this callback that did not match (OB-NO-SSN-PIN's limit)."""
     troubleshooting_device_being_called: bool = False
     alternate_number_asked: bool = False
     alternate_number: str | None = None

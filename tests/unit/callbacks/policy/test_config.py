@@ -58,12 +58,22 @@ def test_defaults_are_the_handbook_values() -> None:
         ({"memo": {"min_field_chars": -1}}, "memo.min_field_chars: must be an integer >= 1"),
         ({"spoke_first": {"exempt_origins": ["web"]}}, "unknown origin 'web'"),
         ({"lob": []}, "lob: must be a table"),
+        (
+            {"verification": {"max_pin_attempts": 0}},
+            "verification.max_pin_attempts: must be an integer >= 1",
+        ),
+        ({"verification": {"pin_tries": 2}}, "verification.pin_tries: unknown key"),
     ],
 )
 def test_bad_values_name_the_key(mapping: dict[str, Any], message: str) -> None:
     with pytest.raises(PolicyConfigError) as raised:
         parse_policy_config(mapping)
     assert str(raised.value).startswith(message) or message in str(raised.value)
+
+
+def test_the_pin_attempt_limit_defaults_to_three_and_is_configurable() -> None:
+    assert PolicyConfig().max_pin_attempts == 3
+    assert parse_policy_config({"verification": {"max_pin_attempts": 5}}).max_pin_attempts == 5
 
 
 def test_defaults_do_not_override_a_handbook_team_exception() -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from caredesk.callbacks.policy import (
+    DEFAULT_CONFIG,
     AgentState,
     Blocker,
     LineOfBusiness,
@@ -120,6 +123,32 @@ def test_OB_NO_SSN_PIN_allows_service_assurance_pin_for_an_account_change_and_au
     assert decision.required_steps == (
         RequiredStep(StepKind.RECORD_PIN_AUDIT, "re-provision SIM for troubleshooting"),
     )
+
+
+def test_OB_NO_SSN_PIN_refuses_service_assurance_pin_after_the_attempt_limit() -> None:
+    ctx = change(
+        base(Step.VERIFY_PIN, LineOfBusiness.SA_BTS),
+        **{"call.account_change": "re-provision SIM", "call.pin_checks_failed": 3},
+    )
+    result = refused(ctx, "OB-NO-SSN-PIN")
+    assert result.blocker is Blocker.FINAL
+    assert result.sentence == (
+        "the PIN/passcode did not match 3 times on this callback and 3 times is the limit; "
+        "no further PIN/passcode check is taken"
+    )
+    assert (result.facts["pin_checks_failed"], result.facts["max_pin_attempts"]) == (3, 3)
+    five = dataclasses.replace(DEFAULT_CONFIG, max_pin_attempts=5)
+    allowed(ctx, "OB-NO-SSN-PIN", five)
+    one = dataclasses.replace(DEFAULT_CONFIG, max_pin_attempts=1)
+    refused(change(ctx, **{"call.pin_checks_failed": 1}), "OB-NO-SSN-PIN", one)
+
+
+def test_OB_NO_SSN_PIN_allows_service_assurance_pin_below_the_attempt_limit() -> None:
+    ctx = change(
+        base(Step.VERIFY_PIN, LineOfBusiness.SA_ATS),
+        **{"call.account_change": "re-provision SIM", "call.pin_checks_failed": 2},
+    )
+    allowed(ctx, "OB-NO-SSN-PIN")
 
 
 def test_OB_OTP_refuses_before_the_account_is_verified() -> None:

@@ -135,9 +135,11 @@ def _explain_verify_name(case: Case) -> Rendered:
 
 @rule(
     "OB-NO-SSN-PIN",
-    title="Never verify an SSN or PIN/passcode on an outbound call (Service Assurance exception)",
+    title="Never verify an SSN or PIN/passcode on an outbound call (Service Assurance exception, "
+    "a limited number of tries)",
     section=SECTION,
     steps={Step.VERIFY_SSN, Step.VERIFY_PIN, Step.VERIFY_NAME},
+    parameters=lambda config: {"max_pin_attempts": config.max_pin_attempts},
 )
 def no_ssn_pin(case: Case) -> RuleResult | None:
     rule_id = "OB-NO-SSN-PIN"
@@ -160,9 +162,23 @@ def no_ssn_pin(case: Case) -> RuleResult | None:
         sentence = "Service Assurance may verify a PIN/passcode only for a named account change"
         audit = (RequiredStep(StepKind.RECORD_PIN_AUDIT),)
         return verdict(rule_id, False, constant, (sentence, facts), ACTION, audit)
+    failed_checks = call.pin_checks_failed
+    limit = case.config.max_pin_attempts
+    if failed_checks >= limit:
+        facts["pin_checks_failed"] = failed_checks
+        facts["max_pin_attempts"] = limit
+        sentence = (
+            f"the PIN/passcode did not match {_times(failed_checks)} on this callback and "
+            f"{_times(limit)} is the limit; no further PIN/passcode check is taken"
+        )
+        return verdict(rule_id, False, constant, (sentence, facts), FINAL)
     sentence = f"Service Assurance PIN/passcode check for the account change: {change}"
     audited = (RequiredStep(StepKind.RECORD_PIN_AUDIT, change),)
     return verdict(rule_id, True, constant, (sentence, facts), None, audited)
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else "twice" if count == 2 else f"{count} times"
 
 
 @rule(
