@@ -212,13 +212,15 @@ def test_activation_without_a_policy_reference_is_stored_as_refused(desk: Desk) 
     _, agent = desk.agent()
     refused_one = desk.request(
         agent,
+        expect=409,
         account_id=account["id"],
         origin="follow_up",
         reason="activation",
         line_of_business="care",
     )
-    assert refused_one["status"] == "refused"
-    assert refused_one["refused_rules"] == ["OB-NO-ACTIVATION"]
+    assert refused_one["rule_ids"] == ["OB-NO-ACTIVATION"]
+    assert refused_one["field"] == "policy_reference"
+    assert desk.get(refused_one["refusal_id"])["refused_rules"] == ["OB-NO-ACTIVATION"]
     directed = desk.request(
         agent,
         account_id=account["id"],
@@ -230,13 +232,14 @@ def test_activation_without_a_policy_reference_is_stored_as_refused(desk: Desk) 
     assert directed["status"] == "awaiting_notification"
     third_party = desk.request(
         agent,
+        expect=409,
         account_id=account["id"],
         origin="follow_up",
         reason="device_unusable",
         line_of_business="care",
         number="+13035550199",
     )
-    assert third_party["refused_rules"] == ["OB-SCOPE-CUSTOMER"]
+    assert third_party["rule_ids"] == ["OB-SCOPE-CUSTOMER"]
 
 
 def test_an_alternate_number_given_on_the_call_becomes_a_contact_point_given_on_the_call(

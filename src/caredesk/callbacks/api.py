@@ -36,13 +36,20 @@ from caredesk.web.deps import AnyUser, Staff, UoW
 from caredesk.web.pagination import Page, fetch_page
 
 router = APIRouter(tags=["callbacks"])
+REFUSED_DESCRIPTION = (
+    "Refused for good by the outbound-call policy: `rules` lists each rule ID with its "
+    "sentence, `refusal_id` is the refused callback kept on record."
+)
 
 
 @router.post(
     "/v1/callbacks",
     response_model=CallbackRead,
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"description": "The callback an earlier request with this key made."}},
+    responses={
+        200: {"description": "The callback an earlier request with this key made."},
+        409: {"description": REFUSED_DESCRIPTION},
+    },
 )
 def request_callback(
     body: CallbackCreate,
@@ -53,8 +60,8 @@ def request_callback(
     idempotency_key: IdempotencyKey = None,
 ) -> Callback:
     """Request a callback. One the policy refuses for good is kept with status `refused` and
-    the rule IDs in `refused_rules`; otherwise the customer's notice (or the scheduling email)
-    is queued and the callback waits for it to go out."""
+    answered 409 (a problem document naming the rules and the stored refusal's id); otherwise
+    the customer's notice (or the scheduling email) is queued and the callback waits for it."""
     submitted = service.submit_callback_request(
         uow,
         actor=principal.actor,
@@ -80,14 +87,17 @@ def request_callback(
     )
     if not submitted.created:
         response.status_code = status.HTTP_200_OK
-    return submitted.callback
+    return service.raise_if_refused(uow, submitted.callback)
 
 
 @router.post(
     "/v1/interactions/{interaction_id}/callback",
     response_model=CallbackRead,
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"description": "The callback already made for this dropped call."}},
+    responses={
+        200: {"description": "The callback already made for this dropped call."},
+        409: {"description": REFUSED_DESCRIPTION},
+    },
 )
 def request_dropped_call_callback(
     body: DroppedCallCallbackCreate,
@@ -113,7 +123,7 @@ def request_dropped_call_callback(
     )
     if not submitted.created:
         response.status_code = status.HTTP_200_OK
-    return submitted.callback
+    return service.raise_if_refused(uow, submitted.callback)
 
 
 def _page(uow: UoW, query: Any, limit: int, cursor: str | None) -> Page[CallbackRead]:

@@ -4,6 +4,7 @@ dialled now, cancel one, and enter the time a customer chose in reply to a sched
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import NoReturn
 
 import typer
 from rich.table import Table
@@ -24,7 +25,7 @@ from caredesk.callbacks.policy import (
     Step,
 )
 from caredesk.callbacks.policy_file import PolicyFileError
-from caredesk.cli_support import console, fail, open_database, run_command
+from caredesk.cli_support import console, err_console, fail, open_database, run_command
 from caredesk.config import get_settings
 from caredesk.web.pagination import MAX_LIMIT
 
@@ -98,7 +99,8 @@ def request(
     never_spoken: bool = typer.Option(False, help="Nobody in care spoke with the customer."),
     idempotency_key: str = typer.Option(None, help="The same key again returns the same one."),
 ) -> None:
-    """Request a callback; a refusal for good is stored and shown with its rule IDs."""
+    """Request a callback. A refusal for good is stored, and each refusing rule is printed on
+    stderr with its sentence (exit 2)."""
     with run_command(), open_database() as db, db.uow() as uow:
         callback = service.request_callback(
             uow,
@@ -117,7 +119,23 @@ def request(
             idempotency_key=idempotency_key,
             brand=message_brand(get_settings()),
         )
+        if callback.status == CallbackStatus.REFUSED.value:
+            _refused(service.refused_error(uow, callback))
         _print_callback(callback)
+
+
+def _refused(error: service.CallbackRequestRefused) -> NoReturn:
+    """One line per refusing rule on stderr, naming the stored refusal; exit 2."""
+    refusal = error.extra["refusal_id"]
+    for item in error.extra["rules"]:
+        err_console.print(
+            f"error: refused by {item['rule_id']}: {item['sentence']} (stored as callback "
+            f"{refusal})",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    raise typer.Exit(code=2)
 
 
 @app.command("due")

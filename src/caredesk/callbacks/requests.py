@@ -43,7 +43,8 @@ from caredesk.callbacks.policy import (
     Step,
     evaluate,
 )
-from caredesk.callbacks.records import Event, add_event, plain, refusal_text
+from caredesk.callbacks.records import Event, add_event, plain
+from caredesk.callbacks.refusals import store_refused
 from caredesk.callbacks.request_inputs import (
     IDEMPOTENCY_FIELD,
     MAX_POLICY_REFERENCE,
@@ -257,12 +258,12 @@ def _create(
         refusing = final_failures(decision)
     facts = {"request_fingerprint": fingerprint, "number": number, "person_id": person.id}
     if refusing:
-        return _store_refused(
+        return store_refused(
             uow,
             callback,
             actor=actor,
-            decision_text=refusal_text(decision),
-            rule_ids=refusing,
+            results=[result for result in decision.failed if result.rule_id in refusing],
+            snapshot=_snapshot,
             facts=facts,
         )
 
@@ -362,50 +363,3 @@ def _snapshot(callback: Callback) -> dict[str, Any]:
         }
     )
     return snapshot
-
-
-def _store_refused(
-    uow: UnitOfWork,
-    callback: Callback,
-    *,
-    actor: Actor,
-    decision_text: str,
-    rule_ids: list[str],
-    facts: dict[str, Any],
-) -> Callback:
-    now = uow.clock.now()
-    callback.status = CallbackStatus.REFUSED.value
-    callback.refused_rules = rule_ids
-    callback.refusal_detail = decision_text[:2000]
-    callback.closed_at = now
-    uow.session.add(callback)
-    uow.flush()
-    add_event(
-        uow,
-        callback,
-        actor=actor,
-        kind=Event.REQUESTED,
-        to_status=CallbackStatus.REQUESTED.value,
-        facts=facts,
-    )
-    add_event(
-        uow,
-        callback,
-        actor=actor,
-        kind=Event.REFUSED,
-        from_status=CallbackStatus.REQUESTED.value,
-        to_status=CallbackStatus.REFUSED.value,
-        rule_ids=rule_ids,
-        detail=decision_text,
-        facts={"step": "create"},
-    )
-    record(
-        uow,
-        actor=actor,
-        action="callback.refused",
-        subject_type="callback",
-        subject_id=callback.id,
-        after=_snapshot(callback),
-        details={"rule_ids": rule_ids},
-    )
-    return callback

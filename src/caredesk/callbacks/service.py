@@ -26,6 +26,7 @@ from caredesk.callbacks.calls import start_call
 from caredesk.callbacks.dropped_calls import request_dropped_call_callback
 from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackEvent, CallbackStatus
 from caredesk.callbacks.records import load_callback
+from caredesk.callbacks.refusals import CallbackRequestRefused, raise_if_refused, refused_error
 from caredesk.callbacks.request_inputs import Submitted
 from caredesk.callbacks.requests import request_callback, submit_callback_request
 from caredesk.callbacks.scheduling import advance_after_notifications, choose_slot, why_not_now
@@ -35,6 +36,7 @@ from caredesk.db.session import UnitOfWork
 
 __all__ = [
     "CallStep",
+    "CallbackRequestRefused",
     "StepOutcome",
     "Submitted",
     "advance_after_notifications",
@@ -49,8 +51,10 @@ __all__ = [
     "leave_voicemail",
     "poll_call",
     "proof_facts_for",
+    "raise_if_refused",
     "record_attempt_result",
     "record_step",
+    "refused_error",
     "request_callback",
     "request_dropped_call_callback",
     "start_call",

@@ -99,7 +99,7 @@ def test_request_due_show_why_and_cancel(cli_database: Database, clock: FixedClo
     assert again.exit_code == 2 and "cancelled" in again.output
 
 
-def test_request_refused_for_good_is_shown_with_its_rule(cli_database: Database) -> None:
+def test_request_refused_for_good_exits_2_with_its_rule_on_stderr(cli_database: Database) -> None:
     account = make_account(cli_database)
     result = runner.invoke(
         app,
@@ -113,8 +113,38 @@ def test_request_refused_for_good_is_shown_with_its_rule(cli_database: Database)
             "--never-spoken",
         ],
     )
-    assert result.exit_code == 0, result.output
-    assert "refused" in result.output and "OB-SPOKE-FIRST" in result.output
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    with cli_database.uow() as uow:
+        [stored] = list(uow.session.scalars(service.callbacks_query()))
+        assert stored.status == "refused" and stored.refused_rules == ["OB-SPOKE-FIRST"]
+        assert line.startswith("error: refused by OB-SPOKE-FIRST: ")
+        assert line.endswith(f"(stored as callback {stored.id})")
+
+
+def test_a_request_refused_by_two_rules_prints_one_line_per_rule(
+    cli_database: Database,
+) -> None:
+    account = make_account(cli_database)
+    result = runner.invoke(
+        app,
+        [
+            "callback",
+            "request",
+            "--account-id",
+            str(account.id),
+            "--reason",
+            "sales",
+            "--never-spoken",
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert [line.split(":")[1].strip() for line in lines] == [
+        "refused by OB-NO-SALES",
+        "refused by OB-SPOKE-FIRST",
+    ]
 
 
 def test_choose_slot_enters_the_customers_reply(cli_database: Database) -> None:

@@ -157,14 +157,16 @@ def test_care_refuses_a_customer_nobody_spoke_with_and_service_assurance_may_cal
     account = desk.account()
     _, agent = desk.agent()
     before = desk.count(CallbackAttempt)
-    care = desk.request(
+    problem = desk.request(
         agent,
+        expect=409,
         account_id=account["id"],
         origin="follow_up",
         reason="device_troubleshooting",
         line_of_business="care",
         customer_spoken_to=False,
     )
+    care = desk.get(problem["refusal_id"])
     assert (care["status"], care["refused_rules"]) == ("refused", ["OB-SPOKE-FIRST"])
     assert "OB-SPOKE-FIRST" in care["refusal_detail"]
     events = desk.events(care["id"])
