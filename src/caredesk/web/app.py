@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -15,8 +15,13 @@ from caredesk.bootstrap import build_callback_runtime, connect_database, load_ca
 from caredesk.clock import Clock
 from caredesk.config import Settings, get_settings
 from caredesk.db.session import Database
-from caredesk.web.middleware import AccessLogMiddleware, BodyLimitMiddleware
-from caredesk.web.problems import install_problem_handlers, problem
+from caredesk.web.guards import check_inputs
+from caredesk.web.middleware import (
+    AccessLogMiddleware,
+    BodyLimitMiddleware,
+    UnexpectedErrorMiddleware,
+)
+from caredesk.web.problems import RETRY_AFTER_SECONDS, install_problem_handlers, problem
 
 log = logging.getLogger("caredesk.web")
 
@@ -56,6 +61,7 @@ def create_app(
         description=DESCRIPTION,
         openapi_url="/openapi.json",
         docs_url="/docs",
+        dependencies=[Depends(check_inputs)],
     )
     app.state.db = db
     app.state.settings = settings
@@ -74,14 +80,22 @@ def create_app(
                 connection.execute(text("SELECT 1"))
         except Exception as exc:  # the probe reports any failure as unhealthy
             log.warning("health check failed: %s", exc)
-            return problem(503, "unhealthy", "Database unreachable", "database: not reachable")
+            return problem(
+                503,
+                "unhealthy",
+                "Database unreachable",
+                "database: not reachable",
+                field="database",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
         return JSONResponse({"status": "ok", "database": database.dialect, "version": __version__})
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
     def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    # Outermost first: the access log sees the size refusal too.
+    # Innermost first: the access log sees the size refusal and the 500 answers too.
+    app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLogMiddleware)
     return app

@@ -1,4 +1,5 @@
-"""ASGI middleware: request size limit, structured access logs and Prometheus metrics."""
+"""ASGI middleware: request size limit, structured access logs, Prometheus metrics, and a last
+answer for unexpected errors that keeps the connection open."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from caredesk.web.problems import internal_error_problem
 
 log = logging.getLogger("caredesk.access")
 
@@ -92,6 +95,37 @@ class BodyLimitMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+class UnexpectedErrorMiddleware:
+    """Answers an exception no handler took with a 500 problem document and does not re-raise
+    it. Starlette's outermost error middleware re-raises after answering, which makes the server
+    drop the keep-alive connection, so the client's next request would fail as well."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            if started:
+                raise  # half an answer is out; only closing the connection can say so
+            logging.getLogger("caredesk.web").exception(
+                "unhandled error on %s %s", scope.get("method"), scope.get("path")
+            )
+            await internal_error_problem(scope.get("path", ""))(scope, receive, send)
 
 
 class AccessLogMiddleware:

@@ -8,12 +8,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from caredesk.errors import DomainError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+RETRY_AFTER_SECONDS = 5
 log = logging.getLogger("caredesk.web")
 
 
@@ -132,13 +134,38 @@ def install_problem_handlers(app: FastAPI) -> None:
             instance=request.url.path,
         )
 
+    async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # A lost or unreachable database, a busy SQLite writer, an exhausted pool: the request
+        # was rolled back and may well succeed in a moment.
+        log.warning("database unavailable on %s: %s", request.url.path, exc)
+        return unavailable_problem(request.url.path)
+
+    for kind in (OperationalError, InterfaceError, DisconnectionError, PoolTimeout):
+        app.add_exception_handler(kind, _unavailable)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(
-            500,
-            "internal-error",
-            "Internal error",
-            "The request failed; nothing was stored. The error has been logged.",
-            instance=request.url.path,
-        )
+        return internal_error_problem(request.url.path)
+
+
+def unavailable_problem(path: str) -> JSONResponse:
+    return problem(
+        503,
+        "database-unavailable",
+        "Database unavailable",
+        "database: the database could not be reached; nothing was stored. Try again shortly.",
+        instance=path,
+        field="database",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def internal_error_problem(path: str) -> JSONResponse:
+    return problem(
+        500,
+        "internal-error",
+        "Internal error",
+        "The request failed; nothing was stored. The error has been logged.",
+        instance=path,
+    )
