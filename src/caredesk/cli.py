@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
+import tempfile
 
 import typer
 
@@ -68,16 +71,22 @@ def serve(
     configure_logging(settings.log_level, json_logs=settings.log_json)
     if workers > 1 and settings.database_url.startswith("sqlite"):
         console.print("note: SQLite has one writer; use PostgreSQL to scale workers")
-    console.print(f"caredesk on http://{host}:{port}  (API docs at /docs)")
-    uvicorn.run(
-        "caredesk.web.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_config=None,
-        access_log=False,
-    )
+    with contextlib.ExitStack() as stack:
+        if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            # The workers share their HTTP metrics through files here, so /metrics counts every
+            # worker's requests whichever worker answers the scrape; removed when serving stops.
+            shared = stack.enter_context(tempfile.TemporaryDirectory(prefix="caredesk-metrics-"))
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = shared
+        console.print(f"caredesk on http://{host}:{port}  (API docs at /docs)")
+        uvicorn.run(
+            "caredesk.web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+            access_log=False,
+        )
 
 
 def main() -> None:

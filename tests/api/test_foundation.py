@@ -23,9 +23,9 @@ def test_healthz_names_the_engine(client: TestClient, db: Database) -> None:
     assert response.json()["database"] == db.dialect
 
 
-def test_metrics_are_prometheus_text(client: TestClient) -> None:
+def test_metrics_are_prometheus_text(client: TestClient, auth: TokenMaker) -> None:
     client.get("/healthz")
-    body = client.get("/metrics").text
+    body = client.get("/metrics", headers=auth(Role.ADMIN)).text
     assert "caredesk_http_requests_total" in body
 
 

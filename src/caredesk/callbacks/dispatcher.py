@@ -41,6 +41,7 @@ from caredesk.callbacks.claims import (
     offer_under_lease,
     release_claim,
 )
+from caredesk.callbacks.dispatch_stats import record_round
 from caredesk.callbacks.models import Callback, CallbackEvent
 from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.callbacks.service import advance_after_notifications
@@ -433,6 +434,18 @@ def run_once(
         except Exception:
             log.exception("dispatcher step failed", extra={"step": name, "worker": worker_id})
             report.failed_steps.append(name)
+    try:
+        record_round(
+            db,
+            worker_id=worker_id,
+            at=at(),
+            offers=report.offered,
+            offer_lag_seconds=sum(report.lateness_seconds),
+            failed_steps=len(report.failed_steps),
+        )
+    except Exception:
+        # The figures miss one round; the round's work stands.
+        log.exception("dispatcher round not counted", extra={"worker": worker_id})
     return report
 
 

@@ -12,6 +12,7 @@ def load_all_models() -> MetaData:
     import caredesk.accounts.models
     import caredesk.agents.models
     import caredesk.audit.models
+    import caredesk.callbacks.dispatch_stats
     import caredesk.callbacks.models
     import caredesk.channels.models
     import caredesk.interactions.models

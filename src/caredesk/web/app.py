@@ -6,8 +6,7 @@ import importlib
 import logging
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from caredesk import __version__
@@ -16,6 +15,7 @@ from caredesk.clock import Clock
 from caredesk.config import Settings, get_settings
 from caredesk.db.session import Database
 from caredesk.web.guards import check_inputs
+from caredesk.web.metrics import router as metrics_router
 from caredesk.web.middleware import (
     AccessLogMiddleware,
     BodyLimitMiddleware,
@@ -90,9 +90,7 @@ def create_app(
             )
         return JSONResponse({"status": "ok", "database": database.dialect, "version": __version__})
 
-    @app.get("/metrics", tags=["operations"], include_in_schema=False)
-    def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    app.include_router(metrics_router)
 
     # Innermost first: the access log sees the size refusal and the 500 answers too.
     app.add_middleware(UnexpectedErrorMiddleware)

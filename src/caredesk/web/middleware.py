@@ -16,11 +16,24 @@ from caredesk.web.problems import internal_error_problem
 log = logging.getLogger("caredesk.access")
 
 REQUESTS = Counter(
-    "caredesk_http_requests_total", "HTTP requests served", ["method", "route", "status"]
+    "caredesk_http_requests_total", "HTTP requests served", ["method", "route", "status_class"]
 )
 LATENCY = Histogram(
     "caredesk_http_request_duration_seconds", "HTTP request latency", ["method", "route"]
 )
+# Every label value comes from a closed set, so no request can add a series: a method outside
+# this set is "other", a path no route matched is "unmatched", a status is its class ("4xx").
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "other"
+UNMATCHED_ROUTE = "unmatched"
+
+
+def method_label(method: str) -> str:
+    return method if method in KNOWN_METHODS else OTHER_METHOD
+
+
+def status_class(status: int) -> str:
+    return f"{status // 100}xx" if 100 <= status <= 599 else "other"
 
 
 def _problem_body(limit: int, path: str) -> bytes:
@@ -149,11 +162,13 @@ class AccessLogMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            # The route's template ("/v1/accounts/{account_id}"), never the path itself.
+            template = getattr(route, "path", None) or UNMATCHED_ROUTE
             method = scope.get("method", "")
             status = status_holder["status"]
-            REQUESTS.labels(method, template, str(status)).inc()
-            LATENCY.labels(method, template).observe(elapsed)
+            shown_method = method_label(method)
+            REQUESTS.labels(shown_method, template, status_class(status)).inc()
+            LATENCY.labels(shown_method, template).observe(elapsed)
             log.info(
                 "request",
                 extra={

@@ -1,0 +1,92 @@
+"""What every dispatcher process has done, kept in the database so that any server process
+reports the same figures at /metrics: rounds run, callbacks offered and how late they were.
+
+One row per dispatcher worker (its id is host-pid), written by that worker alone at the end of
+each round, so workers never wait on each other's row; the metrics add the rows up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Float, String, func, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from caredesk.db.base import Base, UTCDateTime
+from caredesk.db.session import Database, UnitOfWork
+
+
+class DispatcherWorker(Base):
+    __tablename__ = "dispatcher_workers"
+
+    worker_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    rounds: Mapped[int] = mapped_column(BigInteger, default=0)
+    failed_steps: Mapped[int] = mapped_column(BigInteger, default=0)
+    offers: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Sum over offers of (offered at - due at): divided by `offers` it is the mean lag.
+    offer_lag_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    first_round_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_round_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def record_round(
+    db: Database,
+    *,
+    worker_id: str,
+    at: datetime,
+    offers: int,
+    offer_lag_seconds: float,
+    failed_steps: int,
+) -> None:
+    """Adds one round to the worker's row (creating it on the worker's first round)."""
+    with db.uow() as uow:
+        changed = uow.session.execute(
+            update(DispatcherWorker)
+            .where(DispatcherWorker.worker_id == worker_id)
+            .values(
+                rounds=DispatcherWorker.rounds + 1,
+                failed_steps=DispatcherWorker.failed_steps + failed_steps,
+                offers=DispatcherWorker.offers + offers,
+                offer_lag_seconds=DispatcherWorker.offer_lag_seconds + offer_lag_seconds,
+                last_round_at=at,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(changed, "rowcount", 0):
+            # Only this worker writes this row, so nobody can insert it meanwhile.
+            uow.session.add(
+                DispatcherWorker(
+                    worker_id=worker_id,
+                    rounds=1,
+                    failed_steps=failed_steps,
+                    offers=offers,
+                    offer_lag_seconds=offer_lag_seconds,
+                    first_round_at=at,
+                    last_round_at=at,
+                )
+            )
+        uow.commit()
+
+
+@dataclass(frozen=True)
+class DispatcherTotals:
+    """Every worker's row added up."""
+
+    rounds: int
+    failed_steps: int
+    offers: int
+    offer_lag_seconds: float
+    last_round_at: datetime | None
+
+
+def dispatcher_totals(uow: UnitOfWork) -> DispatcherTotals:
+    row = uow.session.execute(
+        select(
+            func.coalesce(func.sum(DispatcherWorker.rounds), 0),
+            func.coalesce(func.sum(DispatcherWorker.failed_steps), 0),
+            func.coalesce(func.sum(DispatcherWorker.offers), 0),
+            func.coalesce(func.sum(DispatcherWorker.offer_lag_seconds), 0.0),
+            func.max(DispatcherWorker.last_round_at),
+        )
+    ).one()
+    return DispatcherTotals(int(row[0]), int(row[1]), int(row[2]), float(row[3]), row[4])
