@@ -175,7 +175,7 @@ def policy_callback(uow: UnitOfWork, callback: Callback, now: datetime) -> Polic
         )
         ticket_numbers = (number,) if number else ()
     attempts = tuple(
-        Attempt(row.started_at, row.number, AttemptResult(row.result))
+        Attempt(row.started_at, row.number, AttemptResult(row.result), row.ended_at)
         for row in attempts_of(uow, callback)
         if row.result is not None
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -255,6 +255,29 @@ class Case:
             self._next_allowed = found
             self._next_known = True
         return self._next_allowed
+
+    @property
+    def next_attempt_at(self) -> datetime | None:
+        """OB-ATTEMPTS spacing: when the last attempt went without contact, the earliest instant
+        the next may start (its end plus the team's minimum gap); else None."""
+        attempts = self.attempts
+        if not attempts:
+            return None
+        last = attempts[-1]
+        minutes = self.lob_policy.min_minutes_between_attempts
+        if minutes <= 0 or last.result is _CONTACT:
+            return None
+        return last.finished_at.astimezone(UTC) + timedelta(minutes=minutes)
+
+    @property
+    def next_dial_allowed(self) -> datetime | None:
+        """`next_allowed`, moved past the attempt spacing when that ends later: the first
+        instant inside the window at or after the end of the gap."""
+        found = self.next_allowed
+        spaced = self.next_attempt_at
+        if found is None or spaced is None or spaced <= found:
+            return found
+        return self.time_rules.next_allowed(spaced)
 
     @property
     def contact_made(self) -> bool:

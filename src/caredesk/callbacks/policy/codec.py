@@ -122,9 +122,12 @@ def _consent(value: object, path: str) -> ConsentWindow:
 
 
 def _attempt(value: object, path: str) -> Attempt:
-    fields = FieldReader(value, path, ("at", "number", "result"))
+    fields = FieldReader(value, path, ("at", "number", "result", "ended_at"))
     return Attempt(
-        fields.instant("at"), fields.number("number"), fields.choice("result", AttemptResult)
+        fields.instant("at"),
+        fields.number("number"),
+        fields.choice("result", AttemptResult),
+        fields.optional_instant("ended_at"),
     )
 
 

@@ -60,6 +60,8 @@ class LobPolicy:
     window_start: time = time(9, 0)
     window_end: time = time(20, 0)
     max_attempts_without_contact: int = 2
+    min_minutes_between_attempts: int = 15
+    """OB-ATTEMPTS: after an attempt without contact the next waits at least this long."""
     international_calling: bool = False
     reasons: frozenset[CallbackReason] = GENERAL_REASONS
 
@@ -127,8 +129,15 @@ class PolicyConfigError(ValueError):
 
 _TIME = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 _LOB_KEYS = frozenset(
-    {"window_start", "window_end", "max_attempts_without_contact", "international_calling"}
+    {
+        "window_start",
+        "window_end",
+        "max_attempts_without_contact",
+        "min_minutes_between_attempts",
+        "international_calling",
+    }
 )
+MAX_ATTEMPT_GAP_MINUTES = 7 * 24 * 60
 _TOP_KEYS = ("defaults", "lob", "templates", "dialing", "spoke_first", "memo", "verification")
 
 
@@ -142,9 +151,13 @@ def _table(value: object, key: str, allowed: frozenset[str]) -> Mapping[str, obj
     return value
 
 
-def _integer(value: object, key: str, minimum: int) -> int:
+def _integer(value: object, key: str, minimum: int, maximum: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        if maximum is not None:
+            raise PolicyConfigError(key, f"must be an integer from {minimum} to {maximum}")
         raise PolicyConfigError(key, f"must be an integer >= {minimum}")
+    if maximum is not None and value > maximum:
+        raise PolicyConfigError(key, f"must be an integer from {minimum} to {maximum}")
     return value
 
 
@@ -195,6 +208,7 @@ def _lob_policy(layers: list[tuple[str, Mapping[str, object]]]) -> LobPolicy:
     start = pick("window_start")
     end = pick("window_end")
     attempts = pick("max_attempts_without_contact")
+    gap = pick("min_minutes_between_attempts")
     international = pick("international_calling")
     window_start = _clock_time(start[1], start[0]) if start else HANDBOOK_DEFAULTS.window_start
     window_end = _clock_time(end[1], end[0]) if end else HANDBOOK_DEFAULTS.window_end
@@ -217,6 +231,11 @@ def _lob_policy(layers: list[tuple[str, Mapping[str, object]]]) -> LobPolicy:
             _integer(attempts[1], attempts[0], 1)
             if attempts
             else HANDBOOK_DEFAULTS.max_attempts_without_contact
+        ),
+        min_minutes_between_attempts=(
+            _integer(gap[1], gap[0], 0, MAX_ATTEMPT_GAP_MINUTES)
+            if gap
+            else HANDBOOK_DEFAULTS.min_minutes_between_attempts
         ),
         international_calling=(
             _boolean(international[1], international[0])

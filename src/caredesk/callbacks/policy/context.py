@@ -108,9 +108,16 @@ class Attempt:
     at: datetime
     number: str
     result: AttemptResult
+    ended_at: datetime | None = None
+    """When the dial ended (unanswered, busy, ...); the next attempt is spaced from here."""
 
     def __post_init__(self) -> None:
         _require_aware(self.at, "at")
+        _require_aware(self.ended_at, "ended_at")
+
+    @property
+    def finished_at(self) -> datetime:
+        return self.ended_at or self.at
 
 
 @dataclass(frozen=True, slots=True)

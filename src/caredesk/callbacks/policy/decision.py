@@ -216,8 +216,9 @@ class EffectiveZone(NamedTuple):
 class Decision(NamedTuple):
     """The policy's answer for one step.
 
-    `next_allowed_at` is about the time rules (OB-WINDOW): the earliest instant at or after
-    `evaluated_at` at which they pass, which is `evaluated_at` itself when they pass already.
+    `next_allowed_at` is about the time rules (OB-WINDOW, and the spacing between attempts
+    that OB-ATTEMPTS asks for): the earliest instant at or after `evaluated_at` at which they
+    pass, which is `evaluated_at` itself when they pass already.
     It is None when no instant will do: the time rules never pass on the facts given (unknown
     zone, windows that never overlap), or another rule failed with a FINAL blocker, so waiting
     cannot help. When only time rules fail, the same context evaluated at `next_allowed_at` is

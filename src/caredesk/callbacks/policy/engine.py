@@ -105,7 +105,7 @@ def evaluate(ctx: PolicyContext, config: PolicyConfig = DEFAULT_CONFIG) -> Decis
     if final:
         next_allowed_at = None
     elif time_gated:
-        next_allowed_at = case.next_allowed
+        next_allowed_at = case.next_dial_allowed
     else:
         next_allowed_at = case.now
     # Decision(...) without the keyword-argument round trip of the generated __new__.

@@ -31,13 +31,14 @@ def test_check_prints_json_and_exits_1_when_refused() -> None:
 
 def test_check_prints_a_table(tmp_path: Path) -> None:
     document = json.loads(EXAMPLE.read_text(encoding="utf-8"))
-    document["now"] = "2026-03-11T01:50:00Z"
+    # 18 minutes after the example's unanswered attempt: past the 15-minute gap between attempts.
+    document["now"] = "2026-03-11T01:58:00Z"
     case = tmp_path / "case.json"
     case.write_text(json.dumps(document), encoding="utf-8")
     result = runner.invoke(app, ["check", str(case)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "ALLOWED" in result.stdout
-    assert "19:50 America/Denver is inside 09:00-20:00" in result.stdout
+    assert "19:58 America/Denver is inside 09:00-20:00" in result.stdout
     assert "America/Denver (account_address)" in result.stdout
 
 

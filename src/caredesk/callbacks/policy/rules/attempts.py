@@ -1,8 +1,12 @@
-"""Attempts: how many dials without contact, and the voicemail after the last one."""
+"""Attempts: how many dials without contact, how far apart, and the voicemail after the last
+one."""
 
 from __future__ import annotations
 
-from caredesk.callbacks.policy.case import Case
+from collections.abc import Mapping
+
+from caredesk.callbacks.policy.case import Case, format_instant
+from caredesk.callbacks.policy.config import PolicyConfig
 from caredesk.callbacks.policy.decision import (
     Blocker,
     FactValue,
@@ -26,6 +30,7 @@ _NOT_GLOBAL = frozenset(LineOfBusiness) - {_GLOBAL_CARE}
 _WRAP_UP = Step.WRAP_UP
 _ACTION = Blocker.ACTION
 _FINAL = Blocker.FINAL
+_TIME = Blocker.TIME
 _VOICEMAIL_LEFT = CallbackOutcome.VOICEMAIL_LEFT
 _LEAVE_VOICEMAIL = RequiredStep(StepKind.LEAVE_VOICEMAIL)
 _CLOSE_AS_VOICEMAIL = RequiredStep(StepKind.CLOSE_AS_VOICEMAIL_LEFT)
@@ -45,24 +50,65 @@ def _explain_attempt_limit(case: Case) -> Rendered:
     return f"{made} of {limit} attempts allowed for {lob} made without contact", facts
 
 
+def _explain_gap(case: Case) -> Rendered:
+    made = len(case.attempts)
+    last = case.attempts[-1]
+    spaced = case.next_attempt_at
+    assert spaced is not None
+    minutes = case.lob_policy.min_minutes_between_attempts
+    zones = case.zones.zones
+    zone = zones[0] if zones else None
+    facts: dict[str, FactValue] = {
+        "attempts": made,
+        "limit": case.lob_policy.max_attempts_without_contact,
+        "last_result": last.result,
+        "last_ended_at": last.finished_at.isoformat(),
+        "min_minutes_between_attempts": minutes,
+        "next_allowed_at": spaced.isoformat(),
+    }
+    return (
+        f"attempt {made} ended {format_instant(last.finished_at, zone)} ({last.result}); "
+        f"attempts are at least {minutes} minutes apart, so the next may start "
+        f"{format_instant(spaced, zone)}"
+    ), facts
+
+
+def _judge_attempts(case: Case, rule_id: str) -> RuleResult:
+    """The limit of attempts without contact (FINAL), then the gap since the last one (TIME:
+    the decision's next allowed instant moves past it)."""
+    if len(case.attempts) >= case.lob_policy.max_attempts_without_contact and not (
+        case.contact_made
+    ):
+        return verdict(rule_id, False, _explain_attempt_limit, case, _FINAL)
+    spaced = case.next_attempt_at
+    if spaced is not None and case.now < spaced:
+        return verdict(rule_id, False, _explain_gap, case, _TIME)
+    return verdict(rule_id, True, _explain_attempt_limit, case)
+
+
+def _attempt_parameters(config: PolicyConfig) -> Mapping[str, object]:
+    return {
+        "max_attempts_without_contact": per_lob(
+            lambda lob: config.for_lob(lob).max_attempts_without_contact
+        ),
+        "min_minutes_between_attempts": per_lob(
+            lambda lob: config.for_lob(lob).min_minutes_between_attempts
+        ),
+    }
+
+
 @rule(
     "OB-ATTEMPTS",
     title="At most two attempts without speaking to the customer",
     section=SECTION,
     steps=PRE_CALL,
     lobs=_NOT_GLOBAL,
-    parameters=lambda config: {
-        "max_attempts_without_contact": per_lob(
-            lambda lob: config.for_lob(lob).max_attempts_without_contact
-        )
-    },
+    parameters=_attempt_parameters,
 )
 def attempts(case: Case) -> RuleResult | None:
     if case.lob is _GLOBAL_CARE:
         return None  # OB-ATTEMPTS-GLOBAL speaks for Global Care
-    if len(case.attempts) < case.lob_policy.max_attempts_without_contact or case.contact_made:
-        return verdict("OB-ATTEMPTS", True, _explain_attempt_limit, case)
-    return verdict("OB-ATTEMPTS", False, _explain_attempt_limit, case, _FINAL)
+    return _judge_attempts(case, "OB-ATTEMPTS")
 
 
 @rule(
@@ -74,15 +120,16 @@ def attempts(case: Case) -> RuleResult | None:
     parameters=lambda config: {
         "max_attempts_without_contact": config.for_lob(
             LineOfBusiness.GLOBAL_CARE
-        ).max_attempts_without_contact
+        ).max_attempts_without_contact,
+        "min_minutes_between_attempts": config.for_lob(
+            LineOfBusiness.GLOBAL_CARE
+        ).min_minutes_between_attempts,
     },
 )
 def attempts_global(case: Case) -> RuleResult | None:
     if case.lob is not _GLOBAL_CARE:
         return None
-    if len(case.attempts) < case.lob_policy.max_attempts_without_contact or case.contact_made:
-        return verdict("OB-ATTEMPTS-GLOBAL", True, _explain_attempt_limit, case)
-    return verdict("OB-ATTEMPTS-GLOBAL", False, _explain_attempt_limit, case, _FINAL)
+    return _judge_attempts(case, "OB-ATTEMPTS-GLOBAL")
 
 
 def _voicemail_missing(case: Case) -> tuple[RequiredStep, ...]:
