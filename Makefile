@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_ACCOUNTS ?= 300
+# The demo's "today" (YYYY-MM-DD); empty means the real date.
+DEMO_AS_OF ?=
+# The local mail catcher `make run` starts; the outbox delivers to it.
+MAIL_PORT ?= 8025
 BENCH_CALLBACKS ?= 100000
 export CAREDESK_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
@@ -24,11 +28,11 @@ migrate: install
 	$(BIN)/caredesk db upgrade
 
 demo: migrate
-	$(BIN)/caredesk demo load --accounts $(DEMO_ACCOUNTS) --seed 1 --if-empty
+	$(BIN)/caredesk demo load --accounts $(DEMO_ACCOUNTS) --seed 1 --if-empty $(if $(DEMO_AS_OF),--as-of $(DEMO_AS_OF))
 
-# The server and the callback dispatcher together; Ctrl-C stops both.
+# The server, the callback dispatcher and the mail catcher together; Ctrl-C stops them all.
 run: demo
-	CAREDESK_BIN=$(BIN)/caredesk scripts/run.sh --host $(HOST) --port $(PORT)
+	CAREDESK_BIN=$(BIN)/caredesk MAIL_PORT=$(MAIL_PORT) scripts/run.sh --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

@@ -1,4 +1,6 @@
-"""The `caredesk` command."""
+"""The `caredesk` command. Each domain owns its command group, and a group's module is imported
+only when that group runs: `caredesk --help` and every command start without loading the web
+app, the ORM models of other domains or the migration tooling."""
 
 from __future__ import annotations
 
@@ -6,13 +8,83 @@ import contextlib
 import importlib
 import os
 import tempfile
+from typing import Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from caredesk.cli_support import console, run_command
-from caredesk.config import get_settings
+
+# (command name, module, attribute, one-line help shown by `caredesk --help`).
+SUBCOMMANDS = (
+    ("user", "caredesk.users.cli", "user_app", "Users of the platform: staff and customers."),
+    ("token", "caredesk.users.cli", "token_app", "API tokens (bearer)."),
+    (
+        "account",
+        "caredesk.accounts.cli",
+        "app",
+        "Customer accounts, the people on them and their numbers.",
+    ),
+    ("agent", "caredesk.agents.cli", "app", "Agents: profiles, weekly shifts and state."),
+    ("ticket", "caredesk.tickets.cli", "app", "Cases: list, show, and the resolution-check job."),
+    ("demo", "caredesk.demo.cli", "app", "Deterministic synthetic demo data."),
+    (
+        "policy",
+        "caredesk.callbacks.policy_cli",
+        "app",
+        "Outbound-call policy: check a case against the rules, list the rules.",
+    ),
+    (
+        "dispatcher",
+        "caredesk.callbacks.dispatcher_cli",
+        "app",
+        "The callback dispatcher: claims due callbacks, offers them to agents.",
+    ),
+    (
+        "callback",
+        "caredesk.callbacks.cli",
+        "app",
+        "Callbacks: request, due, why not now, cancel, slots.",
+    ),
+    ("outbox", "caredesk.channels.cli", "outbox_app", "Messages owed to customers: list and show."),
+    ("mail", "caredesk.channels.cli", "mail_app", "A local mail catcher for demos."),
+)
+_LAZY = {name: (module, attribute, short) for name, module, attribute, short in SUBCOMMANDS}
+
+
+class LazyGroup(TyperGroup):
+    """Lists the domain groups from SUBCOMMANDS and imports one only when it is used.
+
+    The context and command types are Typer's bundled Click, which it does not export; they are
+    spelled ``Any`` here."""
+
+    _listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_LAZY})
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in _LAZY:
+            return super().get_command(ctx, cmd_name)
+        module_name, attribute, short = _LAZY[cmd_name]
+        if self._listing:
+            # Only the name and the line of help are shown; no reason to import the group.
+            return TyperCommand(cmd_name, help=short, short_help=short)
+        sub_app = getattr(importlib.import_module(module_name), attribute)
+        command = typer.main.get_group(sub_app)
+        command.name = cmd_name
+        return command
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(
+    cls=LazyGroup,
     help="caredesk: customer care with outbound callbacks that follow policy, rule by rule.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -20,25 +92,11 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
-# (module, attribute, command name): each domain owns its commands.
-SUBCOMMANDS = (
-    ("caredesk.users.cli", "user_app", "user"),
-    ("caredesk.users.cli", "token_app", "token"),
-    ("caredesk.accounts.cli", "app", "account"),
-    ("caredesk.agents.cli", "app", "agent"),
-    ("caredesk.tickets.cli", "app", "ticket"),
-    ("caredesk.demo.cli", "app", "demo"),
-    ("caredesk.callbacks.policy_cli", "app", "policy"),
-    ("caredesk.callbacks.dispatcher_cli", "app", "dispatcher"),
-    ("caredesk.callbacks.cli", "app", "callback"),
-)
-for module_name, attribute, command in SUBCOMMANDS:
-    app.add_typer(getattr(importlib.import_module(module_name), attribute), name=command)
-
 
 @db_app.command("upgrade")
 def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
+    from caredesk.config import get_settings
     from caredesk.db import migrate
 
     url = get_settings().database_url
@@ -50,6 +108,7 @@ def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) 
 @db_app.command("current")
 def db_current() -> None:
     """Print the database's migration revision."""
+    from caredesk.config import get_settings
     from caredesk.db import migrate
 
     with run_command():
@@ -65,6 +124,7 @@ def serve(
     """Serve the API and web pages."""
     import uvicorn
 
+    from caredesk.config import get_settings
     from caredesk.logs import configure_logging
 
     settings = get_settings()

@@ -5,15 +5,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-from caredesk.bootstrap import connect_database
-from caredesk.config import get_settings
-from caredesk.db.session import Database
 from caredesk.errors import DomainError
+
+if TYPE_CHECKING:
+    from caredesk.db.session import Database
 
 console = Console()
 err_console = Console(stderr=True)
@@ -32,18 +32,29 @@ def run_command() -> Iterator[None]:
     except DomainError as exc:
         where = f"{exc.field}: " if exc.field else ""
         raise fail(f"{where}{exc.detail}") from None
-    except IntegrityError as exc:
-        first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise fail(f"nothing was stored: {first}") from None
-    except (OperationalError, ProgrammingError) as exc:
-        first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise fail(
-            f"database: {first} (run `caredesk db upgrade`, check CAREDESK_DATABASE_URL)"
-        ) from None
+    except Exception as exc:
+        # SQLAlchemy is imported here, not at start-up: a command that never touched the
+        # database has not loaded it.
+        if "sqlalchemy" not in sys.modules:
+            raise
+        from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+        if isinstance(exc, IntegrityError):
+            first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise fail(f"nothing was stored: {first}") from None
+        if isinstance(exc, OperationalError | ProgrammingError):
+            first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise fail(
+                f"database: {first} (run `caredesk db upgrade`, check CAREDESK_DATABASE_URL)"
+            ) from None
+        raise
 
 
 @contextmanager
 def open_database() -> Iterator[Database]:
+    from caredesk.bootstrap import connect_database
+    from caredesk.config import get_settings
+
     db = connect_database(get_settings())
     try:
         yield db

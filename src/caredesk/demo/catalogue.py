@@ -168,7 +168,9 @@ INTERNATIONAL = (
 )
 
 STREETS = ("Main St", "Oak Ave", "Pine Rd", "Maple Dr", "Cedar Ln", "Elm St", "Lakeview Blvd")
-PLANS = ("Essentials", "Go5G", "Go5G Plus", "Magenta", "Business Unlimited", "Prepaid 10GB")
+# Consumer plans; business accounts are on BUSINESS_PLAN.
+PLANS = ("Essentials", "Go5G", "Go5G Plus", "Magenta", "Prepaid 10GB")
+BUSINESS_PLAN = "Business Unlimited"
 DEVICES = (
     ("Apple", "iPhone 16"),
     ("Apple", "iPhone 15 Pro"),
@@ -180,45 +182,57 @@ DEVICES = (
 )
 BUSINESSES = ("Harbor Logistics", "Sunrise Dental", "Peak Roofing", "Blue Fern Cafe", "Delta Fleet")
 
-# (queue, subject, description, memo reason)
-CONTACT_REASONS = (
+CONSUMER = frozenset({"consumer"})
+BUSINESS = frozenset({"business"})
+EVERY_ACCOUNT = CONSUMER | BUSINESS
+
+# (account types it fits, queue, subject, description, memo reason): a consumer account never
+# calls about its fleet.
+CONTACT_REASONS: tuple[tuple[frozenset[str], str, str, str, str], ...] = (
     (
+        EVERY_ACCOUNT,
         "care",
         "No mobile data after SIM swap",
         "Data stopped working after the SIM was replaced.",
         "Data outage after SIM swap",
     ),
     (
+        EVERY_ACCOUNT,
         "care",
         "Bill higher than expected",
         "Customer questions an international charge.",
         "Billing question",
     ),
     (
+        EVERY_ACCOUNT,
         "tech",
         "Calls drop in the kitchen",
         "Calls drop indoors; Wi-Fi calling is off.",
         "Dropped calls indoors",
     ),
     (
+        EVERY_ACCOUNT,
         "tech",
         "Phone will not turn on",
         "Device unusable since an update last night.",
         "Device unusable",
     ),
     (
+        EVERY_ACCOUNT,
         "international",
         "Roaming not working in Mexico",
         "No service while travelling abroad.",
         "Roaming troubleshooting",
     ),
     (
+        BUSINESS,
         "business",
         "Add five lines to fleet",
         "Business customer wants to add lines.",
         "Fleet change request",
     ),
     (
+        EVERY_ACCOUNT,
         "care",
         "Port-in stuck",
         "Number transfer from previous carrier is pending.",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time as wall
-from datetime import UTC, date, datetime
+from datetime import date
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from caredesk.cli_support import console, open_database, run_command
+from caredesk.cli_support import console, fail, open_database, run_command
+from caredesk.clock import SystemClock
 from caredesk.demo.loader import ADMIN_LOGIN, ADMIN_PASSWORD, has_accounts, load_demo
 
 app = typer.Typer(help="Deterministic synthetic demo data.", no_args_is_help=True)
@@ -28,9 +29,9 @@ def load(
     some international numbers, with bills, devices, memos, open tickets, and agents in every
     line of business with shifts."""
     try:
-        day = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
+        day = date.fromisoformat(as_of) if as_of else SystemClock().now().date()
     except ValueError:
-        raise typer.BadParameter("use YYYY-MM-DD, e.g. 2026-11-23", param_hint="--as-of") from None
+        raise fail(f"--as-of: {as_of!r} is not a date; use YYYY-MM-DD, e.g. 2027-01-30") from None
     with run_command(), open_database() as db:
         if if_empty and has_accounts(db):
             console.print("demo data already present; nothing loaded")

@@ -40,6 +40,12 @@ PARALLEL_HASHING_FROM = 4000
 Progress = Callable[[int], None]
 
 
+def month_start(day: date, *, months_back: int) -> date:
+    """The first day of the calendar month ``months_back`` months before ``day``'s month."""
+    index = day.year * 12 + (day.month - 1) - months_back
+    return date(index // 12, index % 12 + 1, 1)
+
+
 @dataclass
 class LoadReport:
     accounts: int = 0
@@ -70,46 +76,44 @@ def load_demo(
     as_of: date,
     progress: Progress | None = None,
 ) -> LoadReport:
-    """Adds ``accounts`` accounts (with everything on them) and, when missing, the demo staff."""
+    """Adds ``accounts`` accounts (with everything on them) and, when missing, the demo staff.
+
+    The whole load is one transaction: it is stored completely or, on any error, not at all."""
     report = LoadReport()
     rng = random.Random(seed)
     noon = datetime.combine(as_of, time(12, 0), tzinfo=UTC)
-    with db.uow() as uow:
-        staff = _ensure_staff(uow, rng, report)
-        uow.commit()
-    ids = _next_ids(db)
-    used_numbers = _existing_numbers(db)
-    remaining = accounts
-    first = ids["accounts"]
     pool = ProcessPoolExecutor() if accounts >= PARALLEL_HASHING_FROM else None
     try:
-        while remaining > 0:
-            size = min(BATCH, remaining)
-            batch = _generate_batch(rng, first, size, ids, noon, staff, used_numbers)
-            _hash_secrets(batch["people"], pool)
-            with db.uow() as uow:
+        with db.uow() as uow:
+            staff = _ensure_staff(uow, rng, report)
+            ids = _next_ids(uow)
+            used_numbers = _existing_numbers(uow)
+            remaining = accounts
+            first = ids["accounts"]
+            while remaining > 0:
+                size = min(BATCH, remaining)
+                batch = _generate_batch(rng, first, size, ids, noon, staff, used_numbers)
+                _hash_secrets(batch["people"], pool)
                 _insert_batch(uow, batch)
-                uow.commit()
-            for key in batch:
-                report.counts[key] = report.counts.get(key, 0) + len(batch[key])
-            first += size
-            remaining -= size
-            if progress:
-                progress(size)
+                for key in batch:
+                    report.counts[key] = report.counts.get(key, 0) + len(batch[key])
+                first += size
+                remaining -= size
+                if progress:
+                    progress(size)
+            _bump_sequences(uow)
+            record(
+                uow,
+                actor=LOADER,
+                action="demo.loaded",
+                subject_type="demo",
+                subject_id=seed,
+                details={"accounts": accounts, "seed": seed, "as_of": as_of.isoformat()},
+            )
+            uow.commit()
     finally:
         if pool:
             pool.shutdown()
-    with db.uow() as uow:
-        _bump_sequences(uow)
-        record(
-            uow,
-            actor=LOADER,
-            action="demo.loaded",
-            subject_type="demo",
-            subject_id=seed,
-            details={"accounts": accounts, "seed": seed, "as_of": as_of.isoformat()},
-        )
-        uow.commit()
     report.accounts = report.counts.get("accounts", 0)
     report.people = report.counts.get("people", 0)
     report.contact_points = report.counts.get("contact_points", 0)
@@ -217,18 +221,16 @@ def _table(name: str) -> Table:
     return Base.metadata.tables[name]
 
 
-def _next_ids(db: Database) -> dict[str, int]:
-    with db.uow() as uow:
-        return {
-            name: (uow.session.scalar(select(func.max(model.id))) or 0) + 1
-            for name, model in TABLE_ORDER
-        }
+def _next_ids(uow: UnitOfWork) -> dict[str, int]:
+    return {
+        name: (uow.session.scalar(select(func.max(model.id))) or 0) + 1
+        for name, model in TABLE_ORDER
+    }
 
 
-def _existing_numbers(db: Database) -> set[str]:
+def _existing_numbers(uow: UnitOfWork) -> set[str]:
     """Lines already stored, so that a second load never hands out a number twice."""
-    with db.uow() as uow:
-        return set(uow.session.scalars(select(Line.msisdn)))
+    return set(uow.session.scalars(select(Line.msisdn)))
 
 
 def _phone(rng: random.Random, area_code: int) -> str:
@@ -285,7 +287,7 @@ def _generate_batch(
                 "type": "business" if business else "consumer",
                 "business_name": rng.choice(cat.BUSINESSES) if business else None,
                 "account_manager_id": staff[0].id if business and staff else None,
-                "plan_name": "Business Unlimited" if business else rng.choice(cat.PLANS),
+                "plan_name": cat.BUSINESS_PLAN if business else rng.choice(cat.PLANS),
                 "past_due": past_due,
                 "balance": Decimal(rng.randint(4000, 30000) if past_due else 0) / 100,
                 "address_street": f"{rng.randint(1, 9999)} {rng.choice(cat.STREETS)}",
@@ -368,9 +370,10 @@ def _generate_batch(
                         "created_at": created,
                     }
                 )
+        # The three calendar months before the current one, newest first.
         for month in range(3):
-            start = (noon - timedelta(days=30 * (month + 1))).date().replace(day=1)
-            end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+            start = month_start(noon.date(), months_back=month + 1)
+            end = month_start(noon.date(), months_back=month) - timedelta(days=1)
             paid = month > 0 or not past_due
             rows["bills"].append(
                 {
@@ -386,7 +389,8 @@ def _generate_batch(
                     "created_at": datetime.combine(end + timedelta(days=1), time(6), UTC),
                 }
             )
-        _contacts(rng, rows, next_id, account_id, noon, staff, holder_first, people)
+        kind = "business" if business else "consumer"
+        _contacts(rng, rows, next_id, account_id, kind, noon, staff, holder_first)
     return rows
 
 
@@ -395,15 +399,17 @@ def _contacts(
     rows: dict[str, list[dict[str, Any]]],
     next_id: Callable[[str], int],
     account_id: int,
+    account_type: str,
     noon: datetime,
     staff: Sequence[StaffRef],
     holder_first: str,
-    people: list[tuple[str, str, str]],
 ) -> None:
-    """Past Care calls with their memos, and for some accounts an open ticket."""
+    """Past Care calls with their memos, and for some accounts an open ticket, about something
+    an account of this type calls about."""
     care = [s for s in staff if s.lob == "care"] or list(staff)
     ticket_number: str | None = None
-    queue, subject, description, reason = rng.choice(cat.CONTACT_REASONS)
+    fitting = [reason for reason in cat.CONTACT_REASONS if account_type in reason[0]]
+    _fits, queue, subject, description, reason = rng.choice(fitting)
     if rng.random() < 0.2:
         ticket_id = next_id("tickets")
         ticket_number = case_number_for(ticket_id)
