@@ -373,7 +373,13 @@ def test_zones_endpoint(client: TestClient, auth: TokenMaker) -> None:
     agent = auth(Role.AGENT)
     no_zone = create(client, agent, service_address={"city": "Palo Alto"}, lines=[])
     url = f"/v1/accounts/{no_zone['id']}/zones"
-    by_number = client.get(url, params={"phone": "650-253-0000"}, headers=agent)
-    assert by_number.json() == {"zones": ["America/Los_Angeles"], "source": "phone_number"}
-    assert client.get(url, headers=agent).json() == {"zones": [], "source": "unknown"}
+    by_number = client.get(url, params={"phone": "650-253-0000"}, headers=agent).json()
+    assert (by_number["number"], by_number["zones"], by_number["source"]) == (
+        "+16502530000",
+        ["America/Los_Angeles"],
+        "phone_number",
+    )
+    unknown = client.get(url, headers=agent).json()
+    assert (unknown["zones"], unknown["source"]) == ([], "unknown")
+    assert unknown["problem"]
     refused(client.get(url, params={"phone": "12"}, headers=agent), 422, "phone")

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Path, Query, status
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute
 
-from caredesk.accounts import consent, facts, holdings, people, service
+from caredesk.accounts import consent, facts, holdings, people, service, zones
 from caredesk.accounts.models import (
     Account,
     AccountStatus,
     AccountType,
     Bill,
+    ConfirmedZone,
     ConsentWindow,
     ContactPoint,
     Device,
@@ -38,9 +39,11 @@ from caredesk.accounts.schemas import (
     PersonCreate,
     PersonRead,
     ProofFactsRead,
+    ZoneConfirmationCreate,
+    ZoneConfirmationRead,
     ZonesRead,
 )
-from caredesk.accounts.values import MAX_ID, ProofFacts, ZoneCandidates
+from caredesk.accounts.values import MAX_ID, ProofFacts
 from caredesk.db.session import UnitOfWork
 from caredesk.web.deps import AnyUser, Principal, Staff, UoW
 from caredesk.web.pagination import MAX_LIMIT, Page, fetch_page
@@ -250,14 +253,47 @@ def proof_facts(account_id: AccountId, principal: Staff, uow: UoW) -> ProofFacts
 
 
 @router.get("/{account_id}/zones", response_model=ZonesRead)
-def zones(
+def get_zones(
     account_id: AccountId,
     principal: Staff,
     uow: UoW,
     phone: Annotated[
         str | None, Query(max_length=32, description="The number to be called.")
     ] = None,
-) -> ZoneCandidates:
-    """The time zones calling hours are read in: the service address's zone when known, else
-    those of the number (the account's first line when no number is given)."""
-    return facts.zones_for_account(uow, account_id=account_id, phone=phone)
+) -> dict[str, Any]:
+    """The time zones calling hours are read in, exactly as the policy reads them: the service
+    address's zone when known, else a zone a person confirmed for the number (or the account),
+    else those of the number (the account's first line when no number is given)."""
+    answer = zones.zones_for_account(uow, account_id=account_id, phone=phone)
+    resolution, confirmation = answer.resolution, answer.confirmation
+    return {
+        "number": answer.number,
+        "zones": list(resolution.zones),
+        "source": resolution.source.value if resolution.source else "unknown",
+        "problem": resolution.problem or None,
+        "confirmed_by": confirmation.confirmed_by if confirmation else None,
+        "confirmed_at": confirmation.confirmed_at if confirmation else None,
+    }
+
+
+@router.post(
+    "/{account_id}/zone-confirmations", response_model=ZoneConfirmationRead, status_code=CREATED
+)
+def confirm_zone(
+    account_id: AccountId, body: ZoneConfirmationCreate, principal: Staff, uow: UoW
+) -> ConfirmedZone:
+    """A person confirms the time zone of the account, or of one of its numbers (OB-WINDOW's
+    "confirm zone" step). Audited with who and when; the policy uses it from then on where the
+    service address gives no zone."""
+    return zones.confirm_zone(
+        uow, actor=principal.actor, account_id=account_id, **body.model_dump()
+    )
+
+
+@router.get("/{account_id}/zone-confirmations", response_model=Page[ZoneConfirmationRead])
+def list_zone_confirmations(
+    account_id: AccountId, principal: Staff, uow: UoW, limit: Limit = 50, cursor: Cursor = None
+) -> dict[str, Any]:
+    account = _readable(principal, uow, account_id)
+    query = zones.confirmations_query(account_id=account.id)
+    return _page(uow, query, ConfirmedZone.id, limit, cursor)

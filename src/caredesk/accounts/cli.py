@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from caredesk.accounts import service
+from caredesk.accounts import service, zones
 from caredesk.accounts.models import Account, AccountStatus, AccountType, PersonRole
 from caredesk.accounts.values import ContactPointSpec, PersonSpec, ServiceAddress
 from caredesk.audit.service import Actor
 from caredesk.cli_support import console, open_database, run_command
-from caredesk.errors import DomainError
+from caredesk.errors import DomainError, ValidationFailed
 
 app = typer.Typer(
     help="Customer accounts, the people on them and their numbers.", no_args_is_help=True
@@ -162,4 +162,78 @@ def create(
             raise
         console.print(
             f"created account {account.number} (id {account.id})", markup=False, highlight=False
+        )
+
+
+@app.command("zones")
+def show_zones(
+    number: str = typer.Argument(..., help="Account number, e.g. ACC-0001234."),
+    phone: str = typer.Option(None, help="The number to be called (default: the first line)."),
+) -> None:
+    """Which time zone(s) calling hours are read in, exactly as the policy reads them."""
+    with run_command(), open_database() as db, db.uow() as uow:
+        account = service.get_account_by_number(uow, number=number)
+        try:
+            answer = zones.zones_for_account(uow, account_id=account.id, phone=phone)
+        except DomainError as exc:
+            exc.field = "--phone" if exc.field == "phone" else exc.field
+            raise
+        resolution = answer.resolution
+        source = resolution.source.value if resolution.source else "unknown"
+        shown = ", ".join(resolution.zones) or "unknown"
+        console.print(
+            f"{account.number} {answer.number or '(no number)'}: {shown} ({source})",
+            markup=False,
+            highlight=False,
+        )
+        if resolution.problem:
+            console.print(
+                f"  {resolution.problem}; confirm it with `caredesk account confirm-zone`",
+                markup=False,
+                highlight=False,
+            )
+        if answer.confirmation is not None:
+            confirmation = answer.confirmation
+            console.print(
+                f"  confirmed by {confirmation.confirmed_by} at "
+                f"{confirmation.confirmed_at.isoformat()}",
+                markup=False,
+                highlight=False,
+            )
+
+
+_CONFIRM_OPTIONS = {"zone": "ZONE", "number": "--phone", "note": "--note"}
+
+
+@app.command("confirm-zone")
+def confirm_zone(
+    number: str = typer.Argument(..., help="Account number, e.g. ACC-0001234."),
+    zone: str = typer.Argument(..., help="IANA time zone, e.g. America/Chicago."),
+    by: str = typer.Option(..., help="Who confirmed it (your login); kept in the audit trail."),
+    phone: str = typer.Option(None, help="Confirm it for this number only (a line or contact)."),
+    note: str = typer.Option(None, help="How it was confirmed, e.g. 'customer said Chicago'."),
+) -> None:
+    """Confirm the time zone of an account or one of its numbers (OB-WINDOW's "confirm zone"
+    step): stored, audited with who and when, and used by the policy from then on."""
+    with run_command(), open_database() as db, db.uow() as uow:
+        who = by.strip()
+        if not who or len(who) > 60 or not who.isprintable():
+            raise ValidationFailed("must name who confirmed it (1 to 60 characters)", field="--by")
+        account = service.get_account_by_number(uow, number=number)
+        try:
+            row = zones.confirm_zone(
+                uow,
+                actor=Actor.system(f"cli:{who}"),
+                account_id=account.id,
+                zone=zone,
+                number=phone,
+                note=note,
+            )
+        except DomainError as exc:
+            exc.field = _CONFIRM_OPTIONS.get(exc.field or "", exc.field)
+            raise
+        console.print(
+            f"confirmed {row.zone} for {account.number} {row.number or '(the account)'}",
+            markup=False,
+            highlight=False,
         )

@@ -1,44 +1,20 @@
 """What an agent may be shown about an account on an outbound call: the proof facts
-(OB-PROOF) and the time zones the account's calling hours are read in (OB-WINDOW)."""
+(OB-PROOF). The time zones its calling hours are read in are accounts/zones.py's."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-import phonenumbers
-from phonenumbers import timezone as number_zones
 from sqlalchemy import Table, select
 
 from caredesk.accounts import checks
 from caredesk.accounts.models import Account, Bill, Device, Line, LineStatus
-from caredesk.accounts.values import (
-    DEFAULT_PHONE_REGION,
-    ProofFacts,
-    ZoneCandidates,
-    normalise_phone,
-)
+from caredesk.accounts.values import ProofFacts
 from caredesk.db.base import Base
 from caredesk.db.session import UnitOfWork
 
 CARE_CALL_MEMO = "care_call"
-_UNKNOWN_ZONE = "Etc/Unknown"
-
-
-def account_zone_candidates(account: Account, phone_e164: str | None) -> ZoneCandidates:
-    """The account's service-address zone when known, else every zone the number may be in."""
-    if account.time_zone:
-        return ZoneCandidates([account.time_zone], "account")
-    if phone_e164:
-        try:
-            number = phonenumbers.parse(phone_e164, DEFAULT_PHONE_REGION)
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is not None and phonenumbers.is_valid_number(number):
-            zones = sorted(z for z in number_zones.time_zones_for_number(number) if z)
-            if zones and zones != [_UNKNOWN_ZONE]:
-                return ZoneCandidates(zones, "phone_number")
-    return ZoneCandidates([], "unknown")
 
 
 def _memos_table() -> Table | None:
@@ -88,21 +64,3 @@ def proof_facts(uow: UnitOfWork, *, account_id: int) -> ProofFacts:
         devices_in_use=[f"{make} {model}" for make, model in devices],
         last_care_call_date=_last_care_call(uow, account),
     )
-
-
-def zones_for_account(
-    uow: UnitOfWork, *, account_id: int, phone: str | None = None
-) -> ZoneCandidates:
-    """Zone candidates for calling ``phone`` (default: the account's first working line)."""
-    account = checks.load_account(uow, account_id)
-    number: str | None
-    if phone:
-        number = checks.valid("phone", normalise_phone, phone)
-    else:
-        number = uow.session.scalar(
-            select(Line.msisdn)
-            .where(Line.account_id == account.id, Line.status != LineStatus.DISCONNECTED)
-            .order_by(Line.id)
-            .limit(1)
-        )
-    return account_zone_candidates(account, number)

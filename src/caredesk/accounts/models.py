@@ -238,3 +238,20 @@ class ConsentWindow(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     recorded_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ConfirmedZone(Base):
+    """A person confirmed the time zone of an account or of one of its numbers (OB-WINDOW's
+    "confirm zone" step). Kept, never changed: a later confirmation for the same number (or
+    the account) supersedes it."""
+
+    __tablename__ = "zone_confirmations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    # E.164; None for the account as a whole.
+    number: Mapped[str | None] = mapped_column(String(16))
+    zone: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(String(500))
+    confirmed_by: Mapped[str] = mapped_column(String(120))
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -288,5 +288,36 @@ class ProofFactsRead(Output):
 
 
 class ZonesRead(Output):
+    """The zones OB-WINDOW reads calling hours in for this number: the very answer the policy
+    gives (one lookup feeds both)."""
+
+    number: str | None = Field(description="The number judged (E.164), when there is one.")
     zones: list[str]
-    source: str = Field(description='"account", "phone_number" or "unknown".')
+    source: str = Field(
+        description='"account_address", "confirmed", "phone_number" or "unknown" (a person '
+        "must confirm the zone before the customer is called)."
+    )
+    problem: str | None = Field(description="Why the zone is unknown.")
+    confirmed_by: str | None = Field(description="Who confirmed the zone in use, if anyone.")
+    confirmed_at: datetime | None
+
+
+class ZoneConfirmationCreate(Input):
+    zone: TimeZone
+    number: str | None = Field(
+        default=None,
+        max_length=32,
+        description="A line or contact point of the account (any usual form); without it the "
+        "zone is confirmed for the whole account.",
+    )
+    note: str | None = Field(default=None, max_length=500, description="How it was confirmed.")
+
+
+class ZoneConfirmationRead(Output):
+    id: int
+    account_id: int
+    number: str | None
+    zone: str
+    note: str | None
+    confirmed_by: str
+    confirmed_at: datetime

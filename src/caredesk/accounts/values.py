@@ -76,12 +76,6 @@ class ProofFacts:
     last_care_call_date: date | None
 
 
-@dataclass(frozen=True)
-class ZoneCandidates:
-    zones: list[str]
-    source: str  # "account", "phone_number" or "unknown"
-
-
 def normalise_phone(value: str, region: str = DEFAULT_PHONE_REGION) -> str:
     """Any reasonable way of writing a number -> E.164; national numbers are read as US."""
     try:

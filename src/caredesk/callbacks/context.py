@@ -16,6 +16,7 @@ from sqlalchemy import select
 from caredesk.accounts.consent import list_consents
 from caredesk.accounts.models import Account, ContactKind, Person, PersonRole
 from caredesk.accounts.models import ContactPoint as ContactRow
+from caredesk.accounts.zones import zone_facts
 from caredesk.agents.models import Agent as AgentRow
 from caredesk.agents.models import AgentRole
 from caredesk.agents.service import Schedule, get_schedule
@@ -118,6 +119,8 @@ def _provenance(person: Person, contact: ContactRow) -> ContactProvenance:
 
 
 def customer_of(uow: UnitOfWork, account_id: int) -> Customer:
+    """The customer as the policy sees them; the zone facts come from the same reader as the
+    account's zones endpoint (accounts.zones), so the two cannot disagree."""
     account = uow.session.get(Account, account_id)
     rows = uow.session.execute(
         select(Person, ContactRow)
@@ -126,10 +129,12 @@ def customer_of(uow: UnitOfWork, account_id: int) -> Customer:
         .order_by(Person.id, ContactRow.id)
     ).all()
     points = tuple(dict.fromkeys(ContactPoint(c.value, _provenance(p, c)) for p, c in rows))
+    facts = zone_facts(uow, account) if account is not None else None
     return Customer(
         account_id=str(account_id),
-        zone=account.time_zone if account is not None else None,
+        zone=facts.account_zone if facts else None,
         contact_points=points,
+        confirmed_zones=facts.confirmations if facts else (),
     )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import and_, or_, select
 
 from caredesk.accounts.models import Account, ContactKind, Person, PersonRole
 from caredesk.accounts.models import ContactPoint as ContactRow
+from caredesk.accounts.zones import zones_of
 from caredesk.agents.models import Agent as AgentRow
 from caredesk.agents.service import Schedule, get_schedule
 from caredesk.audit.service import Actor
@@ -23,7 +24,6 @@ from caredesk.callbacks.policy import (
     LineOfBusiness,
     LocalWindow,
     PolicyConfig,
-    resolve_zones,
 )
 from caredesk.callbacks.records import Event, change, refusal_text
 from caredesk.channels.compose import compose_notice, compose_scheduling_email
@@ -94,7 +94,7 @@ def recipient_for(uow: UnitOfWork, account: Account, person: Person, number: str
     holder_ids = {p.id for p in account.people if p.role == PersonRole.ACCOUNT_HOLDER.value}
     holders = [value for person_id, value in emails if person_id in holder_ids]
     email = next(iter(own or holders), None)
-    zones = resolve_zones(number, account.time_zone).zones
+    zones = zones_of(uow, account, number).zones
     return Recipient(person, email, zones[0] if zones else "UTC")
 
 
@@ -206,7 +206,7 @@ def offer_times(
         account = uow.session.get(Account, callback.account_id)
         offered = propose_slots(
             now=uow.clock.now(),
-            zones=resolve_zones(callback.number, account.time_zone if account else None).zones,
+            zones=zones_of(uow, account, callback.number).zones if account else (),
             window=LocalWindow(lob_policy.window_start, lob_policy.window_end),
             # A specialist with no shifts on record offers the calling window as it is.
             schedule=schedule if schedule and schedule.shifts else None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from caredesk.accounts import service
@@ -89,3 +90,55 @@ def test_search_finds_an_account_by_a_typed_number(cli: CliRunner, typed: str) -
     assert "ACC-0004321" in found.output
     missed = cli.invoke(app, ["search", "(212) 555-0124"])
     assert missed.exit_code == 0 and "ACC-0004321" not in missed.output
+
+
+NO_ZONE = [
+    "create", "--number", "ACC-0000500", "--holder-first", "Ana",
+    "--holder-last", "Lopez", "--phone", "(500) 200-1234",
+]  # fmt: skip
+
+
+def test_confirm_zone_is_stored_audited_and_shown(cli: CliRunner, db: Database) -> None:
+    from caredesk.audit.models import AuditEvent
+
+    assert cli.invoke(app, NO_ZONE).exit_code == 0
+    unknown = cli.invoke(app, ["zones", "ACC-0000500", "--phone", "500.200.1234"])
+    assert unknown.exit_code == 0, unknown.output
+    assert "unknown" in unknown.output and "confirm-zone" in unknown.output
+
+    confirmed = cli.invoke(
+        app,
+        ["confirm-zone", "ACC-0000500", "America/Chicago", "--by", "dana",
+         "--phone", "+1 500 200 1234", "--note", "asked the customer"],
+    )  # fmt: skip
+    assert confirmed.exit_code == 0, confirmed.output
+    shown = cli.invoke(app, ["zones", "ACC-0000500", "--phone", "5002001234"])
+    assert "America/Chicago (confirmed)" in shown.output
+    assert "confirmed by system:cli:dana" in shown.output
+    with db.uow() as uow:
+        audit = uow.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "account.zone_confirmed")
+        ).all()
+        assert [(a.actor, a.after) for a in audit] == [
+            ("system:cli:dana", {"zone": "America/Chicago", "number": "+15002001234"})
+        ]
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["Mars/Base", "--by", "dana"], "ZONE"),
+        (["America/Chicago", "--by", "dana", "--phone", "+13136564363"], "--phone"),
+        (["America/Chicago", "--by", " "], "--by"),
+    ],
+)
+def test_confirm_zone_refusals_are_one_line(
+    cli: CliRunner, db: Database, args: list[str], named: str
+) -> None:
+    assert cli.invoke(app, NO_ZONE).exit_code == 0
+    before = counts(db)
+    result = cli.invoke(app, ["confirm-zone", "ACC-0000500", *args])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {named}: "), lines
+    assert counts(db) == before

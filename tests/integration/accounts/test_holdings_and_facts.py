@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 
-from caredesk.accounts import consent, facts, holdings
+from caredesk.accounts import consent, facts, holdings, zones
 from caredesk.accounts.models import Bill, ConsentWindow, Device
 from caredesk.accounts.values import ServiceAddress
 from caredesk.clock import FixedClock
@@ -320,16 +320,21 @@ def test_zone_candidates_come_from_the_account_then_the_number(
         number="ACC-0003333", lines=[], people=[], service_address=ServiceAddress(city="Reno")
     )
     with db.uow() as uow:
-        account_zone = facts.zones_for_account(uow, account_id=with_zone.id, phone="+16502530000")
-        by_line = facts.zones_for_account(uow, account_id=with_zone.id)
-        by_phone = facts.zones_for_account(uow, account_id=without.id, phone="650 253 0000")
-        unknown = facts.zones_for_account(uow, account_id=without.id)
+        account_zone = zones.zones_for_account(uow, account_id=with_zone.id, phone="+16502530000")
+        by_line = zones.zones_for_account(uow, account_id=with_zone.id)
+        by_phone = zones.zones_for_account(uow, account_id=without.id, phone="650 253 0000")
+        unknown = zones.zones_for_account(uow, account_id=without.id)
         with pytest.raises(ValidationFailed) as bad:
-            facts.zones_for_account(uow, account_id=without.id, phone="12")
-    assert (account_zone.zones, account_zone.source) == (["America/New_York"], "account")
-    assert by_line.source == "account"
-    assert (by_phone.zones, by_phone.source) == (["America/Los_Angeles"], "phone_number")
-    assert (unknown.zones, unknown.source) == ([], "unknown")
+            zones.zones_for_account(uow, account_id=without.id, phone="12")
+    resolved = account_zone.resolution
+    assert (resolved.zones, resolved.source) == (("America/New_York",), "account_address")
+    assert by_line.resolution.source == "account_address"
+    assert by_phone.number == "+16502530000"
+    assert (by_phone.resolution.zones, by_phone.resolution.source) == (
+        ("America/Los_Angeles",),
+        "phone_number",
+    )
+    assert (unknown.resolution.zones, unknown.resolution.source) == ((), None)
     assert bad.value.field == "phone"
 
 

@@ -8,8 +8,6 @@ import pytest
 
 from caredesk.accounts import values
 from caredesk.accounts.checks import conflict_from
-from caredesk.accounts.facts import account_zone_candidates
-from caredesk.accounts.models import Account
 
 
 @pytest.mark.parametrize(
@@ -84,29 +82,6 @@ def test_control_characters_are_refused_but_newlines_kept() -> None:
     assert values.check_text("line one\nline two") == "line one\nline two"
     with pytest.raises(ValueError):
         values.check_text("nul\x00byte")
-
-
-def test_zone_candidates_prefer_the_account() -> None:
-    account = Account(time_zone="America/Chicago")
-    assert account_zone_candidates(account, "+12125550123") == values.ZoneCandidates(
-        ["America/Chicago"], "account"
-    )
-
-
-def test_zone_candidates_fall_back_to_every_zone_of_the_number() -> None:
-    account = Account(time_zone=None)
-    geographic = account_zone_candidates(account, "+12125550123")
-    assert geographic == values.ZoneCandidates(["America/New_York"], "phone_number")
-    toll_free = account_zone_candidates(account, "+18005550123")
-    assert toll_free.source == "phone_number"
-    assert {"America/New_York", "America/Los_Angeles", "Pacific/Honolulu"} <= set(toll_free.zones)
-
-
-@pytest.mark.parametrize("phone", [None, "", "+15555550123", "garbage"])
-def test_zone_candidates_unknown(phone: str | None) -> None:
-    assert account_zone_candidates(Account(time_zone=None), phone) == values.ZoneCandidates(
-        [], "unknown"
-    )
 
 
 class _Orig(Exception):

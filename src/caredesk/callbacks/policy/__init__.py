@@ -29,6 +29,7 @@ from caredesk.callbacks.policy.context import (
     Shift,
     TicketUpdate,
     WrapUp,
+    ZoneConfirmation,
 )
 from caredesk.callbacks.policy.decision import (
     Blocker,
@@ -73,7 +74,7 @@ from caredesk.callbacks.policy.vocabulary import (
     VerificationField,
 )
 from caredesk.callbacks.policy.window import LocalWindow, TimeRules, next_window_start
-from caredesk.callbacks.policy.zones import ZoneResolution, resolve_zones
+from caredesk.callbacks.policy.zones import ZoneResolution, resolve_zones, zones_for
 
 __all__ = [
     "AGENT_STATE_LABELS",
@@ -131,6 +132,7 @@ __all__ = [
     "TimeRules",
     "VerificationField",
     "WrapUp",
+    "ZoneConfirmation",
     "ZoneResolution",
     "ZoneSource",
     "check_memo",
@@ -146,4 +148,5 @@ __all__ = [
     "redact",
     "resolve_zones",
     "sa_owner_keeps",
+    "zones_for",
 ]

@@ -20,7 +20,12 @@ from caredesk.callbacks.policy.decision import EffectiveZone
 from caredesk.callbacks.policy.memo import MemoCheck, check_memo
 from caredesk.callbacks.policy.vocabulary import SERVICE_ASSURANCE, AttemptResult
 from caredesk.callbacks.policy.window import LocalWindow, TimeRules, next_opening_one_zone
-from caredesk.callbacks.policy.zones import ZoneResolution, resolve_zones, zone_info
+from caredesk.callbacks.policy.zones import (
+    ZoneResolution,
+    confirmed_zone_for,
+    resolve_zones,
+    zone_info,
+)
 
 _CONTACT = AttemptResult.CONTACT
 
@@ -69,16 +74,16 @@ class _Place(NamedTuple):
     """ZoneInfo of each zone of `resolution`, in order."""
 
 
-_PLACES: dict[tuple[str | None, str | None], _Place] = {}
+_PLACES: dict[tuple[str | None, str | None, str | None], _Place] = {}
 _PLACES_KEPT = 65536
 """A plain dict, emptied when full: cheaper per look-up than lru_cache on the hot path."""
 
 
-def _place(number: str | None, account_zone: str | None) -> _Place:
-    key = (number, account_zone)
+def _place(number: str | None, account_zone: str | None, confirmed: str | None = None) -> _Place:
+    key = (number, account_zone, confirmed)
     place = _PLACES.get(key)
     if place is None:
-        resolution = resolve_zones(number, account_zone)
+        resolution = resolve_zones(number, account_zone, confirmed)
         source = resolution.source
         effective = (
             tuple(EffectiveZone(zone, source) for zone in resolution.zones)
@@ -181,10 +186,14 @@ class Case:
             else:
                 points = customer.contact_points
                 number = points[0].number if points else None
-            key = (number, customer.zone)
+            # zones_for(number, zone, confirmed_zones), with the usual no-confirmation case
+            # kept to one dict look-up.
+            confirmations = customer.confirmed_zones
+            confirmed = confirmed_zone_for(confirmations, number) if confirmations else None
+            key = (number, customer.zone, confirmed)
             place = _PLACES.get(key)
             if place is None:
-                place = _place(number, customer.zone)
+                place = _place(number, customer.zone, confirmed)
             self._place = place
         return place
 

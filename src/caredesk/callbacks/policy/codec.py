@@ -29,6 +29,7 @@ from caredesk.callbacks.policy.context import (
     Shift,
     TicketUpdate,
     WrapUp,
+    ZoneConfirmation,
 )
 from caredesk.callbacks.policy.vocabulary import (
     AgentState,
@@ -78,12 +79,26 @@ def _contact_point(value: object, path: str) -> ContactPoint:
     )
 
 
+def _zone_confirmation(value: object, path: str) -> ZoneConfirmation:
+    fields = FieldReader(value, path, ("zone", "number", "confirmed_by", "confirmed_at"))
+    zone = fields.zone("zone")
+    if zone is None:
+        raise ContextError(fields.at("zone"), "is required")
+    return ZoneConfirmation(
+        zone=zone,
+        number=fields.number("number") if fields.has("number") else None,
+        confirmed_by=fields.text("confirmed_by", ""),
+        confirmed_at=fields.optional_instant("confirmed_at"),
+    )
+
+
 def _customer(value: object, path: str) -> Customer:
-    fields = FieldReader(value, path, ("account_id", "zone", "contact_points"))
+    fields = FieldReader(value, path, ("account_id", "zone", "contact_points", "confirmed_zones"))
     return Customer(
         account_id=fields.text("account_id"),
         zone=fields.zone("zone"),
         contact_points=tuple(_contact_point(v, p) for p, v in fields.items("contact_points")),
+        confirmed_zones=tuple(_zone_confirmation(v, p) for p, v in fields.items("confirmed_zones")),
     )
 
 

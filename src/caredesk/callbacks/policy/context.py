@@ -42,11 +42,29 @@ class ContactPoint:
 
 
 @dataclass(frozen=True, slots=True)
+class ZoneConfirmation:
+    """A person confirmed the customer's time zone (OB-WINDOW's "confirm zone" step): for one
+    number, or for the whole account when `number` is None."""
+
+    zone: str
+    number: str | None = None
+    """E.164; None for the account."""
+    confirmed_by: str = ""
+    confirmed_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        _require_aware(self.confirmed_at, "confirmed_at")
+
+
+@dataclass(frozen=True, slots=True)
 class Customer:
     account_id: str
     zone: str | None = None
     """IANA zone of the account's service address, when known; it outranks the number's zones."""
     contact_points: tuple[ContactPoint, ...] = ()
+    confirmed_zones: tuple[ZoneConfirmation, ...] = ()
+    """Zones a person confirmed; the newest for a number (else for the account) is used when
+    the service address gives none, ahead of the number's own zones."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -204,6 +204,7 @@ def constant(rendered: Rendered) -> Rendered:
 
 class ZoneSource(StrEnum):
     ACCOUNT_ADDRESS = "account_address"
+    CONFIRMED = "confirmed"
     PHONE_NUMBER = "phone_number"
     CONSENT = "consent"
 

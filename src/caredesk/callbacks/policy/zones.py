@@ -1,12 +1,17 @@
 """Which time zone(s) a customer is in (OB-WINDOW).
 
-The account's service-address zone wins when known. Otherwise every zone libphonenumber gives for
-the number counts, and the calling window must hold in all of them. Numbers that name no place
-(toll-free, premium, VoIP, personal numbers, invalid numbers) give no zone: a person confirms one.
+The account's service-address zone wins when known; next, a zone a person confirmed for the
+number (else for the account). Otherwise every zone libphonenumber gives for the number counts, and
+the calling window must hold in all of them. Numbers that name no place (toll-free, premium, VoIP,
+personal numbers, invalid numbers) give no zone: a person confirms one.
+
+`zones_for` is the one answer to "which zone": the policy's evaluation and the account's zones
+endpoint both call it with the same facts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +20,7 @@ import phonenumbers
 from phonenumbers import PhoneNumberType
 from phonenumbers import timezone as phone_timezone
 
+from caredesk.callbacks.policy.context import ZoneConfirmation
 from caredesk.callbacks.policy.decision import ZoneSource
 
 UNKNOWN_ZONE = "Etc/Unknown"
@@ -98,16 +104,41 @@ class ZoneResolution(NamedTuple):
 
 
 @lru_cache(maxsize=65536)
-def resolve_zones(number: str | None, account_zone: str | None) -> ZoneResolution:
-    """The zones OB-WINDOW checks: the account's zone first, else all of the number's zones."""
+def resolve_zones(
+    number: str | None, account_zone: str | None, confirmed_zone: str | None = None
+) -> ZoneResolution:
+    """The zones OB-WINDOW checks: the account's zone first, then a confirmed zone, else all of
+    the number's zones."""
     if account_zone:
         if zone_info(account_zone) is not None:
             return ZoneResolution((account_zone,), ZoneSource.ACCOUNT_ADDRESS, "")
-        if number is None:
+        if number is None and not confirmed_zone:
             return ZoneResolution((), None, f"account zone {account_zone!r} is not an IANA zone")
+    if confirmed_zone and zone_info(confirmed_zone) is not None:
+        return ZoneResolution((confirmed_zone,), ZoneSource.CONFIRMED, "")
     if number is None:
         return ZoneResolution((), None, "the account has no zone and no number was given")
     facts = number_facts(number)
     if not facts.zones:
         return ZoneResolution((), None, facts.zone_problem)
     return ZoneResolution(facts.zones, ZoneSource.PHONE_NUMBER, "")
+
+
+def confirmed_zone_for(confirmations: Sequence[ZoneConfirmation], number: str | None) -> str | None:
+    """The zone confirmed for ``number``, else for the account; the newest (last) one wins."""
+    for confirmation in reversed(confirmations):
+        if number is not None and confirmation.number == number:
+            return confirmation.zone
+    for confirmation in reversed(confirmations):
+        if confirmation.number is None:
+            return confirmation.zone
+    return None
+
+
+def zones_for(
+    number: str | None, account_zone: str | None, confirmations: Sequence[ZoneConfirmation] = ()
+) -> ZoneResolution:
+    """Which zone(s) calling ``number`` is judged in, from the account's address zone and the
+    zones people confirmed."""
+    confirmed = confirmed_zone_for(confirmations, number) if confirmations else None
+    return resolve_zones(number, account_zone, confirmed)
