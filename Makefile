@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Browser libraries (package.json + package-lock.json), served by caredesk from node_modules.
+NODE_STAMP := node_modules/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_ACCOUNTS ?= 300
@@ -16,13 +18,17 @@ export CAREDESK_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/post
 
 .PHONY: install run serve migrate demo test test-fast lint format bench clean
 
-install: $(STAMP)
+install: $(STAMP) $(NODE_STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+$(NODE_STAMP): package.json package-lock.json .npmrc
+	npm ci
+	touch $(NODE_STAMP)
 
 migrate: install
 	$(BIN)/caredesk db upgrade
@@ -61,4 +67,4 @@ bench: install
 	$(BIN)/python benchmarks/callback_bench.py --engine postgresql --callbacks 2000 --planner service
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache

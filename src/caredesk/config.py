@@ -22,6 +22,10 @@ class Settings(BaseSettings):
         default=Path("config/policy.toml"),
         description="Outbound-call policy file; the handbook's values apply where it is absent.",
     )
+    vendor_dir: Path | None = Field(
+        default=None,
+        description="node_modules holding the browser libraries; the checkout's by default.",
+    )
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     token_ttl_days: int = Field(default=90, ge=1, le=3650)
     log_level: str = "INFO"

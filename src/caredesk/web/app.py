@@ -22,6 +22,7 @@ from caredesk.web.middleware import (
     UnexpectedErrorMiddleware,
 )
 from caredesk.web.problems import RETRY_AFTER_SECONDS, install_problem_handlers, problem
+from caredesk.web.vendor import install_docs, mount_vendor
 
 log = logging.getLogger("caredesk.web")
 
@@ -60,7 +61,9 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        # /docs and /redoc are served on local copies of their scripts (caredesk.web.vendor).
+        docs_url=None,
+        redoc_url=None,
         dependencies=[Depends(check_inputs)],
     )
     app.state.db = db
@@ -91,6 +94,8 @@ def create_app(
         return JSONResponse({"status": "ok", "database": database.dialect, "version": __version__})
 
     app.include_router(metrics_router)
+    mount_vendor(app, settings.vendor_dir)
+    install_docs(app, openapi_url="/openapi.json", title=app.title)
 
     # Innermost first: the access log sees the size refusal and the 500 answers too.
     app.add_middleware(UnexpectedErrorMiddleware)
