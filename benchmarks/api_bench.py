@@ -123,7 +123,7 @@ def main() -> None:
             capture_output=True,
             text=True,
         ).stdout.strip()
-        engine = create_engine(url)
+        engine = create_engine(url, hide_parameters=True)
         with engine.connect() as connection:
             account_ids = [row[0] for row in connection.execute(text("SELECT id FROM accounts"))]
         engine.dispose()

@@ -146,6 +146,10 @@ def serve(
             workers=workers,
             log_config=None,
             access_log=False,
+            # A worker answers the supervisor's health check only once it has imported the app;
+            # on a loaded machine that takes longer than uvicorn's 5 s, and it would be killed
+            # in a loop.
+            timeout_worker_healthcheck=30,
         )
 
 

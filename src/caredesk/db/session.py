@@ -15,10 +15,13 @@ from caredesk.clock import Clock
 
 
 def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
+    """Every engine hides bound parameters from its errors and echo: they hold PIN and SSN
+    hashes, names and addresses, and an error's text ends up in logs."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
             echo=echo,
+            hide_parameters=True,
             connect_args={"check_same_thread": False, "timeout": 30},
         )
 
@@ -33,7 +36,12 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
 
         return engine
     return create_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        url,
+        echo=echo,
+        hide_parameters=True,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
     )
 
 

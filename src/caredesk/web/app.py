@@ -14,6 +14,7 @@ from caredesk.bootstrap import build_callback_runtime, connect_database, load_ca
 from caredesk.clock import Clock
 from caredesk.config import Settings, get_settings
 from caredesk.db.session import Database
+from caredesk.logs import configure_logging
 from caredesk.web.guards import check_inputs
 from caredesk.web.metrics import router as metrics_router
 from caredesk.web.middleware import (
@@ -53,6 +54,8 @@ def create_app(
     clock: Clock | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
+    # Each server worker process builds its own app: this is where its logging is set up.
+    configure_logging(settings.log_level, json_logs=settings.log_json)
     # A bad policy file stops the start here, naming the key (PolicyFileError).
     policy = load_callback_policy(settings)
     db = database or connect_database(settings, clock)
