@@ -40,7 +40,7 @@ from caredesk.callbacks.policy.vocabulary import ALLOWED_PROOF_FACTS, NAME_FIELD
 from caredesk.callbacks.records import Event, change, load_callback, note, refuse
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import InvalidTransition, PolicyRefused, ValidationFailed
-from caredesk.memos.lint import refuse_secrets
+from caredesk.privacy import refuse_secrets
 
 _PIN = re.compile(r"^[0-9]{4,12}$")
 MAX_ACCOUNT_CHANGE = 300

@@ -30,9 +30,9 @@ from caredesk.callbacks.records import Event, change, load_callback, refuse
 from caredesk.callbacks.scheduling import reschedule_due
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import InvalidTransition, ValidationFailed
-from caredesk.memos.lint import refuse_secrets
 from caredesk.memos.models import MemoKind
 from caredesk.memos.service import create_memo
+from caredesk.privacy import refuse_secrets
 from caredesk.tickets.models import UpdateKind
 from caredesk.tickets.service import get_ticket
 from caredesk.tickets.timeline import add_update

@@ -7,8 +7,9 @@ from sqlalchemy import select
 from caredesk.audit.service import Actor, record
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import NotFound, ValidationFailed
-from caredesk.memos.lint import refuse_incomplete_call_memo, refuse_secrets
+from caredesk.memos.lint import refuse_incomplete_call_memo
 from caredesk.memos.models import Memo, MemoKind
+from caredesk.privacy import refuse_secrets
 from caredesk.tickets.models import Ticket
 from caredesk.tickets.rules import is_case_number
 from caredesk.tickets.service import require_reference

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from caredesk.audit.service import Actor, record
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import InvalidTransition, ValidationFailed
-from caredesk.memos.lint import refuse_secrets
+from caredesk.privacy import refuse_secrets
 from caredesk.tickets.models import ResolutionOutcome, Ticket, TicketStatus, UpdateKind
 from caredesk.tickets.rules import (
     TicketRules,

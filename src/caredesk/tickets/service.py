@@ -13,7 +13,7 @@ from caredesk.audit.service import Actor, record
 from caredesk.db.base import Base
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, NotFound, ValidationFailed
-from caredesk.memos.lint import refuse_secrets
+from caredesk.privacy import refuse_secrets
 from caredesk.schemas import MAX_ID
 from caredesk.tickets.models import Ticket, TicketPriority, TicketStatus, UpdateKind
 from caredesk.tickets.rules import (

@@ -12,8 +12,7 @@ from sqlalchemy import select
 from caredesk.audit.service import Actor, record
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, ValidationFailed
-from caredesk.memos.lint import refuse_secrets
-from caredesk.privacy import is_secret_key
+from caredesk.privacy import is_secret_key, refuse_secrets
 from caredesk.tickets.models import Ticket, TicketStatus, TicketUpdate, UpdateKind
 from caredesk.web.pagination import fetch_page
 

@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from caredesk.errors import ValidationFailed
-from caredesk.memos.lint import find_secrets, refuse_incomplete_call_memo, refuse_secrets
+from caredesk.memos.lint import refuse_incomplete_call_memo
+from caredesk.privacy import find_secrets, refuse_secrets
 
 
 @pytest.mark.parametrize(

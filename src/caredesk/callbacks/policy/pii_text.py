@@ -1,0 +1,135 @@
+"""Reading free text for the secret finder: Unicode normalisation, tokens, written numbers and
+the payment-card test. Linear in the text: each character is looked at a bounded number of times.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import NamedTuple
+
+# Token kinds.
+DIGITS, WORD, SPACE, MARK = 0, 1, 2, 3
+
+
+class Token(NamedTuple):
+    kind: int
+    start: int
+    end: int
+    text: str
+
+
+class Run(NamedTuple):
+    """Digit groups joined by single separators (space, dash, dot): one written number."""
+
+    first: int  # token index of the first group
+    last: int  # token index of the last group
+    groups: tuple[str, ...]
+    seps: tuple[str, ...]  # seps[i] joins groups[i] and groups[i + 1]
+
+
+_DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
+_DROPPED_CATEGORIES = frozenset({"Cf", "Mn", "Me"})
+
+
+def normalise(text: str) -> tuple[str, list[int] | None]:
+    """The text the rules read, and for each of its characters the index in ``text`` (None when
+    they are the same positions)."""
+    if text.isascii():
+        return text.lower(), None
+    pieces: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        if char < "\x80":
+            pieces.append(char.lower())
+            origin.append(index)
+            continue
+        category = unicodedata.category(char)
+        if category in _DROPPED_CATEGORIES:
+            continue  # zero-width space and joiners, bidi marks, soft hyphen, combining marks
+        if category == "Nd":
+            piece = str(unicodedata.decimal(char))
+        elif category == "Pd" or char in _DASHES:
+            piece = "-"
+        elif category[0] == "Z":
+            piece = " "
+        else:
+            piece = unicodedata.normalize("NFKC", char).lower()
+        for part in piece:
+            pieces.append(part)
+            origin.append(index)
+    return "".join(pieces), origin
+
+
+def tokens(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    length = len(text)
+    position = 0
+    while position < length:
+        char = text[position]
+        end = position + 1
+        if "0" <= char <= "9":
+            kind = DIGITS
+            while end < length and "0" <= text[end] <= "9":
+                end += 1
+        elif char.isalpha():
+            kind = WORD
+            while end < length and text[end].isalpha():
+                end += 1
+        elif char.isspace():
+            kind = SPACE
+            while end < length and text[end].isspace():
+                end += 1
+        else:
+            kind = MARK
+        tokens.append(Token(kind, position, end, text[position:end]))
+        position = end
+    return tokens
+
+
+def _is_separator(token: Token) -> bool:
+    if token.kind == SPACE:
+        return len(token.text) <= 2 and "\n" not in token.text and "\r" not in token.text
+    return token.kind == MARK and token.text in "-."
+
+
+def runs(tokens: list[Token]) -> list[Run]:
+    runs: list[Run] = []
+    index = 0
+    count = len(tokens)
+    while index < count:
+        if tokens[index].kind != DIGITS:
+            index += 1
+            continue
+        first = last = index
+        groups = [tokens[index].text]
+        seps: list[str] = []
+        while (
+            last + 2 < count and tokens[last + 2].kind == DIGITS and _is_separator(tokens[last + 1])
+        ):
+            seps.append(" " if tokens[last + 1].kind == SPACE else tokens[last + 1].text)
+            groups.append(tokens[last + 2].text)
+            last += 2
+        runs.append(Run(first, last, tuple(groups), tuple(seps)))
+        index = last + 1
+    return runs
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = ord(char) - 48
+        if index % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def is_card_number(digits: str) -> bool:
+    """13-19 digits in a payment-card range passing Luhn; 15 digits only for Amex (34/37)."""
+    if not 13 <= len(digits) <= 19 or digits[0] not in "23456":
+        return False
+    if len(digits) == 15 and digits[:2] not in ("34", "37"):
+        return False
+    return _luhn(digits)
