@@ -18,9 +18,9 @@ import phonenumbers
 DEFAULT_PHONE_REGION = "US"
 MAX_ID = 2_147_483_647  # integer columns are 32-bit on PostgreSQL
 ACCOUNT_NUMBER = re.compile(r"^[A-Z]{2,6}-[0-9]{4,10}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_EMAIL = re.compile(r"^[^@\s]{1,254}@[^@\s]{1,254}\.[^@\s.]{1,254}$")  # length checked first
 _GIVEN_BY = re.compile(r"^(customer|import|agent:[0-9]{1,10})$")
-_DIGITS = re.compile(r"^[0-9]+$")
+_DIGITS = re.compile(r"^[0-9]{1,64}$")
 # Present in some system zone databases but not zones a customer lives in.
 _NOT_CUSTOMER_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 # The storage range of the timestamp columns; also keeps far-off instants from overflowing when

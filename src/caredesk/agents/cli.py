@@ -16,7 +16,7 @@ from caredesk.cli_support import console, fail, open_database, run_command
 
 app = typer.Typer(help="Agents: profiles, weekly shifts and state.", no_args_is_help=True)
 OPERATOR = Actor.system("cli")
-_SHIFT = re.compile(r"^(?P<day>[a-z]{3})\s+(?P<start>\d{1,2}:\d{2})-(?P<end>\d{1,2}:\d{2})$")
+_SHIFT = re.compile(r"^(?P<day>[a-z]{3})\s{1,40}(?P<start>\d{1,2}:\d{2})-(?P<end>\d{1,2}:\d{2})$")
 
 
 @app.command("list")

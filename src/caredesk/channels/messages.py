@@ -29,7 +29,10 @@ _EMAIL = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251})\.
 _E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 _HEADER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,59}$")
 _FILENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-_CONTENT_TYPE = re.compile(r"^[a-z]+/[a-z0-9.+-]+(?:; ?[a-z-]+=[A-Za-z0-9_.-]+)*$")
+# Every repeat bounded (RFC 6838 names are at most 127 characters): linear on any input.
+_CONTENT_TYPE = re.compile(
+    r"^[a-z]{1,127}/[a-z0-9.+-]{1,127}(?:; ?[a-z-]{1,127}=[A-Za-z0-9_.-]{1,255}){0,16}$"
+)
 # The sender writes these itself; letting a caller set them would allow spoofing or clashes.
 _RESERVED_HEADERS = frozenset(
     {"from", "to", "cc", "bcc", "subject", "date", "message-id", "mime-version", "sender"}

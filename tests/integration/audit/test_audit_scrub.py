@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 
-from caredesk.audit.service import Actor, list_events, record
+from caredesk.audit.service import Actor, events_query, record
 from caredesk.db.session import Database
 from caredesk.privacy import REDACTED
 
@@ -26,7 +26,7 @@ def test_hashes_and_secrets_never_reach_the_audit_table(db: Database) -> None:
         )
         uow.commit()
     with db.uow() as uow:
-        [event] = list_events(uow, subject_type="user", subject_id="7")
+        [event] = uow.session.scalars(events_query(subject_type="user", subject_id="7")).all()
         before, after, details = event.before, event.after, event.details
     stored = repr((before, after, details))
     assert "argon2" not in stored and "4821" not in stored
