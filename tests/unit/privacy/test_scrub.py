@@ -80,19 +80,20 @@ def test_token_cvv_and_ssn_keys_are_redacted(key: str) -> None:
     assert scrub({key: "abc123", "note": "kept"}) == {key: REDACTED, "note": "kept"}
 
 
-@pytest.mark.parametrize(
-    "hashed",
-    [
-        ARGON2,
-        "$argon2i$v=19$m=16,t=2,p=1$c29tZXNhbHQ$Iv3dSMJ431p24TEj68Kxokm/ilAC9HfwREDIVPM/1/0",
-        "$argon2d$v=19$m=16,t=2,p=1$c29tZXNhbHQ$2+JCoQtY/2x5F0VB9pEVP3xBNguWP1T25Ui0PtZuk8o",
-        "$2b$12$GhvMmNVjRW29ulnudl.LbuAnUtN/LRfe1JsBm1Xu6LE3059z5Tr8m",
-        "$6$rounds=5000$usesomesillystri$D4IrlXatmP7rx3P3InaxBeoomnAihCKRVQP22JZ6EY47Wc6BkroIuUUBOov1i.S5KPgErtP/EN5mcO.ChWQW21",
-        "pbkdf2_sha256$600000$c29tZXNhbHQ$Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFy",
-        "argon2$argon2id$v=19$m=102400,t=2,p=8$c29tZXNhbHQ$Zm9vYmFyYmF6cXV4",
-        "$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E",
-    ],
-)
+HASHES = [
+    ARGON2,
+    "$argon2i$v=19$m=16,t=2,p=1$c29tZXNhbHQ$Iv3dSMJ431p24TEj68Kxokm/ilAC9HfwREDIVPM/1/0",
+    "$argon2d$v=19$m=16,t=2,p=1$c29tZXNhbHQ$2+JCoQtY/2x5F0VB9pEVP3xBNguWP1T25Ui0PtZuk8o",
+    "$2b$12$GhvMmNVjRW29ulnudl.LbuAnUtN/LRfe1JsBm1Xu6LE3059z5Tr8m",
+    "$6$rounds=5000$usesomesillystri$D4IrlXatmP7rx3P3InaxBeoomnAihCKRVQP22JZ6EY47Wc6BkroIuUUBOov1i.S5KPgErtP/EN5mcO.ChWQW21",
+    "pbkdf2_sha256$600000$c29tZXNhbHQ$Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFy",
+    "argon2$argon2id$v=19$m=102400,t=2,p=8$c29tZXNhbHQ$Zm9vYmFyYmF6cXV4",
+    "$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E",
+]
+
+
+# Ids by position: the argon2id hash has a fresh salt in every process.
+@pytest.mark.parametrize("hashed", HASHES, ids=[f"hash{index}" for index in range(len(HASHES))])
 def test_password_hashes_are_masked_wherever_they_appear(hashed: str) -> None:
     text = f"UPDATE users SET password_hash='{hashed}' WHERE id=7"
     assert scrub_text(text) == f"UPDATE users SET password_hash='{REDACTED}' WHERE id=7"

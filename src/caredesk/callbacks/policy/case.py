@@ -42,7 +42,7 @@ def _window(start: time, end: time) -> LocalWindow:
 def _checked_memo(
     memo: Memo, ticket_numbers: Sequence[str], min_chars: int, trivial_values: Collection[str]
 ) -> MemoCheck:
-    """check_memo, kept per memo: the lint's regular expressions cost more than a decision.
+    """check_memo, kept per memo: the secret scan costs more than a decision.
 
     Keyed on every argument; the result is immutable (tuples of named tuples).
     """

@@ -40,6 +40,7 @@ What counts as a secret (the labelled corpus in tests/data/pii_corpus.tsv pins e
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -55,6 +56,8 @@ from caredesk.callbacks.policy.pii_text import (
     runs,
     tokens,
 )
+
+_ASCII_DIGIT = re.compile(r"[0-9]")  # after normalisation every digit is ASCII
 
 
 class PiiKind(StrEnum):
@@ -293,7 +296,7 @@ class _Scan:
         tokens = self.tokens
         resume = 0
         for index, token in enumerate(tokens):
-            if token.kind != WORD or index < resume:
+            if token.kind != WORD or index < resume or token.text not in words.WATCHED:
                 continue
             label = self._label_at(index)
             if label is not None:
@@ -412,9 +415,11 @@ def _spans(text: str) -> list[tuple[int, int, PiiKind]]:
 
 def find_pii(text: str, field: str = "text") -> tuple[PiiFinding, ...]:
     """Every SSN, PIN/passcode value and card number in ``text``, as spans into ``text``."""
-    if not any(char.isdigit() for char in text):
+    if text.isascii() and _ASCII_DIGIT.search(text) is None:
         return ()
     normalised, origin = normalise(text)
+    if origin is not None and _ASCII_DIGIT.search(normalised) is None:
+        return ()
     if origin is None:
         return tuple(PiiFinding(field, start, end, kind) for start, end, kind in _spans(normalised))
     return tuple(

@@ -4,6 +4,7 @@ the payment-card test. Linear in the text: each character is looked at a bounded
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import NamedTuple
 
@@ -60,30 +61,22 @@ def normalise(text: str) -> tuple[str, list[int] | None]:
     return "".join(pieces), origin
 
 
+# One token per match. Every repeat is bounded, so no match looks further than 256 characters
+# and the scan is linear; a longer run arrives in chunks that tokens() joins.
+_TOKEN = re.compile(r"([0-9]{1,256})|([^\W\d_]{1,256})|(\s{1,256})|.", re.DOTALL)
+_KINDS = (MARK, DIGITS, WORD, SPACE)
+
+
 def tokens(text: str) -> list[Token]:
-    tokens: list[Token] = []
-    length = len(text)
-    position = 0
-    while position < length:
-        char = text[position]
-        end = position + 1
-        if "0" <= char <= "9":
-            kind = DIGITS
-            while end < length and "0" <= text[end] <= "9":
-                end += 1
-        elif char.isalpha():
-            kind = WORD
-            while end < length and text[end].isalpha():
-                end += 1
-        elif char.isspace():
-            kind = SPACE
-            while end < length and text[end].isspace():
-                end += 1
+    spans: list[list[int]] = []
+    for match in _TOKEN.finditer(text):
+        kind = _KINDS[match.lastindex or 0]
+        start, end = match.span()
+        if kind != MARK and spans and spans[-1][0] == kind and spans[-1][2] == start:
+            spans[-1][2] = end  # the next chunk of a run longer than _CHUNK
         else:
-            kind = MARK
-        tokens.append(Token(kind, position, end, text[position:end]))
-        position = end
-    return tokens
+            spans.append([kind, start, end])
+    return [Token(kind, start, end, text[start:end]) for kind, start, end in spans]
 
 
 def _is_separator(token: Token) -> bool:

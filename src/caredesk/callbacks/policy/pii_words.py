@@ -45,3 +45,5 @@ NUMBER_NOUNS = frozenset(
 )  # fmt: skip
 REACH = 8  # non-space tokens a label may look ahead for its value
 MASKS = frozenset("*x#\u2022")
+# Every word at which a rule starts: the scan skips all others at once.
+WATCHED = SSN_LABELS | PIN_LABELS | CVV_LABELS | {first for first, _ in PAIR_LABELS} | COPULAS
