@@ -4,8 +4,9 @@ Python's ``re`` backtracks, so a pattern with an unbounded repeat next to an ove
 ("[^@]+\\.[^@]{2,}$") can take quadratic or exponential time on a crafted value. The rule held
 here: every ``re`` call in src/ takes a literal pattern whose repeats are all bounded, so one
 match attempt costs at most a constant fixed by the pattern and a search at most that constant
-per position. Pydantic ``pattern=`` constraints run on pydantic-core's Rust regex engine, which
-is linear by design, so they are not Python patterns and are left to it. A second test feeds
+per position; the few unbounded ones are listed in AUDITED with the proof of their linearity.
+Pydantic ``pattern=`` constraints run on pydantic-core's Rust regex engine, which is linear by
+design, so they are not Python patterns and are left to it. A second test feeds
 every pattern 20,000-character adversarial inputs (the old secret finder's and the old e-mail
 check's pathological shapes among them)."""
 
@@ -26,6 +27,13 @@ SOURCE = Path(caredesk.__file__).parent
 RE_FUNCTIONS = {"compile", "match", "search", "fullmatch", "sub", "subn", "split", "findall",
                 "finditer"}  # fmt: skip
 REPEATS = {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT}
+# Unbounded repeats audited as linear, each with the reason. Add one only with a proof.
+AUDITED = {
+    # A database error's quoted value. '\s' and '"' are disjoint, and '[^"]*' stops at the first
+    # quote; an attempt starts only at a ':' whose next non-space is a quote, so each stretch of
+    # text between two quotes is scanned by at most one attempt: linear.
+    r':\s*"[^"]*"': "logs.py: disjoint classes, one attempt per quoted stretch",
+}
 
 
 def _patterns() -> list[tuple[str, str]]:
@@ -83,6 +91,8 @@ def test_patterns_are_found() -> None:
 
 @pytest.mark.parametrize(("where", "pattern"), PATTERNS, ids=[w for w, _ in PATTERNS])
 def test_every_repeat_is_bounded(where: str, pattern: str) -> None:
+    if pattern in AUDITED:
+        return
     assert _unbounded(sre_parse.parse(pattern)) == [], f"{where}: {pattern}"
 
 

@@ -1,5 +1,6 @@
 """Log records leave the process scrubbed, in the JSON and the plain format alike: secret-named
-fields, secrets in the message and password hashes (a login's argon2 hash in an SQL statement)."""
+fields, secrets in the message and tracebacks, and password hashes (a login's argon2 hash in an
+SQL statement)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import logging
 import pytest
 from argon2 import PasswordHasher
 
-from caredesk.logs import JsonFormatter, ScrubFilter
+from caredesk.logs import JsonFormatter, TextFormatter
 from caredesk.privacy import REDACTED
 
 HASH = PasswordHasher().hash("hunter2hunter2")
@@ -19,7 +20,6 @@ HASH = PasswordHasher().hash("hunter2hunter2")
 def _emit(formatter: logging.Formatter, message: str, *args: object, **extra: object) -> str:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
-    handler.addFilter(ScrubFilter())
     handler.setFormatter(formatter)
     logger = logging.getLogger(f"caredesk.test.{id(stream)}")
     logger.propagate = False
@@ -33,7 +33,7 @@ def _emit(formatter: logging.Formatter, message: str, *args: object, **extra: ob
 
 FORMATS = {
     "json": JsonFormatter(),
-    "plain": logging.Formatter("%(levelname)s %(name)s %(message)s"),
+    "plain": TextFormatter(),
 }
 
 
@@ -49,7 +49,6 @@ def test_argon2_hashes_in_messages_are_masked(formatter: logging.Formatter) -> N
 def test_secrets_in_messages_and_tracebacks_are_masked(formatter: logging.Formatter) -> None:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
-    handler.addFilter(ScrubFilter())
     handler.setFormatter(formatter)
     logger = logging.getLogger(f"caredesk.test.exc.{id(stream)}")
     logger.propagate = False
