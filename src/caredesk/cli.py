@@ -26,7 +26,20 @@ SUBCOMMANDS = (
         "Customer accounts, the people on them and their numbers.",
     ),
     ("agent", "caredesk.agents.cli", "app", "Agents: profiles, weekly shifts and state."),
-    ("ticket", "caredesk.tickets.cli", "app", "Cases: list, show, and the resolution-check job."),
+    (
+        "ticket",
+        "caredesk.tickets.cli",
+        "app",
+        "Cases: create, list, show, escalate, resolve, reopen, and the resolution-check job.",
+    ),
+    ("memo", "caredesk.memos.cli", "app", "Account memos: add and list."),
+    (
+        "call",
+        "caredesk.callbacks.call_cli",
+        "app",
+        "The callback call: start, result, steps, hang up, voicemail, wrap-up.",
+    ),
+    ("audit", "caredesk.audit.cli", "app", "The audit trail: who did what, when."),
     ("demo", "caredesk.demo.cli", "app", "Deterministic synthetic demo data."),
     (
         "policy",
