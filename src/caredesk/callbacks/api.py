@@ -32,7 +32,7 @@ from caredesk.callbacks.schemas import (
     SlotChoice,
 )
 from caredesk.schemas import MAX_ID, AwareDatetime
-from caredesk.web.deps import AnyUser, Staff, UoW
+from caredesk.web.deps import AnyUser, Leader, Staff, UoW
 from caredesk.web.pagination import Page, fetch_page
 
 router = APIRouter(tags=["callbacks"])
@@ -178,6 +178,23 @@ def callbacks_due(
     return _page(uow, query, limit, cursor)
 
 
+@router.get("/v1/callbacks/needs-attention", response_model=Page[CallbackRead])
+def callbacks_needing_attention(
+    principal: Leader,
+    uow: UoW,
+    line_of_business: LineOfBusiness | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[CallbackRead]:
+    """Callbacks whose notice or scheduling email the outbox gave up on: requeue the message
+    (`POST /v1/callbacks/{id}/requeue-notice`) or cancel the callback."""
+    query = service.callbacks_query(
+        status=CallbackStatus.NEEDS_ATTENTION,
+        line_of_business=line_of_business.value if line_of_business else None,
+    )
+    return _page(uow, query, limit, cursor)
+
+
 @router.get("/v1/accounts/{account_id}/callbacks", response_model=Page[CallbackStatusRead])
 def account_callbacks(
     principal: AnyUser,
@@ -262,6 +279,13 @@ def cancel_callback(
     return service.cancel_callback(
         uow, actor=principal.actor, callback_id=callback_id, reason=body.reason
     )
+
+
+@router.post("/v1/callbacks/{callback_id}/requeue-notice", response_model=CallbackRead)
+def requeue_notice(callback_id: CallbackId, principal: Leader, uow: UoW) -> Callback:
+    """Send a callback's dead notice or scheduling email again (after fixing its cause); the
+    callback waits for it where it waited before."""
+    return service.requeue_notice(uow, actor=principal.actor, callback_id=callback_id)
 
 
 @router.post("/v1/callbacks/{callback_id}/slot", response_model=CallbackStatusRead)

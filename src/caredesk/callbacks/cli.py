@@ -217,6 +217,44 @@ def cancel(
         console.print(f"callback {callback.id} cancelled")
 
 
+@app.command("attention")
+def attention(
+    line_of_business: LineOfBusiness = typer.Option(None, "--lob"),
+    limit: int = typer.Option(50, min=1, max=MAX_LIMIT),
+) -> None:
+    """Callbacks needing attention: their notice or scheduling email could not be delivered.
+    Requeue it (`callback requeue-notice ID`) or cancel the callback."""
+    with run_command(), open_database() as db, db.uow() as uow:
+        query = service.callbacks_query(
+            status=CallbackStatus.NEEDS_ATTENTION,
+            line_of_business=line_of_business.value if line_of_business else None,
+        )
+        rows = list(uow.session.scalars(query.order_by(Callback.id).limit(limit)))
+        table = Table("id", "since", "lob", "reason", "account", "why")
+        for row in rows:
+            last = uow.session.scalar(
+                service.events_query(callback_id=row.id).order_by(CallbackEvent.id.desc()).limit(1)
+            )
+            table.add_row(
+                str(row.id),
+                _when(row.updated_at),
+                row.line_of_business,
+                row.reason,
+                str(row.account_id),
+                last.detail if last is not None else "-",
+            )
+        console.print(table)
+        console.print(f"{len(rows)} need attention")
+
+
+@app.command("requeue-notice")
+def requeue_notice(callback_id: int = typer.Argument(..., min=1)) -> None:
+    """Send a callback's dead notice or scheduling email again (after fixing the cause)."""
+    with run_command(), open_database() as db, db.uow() as uow:
+        callback = service.requeue_notice(uow, actor=OPERATOR, callback_id=callback_id)
+        console.print(f"callback {callback.id} is {callback.status}; its message is queued again")
+
+
 @app.command("slot")
 @app.command("choose-slot")
 def choose_slot(

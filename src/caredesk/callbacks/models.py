@@ -20,6 +20,8 @@ class CallbackStatus(StrEnum):
     AWAITING_SCHEDULE = "awaiting_schedule"
     """The SA scheduling email is out; waiting for the customer to pick a slot."""
     SCHEDULED = "scheduled"
+    NEEDS_ATTENTION = "needs_attention"
+    """The outbox gave up on its notice or scheduling email: a leader requeues it or cancels."""
     OFFERED = "offered"
     """Claimed by a dispatcher under a lease and offered to an agent in Not Ready - Follow-Up."""
     DIALING = "dialing"
@@ -39,6 +41,7 @@ OPEN_STATUSES = frozenset(
         CallbackStatus.AWAITING_NOTIFICATION,
         CallbackStatus.AWAITING_SCHEDULE,
         CallbackStatus.SCHEDULED,
+        CallbackStatus.NEEDS_ATTENTION,
         CallbackStatus.OFFERED,
         CallbackStatus.DIALING,
         CallbackStatus.IN_CALL,
@@ -52,10 +55,16 @@ TRANSITIONS: dict[CallbackStatus, frozenset[CallbackStatus]] = {
     S.REQUESTED: frozenset(
         {S.AWAITING_NOTIFICATION, S.AWAITING_SCHEDULE, S.SCHEDULED, S.REFUSED, S.CANCELLED}
     ),
-    S.AWAITING_NOTIFICATION: frozenset({S.SCHEDULED, S.REFUSED, S.CANCELLED}),
-    S.AWAITING_SCHEDULE: frozenset({S.SCHEDULED, S.REFUSED, S.CANCELLED}),
+    S.AWAITING_NOTIFICATION: frozenset({S.SCHEDULED, S.REFUSED, S.CANCELLED, S.NEEDS_ATTENTION}),
+    S.AWAITING_SCHEDULE: frozenset({S.SCHEDULED, S.REFUSED, S.CANCELLED, S.NEEDS_ATTENTION}),
+    # A dead message: requeued (back to waiting for it) or cancelled.
+    S.NEEDS_ATTENTION: frozenset(
+        {S.AWAITING_NOTIFICATION, S.AWAITING_SCHEDULE, S.SCHEDULED, S.CANCELLED}
+    ),
     # An agent may also pick a scheduled callback directly (owned or manual dial).
-    S.SCHEDULED: frozenset({S.OFFERED, S.DIALING, S.REFUSED, S.CANCELLED, S.SCHEDULED}),
+    S.SCHEDULED: frozenset(
+        {S.OFFERED, S.DIALING, S.REFUSED, S.CANCELLED, S.SCHEDULED, S.NEEDS_ATTENTION}
+    ),
     # A lease that expires, or an agent who declines, puts the callback back in the schedule.
     S.OFFERED: frozenset({S.DIALING, S.SCHEDULED, S.CANCELLED, S.REFUSED}),
     S.DIALING: frozenset({S.IN_CALL, S.SCHEDULED, S.WRAP_UP, S.CLOSED_UNREACHABLE}),

@@ -42,6 +42,8 @@ class Event:
     VOICEMAIL_LEFT = "voicemail_left"
     WRAPPED_UP = "wrapped_up"
     CANCELLED = "cancelled"
+    NEEDS_ATTENTION = "needs_attention"
+    NOTICE_REQUEUED = "notice_requeued"
     # Guided-call steps.
     DISCLOSURE_READ = "disclosure_read"
     NAME_VERIFIED = "name_verified"

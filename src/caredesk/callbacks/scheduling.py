@@ -12,6 +12,7 @@ from caredesk.accounts.models import Account, ConsentChannel, Person
 from caredesk.agents.models import Agent as AgentRow
 from caredesk.agents.service import get_agent, get_schedule
 from caredesk.audit.service import Actor
+from caredesk.callbacks.attention import flag_dead_messages
 from caredesk.callbacks.context import build_context, sent_at, shift_around
 from caredesk.callbacks.models import Callback, CallbackStatus
 from caredesk.callbacks.notify import (
@@ -235,7 +236,8 @@ def advance_after_notifications(uow: UnitOfWork, *, policy: PolicyConfig, now: d
     """Puts on record the customer messages the outbox has sent: a callback waiting for its
     notice becomes SCHEDULED, due at the plan decision's next allowed instant; a Service
     Assurance callback notes its scheduling email (it is scheduled once the customer picks a
-    time). One transaction per callback; returns how many changed."""
+    time). One whose message the outbox gave up on needs attention. One transaction per
+    callback; returns how many changed."""
     changed = 0
     for callback_id in list(uow.session.scalars(waiting_on_messages_query())):
         try:
@@ -246,7 +248,7 @@ def advance_after_notifications(uow: UnitOfWork, *, policy: PolicyConfig, now: d
         except DomainError:
             # Changed by someone else since it was read; the next pass sees it afresh.
             uow.session.rollback()
-    return changed
+    return changed + flag_dead_messages(uow)
 
 
 def reschedule_due(uow: UnitOfWork, *, policy: PolicyConfig, callback: Callback) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from caredesk.callbacks.attempts import (
     poll_call,
     record_attempt_result,
 )
+from caredesk.callbacks.attention import requeue_notice
 from caredesk.callbacks.calls import start_call
 from caredesk.callbacks.dropped_calls import request_dropped_call_callback
 from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackEvent, CallbackStatus
@@ -57,6 +58,7 @@ __all__ = [
     "refused_error",
     "request_callback",
     "request_dropped_call_callback",
+    "requeue_notice",
     "start_call",
     "submit_callback_request",
     "why_not_now",

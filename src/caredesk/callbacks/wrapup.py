@@ -14,6 +14,7 @@ from caredesk.accounts.consent import close_consent, list_consents
 from caredesk.agents.service import get_agent
 from caredesk.audit.service import Actor
 from caredesk.callbacks.attempts import require_caller
+from caredesk.callbacks.attention import withdraw_owed_messages
 from caredesk.callbacks.context import build_context
 from caredesk.callbacks.models import Callback, CallbackStatus
 from caredesk.callbacks.notify import case_number
@@ -39,7 +40,14 @@ from caredesk.tickets.timeline import add_update
 
 S = CallbackStatus
 CANCELLABLE = frozenset(
-    {S.REQUESTED, S.AWAITING_NOTIFICATION, S.AWAITING_SCHEDULE, S.SCHEDULED, S.OFFERED}
+    {
+        S.REQUESTED,
+        S.AWAITING_NOTIFICATION,
+        S.AWAITING_SCHEDULE,
+        S.SCHEDULED,
+        S.NEEDS_ATTENTION,
+        S.OFFERED,
+    }
 )
 CLOSING = {
     CallbackOutcome.RESOLVED: S.COMPLETED,
@@ -218,6 +226,8 @@ def cancel_callback(uow: UnitOfWork, *, actor: Actor, callback_id: int, reason: 
         )
     now = uow.clock.now()
     _close_consents(uow, callback, actor=actor, now=now)
+    # The notice or scheduling email still owed is withdrawn with the cancel, never sent.
+    messages = withdraw_owed_messages(uow, callback, actor=actor, reason="cancelled")
     change(
         uow,
         callback,
@@ -231,7 +241,7 @@ def cancel_callback(uow: UnitOfWork, *, actor: Actor, callback_id: int, reason: 
             "lease_expires_at": None,
         },
         detail=text,
-        facts={"reason": text},
+        facts={"reason": text, "messages": messages},
     )
     uow.commit()
     return callback

@@ -15,6 +15,7 @@ class OutboxStatus(StrEnum):
     SENDING = "sending"  # leased by a worker until leased_until
     SENT = "sent"
     DEAD = "dead"  # will not be tried again; last_error says why
+    WITHDRAWN = "withdrawn"  # no longer owed (its callback was cancelled); never sent
 
 
 OPEN_STATUSES = (OutboxStatus.PENDING.value, OutboxStatus.SENDING.value)

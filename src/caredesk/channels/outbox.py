@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import CursorResult, Table, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -39,7 +39,9 @@ __all__ = [
     "list_messages",
     "pending_count",
     "requeue_message",
+    "revive_message",
     "send_claimed",
+    "withdraw_message",
 ]
 
 MAX_KIND = 60
@@ -144,8 +146,48 @@ def find_message(uow: UnitOfWork, *, idempotency_key: str) -> OutboxMessage | No
     return _find(uow, idempotency_key)
 
 
+def withdraw_message(uow: UnitOfWork, *, actor: Actor, message_id: int, reason: str) -> str:
+    """Marks a message that has not gone out as withdrawn, in the caller's transaction (no
+    commit): it is never sent. Returns the message's status afterwards: "withdrawn", or what it
+    already was ("sent", "dead", or "sending" while a worker holds it — too late to stop)."""
+    result = cast(
+        "CursorResult[Any]",
+        uow.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.status.in_((OutboxStatus.PENDING.value, OutboxStatus.DEAD.value)),
+            )
+            .values(status=OutboxStatus.WITHDRAWN.value, leased_until=None, leased_by=None)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    if result.rowcount != 1:
+        status = uow.session.scalar(
+            select(OutboxMessage.status).where(OutboxMessage.id == message_id)
+        )
+        return str(status or "missing")
+    record(
+        uow,
+        actor=actor,
+        action="message.withdrawn",
+        subject_type="outbox_message",
+        subject_id=message_id,
+        after={"status": OutboxStatus.WITHDRAWN.value},
+        details={"reason": reason[:200]},
+    )
+    return OutboxStatus.WITHDRAWN.value
+
+
 def requeue_message(uow: UnitOfWork, *, actor: Actor, message_id: int) -> OutboxMessage:
     """Gives a dead message a fresh start (after an operator fixed the cause)."""
+    row = revive_message(uow, actor=actor, message_id=message_id)
+    uow.commit()
+    return row
+
+
+def revive_message(uow: UnitOfWork, *, actor: Actor, message_id: int) -> OutboxMessage:
+    """``requeue_message`` in the caller's transaction (no commit)."""
     row = uow.session.get(OutboxMessage, message_id)
     if row is None:
         raise NotFound(f"no outbox message with id {message_id}", field="message_id")
@@ -166,5 +208,4 @@ def requeue_message(uow: UnitOfWork, *, actor: Actor, message_id: int) -> Outbox
         before=before,
         after={"status": row.status, "attempts": 0},
     )
-    uow.commit()
     return row

@@ -17,12 +17,14 @@ from caredesk.agents.service import create_agent
 from caredesk.audit.service import Actor
 from caredesk.callbacks import service
 from caredesk.callbacks.policy import PolicyConfig
-from caredesk.channels.delivery import deliver_due
+from caredesk.channels.delivery import RetryPolicy, deliver_due
 from caredesk.channels.email.log_sender import LogSender
+from caredesk.channels.email.smtp import SmtpSender, SmtpSettings
 from caredesk.cli import app
 from caredesk.clock import FixedClock
 from caredesk.config import get_settings
 from caredesk.db.session import Database
+from tests.integration.channels.conftest import SmtpServer, free_port
 
 runner = CliRunner()
 STAFF = Actor.system("test")
@@ -191,3 +193,38 @@ def test_choose_slot_enters_the_customers_reply(cli_database: Database) -> None:
     chosen = runner.invoke(app, ["callback", "slot", str(callback_id), "1"])
     assert chosen.exit_code == 0, chosen.output
     assert "is due" in chosen.output
+
+
+def test_attention_lists_a_callback_whose_notice_died_and_requeue_notice_sends_it_again(
+    cli_database: Database, clock: FixedClock
+) -> None:
+    account = make_account(cli_database)
+    with cli_database.uow() as uow:
+        callback = service.request_callback(
+            uow,
+            actor=STAFF,
+            policy=PolicyConfig(),
+            account_id=account.id,
+            origin="follow_up",
+            reason="device_troubleshooting",
+            line_of_business="care",
+            caller_role="agent",
+        )
+        callback_id = callback.id
+    down = SmtpServer(free_port())  # never started: every connection is refused
+    sender = SmtpSender(SmtpSettings(host="127.0.0.1", port=down.port), clock)
+    gave_up = RetryPolicy(max_attempts=1)
+    assert deliver_due(cli_database, sender, now=clock.now(), worker_id="t", retry=gave_up).dead
+    with cli_database.uow() as uow:
+        service.advance_after_notifications(uow, policy=PolicyConfig(), now=clock.now())
+
+    listed = runner.invoke(app, ["callback", "attention"])
+    assert listed.exit_code == 0, listed.output
+    assert f"\n│ {callback_id} " in listed.output.replace("┃", "│")
+    assert "1 need attention" in listed.output
+    requeued = runner.invoke(app, ["callback", "requeue-notice", str(callback_id)])
+    assert requeued.exit_code == 0, requeued.output
+    assert "awaiting_notification" in requeued.output
+    again = runner.invoke(app, ["callback", "requeue-notice", str(callback_id)])
+    assert again.exit_code == 2 and "callback_id" in again.stderr
+    assert "0 need attention" in runner.invoke(app, ["callback", "attention"]).output
