@@ -239,6 +239,25 @@ class ConsentWindow(Base):
     recorded_by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
+    # The customer who agreed is `person`; the staff member or system who entered it is
+    # `recorded_by`. Explanations and the API name both, never one for the other.
+    person: Mapped[Person] = relationship(lazy="joined", viewonly=True)
+
+    @property
+    def agreed_by(self) -> dict[str, object]:
+        """Who agreed, through which channel, when."""
+        return {
+            "person_id": self.person_id,
+            "name": f"{self.person.first_name} {self.person.last_name}",
+            "role": self.person.role,
+            "channel": self.channel,
+            "at": self.given_at,
+        }
+
+    @property
+    def entered_by(self) -> str:
+        return self.recorded_by
+
 
 class ConfirmedZone(Base):
     """A person confirmed the time zone of an account or of one of its numbers (OB-WINDOW's

@@ -263,6 +263,16 @@ class BillRead(Output):
     created_at: datetime
 
 
+class ConsentAgreementRead(Output):
+    """The customer's agreement: which person, through which channel, when."""
+
+    person_id: int
+    name: str
+    role: str
+    channel: ConsentChannel
+    at: datetime
+
+
 class ConsentRead(Output):
     id: int
     account_id: int
@@ -277,6 +287,8 @@ class ConsentRead(Output):
     closed_at: datetime | None
     recorded_by: str
     created_at: datetime
+    agreed_by: ConsentAgreementRead = Field(description="The customer who agreed.")
+    entered_by: str = Field(description="Who entered the agreement (same as recorded_by).")
 
 
 class ProofFactsRead(Output):

@@ -157,10 +157,13 @@ def _consents(uow: UnitOfWork, callback: Callback, now: datetime) -> tuple[Polic
     for row in list_consents(uow, account_id=callback.account_id, callback_id=callback.id):
         if row.closed_at is not None and row.closed_at <= now:
             continue
+        person = row.person
+        role = person.role.replace("_", " ")
         found.append(
             PolicyConsent(
                 callback_id=str(callback.id),
-                given_by=row.recorded_by,
+                given_by=f"{person.first_name} {person.last_name} ({role}, person {person.id})",
+                entered_by=row.recorded_by,
                 given_at=row.given_at,
                 channel=_CONSENT_CHANNELS.get(row.channel, ConsentChannel.PORTAL),
                 start=row.window_start,

@@ -117,6 +117,7 @@ def _consent(value: object, path: str) -> ConsentWindow:
             "local_end",
             "zone",
             "expires_at",
+            "entered_by",
         ),
     )
     return build(
@@ -132,6 +133,7 @@ def _consent(value: object, path: str) -> ConsentWindow:
             local_end=fields.local_time("local_end"),
             zone=fields.zone("zone"),
             expires_at=fields.optional_instant("expires_at"),
+            entered_by=fields.optional_text("entered_by"),
         ),
     )
 

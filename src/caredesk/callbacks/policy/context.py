@@ -79,6 +79,7 @@ class ConsentWindow:
 
     callback_id: str
     given_by: str
+    """The customer who agreed (their name and role), not whoever typed it in."""
     given_at: datetime
     channel: ConsentChannel
     start: datetime | None = None
@@ -87,6 +88,8 @@ class ConsentWindow:
     local_end: time | None = None
     zone: str | None = None
     expires_at: datetime | None = None
+    entered_by: str | None = None
+    """The staff member (or system) who entered the agreement."""
 
     def __post_init__(self) -> None:
         _require_aware(self.given_at, "given_at")

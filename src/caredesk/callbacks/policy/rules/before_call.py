@@ -57,7 +57,15 @@ def _describe_consent(consent: ConsentWindow) -> str:
     else:
         assert consent.local_start is not None and consent.local_end is not None
         span = f"{LocalWindow(consent.local_start, consent.local_end).label} {consent.zone}"
-    return f"{span}, agreed by {consent.given_by} by {consent.channel}"
+    entered = (
+        f", entered by {consent.entered_by}"
+        if consent.entered_by and consent.entered_by != consent.given_by
+        else ""
+    )
+    return (
+        f"{span}, agreed by {consent.given_by} by {consent.channel} at "
+        f"{format_instant(consent.given_at)}{entered}"
+    )
 
 
 def _opens(case: Case, zone_key: str | None) -> tuple[str, FactValue]:
