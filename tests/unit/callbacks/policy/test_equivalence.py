@@ -58,13 +58,13 @@ SAMPLES = {
         7,
         1500,
         DEFAULT_CONFIG,
-        "6ccaafeab623699213619f18b360780a7647a72c8bd6846d781f7bb859c33f2a",
+        "3dc3c145bf8997288b912d3bcf60e1141c19bafee21a78a5f587187079b9a68e",
     ),
     "other": (
         11,
         1000,
         OTHER_CONFIG,
-        "177c6c87283ada51fb2fb4d28e47e1cf01da4ed04ce0d0c087745ee27138616e",
+        "8768d311e09be142fe9cb571fabce9e2b750d368e6b6dc872e27d8a6ba0ed2f8",
     ),
 }
 
