@@ -7,13 +7,17 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import sys
 import tempfile
 from typing import Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from caredesk.cli_support import console, run_command
+# Typer's bundled Click, whose exception types Typer does not re-export.
+from typer.core import _click as click  # type: ignore[attr-defined]
+
+from caredesk.cli_support import console, err_console, run_command
 
 # (command name, module, attribute, one-line help shown by `caredesk --help`).
 SUBCOMMANDS = (
@@ -87,6 +91,26 @@ class LazyGroup(TyperGroup):
         command = typer.main.get_group(sub_app)
         command.name = cmd_name
         return command
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """A usage error (a missing option, a value out of range) is one line on stderr with
+        exit status 2, like every other error of the command line."""
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.exceptions.ClickException as error:
+            # With no arguments a group prints its help and ends the same way; nothing to add.
+            if type(error).__name__ != "NoArgsIsHelpError":
+                context = getattr(error, "ctx", None)
+                where = f" (see `{context.command_path} --help`)" if context else ""
+                message = " ".join(error.format_message().split())
+                err_console.print(
+                    f"error: {message}{where}", markup=False, highlight=False, soft_wrap=True
+                )
+            sys.exit(error.exit_code)
+        except typer.Abort:
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         self._listing = True
