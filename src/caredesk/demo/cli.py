@@ -58,7 +58,8 @@ def load(
             console.print(
                 f"loaded {report.accounts} accounts, {report.people} people, "
                 f"{report.lines} lines, {report.tickets} tickets, {report.memos} memos, "
-                f"{report.agents} agents in {elapsed:.1f} s"
+                f"{report.agents} agents in {elapsed:.1f} s",
+                soft_wrap=True,
             )
             if report.users:
                 console.print(f"sign in as {ADMIN_LOGIN} / {ADMIN_PASSWORD}")
