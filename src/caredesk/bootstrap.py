@@ -14,9 +14,17 @@ from caredesk.clock import Clock, SystemClock
 from caredesk.config import Settings
 from caredesk.db.migrate import ensure_sqlite_directory
 from caredesk.db.session import Database
+from caredesk.security import load_pepper, use_pepper
+
+
+def load_secrets(settings: Settings) -> None:
+    """The pepper of PIN and SSN-last-4 hashes, for this process. A short or exposed key stops
+    the start here with a message saying what to change (``PepperError``)."""
+    use_pepper(load_pepper(settings))
 
 
 def connect_database(settings: Settings, clock: Clock | None = None) -> Database:
+    load_secrets(settings)
     ensure_sqlite_directory(settings.database_url)
     return Database.connect(settings.database_url, clock or SystemClock())
 

@@ -28,6 +28,16 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     token_ttl_days: int = Field(default=90, ge=1, le=3650)
+    # The pepper mixed into PIN and SSN-last-4 hashes (docs/adr/0001): kept outside the database.
+    # Set it (the same value on every machine of a deployment), or let the key file be created
+    # on first use; back it up, since without it no stored PIN can be verified.
+    secret_pepper: SecretStr | None = Field(
+        default=None, description="At least 32 characters; overrides secret_pepper_file."
+    )
+    secret_pepper_file: Path = Field(
+        default=Path("var/secret-pepper"),
+        description="Key file holding the pepper, created with mode 0600 when missing.",
+    )
     log_level: str = "INFO"
     log_json: bool = True
 

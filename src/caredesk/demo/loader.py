@@ -10,6 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import phonenumbers
@@ -23,7 +24,7 @@ from caredesk.db.session import Database, UnitOfWork
 from caredesk.demo import catalogue as cat
 from caredesk.interactions.models import Interaction
 from caredesk.memos.models import Memo
-from caredesk.security import hash_account_secret
+from caredesk.security import current_pepper, hash_account_secret
 from caredesk.tickets.models import Ticket, TicketUpdate
 from caredesk.tickets.rules import case_number_for
 from caredesk.users import service as users
@@ -490,7 +491,9 @@ def _hash_secrets(people: list[dict[str, Any]], pool: ProcessPoolExecutor | None
     plain = [(row["pin_hash"], row["ssn_last4_hash"]) for row in people]
     values = [value for pair in plain for value in pair if value is not None]
     if pool:
-        hashed = iter(list(pool.map(hash_account_secret, values, chunksize=256)))
+        # The pepper goes along explicitly: a worker process may not have loaded it.
+        peppered = partial(hash_account_secret, pepper=current_pepper())
+        hashed = iter(list(pool.map(peppered, values, chunksize=256)))
     else:
         hashed = iter([hash_account_secret(value) for value in values])
     for row in people:

@@ -10,7 +10,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from caredesk import __version__
-from caredesk.bootstrap import build_callback_runtime, connect_database, load_callback_policy
+from caredesk.bootstrap import (
+    build_callback_runtime,
+    connect_database,
+    load_callback_policy,
+    load_secrets,
+)
 from caredesk.clock import Clock
 from caredesk.config import Settings, get_settings
 from caredesk.db.session import Database
@@ -56,6 +61,7 @@ def create_app(
     settings = settings or get_settings()
     # Each server worker process builds its own app: this is where its logging is set up.
     configure_logging(settings.log_level, json_logs=settings.log_json)
+    load_secrets(settings)
     # A bad policy file stops the start here, naming the key (PolicyFileError).
     policy = load_callback_policy(settings)
     db = database or connect_database(settings, clock)
