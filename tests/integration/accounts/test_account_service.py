@@ -16,6 +16,7 @@ from caredesk.accounts.values import ContactPointSpec, LineSpec, PersonSpec, Ser
 from caredesk.audit.models import AuditEvent
 from caredesk.db.session import Database
 from caredesk.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from caredesk.security import PEPPERED_PREFIX
 from tests.integration.accounts.builders import (
     ACTOR,
     PIN,
@@ -379,7 +380,9 @@ def test_pin_is_verified_against_its_hash_and_never_stored_plain(
         assert people.verify_person_pin(uow, person_id=person_id, pin="000000") is False
         person = uow.session.get(Person, person_id)
         assert person is not None and person.pin_hash and person.ssn_last4_hash
-        assert PIN not in person.pin_hash and person.pin_hash.startswith("$argon2")
+        assert PIN not in person.pin_hash and person.pin_hash.startswith(
+            PEPPERED_PREFIX + "$argon2"
+        )
         hashes = (person.pin_hash, person.ssn_last4_hash)
         audit_text = json.dumps(
             [[e.before, e.after, e.details] for e in uow.session.scalars(select(AuditEvent))]
