@@ -8,8 +8,8 @@ import logging
 
 from sqlalchemy import select
 
-from caredesk.agents.presence import change_state
 from caredesk.audit.service import Actor
+from caredesk.callbacks.agent_moves import move_agent
 from caredesk.callbacks.context import attempts_of
 from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackStatus
 from caredesk.callbacks.policy import AgentState, AttemptResult, LineOfBusiness, PolicyConfig
@@ -17,12 +17,14 @@ from caredesk.callbacks.records import Event, change, load_callback, note
 from caredesk.callbacks.scheduling import plan_decision, reschedule_due
 from caredesk.channels.ports import CallEventKind, VoiceGateway
 from caredesk.db.session import UnitOfWork
-from caredesk.errors import Conflict, DomainError, InvalidTransition, NotFound, ValidationFailed
+from caredesk.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from caredesk.schemas import MAX_ID
 
 log = logging.getLogger(__name__)
 
 S = CallbackStatus
+TALKING = AgentState.TALKING
+ACW = AgentState.AFTER_CALL_WORK
 UNANSWERED = frozenset({AttemptResult.NO_ANSWER, AttemptResult.BUSY, AttemptResult.VOICEMAIL})
 # How the gateway's first decisive signal reads as an attempt result.
 SIGNALS = {
@@ -63,26 +65,6 @@ def require_caller(uow: UnitOfWork, callback: Callback, agent_id: int | None) ->
     return attempt
 
 
-def _set_agent_state(
-    uow: UnitOfWork, actor: Actor, agent_id: int | None, state: AgentState, callback: Callback
-) -> str:
-    """Moves the agent along with the call where their state allows it; says what happened."""
-    if agent_id is None:
-        return "no agent"
-    try:
-        change_state(
-            uow,
-            actor=actor,
-            agent_id=agent_id,
-            state=state,
-            reason=f"callback {callback.id}",
-            commit=False,
-        )
-    except DomainError as exc:
-        return f"unchanged ({exc.detail})"[:200]
-    return state.value
-
-
 def apply_result(
     uow: UnitOfWork,
     callback: Callback,
@@ -101,8 +83,8 @@ def apply_result(
         "number": attempt.number,
     }
     if result is AttemptResult.CONTACT:
-        facts["agent_state"] = _set_agent_state(
-            uow, actor, attempt.agent_id, AgentState.TALKING, callback
+        facts["agent_state"] = move_agent(
+            uow, actor=actor, agent_id=attempt.agent_id, states=[TALKING], callback=callback
         )
         change(
             uow,
@@ -124,6 +106,14 @@ def apply_result(
         values["attempts_without_contact"] = made
     facts.update(attempts=made, limit=limit)
     if callback.contact_made or made < limit:
+        # Nothing to write up before the next attempt: through After-Call Work and back.
+        facts["agent_state"] = move_agent(
+            uow,
+            actor=actor,
+            agent_id=attempt.agent_id,
+            states=[ACW, policy.after_wrap_up],
+            callback=callback,
+        )
         values.update(reschedule_due(uow, policy=policy, callback=callback))
         change(
             uow,
@@ -136,6 +126,10 @@ def apply_result(
             detail=detail or f"attempt {made} of {limit} ended {result.value}; another is due",
         )
         return
+    # The voicemail, the memo and the wrap-up are After-Call Work.
+    facts["agent_state"] = move_agent(
+        uow, actor=actor, agent_id=attempt.agent_id, states=[ACW], callback=callback
+    )
     decision = plan_decision(uow, policy=policy, callback=callback, now=now)
     facts["required_steps"] = [step.label for step in decision.required_steps]
     change(
@@ -234,7 +228,7 @@ def _end(
     uow: UnitOfWork, callback: Callback, attempt: CallbackAttempt, *, actor: Actor, detail: str
 ) -> None:
     attempt.ended_at = attempt.ended_at or uow.clock.now()
-    state = _set_agent_state(uow, actor, attempt.agent_id, AgentState.AFTER_CALL_WORK, callback)
+    state = move_agent(uow, actor=actor, agent_id=attempt.agent_id, states=[ACW], callback=callback)
     change(
         uow,
         callback,

@@ -10,19 +10,26 @@ the attempt's id is the gateway's call reference, so asking again never places a
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from caredesk.accounts import values as account_values
 from caredesk.agents.models import Agent as AgentRow
 from caredesk.agents.service import get_agent
 from caredesk.audit.service import Actor
+from caredesk.callbacks.agent_moves import move_agent
 from caredesk.callbacks.attempts import apply_result
-from caredesk.callbacks.context import attempts_of, build_context, caller_role_of
-from caredesk.callbacks.models import CLOSED_STATUSES, Callback, CallbackAttempt, CallbackStatus
+from caredesk.callbacks.context import attempts_of, build_context
+from caredesk.callbacks.dial_refusals import (
+    attempts_rule,
+    cannot_take,
+    closed_or_busy,
+    exhausted,
+    named,
+    not_dialable,
+)
+from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackStatus
 from caredesk.callbacks.policy import (
     AgentState,
     AttemptResult,
-    CallerRole,
     DialStringError,
     DialTarget,
     PolicyConfig,
@@ -33,14 +40,13 @@ from caredesk.callbacks.policy import (
 from caredesk.callbacks.records import Event, change, load_callback, note, refuse
 from caredesk.channels.ports import VoiceGateway
 from caredesk.db.session import UnitOfWork
-from caredesk.errors import Conflict, DomainError, InvalidTransition, NotFound, ValidationFailed
+from caredesk.errors import Conflict, DomainError, NotFound, ValidationFailed
 from caredesk.schemas import MAX_ID
 
 log = logging.getLogger(__name__)
 
 S = CallbackStatus
 STARTABLE = frozenset({S.SCHEDULED.value, S.OFFERED.value})
-ON_A_CALL = frozenset({S.DIALING.value, S.IN_CALL.value, S.WRAP_UP.value})
 
 
 def _agent(uow: UnitOfWork, agent_id: int) -> AgentRow:
@@ -57,41 +63,6 @@ def _path(callback: Callback, agent: AgentRow) -> str:
     return "owned" if callback.owner_agent_id == agent.id else "manual"
 
 
-def _check_can_take(callback: Callback, agent: AgentRow, now: datetime) -> None:
-    if callback.status in CLOSED_STATUSES or callback.status in ON_A_CALL:
-        raise InvalidTransition(
-            f"callback {callback.id} is {callback.status}; only a scheduled or offered callback "
-            "is dialled",
-            field="callback_id",
-        )
-    if not agent.active:
-        raise Conflict("the agent is deactivated", field="agent_id")
-    if (
-        agent.line_of_business != callback.line_of_business
-        and caller_role_of(agent) is not CallerRole.LEADER
-    ):
-        raise ValidationFailed(
-            f"the callback belongs to {callback.line_of_business} and the agent works in "
-            f"{agent.line_of_business}",
-            field="agent_id",
-        )
-    if callback.status == S.OFFERED.value and callback.offered_to_agent_id != agent.id:
-        raise Conflict(
-            f"callback {callback.id} is offered to agent {callback.offered_to_agent_id}",
-            field="agent_id",
-        )
-    leased = callback.lease_expires_at is not None and callback.lease_expires_at > now
-    if callback.status == S.SCHEDULED.value and leased:
-        raise Conflict(
-            f"a dispatcher is offering callback {callback.id} to an agent right now",
-            field="callback_id",
-        )
-    if callback.status == S.OFFERED.value and not leased:
-        raise Conflict(
-            "the offer ran out; the callback goes back to the schedule", field="agent_id"
-        )
-
-
 def start_call(
     uow: UnitOfWork,
     *,
@@ -103,20 +74,20 @@ def start_call(
     number: str | None = None,
 ) -> CallbackAttempt:
     """The agent dials: an offer made to them, a callback they own or one they pick by hand.
-    The dial gate runs on every path; a refusal is recorded with its rule IDs and raised."""
+    The dial gate runs on every path; a refusal is recorded with its rule IDs and raised.
+    Every refusal of the dial, the gate's or not, names its catalogue rules (dial_refusals)."""
     callback = load_callback(uow, callback_id)
     agent = _agent(uow, agent_id)
     now = uow.clock.now()
-    if callback.status in STARTABLE or callback.status in CLOSED_STATUSES | ON_A_CALL:
-        # Who may take it is settled first; a callback not yet scheduled still meets the gate,
-        # so the answer names the rule that holds it (OB-NOTIFY, OB-SA-EMAIL-FIRST).
-        _check_can_take(callback, agent, now)
     target = callback.number
     if number is not None:
         try:
             target = account_values.normalise_phone(number)
         except ValueError as exc:
-            raise ValidationFailed(str(exc), field="number") from None
+            sentence = f"{exc}; only a phone number on the account is called"
+            raise named(
+                ValidationFailed, [("OB-SCOPE-CUSTOMER", sentence)], field="number", now=now
+            ) from None
     dial = DialTarget(
         number=target,
         originating_line=agent.platform_line,
@@ -127,6 +98,25 @@ def start_call(
     )
     context = build_context(uow, callback=callback, step=Step.DIAL, now=now, agent=agent, dial=dial)
     decision = evaluate(context, policy)
+    if closed_or_busy(callback):
+        # Never dialled whoever asks. After the last allowed attempt went unanswered the policy
+        # itself refuses (OB-ATTEMPTS), and that refusal is put on record like any dial's.
+        if not decision.allowed and exhausted(callback):
+            refuse(
+                uow,
+                callback,
+                decision,
+                actor=actor,
+                step=Step.DIAL,
+                agent_id=agent.id,
+                facts={"number": target, "path": _path(callback, agent)},
+            )
+        raise not_dialable(callback, now, decision)
+    # Who may take it is settled before the gate, so a refusal is put on record only for a
+    # dial this agent could otherwise make.
+    problem = cannot_take(callback, agent, now)
+    if problem is not None:
+        raise problem
     if not decision.allowed:
         refuse(
             uow,
@@ -138,13 +128,11 @@ def start_call(
             facts={"number": target, "path": _path(callback, agent)},
         )
     if callback.status not in STARTABLE:
-        raise InvalidTransition(
-            f"callback {callback.id} is {callback.status}, not yet scheduled", field="callback_id"
-        )
+        raise not_dialable(callback, now, decision)
     try:
         digits = dial_string(target)
     except DialStringError as exc:
-        raise ValidationFailed(str(exc), field="number") from None
+        raise named(ValidationFailed, [("OB-INTL", str(exc))], field="number", now=now) from None
     attempt = CallbackAttempt(
         callback_id=callback.id,
         agent_id=agent.id,
@@ -156,25 +144,39 @@ def start_call(
     uow.session.add(attempt)
     uow.flush()
     path = _path(callback, agent)
-    change(
-        uow,
-        callback,
-        actor=actor,
-        kind=Event.DIALING,
-        to=S.DIALING,
-        values={"lease_owner": None, "lease_token": None, "lease_expires_at": None},
-        rule_ids=[result.rule_id for result in decision.passed],
-        facts={
-            "attempt_id": attempt.id,
-            "attempt": len(attempts_of(uow, callback)),
-            "agent_id": agent.id,
-            "number": target,
-            "dial_string": digits,
-            "from_line": agent.platform_line,
-            "path": path,
-        },
-        detail=f"agent {agent.id} dials {digits} from {agent.platform_line} ({path})",
+    # On the line from the dial: ringing, then talking to the customer or their voicemail.
+    agent_state = move_agent(
+        uow, actor=actor, agent_id=agent.id, states=[AgentState.TALKING], callback=callback
     )
+    try:
+        change(
+            uow,
+            callback,
+            actor=actor,
+            kind=Event.DIALING,
+            to=S.DIALING,
+            values={"lease_owner": None, "lease_token": None, "lease_expires_at": None},
+            rule_ids=[result.rule_id for result in decision.passed],
+            facts={
+                "attempt_id": attempt.id,
+                "attempt": len(attempts_of(uow, callback)),
+                "agent_id": agent.id,
+                "number": target,
+                "dial_string": digits,
+                "from_line": agent.platform_line,
+                "path": path,
+                "agent_state": agent_state,
+            },
+            detail=f"agent {agent.id} dials {digits} from {agent.platform_line} ({path})",
+        )
+    except Conflict:
+        # The same dial raced and lost: the other agent's attempt is the one being made.
+        sentence = (
+            f"another dial of callback {callback.id} started at the same moment; attempts are "
+            "made one at a time"
+        )
+        rules = [(attempts_rule(callback.line_of_business), sentence)]
+        raise named(Conflict, rules, field="callback_id", now=now) from None
     uow.commit()
     try:
         call_id = gateway.dial(

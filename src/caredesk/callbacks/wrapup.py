@@ -13,12 +13,14 @@ from typing import Any
 from caredesk.accounts.consent import close_consent, list_consents
 from caredesk.agents.service import get_agent
 from caredesk.audit.service import Actor
+from caredesk.callbacks.agent_moves import move_agent
 from caredesk.callbacks.attempts import require_caller
 from caredesk.callbacks.attention import withdraw_owed_messages
-from caredesk.callbacks.context import build_context
+from caredesk.callbacks.context import CallSoFar, build_context, call_events
 from caredesk.callbacks.models import Callback, CallbackStatus
 from caredesk.callbacks.notify import case_number
 from caredesk.callbacks.policy import (
+    AgentState,
     CallbackOutcome,
     Memo,
     PolicyConfig,
@@ -184,6 +186,18 @@ def wrap_up(
         )
         update_id = entry.id
     target = CLOSING[result]
+    # The handbook's alternate-number path: a follow-up to the number the customer gave on this
+    # call is dialled from After-Call Work, so the agent stays there; otherwise they move on.
+    alternate_next = result is CallbackOutcome.FOLLOW_UP_SCHEDULED and bool(
+        CallSoFar.of(callback, call_events(uow, callback)).progress.alternate_number
+    )
+    agent_state = move_agent(
+        uow,
+        actor=actor,
+        agent_id=attempt.agent_id,
+        states=[AgentState.AFTER_CALL_WORK] if alternate_next else [policy.after_wrap_up],
+        callback=callback,
+    )
     values: dict[str, Any] = {"outcome": result.value}
     if target is S.SCHEDULED:
         values.update(reschedule_due(uow, policy=policy, callback=callback))
@@ -204,6 +218,7 @@ def wrap_up(
             "ticket_update_id": update_id,
             "outcome": result.value,
             "attempt_id": attempt.id,
+            "agent_state": agent_state,
         },
         detail=f"wrapped up as {result.value.replace('_', ' ')}",
     )

@@ -98,8 +98,13 @@ def test_dropped_call_twice_unanswered_ends_in_voicemail_memo_and_closed_unreach
     assert "Leave a voicemail" in last["facts"]["required_steps"]
     assert "Write the account memo" in last["facts"]["required_steps"]
 
-    # No third dial, and no closing before the voicemail is left.
+    # No third dial: the dial's own answer names the rule and its sentence, like "why not now".
     assert "OB-ATTEMPTS" in [r["rule_id"] for r in desk.why(callback_id)["failed"]]
+    third = refused(desk.start(callback_id, agent), "OB-ATTEMPTS")
+    [attempts] = [r for r in third["decision"]["failed"] if r["rule_id"] == "OB-ATTEMPTS"]
+    assert "2" in attempts["sentence"], attempts
+    assert len(gateway.dialed) == 2
+    # ... and no closing before the voicemail is left.
     refused(
         desk.wrap_up(callback_id, agent, outcome="voicemail_left", memo=VOICEMAIL_MEMO),
         "OB-VOICEMAIL",
@@ -141,7 +146,13 @@ def test_global_care_attempts_once_then_voicemail_and_closed(desk: Desk) -> None
     assert attempt.json()["dial_string"] == "011447911123456"
     assert desk.poll(callback["id"], attempt.json()["id"], agent)["result"] == "busy"
     assert desk.get(callback["id"])["status"] == "wrap_up"
-    assert desk.start(callback["id"], agent).json()["type"] == "/problems/invalid-transition"
+    # The second dial is refused by the rule, in the dial's own answer, and on the record.
+    second = refused(desk.start(callback["id"], agent), "OB-ATTEMPTS-GLOBAL")
+    assert "OB-ATTEMPTS" not in second["rule_ids"]
+    assert (
+        second["detail"].startswith("dial refused by ") and "OB-ATTEMPTS-GLOBAL" in second["detail"]
+    )
+    assert desk.events(callback["id"])[-1]["rule_ids"] == second["rule_ids"]
     failed = [result["rule_id"] for result in desk.why(callback["id"])["failed"]]
     assert "OB-ATTEMPTS-GLOBAL" in failed and "OB-ATTEMPTS" not in failed  # no second try
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from caredesk.callbacks.policy.vocabulary import (
     SERVICE_ASSURANCE,
+    AgentState,
     CallbackOrigin,
     CallbackReason,
     LineOfBusiness,
@@ -69,6 +70,7 @@ class LobPolicy:
 HANDBOOK_DEFAULTS = LobPolicy()
 # The handbook sets no number; three tries is the usual limit for a knowledge check.
 MAX_PIN_ATTEMPTS = 3
+AFTER_WRAP_UP_STATES = (AgentState.NOT_READY_FOLLOW_UP, AgentState.READY)
 # Enum members as module constants: reading one off its class costs more than the check.
 _DROPPED_CALL_ORIGIN = CallbackOrigin.DROPPED_CALL
 _DROPPED_CALL_REASON = CallbackReason.DROPPED_CALL
@@ -105,6 +107,9 @@ class PolicyConfig:
     max_pin_attempts: int = MAX_PIN_ATTEMPTS
     """Failed PIN/passcode checks a callback may take (OB-NO-SSN-PIN's Service Assurance
     exception); after them the check is refused, so a short PIN cannot be guessed on a call."""
+    after_wrap_up: AgentState = AgentState.NOT_READY_FOLLOW_UP
+    """Where the agent goes once a callback is wrapped up: Not Ready - Follow-Up (the state the
+    next outbound call is made from, OB-STATE) or Ready (back to inbound contacts)."""
 
     def for_lob(self, lob: LineOfBusiness) -> LobPolicy:
         return self.lobs.get(lob, HANDBOOK_DEFAULTS)
@@ -138,7 +143,16 @@ _LOB_KEYS = frozenset(
     }
 )
 MAX_ATTEMPT_GAP_MINUTES = 7 * 24 * 60
-_TOP_KEYS = ("defaults", "lob", "templates", "dialing", "spoke_first", "memo", "verification")
+_TOP_KEYS = (
+    "defaults",
+    "lob",
+    "templates",
+    "dialing",
+    "spoke_first",
+    "memo",
+    "verification",
+    "agent_state",
+)
 
 
 def _table(value: object, key: str, allowed: frozenset[str]) -> Mapping[str, object]:
@@ -325,6 +339,17 @@ def parse_policy_config(mapping: Mapping[str, Any]) -> PolicyConfig:
         verification.get("max_pin_attempts", MAX_PIN_ATTEMPTS), "verification.max_pin_attempts", 1
     )
 
+    agent_state = _table(root.get("agent_state", {}), "agent_state", frozenset({"after_wrap_up"}))
+    after_wrap_up = AgentState.NOT_READY_FOLLOW_UP
+    if "after_wrap_up" in agent_state:
+        value = agent_state["after_wrap_up"]
+        names = [state.value for state in AFTER_WRAP_UP_STATES]
+        if value not in names:
+            raise PolicyConfigError(
+                "agent_state.after_wrap_up", f"must be one of: {', '.join(names)}"
+            )
+        after_wrap_up = AgentState(str(value))
+
     return PolicyConfig(
         lobs=lobs,
         default_template=default_template,
@@ -334,6 +359,7 @@ def parse_policy_config(mapping: Mapping[str, Any]) -> PolicyConfig:
         memo_min_chars=min_chars,
         memo_trivial_values=trivial,
         max_pin_attempts=max_pin_attempts,
+        after_wrap_up=after_wrap_up,
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from caredesk.callbacks.policy import (
+    AgentState,
     CallbackOrigin,
     CallbackReason,
     LineOfBusiness,
@@ -63,6 +64,10 @@ def test_defaults_are_the_handbook_values() -> None:
             "verification.max_pin_attempts: must be an integer >= 1",
         ),
         ({"verification": {"pin_tries": 2}}, "verification.pin_tries: unknown key"),
+        (
+            {"agent_state": {"after_wrap_up": "not_ready_break"}},
+            "agent_state.after_wrap_up: must be one of: not_ready_follow_up, ready",
+        ),
     ],
 )
 def test_bad_values_name_the_key(mapping: dict[str, Any], message: str) -> None:
@@ -74,6 +79,12 @@ def test_bad_values_name_the_key(mapping: dict[str, Any], message: str) -> None:
 def test_the_pin_attempt_limit_defaults_to_three_and_is_configurable() -> None:
     assert PolicyConfig().max_pin_attempts == 3
     assert parse_policy_config({"verification": {"max_pin_attempts": 5}}).max_pin_attempts == 5
+
+
+def test_after_wrap_up_defaults_to_follow_up_and_may_be_ready() -> None:
+    assert PolicyConfig().after_wrap_up is AgentState.NOT_READY_FOLLOW_UP
+    config = parse_policy_config({"agent_state": {"after_wrap_up": "ready"}})
+    assert config.after_wrap_up is AgentState.READY
 
 
 def test_defaults_do_not_override_a_handbook_team_exception() -> None:
