@@ -57,7 +57,8 @@ from caredesk.tickets.models import Ticket
 
 # Stands in for "whichever agent takes it" when no agent is named: a callback is planned for the
 # state it will be dialled from, so OB-STATE does not colour the plan.
-UNASSIGNED = Agent("unassigned", AgentState.NOT_READY_FOLLOW_UP)
+# (No id: the explanations then speak of "the agent who takes it".)
+UNASSIGNED = Agent("", AgentState.NOT_READY_FOLLOW_UP)
 # The sa_scheduling_email template states every item the Service Assurance rules look for.
 SCHEDULING_EMAIL_ITEMS = frozenset(EmailItem)
 _CONSENT_CHANNELS = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from caredesk.agents.models import Agent
 from caredesk.audit.service import Actor, record
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import NotFound, ValidationFailed
@@ -54,9 +55,10 @@ def create_memo(
     interaction_id: int | None = None,
     commit: bool = True,
 ) -> Memo:
-    """Adds a memo to an account. The author is a user, an agent, or both; their display name
-    is taken from the user when not given. Text holding an SSN, PIN/passcode or card number is
-    refused with the field, kind and character span, never the value."""
+    """Adds a memo to an account. The author is a user, an agent, or both; when not given, the
+    name shown is the agent's when the user is an agent (or no user is named), else the user's.
+    Text holding an SSN, PIN/passcode or card number is refused with the field, kind and
+    character span, never the value."""
     reason, summary = reason.strip(), summary.strip()
     customer_response = (customer_response or "").strip() or None
     if not reason or len(reason) > 500:
@@ -78,11 +80,18 @@ def create_memo(
     require_reference(uow, "accounts", account_id, field="account_id")
     require_reference(uow, "agents", author_agent_id, field="author_agent_id")
     require_reference(uow, "interactions", interaction_id, field="interaction_id")
+    writer_agent_id = author_agent_id
     if author_user_id is not None:
         user = uow.session.get(User, author_user_id)
         if user is None:
             raise NotFound(f"no user with id {author_user_id}", field="author_user_id")
-        author_name = author_name or user.display_name
+        # A user who is an agent writes as that agent; anyone else under their own name.
+        writer_agent_id = user.agent_id
+        if writer_agent_id is None:
+            author_name = author_name or user.display_name
+    if not author_name and writer_agent_id is not None:
+        agent = uow.session.get(Agent, writer_agent_id)
+        author_name = agent.name if agent is not None else None
     numbers = _ticket_numbers(uow, ticket_numbers or [], account_id)
     memo = Memo(
         account_id=account_id,

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from caredesk.agents.models import Agent
 from caredesk.audit.models import AuditEvent
 from caredesk.db.session import Database
 from caredesk.errors import NotFound, ValidationFailed
@@ -68,12 +69,33 @@ def test_memo_is_stored_with_author_and_cases(db: Database) -> None:
     agent = make_agent(db)
     memo = _memo(db, account, author_agent_id=agent, ticket_numbers=[ticket.case_number.lower()])
     assert memo.ticket_numbers == [ticket.case_number]
-    assert (memo.author_agent_id, memo.author_name) == (agent, f"agent {agent}")
+    with db.uow() as uow:
+        name = uow.session.get(Agent, agent).name  # type: ignore[union-attr]
+    assert (memo.author_agent_id, memo.author_name) == (agent, name)
     with db.uow() as uow:
         event = uow.session.scalar(select(AuditEvent).where(AuditEvent.action == "memo.created"))
         assert event is not None and event.details is not None
         assert event.details["memo_id"] == memo.id
         assert "summary" not in event.details
+
+
+def test_author_name_is_the_agents_when_the_user_is_an_agent(db: Database) -> None:
+    account = make_account(db)
+    agent = insert_row(db, "agents", login="jlee", name="Jordan Lee")
+    user_id = insert_row(
+        db, "users", login="jlee-desk", display_name="jlee desktop", role="agent", agent_id=agent
+    )
+    with db.uow() as uow:
+        memo = service.create_memo(
+            uow,
+            actor=STAFF,
+            account_id=account,
+            author_user_id=user_id,
+            kind=MemoKind.NOTE,
+            reason="Account note",
+            summary="Customer prefers texts to calls.",
+        )
+    assert (memo.author_name, memo.author_user_id) == ("Jordan Lee", user_id)
 
 
 def test_author_name_taken_from_the_user(db: Database) -> None:

@@ -205,6 +205,7 @@ class Shift:
 @dataclass(frozen=True, slots=True)
 class Agent:
     agent_id: str
+    """Empty when no agent is named yet: a callback planned for whichever agent takes it."""
     state: AgentState
     on_inbound_call: bool = False
     """An active inbound call is in progress (the Consult path of OB-ALT-NUMBER and OB-STATE)."""

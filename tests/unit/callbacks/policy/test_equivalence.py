@@ -58,13 +58,13 @@ SAMPLES = {
         7,
         1500,
         DEFAULT_CONFIG,
-        "3dc3c145bf8997288b912d3bcf60e1141c19bafee21a78a5f587187079b9a68e",
+        "13004628681e12ea8590ed69658e5c1aad0b301709e6a1189fe0b1fba4a930c3",
     ),
     "other": (
         11,
         1000,
         OTHER_CONFIG,
-        "8768d311e09be142fe9cb571fabce9e2b750d368e6b6dc872e27d8a6ba0ed2f8",
+        "be2b4af765919e477ec308cdf9b88655331c7b7ed83007563ff8db97e4fdcb84",
     ),
 }
 

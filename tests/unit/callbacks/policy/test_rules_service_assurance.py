@@ -123,7 +123,7 @@ def test_OB_SA_OWNERSHIP_refuses_dialing_outside_the_shift_without_the_pool() ->
 
 def test_OB_SA_OWNERSHIP_allows_the_owner_to_keep_it_within_the_shift() -> None:
     result = allowed(_due(base(Step.DIAL, BTS), NOW + timedelta(hours=1)), "OB-SA-OWNERSHIP")
-    assert "it stays with agent-1" in result.sentence
+    assert "it stays with agent agent-1" in result.sentence
 
 
 def test_OB_SA_OWNERSHIP_allows_a_handoff_due_outside_the_shift() -> None:

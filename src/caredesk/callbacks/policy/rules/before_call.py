@@ -18,7 +18,7 @@ from caredesk.callbacks.policy.decision import (
     verdict,
 )
 from caredesk.callbacks.policy.dialing import NANP_COUNTRY_CODE, dial_string
-from caredesk.callbacks.policy.rules.registry import PRE_CALL, per_lob, rule
+from caredesk.callbacks.policy.rules.registry import PRE_CALL, agent_words, per_lob, rule
 from caredesk.callbacks.policy.vocabulary import AGENT_STATE_LABELS, AgentState
 from caredesk.callbacks.policy.window import LocalWindow, consent_active, consent_contains
 from caredesk.callbacks.policy.zones import NumberFacts, number_facts, zone_info
@@ -254,11 +254,14 @@ def _explain_agent_state(case: Case) -> Rendered:
     }
     if agent.on_inbound_call:
         return "the call is tied to an active inbound call (Consult)", facts
+    if not agent.agent_id:  # a plan for whoever takes it
+        return f"the agent who takes it dials from {label}", facts
+    who = agent_words(agent.agent_id)
     if agent.state is _FOLLOW_UP:
-        return f"agent {agent.agent_id} is in {label}", facts
+        return f"{who} is in {label}", facts
     if from_acw:
-        return f"agent {agent.agent_id} calls the alternate number from {label}", facts
-    return f"agent {agent.agent_id} is in {label}, not Not Ready - Follow-Up", facts
+        return f"{who} calls the alternate number from {label}", facts
+    return f"{who} is in {label}, not Not Ready - Follow-Up", facts
 
 
 @rule(
@@ -280,11 +283,18 @@ def agent_state(case: Case) -> RuleResult | None:
 
 
 def _explain_platform_device(dial: DialTarget) -> Rendered:
-    line = dial.originating_line or "(not recorded)"
+    line = dial.originating_line
     platform = dial.platform_line
-    facts: dict[str, FactValue] = {"originating_line": line, "platform_line": platform}
+    facts: dict[str, FactValue] = {"originating_line": line or None, "platform_line": platform}
+    if platform and not line:  # a plan for whoever takes it: their line is not known yet
+        return "the call goes out on a line of the platform voice gateway", facts
     if platform:
         return f"line {line} belongs to the platform voice gateway", facts
+    if not line:
+        return (
+            "the calling line is not known, so it is not shown to be a platform line; "
+            "personal devices are never used"
+        ), facts
     return f"line {line} is not a platform line; personal devices are never used", facts
 
 

@@ -87,6 +87,11 @@ def failed(
     return RuleResult(rule_id, False, explain, blocker, steps)
 
 
+def agent_words(agent_id: str | None, unnamed: str = "the agent who takes it") -> str:
+    """ "agent 12", or what stands in when no agent is named (a plan made for whoever takes it)."""
+    return f"agent {agent_id}" if agent_id else unnamed
+
+
 def per_lob(read: Callable[[LineOfBusiness], object]) -> dict[str, object]:
     return {lob.value: read(lob) for lob in LineOfBusiness}
 

@@ -21,6 +21,7 @@ from caredesk.callbacks.policy.rules.documentation import memo_problems, ticket_
 from caredesk.callbacks.policy.rules.registry import (
     CREATION_AND_PRE_CALL,
     PRE_CALL,
+    agent_words,
     rule,
 )
 from caredesk.callbacks.policy.vocabulary import (
@@ -231,7 +232,7 @@ def _explain_sa_ownership(case: Case) -> Rendered:
     agent = case.agent
     due, shift, is_owner, keeps = _ownership(case)
     tracked = callback.assignment_tracked
-    shift_text = f"{_clock(shift.start, shift)} to {_clock(shift.end, shift)}" if shift else "none"
+    shift_text = f"{_clock(shift.start, shift)} to {_clock(shift.end, shift)}" if shift else None
     facts: dict[str, FactValue] = {
         "due_at": due.isoformat(),
         "shift": shift_text,
@@ -240,17 +241,21 @@ def _explain_sa_ownership(case: Case) -> Rendered:
         "assignment_tracked": tracked,
     }
     where = "inside" if keeps else "outside"
-    head = f"due {_clock(due, shift)} is {where} the owner's shift ({shift_text})"
+    if shift_text:
+        head = f"due {_clock(due, shift)} is {where} the owner's shift ({shift_text})"
+    else:
+        head = f"due {_clock(due, shift)}, when the owner has no shift"
     if case.step is _HANDOFF:
         if is_owner and keeps:
             return f"{head}: the owner completes it, no separate follow-up request", facts
         return f"{head}: hand it to the tracked assignment pool", facts
     if not is_owner:
         if tracked:
-            return f"assigned to {agent.agent_id} through the tracked pool", facts
-        return f"it belongs to {callback.owner_agent_id}; reassign it via the pool", facts
+            return f"assigned to {agent_words(agent.agent_id)} through the tracked pool", facts
+        owner = agent_words(callback.owner_agent_id, "another specialist")
+        return f"it belongs to {owner}; reassign it via the pool", facts
     if keeps:
-        return f"{head}: it stays with {agent.agent_id}", facts
+        return f"{head}: it stays with {agent_words(agent.agent_id, 'its specialist')}", facts
     if tracked:
         return f"{head}: it went through the tracked assignment pool", facts
     return f"{head}: it goes through the tracked assignment process", facts
