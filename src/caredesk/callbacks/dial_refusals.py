@@ -105,8 +105,12 @@ def _not_dialable(callback: Callback) -> list[tuple[str, str]]:
         ]
     if status is S.AWAITING_SCHEDULE:
         return [("OB-SA-EMAIL-FIRST", f"{ref} waits for the customer to choose a time")]
-    # requested, awaiting the notice, and any waiting state added later: the notice comes first.
-    return [("OB-NOTIFY", f"{ref} is {status.value.replace('_', ' ')}, not scheduled yet")]
+    if status is S.NEEDS_ATTENTION:
+        sentence = f"the notice for {ref} could not be sent; it needs attention before any dial"
+        return [("OB-NOTIFY", sentence)]
+    # Requested, awaiting the notice, and any waiting state added later: the notice comes first.
+    words = status.value.replace("_", " ")
+    return [("OB-NOTIFY", f"{ref} is not scheduled yet (it is {words}); the notice comes first")]
 
 
 def not_dialable(callback: Callback, now: datetime, decision: Decision | None) -> DomainError:
