@@ -34,9 +34,9 @@ def test_customer_reads_only_their_own_account(
         own = client.get(f"/v1/accounts/{mine['id']}{path}", headers=customer)
         assert own.status_code == 200, (path, own.text)
         other = client.get(f"/v1/accounts/{theirs['id']}{path}", headers=customer)
-        refused(other, 403, "account_id")
-    # Even a missing account answers 403 to a customer, so ids cannot be probed.
-    refused(client.get("/v1/accounts/4242", headers=customer), 403, "account_id")
+        refused(other, 404, "account_id")
+    # Another account answers exactly as a missing one does, so ids cannot be probed.
+    refused(client.get("/v1/accounts/4242", headers=customer), 404, "account_id")
 
     for staff_only in ("/proof-facts", "/zones"):
         for account in (mine, theirs):

@@ -66,7 +66,7 @@ def test_customers_see_only_their_own_callbacks_status_and_staff_see_everything(
     assert "number" not in seen and "requested_by" not in seen
     problem(
         desk.client.get(f"/v1/accounts/{other['id']}/callbacks", headers=customer),
-        403,
+        404,
         "account_id",
     )
     everything = desk.client.get("/v1/callbacks", headers=agent).json()["items"]

@@ -114,13 +114,15 @@ def test_customer_scoping(client: TestClient, auth: TokenMaker, db: Database) ->
 
     listed = client.get("/v1/interactions", headers=customer).json()["items"]
     assert [i["id"] for i in listed] == [my_call.json()["id"]]
-    assert client.get(f"/v1/interactions?account_id={theirs}", headers=customer).status_code == 403
+    assert client.get(f"/v1/interactions?account_id={theirs}", headers=customer).status_code == 404
     assert (
         client.get(f"/v1/interactions/{my_call.json()['id']}", headers=customer).status_code == 200
     )
+    # Another account's contact, or one tied to no account, is a 404 like a missing one.
     for other in (their_call, loose_call):
         response = client.get(f"/v1/interactions/{other.json()['id']}", headers=customer)
-        assert response.status_code == 403
+        assert response.status_code == 404
+        assert response.json()["field"] == "interaction_id"
 
     before = counts(db)
     assert client.post("/v1/interactions", json=CALL, headers=customer).status_code == 403

@@ -67,7 +67,7 @@ def test_customer_opens_on_own_account_only(
 
     before = counts(db)
     other = client.post("/v1/tickets", json={**CASE, "account_id": theirs}, headers=customer)
-    assert other.status_code == 403
+    assert other.status_code == 404
     assert other.json()["field"] == "account_id"
     triage = client.post(
         "/v1/tickets", json={**CASE, "account_id": mine, "priority": "urgent"}, headers=customer
@@ -86,15 +86,15 @@ def test_customer_reads_only_own_cases(client: TestClient, auth: TokenMaker, db:
 
     assert client.get(f"/v1/tickets/{my_case['case_number']}", headers=customer).status_code == 200
     refused = client.get(f"/v1/tickets/{their_case['case_number']}", headers=customer)
-    assert refused.status_code == 403
+    assert refused.status_code == 404
     assert "No signal" not in refused.text
 
     listed = client.get("/v1/tickets", headers=customer).json()
     assert [c["id"] for c in listed["items"]] == [my_case["id"]]
-    # Asking for someone else's account is refused, not quietly emptied.
-    assert client.get(f"/v1/tickets?account_id={theirs}", headers=customer).status_code == 403
+    # Asking for someone else's account is refused (as if it did not exist), not emptied.
+    assert client.get(f"/v1/tickets?account_id={theirs}", headers=customer).status_code == 404
     assert (
-        client.get(f"/v1/tickets/{their_case['id']}/updates", headers=customer).status_code == 403
+        client.get(f"/v1/tickets/{their_case['id']}/updates", headers=customer).status_code == 404
     )
 
 

@@ -70,7 +70,7 @@ def _page(
 
 
 def _readable(principal: Principal, uow: UnitOfWork, account_id: int) -> Account:
-    # Scope first: a customer asking about another account learns nothing, not even a 404.
+    # Scope first: another account's answer is the very 404 of a missing one.
     principal.require_account(account_id)
     return service.get_account(uow, account_id=account_id)
 
@@ -101,8 +101,9 @@ def list_accounts(
 
 
 @router.get("/{account_id}", response_model=AccountDetail)
-def get_account(account_id: AccountId, principal: AnyUser, uow: UoW) -> Account:
-    return _readable(principal, uow, account_id)
+def get_account(account_id: AccountId, principal: AnyUser, uow: UoW) -> Account | AccountDetail:
+    account = _readable(principal, uow, account_id)
+    return account if principal.is_staff else AccountDetail.model_validate(account).for_customer()
 
 
 @router.post("/{account_id}/status", response_model=AccountRead)
@@ -136,7 +137,10 @@ def list_people(
     account_id: AccountId, principal: AnyUser, uow: UoW, limit: Limit = 50, cursor: Cursor = None
 ) -> dict[str, Any]:
     account = _readable(principal, uow, account_id)
-    return _page(uow, people.people_query(account_id=account.id), Person.id, limit, cursor)
+    page = _page(uow, people.people_query(account_id=account.id), Person.id, limit, cursor)
+    if not principal.is_staff:
+        page["items"] = [PersonRead.model_validate(p).for_customer() for p in page["items"]]
+    return page
 
 
 @router.post(

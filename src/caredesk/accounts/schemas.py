@@ -212,6 +212,11 @@ class PersonRead(Output):
     contact_points: list[ContactPointRead]
     created_at: datetime
 
+    def for_customer(self) -> PersonRead:
+        """As the customer sees it: the staff's notes on contact points are internal."""
+        points = [point.model_copy(update={"note": None}) for point in self.contact_points]
+        return self.model_copy(update={"contact_points": points})
+
 
 class LineRead(Output):
     id: int
@@ -239,6 +244,9 @@ class AccountRead(Output):
 class AccountDetail(AccountRead):
     people: list[PersonRead]
     lines: list[LineRead]
+
+    def for_customer(self) -> AccountDetail:
+        return self.model_copy(update={"people": [p.for_customer() for p in self.people]})
 
 
 class DeviceRead(Output):

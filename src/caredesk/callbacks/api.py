@@ -219,10 +219,11 @@ def get_callback(callback_id: CallbackId, principal: Staff, uow: UoW) -> Callbac
 
 @router.get("/v1/callbacks/{callback_id}/status", response_model=CallbackStatusRead)
 def get_callback_status(callback_id: CallbackId, principal: AnyUser, uow: UoW) -> Callback:
-    """A callback's status; customers see their own account's only."""
-    callback = service.get_callback(uow, callback_id=callback_id)
-    principal.require_account(callback.account_id)
-    return callback
+    """A callback's status; customers see their own account's only (another account's is a
+    404, as a missing one)."""
+    return service.get_callback(
+        uow, callback_id=callback_id, within_account=principal.account_scope
+    )
 
 
 @router.get("/v1/callbacks/{callback_id}/why-not-now", response_model=dict[str, Any])
@@ -294,8 +295,7 @@ def choose_slot(
 ) -> Callback:
     """Pick one of the times offered in the scheduling email: a customer for their own
     account (through the portal), or staff entering the customer's reply."""
-    callback = service.get_callback(uow, callback_id=callback_id)
-    principal.require_account(callback.account_id)
+    service.get_callback(uow, callback_id=callback_id, within_account=principal.account_scope)
     # A customer picks in the portal; staff enter what the customer chose (a reply, a call).
     staff_channel = body.channel or ConsentChannel.EMAIL
     channel = staff_channel if principal.is_staff else ConsentChannel.PORTAL

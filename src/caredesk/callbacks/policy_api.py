@@ -1,4 +1,5 @@
-"""`POST /v1/policy/evaluate`: decide a case with the outbound-call rules."""
+"""`POST /v1/policy/evaluate`: decide a case with the outbound-call rules (staff only: the
+evaluation is work done for the people who place calls, and costs CPU)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from caredesk.callbacks.policy import (
 )
 from caredesk.callbacks.policy_file import PolicyFileError, load_policy
 from caredesk.errors import DomainError, ValidationFailed
+from caredesk.web.deps import Staff
 
 router = APIRouter(tags=["policy"])
 
@@ -62,6 +64,7 @@ _EXAMPLE = {
     "the next allowed instant, required steps and the zones used.",
 )
 def evaluate_case(
+    principal: Staff,
     case: Annotated[dict[str, Any], Body(examples=[_EXAMPLE])],
     config: Annotated[PolicyConfig, Depends(policy_config)],
 ) -> dict[str, Any]:

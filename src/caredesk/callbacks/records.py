@@ -70,14 +70,17 @@ def plain(value: Any) -> Any:
     return value
 
 
-def load_callback(uow: UnitOfWork, callback_id: int) -> Callback:
-    """The callback as committed now (not a copy this session cached earlier)."""
+def load_callback(
+    uow: UnitOfWork, callback_id: int, *, within_account: int | None = None
+) -> Callback:
+    """The callback as committed now (not a copy this session cached earlier); with
+    ``within_account``, one of another account is not found, exactly as a missing one."""
     callback = (
         uow.session.get(Callback, callback_id, populate_existing=True)
         if 1 <= callback_id <= MAX_ID
         else None
     )
-    if callback is None:
+    if callback is None or (within_account is not None and callback.account_id != within_account):
         raise NotFound(f"no callback with id {callback_id}", field="callback_id")
     return callback
 

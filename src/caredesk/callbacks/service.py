@@ -66,8 +66,12 @@ __all__ = [
 ]
 
 
-def get_callback(uow: UnitOfWork, *, callback_id: int) -> Callback:
-    return load_callback(uow, callback_id)
+def get_callback(
+    uow: UnitOfWork, *, callback_id: int, within_account: int | None = None
+) -> Callback:
+    """With ``within_account``, a callback of another account is not found, exactly as a
+    missing one."""
+    return load_callback(uow, callback_id, within_account=within_account)
 
 
 def callbacks_query(

@@ -182,6 +182,8 @@ def wrap_up(
                 "outcome": result.value,
                 **progress,
             },
+            # It repeats the memo, and memos are internal: customers never read this entry.
+            internal=True,
             commit=False,
         )
         update_id = entry.id

@@ -1,3 +1,6 @@
+"""`/v1/interactions`: staff record and end contacts; a customer reads their own account's. An
+interaction out of the caller's reach is a 404, the same as a missing one."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Path, Query, status
@@ -6,16 +9,10 @@ from caredesk.interactions import service
 from caredesk.interactions.models import Channel, Direction, Interaction
 from caredesk.interactions.schemas import InteractionCreate, InteractionEnd, InteractionRead
 from caredesk.schemas import MAX_ID
-from caredesk.web.deps import AnyUser, Principal, Staff, UoW
+from caredesk.web.deps import AnyUser, Staff, UoW
 from caredesk.web.pagination import Page
 
 router = APIRouter(tags=["interactions"])
-
-
-def _require_visible(principal: Principal, interaction: Interaction) -> None:
-    if not principal.is_staff:
-        # A contact not tied to an account is never a customer's to see.
-        principal.require_account(interaction.account_id or 0)
 
 
 @router.post(
@@ -64,9 +61,10 @@ def list_interactions(
 def get_interaction(
     principal: AnyUser, uow: UoW, interaction_id: int = Path(ge=1, le=MAX_ID)
 ) -> Interaction:
-    interaction = service.get_interaction(uow, interaction_id=interaction_id)
-    _require_visible(principal, interaction)
-    return interaction
+    # Another account's contact, or one tied to no account, is not found, as a missing one.
+    return service.get_interaction(
+        uow, interaction_id=interaction_id, within_account=principal.account_scope
+    )
 
 
 @router.patch("/v1/interactions/{interaction_id}", response_model=InteractionRead)

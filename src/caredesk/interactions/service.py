@@ -177,9 +177,15 @@ def end_interaction(
     return interaction
 
 
-def get_interaction(uow: UnitOfWork, *, interaction_id: int) -> Interaction:
+def get_interaction(
+    uow: UnitOfWork, *, interaction_id: int, within_account: int | None = None
+) -> Interaction:
+    """With ``within_account``, an interaction of another account (or of none) is not found,
+    exactly as a missing one."""
     interaction = uow.session.get(Interaction, interaction_id)
-    if interaction is None:
+    if interaction is None or (
+        within_account is not None and interaction.account_id != within_account
+    ):
         raise NotFound(f"no interaction with id {interaction_id}", field="interaction_id")
     return interaction
 

@@ -1,3 +1,6 @@
+"""Account memos: internal notes of the people who work the account. Staff write and read them;
+customers never do (they read their cases and the customer-visible updates instead)."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Path, Query, status
@@ -6,7 +9,7 @@ from caredesk.memos import service
 from caredesk.memos.models import Memo, MemoKind
 from caredesk.memos.schemas import MemoCreate, MemoRead
 from caredesk.schemas import MAX_ID
-from caredesk.web.deps import AnyUser, Staff, UoW
+from caredesk.web.deps import Staff, UoW
 from caredesk.web.pagination import Page
 
 router = APIRouter(tags=["memos"])
@@ -35,7 +38,7 @@ def create_memo(
 
 @router.get("/v1/accounts/{account_id}/memos", response_model=Page[MemoRead])
 def list_memos(
-    principal: AnyUser,
+    principal: Staff,
     uow: UoW,
     account_id: int = Path(ge=1, le=MAX_ID),
     kind: MemoKind | None = None,
@@ -43,7 +46,6 @@ def list_memos(
     cursor: str | None = Query(default=None, max_length=200),
 ) -> Page[MemoRead]:
     """The account's memos, newest first; `next_cursor` continues with older ones."""
-    principal.require_account(account_id)
     rows, next_cursor = service.list_memos(
         uow, account_id=account_id, kind=kind, limit=limit, cursor=cursor
     )
@@ -53,7 +55,5 @@ def list_memos(
 
 
 @router.get("/v1/memos/{memo_id}", response_model=MemoRead)
-def get_memo(principal: AnyUser, uow: UoW, memo_id: int = Path(ge=1, le=MAX_ID)) -> Memo:
-    memo = service.get_memo(uow, memo_id=memo_id)
-    principal.require_account(memo.account_id)
-    return memo
+def get_memo(principal: Staff, uow: UoW, memo_id: int = Path(ge=1, le=MAX_ID)) -> Memo:
+    return service.get_memo(uow, memo_id=memo_id)

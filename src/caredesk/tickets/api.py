@@ -1,3 +1,7 @@
+"""`/v1/tickets`: staff work cases; a customer opens cases on their own account and reads their
+own cases with their customer-visible updates. A case out of the caller's reach is a 404, the
+same as a missing one."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -32,9 +36,8 @@ CaseRef = Annotated[
 
 
 def _visible(uow: UnitOfWork, principal: Principal, ref: str) -> Ticket:
-    ticket = service.get_ticket(uow, ref=ref)
-    principal.require_account(ticket.account_id)
-    return ticket
+    """The case, if the caller reaches it; otherwise the very 404 of a missing case."""
+    return service.get_ticket(uow, ref=ref, within_account=principal.account_scope)
 
 
 @router.post("/v1/tickets", response_model=TicketRead, status_code=status.HTTP_201_CREATED)

@@ -131,11 +131,15 @@ def create_ticket(
     return ticket
 
 
-def get_ticket(uow: UnitOfWork, *, ref: str | int) -> Ticket:
-    """By case number ('CS-000123') or id."""
+def get_ticket(uow: UnitOfWork, *, ref: str | int, within_account: int | None = None) -> Ticket:
+    """By case number ('CS-000123') or id; with ``within_account``, a case of another account
+    is not found, exactly as a missing one."""
     kind, value = ("id", ref) if isinstance(ref, int) else parse_ticket_ref(ref)
     column = Ticket.id if kind == "id" else Ticket.case_number
-    ticket = uow.session.scalar(select(Ticket).where(column == value))
+    query = select(Ticket).where(column == value)
+    if within_account is not None:
+        query = query.where(Ticket.account_id == within_account)
+    ticket = uow.session.scalar(query)
     if ticket is None:
         raise NotFound(f"no case {ref}", field="ticket")
     return ticket

@@ -1,4 +1,6 @@
-"""Request-scoped dependencies: the unit of work and the authenticated principal."""
+"""Request-scoped dependencies: the unit of work, the authenticated principal and what it may
+reach. A record outside the caller's reach answers exactly like a missing one (404), so ids
+cannot be probed."""
 
 from __future__ import annotations
 
@@ -12,9 +14,12 @@ from sqlalchemy import select
 
 from caredesk.audit.service import Actor
 from caredesk.db.session import Database, UnitOfWork
-from caredesk.errors import PermissionDenied, Unauthenticated
+from caredesk.errors import NotFound, PermissionDenied, Unauthenticated
 from caredesk.security import token_digest
 from caredesk.users.models import LEADER_ROLES, STAFF_ROLES, ApiToken, Role, User
+
+# Ids start at 1: the scope of a customer user with no account matches no record.
+NO_ACCOUNT = 0
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `caredesk token create`.")
 
@@ -52,10 +57,20 @@ class Principal:
     def is_leader(self) -> bool:
         return self.role in LEADER_ROLES
 
+    @property
+    def account_scope(self) -> int | None:
+        """The account every record a customer reads must belong to; None for staff, who
+        reach every account. Pass it to a scoped loader (``within_account=``) so that a record
+        out of reach and a missing one take the same path to the same 404."""
+        if self.is_staff:
+            return None
+        return self.account_id or NO_ACCOUNT
+
     def require_account(self, account_id: int) -> None:
-        """Customers see only their own account; staff see every account."""
+        """Customers reach only their own account; staff reach every account. Another account
+        answers as a missing one does (the wording of the accounts service's 404)."""
         if not self.is_staff and self.account_id != account_id:
-            raise PermissionDenied("this account belongs to someone else", field="account_id")
+            raise NotFound(f"no account with id {account_id}", field="account_id")
 
 
 def current_principal(

@@ -1,4 +1,5 @@
-"""POST /v1/policy/evaluate through a small app that mounts only the policy router."""
+"""POST /v1/policy/evaluate through a small app that mounts only the policy router (the caller is
+an agent; who may call it is tested over every route in tests/api/test_route_access.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from fastapi.testclient import TestClient
 
 from caredesk.callbacks.policy import PolicyConfig, parse_policy_config
 from caredesk.callbacks.policy_api import policy_config, router
+from caredesk.users.models import Role
+from caredesk.web.deps import Principal, current_principal
 from caredesk.web.problems import install_problem_handlers
 
 EXAMPLE = Path(__file__).parents[4] / "config" / "examples" / "policy-case-dial.json"
@@ -21,6 +24,7 @@ def _client(config: PolicyConfig | None = None) -> TestClient:
     install_problem_handlers(app)
     app.include_router(router)
     app.dependency_overrides[policy_config] = lambda: config or PolicyConfig()
+    app.dependency_overrides[current_principal] = lambda: Principal(1, "ana", Role.AGENT, None, 1)
     return TestClient(app)
 
 
