@@ -38,6 +38,12 @@ class Settings(BaseSettings):
         default=Path("var/secret-pepper"),
         description="Key file holding the pepper, created with mode 0600 when missing.",
     )
+    # Failed logins (POST /v1/auth/token): after this many within the window, per login or per
+    # client address, further attempts are refused with 429 for the lockout.
+    login_max_failures: int = Field(default=5, ge=1, le=1000)
+    login_max_failures_per_address: int = Field(default=50, ge=1, le=100000)
+    login_failure_window_seconds: int = Field(default=900, ge=1, le=86400)
+    login_lockout_seconds: int = Field(default=900, ge=1, le=86400)
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -20,6 +20,11 @@ class DomainError(Exception):
         self.field = field
         self.extra = extra or {}
 
+    @property
+    def headers(self) -> dict[str, str] | None:
+        """HTTP headers the problem document is sent with."""
+        return {"WWW-Authenticate": "Bearer"} if self.status == 401 else None
+
 
 class NotFound(DomainError):
     status = 404
@@ -63,3 +68,19 @@ class PolicyRefused(DomainError):
     status = 409
     slug = "policy-refused"
     title = "Refused by outbound-call policy"
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed attempts; ``retry_after`` says in how many seconds to try again."""
+
+    status = 429
+    slug = "too-many-attempts"
+    title = "Too many failed attempts"
+
+    def __init__(self, detail: str, *, field: str | None = None, retry_after: int) -> None:
+        super().__init__(detail, field=field, extra={"retry_after_seconds": retry_after})
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str] | None:
+        return {"Retry-After": str(self.retry_after)}

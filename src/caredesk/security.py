@@ -6,6 +6,7 @@ pepper is kept outside the database, so a leaked hash alone cannot be guessed.""
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import os
@@ -50,6 +51,13 @@ _pepper: bytes | None = None
 
 def hash_password(password: str) -> str:
     return _passwords.hash(password)
+
+
+@functools.cache
+def dummy_password_hash() -> str:
+    """A hash no password matches, verified in place of a missing one so that an unknown login
+    costs the same argon2 work as a known one."""
+    return hash_password(secrets.token_urlsafe(32))
 
 
 def verify_password(stored_hash: str, password: str) -> bool:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, status
 from caredesk.users import service
 from caredesk.users.models import User
 from caredesk.users.schemas import LoginRequest, TokenCreate, TokenIssued, UserCreate, UserRead
+from caredesk.users.throttle import LoginLimits
 from caredesk.web.deps import Admin, AnyUser, UoW
 from caredesk.web.pagination import MAX_LIMIT, Page, fetch_page
 
@@ -16,9 +17,17 @@ router = APIRouter(tags=["users"])
 
 
 @router.post("/v1/auth/token", response_model=TokenIssued, status_code=status.HTTP_201_CREATED)
-def login(body: LoginRequest, uow: UoW) -> service.IssuedToken:
-    """Exchange a login and password for a bearer token valid for one day."""
-    return service.login_with_password(uow, login=body.login, password=body.password)
+def login(body: LoginRequest, uow: UoW, request: Request) -> service.IssuedToken:
+    """Exchange a login and password for a bearer token valid for one day. Failed attempts are
+    limited per login and per client address; past the limit the answer is 429 with
+    Retry-After."""
+    return service.login_with_password(
+        uow,
+        login=body.login,
+        password=body.password,
+        address=request.client.host if request.client else "unknown",
+        limits=LoginLimits.from_settings(request.app.state.settings),
+    )
 
 
 @router.get("/v1/me", response_model=UserRead)

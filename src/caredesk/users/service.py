@@ -10,7 +10,14 @@ from sqlalchemy import Select, select
 from caredesk.audit.service import Actor, record
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
-from caredesk.security import hash_password, new_token, token_digest, verify_password
+from caredesk.security import (
+    dummy_password_hash,
+    hash_password,
+    new_token,
+    token_digest,
+    verify_password,
+)
+from caredesk.users import throttle
 from caredesk.users.models import ApiToken, Role, User
 
 DEFAULT_TOKEN_TTL_DAYS = 90
@@ -142,16 +149,31 @@ def issue_token(
     return IssuedToken(plain, token.id, user.id, token.expires_at)
 
 
-def login_with_password(uow: UnitOfWork, *, login: str, password: str) -> IssuedToken:
+def login_with_password(
+    uow: UnitOfWork,
+    *,
+    login: str,
+    password: str,
+    address: str = "unknown",
+    limits: throttle.LoginLimits | None = None,
+) -> IssuedToken:
+    """A token for a right login and password. The attempt is counted (and refused with 429
+    past the limits) per login and per client address before the password is checked."""
+    limits = limits or throttle.LoginLimits()
+    now = uow.clock.now()
+    keys = throttle.counters(login=login, address=address)
+    throttle.count_attempt(uow, keys=keys, limits=limits, now=now)
     user = uow.session.scalar(select(User).where(User.login == login))
-    # The same answer for an unknown login and a wrong password, so logins cannot be probed.
-    if (
-        user is None
-        or not user.active
-        or user.password_hash is None
-        or not verify_password(user.password_hash, password)
-    ):
+    usable = user is not None and user.active and user.password_hash is not None
+    # One argon2 verification whatever the login, so the time taken does not tell which logins
+    # exist; and the same answer for an unknown login and a wrong password.
+    stored = user.password_hash if usable and user is not None else None
+    verified = verify_password(stored or dummy_password_hash(), password)
+    if not (usable and verified) or user is None:
+        throttle.record_failure(uow, keys=keys, limits=limits, now=now)
+        uow.commit()
         raise Unauthenticated("login or password is wrong", field="password")
+    throttle.record_success(uow, keys=keys)
     return issue_token(uow, actor=Actor.user(user.id), user=user, name="login", ttl_days=1)
 
 

@@ -90,7 +90,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             field=exc.field,
             errors=errors,
             extra=exc.extra,
-            headers={"WWW-Authenticate": "Bearer"} if exc.status == 401 else None,
+            headers=exc.headers,
         )
 
     @app.exception_handler(RequestValidationError)
