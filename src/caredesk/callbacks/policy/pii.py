@@ -123,7 +123,13 @@ class _Scan:
             if token.kind == WORD and token.text not in words.LABEL_WORDS:
                 return True
             joined = token.kind == MARK and token.text in "-_" and before >= 1
-            if joined and tokens[before - 1].kind in (WORD, DIGITS):
+            if joined and (
+                tokens[before - 1].kind == DIGITS
+                or (
+                    tokens[before - 1].kind == WORD
+                    and tokens[before - 1].text not in words.LABEL_WORDS
+                )
+            ):
                 return True
             if token.kind == MARK and token.text == "+":
                 return True  # an E.164 phone number
