@@ -1,5 +1,5 @@
-"""The secret finder on the two public ways in, at the largest text they accept: opening a case
-(any customer) and ``POST /v1/policy/evaluate`` (anyone, no token). Adversarial 20,000-character
+"""The secret finder on two ways in, at the largest text they accept: opening a case (any
+customer) and ``POST /v1/policy/evaluate`` (any staff member). Adversarial 20,000-character
 texts are answered; the old finder took hours on them. (Linearity itself is pinned
 deterministically in tests/unit/privacy/test_linear.py; seconds in benchmarks/pii_bench.py.)"""
 
@@ -59,12 +59,17 @@ def _wrap_up_case(summary: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("unit", ADVERSARIAL)
 def test_policy_evaluate_with_a_huge_adversarial_memo_is_answered(
-    client: TestClient, unit: str
+    client: TestClient, auth: TokenMaker, unit: str
 ) -> None:
-    answered = client.post("/v1/policy/evaluate", json=_wrap_up_case(_fill(unit, " done")))
+    staff = auth(Role.AGENT)
+    answered = client.post(
+        "/v1/policy/evaluate", json=_wrap_up_case(_fill(unit, " done")), headers=staff
+    )
     assert answered.status_code == 200, answered.text[:300]
     assert "PIN/passcode" not in answered.text
-    with_pin = client.post("/v1/policy/evaluate", json=_wrap_up_case(_fill(unit, " new pin 4821")))
+    with_pin = client.post(
+        "/v1/policy/evaluate", json=_wrap_up_case(_fill(unit, " new pin 4821")), headers=staff
+    )
     assert with_pin.status_code == 200
     sentences = [failed["sentence"] for failed in with_pin.json()["failed"]]
     assert any("a PIN/passcode value in summary" in sentence for sentence in sentences)
