@@ -149,6 +149,9 @@ def test_lists_filter_and_page_and_due_shows_what_is_due(desk: Desk) -> None:
         "/v1/callbacks", params={"status": "scheduled", "line_of_business": "care"}, headers=agent
     ).json()
     assert len(scheduled["items"]) == 4
+    # Due the notice's lead time after it went out.
+    assert desk.client.get("/v1/callbacks/due", headers=agent).json()["items"] == []
+    desk.clock.advance(timedelta(minutes=10))
     due = desk.client.get("/v1/callbacks/due", headers=agent).json()
     assert len(due["items"]) == 4
     earlier = (desk.clock.now() - timedelta(minutes=1)).isoformat()

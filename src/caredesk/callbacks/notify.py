@@ -124,9 +124,12 @@ def queue_notice(
     callback_at: datetime,
     from_line: str,
     brand: MessageBrand,
+    send_at: datetime | None = None,
+    again: bool = False,
 ) -> OutboxMessage:
     """OB-NOTIFY: the "Customer Callback" or "Dropped Call" message, by email when the customer
-    has an address, else by text to the number we will call."""
+    has an address, else by text to the number we will call. It goes out at ``send_at`` (the
+    lead time before ``callback_at``); ``again`` for a notice of a plan that moved."""
     channel, to = (
         (Channel.EMAIL, recipient.email) if recipient.email else (Channel.SMS, callback.number)
     )
@@ -143,10 +146,16 @@ def queue_notice(
         channel=channel,
         to=to,
         context=context,
-        idempotency_key=f"callback:{callback.id}:notice",
+        idempotency_key=(
+            f"callback:{callback.id}:notice:{callback_at.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+            if again
+            else f"callback:{callback.id}:notice"
+        ),
         brand=brand,
     )
-    return enqueue_message(uow, kind=f"callback.{template_key(template)}", message=message)
+    return enqueue_message(
+        uow, kind=f"callback.{template_key(template)}", message=message, available_at=send_at
+    )
 
 
 def queue_scheduling_email(
@@ -329,7 +338,10 @@ def record_sent_messages(
             facts=facts,
         )
         return True
-    values["due_at"] = due
+    # The notice announced the call for the planned dial: not before it.
+    planned = callback.due_at
+    values["due_at"] = max(due, planned) if due is not None and planned is not None else due
+    due = values["due_at"]
     facts["next_allowed_at"] = decision.next_allowed_at
     change(
         uow,

@@ -60,7 +60,7 @@ from caredesk.callbacks.request_inputs import (
     person_to_call,
     replay,
 )
-from caredesk.callbacks.scheduling import final_failures, ownership
+from caredesk.callbacks.scheduling import final_failures, notice_times, ownership
 from caredesk.channels.templates import MessageBrand
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, NotFound, ValidationFailed
@@ -270,6 +270,10 @@ def _create(
     brand = brand or message_brand()
     email_request = origin is CallbackOrigin.SA_EMAIL_REQUEST
     due = None if email_request else decision.next_allowed_at
+    # OB-NOTIFY: "about to call" — the notice goes the lead time before the planned dial.
+    plan = notice_times(uow, policy=policy, callback=callback, now=now) if due else None
+    if plan is not None:
+        due = plan.dial_at
     owned = ownership(uow, lob=lob, owner=owner, due=due)
     if email_request and owner is not None:
         # Decided again when the customer picks a time; until then the specialist who will
@@ -312,6 +316,7 @@ def _create(
             callback_at=due or now,
             from_line=line,
             brand=brand,
+            send_at=plan.notice_at if plan is not None else None,
         )
         callback.notification_template = template
         callback.notification_message_id = message.id

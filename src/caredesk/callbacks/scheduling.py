@@ -4,7 +4,7 @@ pool (OB-SA-OWNERSHIP), and "why not now?" for any step."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from caredesk.accounts.consent import record_consent
@@ -32,12 +32,15 @@ from caredesk.callbacks.policy import (
     CallerRole,
     Decision,
     LineOfBusiness,
+    NoticePlan,
     PolicyConfig,
     Step,
     evaluate,
+    plan_notice,
     sa_owner_keeps,
 )
 from caredesk.callbacks.records import Event, change, load_callback
+from caredesk.channels.outbox import withdraw_message
 from caredesk.channels.templates import MessageBrand
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, DomainError, InvalidTransition, ValidationFailed
@@ -78,6 +81,18 @@ def plan_due(
     if final_failures(decision):
         return None, decision
     return decision.next_allowed_at, decision
+
+
+def notice_times(
+    uow: UnitOfWork, *, policy: PolicyConfig, callback: Callback, now: datetime
+) -> NoticePlan | None:
+    """OB-NOTIFY: when the notice goes and when the dial it announces follows (the lead time
+    later), both at instants the plan allows; None when no instant will do."""
+    return plan_notice(
+        lambda at: plan_due(uow, policy=policy, callback=callback, now=at)[0],
+        now=now,
+        lead=timedelta(minutes=policy.notice_lead_minutes),
+    )
 
 
 def ownership(
@@ -191,8 +206,11 @@ def choose_slot(
         time_zone=recipient.zone,
         commit=False,
     )
+    # OB-NOTIFY: the notice goes the lead time before the dial, inside the chosen time.
+    plan = notice_times(uow, policy=policy, callback=callback, now=max(start, now))
+    dial_at = plan.dial_at if plan is not None else start
     lob = LineOfBusiness(callback.line_of_business)
-    owned = ownership(uow, lob=lob, owner=owner_of(uow, callback), due=start)
+    owned = ownership(uow, lob=lob, owner=owner_of(uow, callback), due=dial_at)
     template = policy.template_for(CallbackReason(callback.reason), CallbackOrigin(callback.origin))
     owner = owner_of(uow, callback)
     message = queue_notice(
@@ -200,9 +218,10 @@ def choose_slot(
         callback=callback,
         recipient=recipient,
         template=template,
-        callback_at=start,
+        callback_at=dial_at,
         from_line=from_line or (owner.platform_line if owner else default_platform_line()),
         brand=brand or message_brand(),
+        send_at=plan.notice_at if plan is not None else None,
     )
     change(
         uow,
@@ -211,7 +230,7 @@ def choose_slot(
         kind=Event.SLOT_CHOSEN,
         to=CallbackStatus.SCHEDULED,
         values={
-            "due_at": start,
+            "due_at": dial_at,
             "scheduling_email_sent_at": email_sent,
             "notification_template": template,
             "notification_message_id": message.id,
@@ -252,9 +271,12 @@ def advance_after_notifications(uow: UnitOfWork, *, policy: PolicyConfig, now: d
 
 
 def reschedule_due(uow: UnitOfWork, *, policy: PolicyConfig, callback: Callback) -> dict[str, Any]:
-    """Values for putting a callback back in the schedule (another attempt, a follow-up)."""
-    due, _decision = plan_due(uow, policy=policy, callback=callback, now=uow.clock.now())
-    return {
+    """Values for putting a callback back in the schedule (another attempt, a follow-up). When
+    the plan moves past what the last notice announced, a new notice is queued for the lead
+    time before the new dial (OB-NOTIFY), and the dial waits for it."""
+    now = uow.clock.now()
+    due, _decision = plan_due(uow, policy=policy, callback=callback, now=now)
+    values: dict[str, Any] = {
         "due_at": due,
         "offered_to_agent_id": None,
         "offered_at": None,
@@ -262,3 +284,35 @@ def reschedule_due(uow: UnitOfWork, *, policy: PolicyConfig, callback: Callback)
         "lease_token": None,
         "lease_expires_at": None,
     }
+    sent = callback.notified_at
+    valid = timedelta(minutes=policy.notice_valid_minutes)
+    if due is None or not callback.notification_template or (sent and due - sent <= valid):
+        return values
+    plan = notice_times(uow, policy=policy, callback=callback, now=now)
+    if plan is None:
+        return values
+    account = uow.session.get(Account, callback.account_id)
+    person = uow.session.get(Person, callback.person_id) if callback.person_id else None
+    if account is None or person is None:
+        return values
+    if callback.notification_message_id is not None:
+        withdraw_message(
+            uow,
+            actor=NOTIFIER,
+            message_id=callback.notification_message_id,
+            reason=f"callback {callback.id}: the plan moved",
+        )
+    owner = owner_of(uow, callback)
+    message = queue_notice(
+        uow,
+        callback=callback,
+        recipient=recipient_for(uow, account, person, callback.number),
+        template=callback.notification_template,
+        callback_at=plan.dial_at,
+        from_line=owner.platform_line if owner else default_platform_line(),
+        brand=message_brand(),
+        send_at=plan.notice_at,
+        again=True,
+    )
+    values.update(due_at=plan.dial_at, notification_message_id=message.id, notified_at=None)
+    return values

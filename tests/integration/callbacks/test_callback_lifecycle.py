@@ -74,7 +74,8 @@ def test_dropped_call_twice_unanswered_ends_in_voicemail_memo_and_closed_unreach
     assert desk.advance() == 1
     scheduled = desk.get(callback_id)
     assert scheduled["status"] == "scheduled"
-    assert instant(scheduled["due_at"]) == desk.clock.now()  # inside the window: due at once
+    # Inside the window: the notice went at once, the call is due the lead time after it.
+    assert instant(scheduled["due_at"]) == desk.clock.now() + timedelta(minutes=10)
     assert instant(scheduled["notified_at"]) == desk.clock.now()
 
     gateway = ScriptedGateway([NO_ANSWER, NO_ANSWER])

@@ -52,6 +52,7 @@ from caredesk.callbacks.policy.memo import (
     find_pii,
     redact,
 )
+from caredesk.callbacks.policy.notice import NoticePlan, plan_notice
 from caredesk.callbacks.policy.ownership import sa_owner_keeps
 from caredesk.callbacks.policy.rules import RULES, RULES_BY_ID, Rule
 from caredesk.callbacks.policy.vocabulary import (
@@ -113,6 +114,7 @@ __all__ = [
     "Memo",
     "MemoCheck",
     "MemoProblem",
+    "NoticePlan",
     "Notification",
     "PaymentRaisedBy",
     "PiiFinding",
@@ -145,6 +147,7 @@ __all__ = [
     "is_international",
     "next_window_start",
     "parse_policy_config",
+    "plan_notice",
     "redact",
     "resolve_zones",
     "sa_owner_keeps",

@@ -110,6 +110,10 @@ class PolicyConfig:
     after_wrap_up: AgentState = AgentState.NOT_READY_FOLLOW_UP
     """Where the agent goes once a callback is wrapped up: Not Ready - Follow-Up (the state the
     next outbound call is made from, OB-STATE) or Ready (back to inbound contacts)."""
+    notice_lead_minutes: int = 10
+    """OB-NOTIFY: the notice goes this long before the planned dial, inside the window."""
+    notice_valid_minutes: int = 60
+    """OB-NOTIFY: a notice older than this no longer announces a call; it is sent again."""
 
     def for_lob(self, lob: LineOfBusiness) -> LobPolicy:
         return self.lobs.get(lob, HANDBOOK_DEFAULTS)
@@ -152,7 +156,9 @@ _TOP_KEYS = (
     "memo",
     "verification",
     "agent_state",
+    "notice",
 )
+MAX_NOTICE_MINUTES = 24 * 60
 
 
 def _table(value: object, key: str, allowed: frozenset[str]) -> Mapping[str, object]:
@@ -350,6 +356,16 @@ def parse_policy_config(mapping: Mapping[str, Any]) -> PolicyConfig:
             )
         after_wrap_up = AgentState(str(value))
 
+    notice = _table(root.get("notice", {}), "notice", frozenset({"lead_minutes", "valid_minutes"}))
+    lead = _integer(notice.get("lead_minutes", 10), "notice.lead_minutes", 1, MAX_NOTICE_MINUTES)
+    valid = _integer(
+        notice.get("valid_minutes", max(60, lead)), "notice.valid_minutes", 1, MAX_NOTICE_MINUTES
+    )
+    if valid < lead:
+        raise PolicyConfigError(
+            "notice.valid_minutes", f"must be at least notice.lead_minutes ({lead})"
+        )
+
     return PolicyConfig(
         lobs=lobs,
         default_template=default_template,
@@ -360,6 +376,8 @@ def parse_policy_config(mapping: Mapping[str, Any]) -> PolicyConfig:
         memo_trivial_values=trivial,
         max_pin_attempts=max_pin_attempts,
         after_wrap_up=after_wrap_up,
+        notice_lead_minutes=lead,
+        notice_valid_minutes=valid,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from functools import lru_cache
 
 from caredesk.callbacks.policy.case import Case, format_instant, hhmm
@@ -180,15 +181,20 @@ def _template(case: Case) -> str:
     return case.config.template_for(callback.reason, callback.origin)
 
 
+def _valid_for(case: Case) -> timedelta:
+    return timedelta(minutes=case.config.notice_valid_minutes)
+
+
 def _notification_sent(case: Case, template: str) -> Notification | None:
-    """The notice with `template` (any case) sent by now, if there is one."""
+    """The notice with `template` (any case) sent by now and recently enough, if there is one."""
     notifications = case.callback.notifications
     if not notifications:
         return None
     wanted = template.casefold()
     now = case.now
+    oldest = now - _valid_for(case)
     for notification in notifications:
-        if notification.sent_at <= now:
+        if oldest <= notification.sent_at <= now:
             name = notification.template
             # Equal names casefold equal: the comparison first, casefold only when it differs.
             if name == template or name.casefold() == wanted:
@@ -206,7 +212,17 @@ def _explain_notify(case: Case) -> Rendered:
         }
         return f'the "{template}" template was sent {format_instant(sent.sent_at)}', facts
     now = case.now
-    others = [n.template for n in case.callback.notifications if n.sent_at <= now]
+    earlier = [n for n in case.callback.notifications if n.sent_at <= now]
+    stale = [n for n in earlier if n.template.casefold() == template.casefold()]
+    if stale:
+        minutes = case.config.notice_valid_minutes
+        when = format_instant(stale[-1].sent_at)
+        return (
+            f'the "{template}" template was sent {when}, more than {minutes} minutes ago: it no '
+            "longer announces this call; send it again",
+            {"template": template, "sent_at": stale[-1].sent_at.isoformat()},
+        )
+    others = [n.template for n in earlier]
     only = f" (only {', '.join(repr(name) for name in others)})" if others else ""
     return f'the "{template}" template has not been sent yet{only}', {"template": template}
 
@@ -217,6 +233,8 @@ def _explain_notify(case: Case) -> Rendered:
     section=SECTION,
     steps=PRE_CALL,
     parameters=lambda config: {
+        "notice_lead_minutes": config.notice_lead_minutes,
+        "notice_valid_minutes": config.notice_valid_minutes,
         "default_template": config.default_template,
         "templates": {reason.value: name for reason, name in config.templates.items()},
     },
@@ -228,9 +246,10 @@ def notify(case: Case) -> RuleResult | None:
     if notifications:
         # _notification_sent, written out: every dial asks.
         now = case.now
+        oldest = now - _valid_for(case)
         wanted = None
         for notification in notifications:
-            if notification.sent_at <= now:
+            if oldest <= notification.sent_at <= now:
                 name = notification.template
                 if name == template:
                     return verdict("OB-NOTIFY", True, _explain_notify, case)
