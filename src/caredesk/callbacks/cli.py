@@ -256,21 +256,37 @@ def requeue_notice(callback_id: int = typer.Argument(..., min=1)) -> None:
 
 
 @app.command("slot")
-@app.command("choose-slot")
-def choose_slot(
+def slot(
     callback_id: int = typer.Argument(..., min=1),
-    slot: int = typer.Argument(..., min=1, max=10, help="The time's number in the email."),
+    choice: int = typer.Argument(
+        None, min=1, max=10, help="The number of the time the customer chose, if they chose."
+    ),
+    offer: list[str] = typer.Option(
+        None,
+        "--offer",
+        help="A time to offer, START/END in ISO 8601 with an offset; repeat for several.",
+    ),
     channel: ConsentChannel = typer.Option(ConsentChannel.EMAIL, help="How the customer chose."),
 ) -> None:
-    """Enter the time a customer chose in reply to the scheduling email."""
+    """Service Assurance email requests: offer explicit times (a new scheduling email) and/or
+    enter the time the customer chose; with both, the times are recorded and one chosen."""
+    if not offer and choice is None:
+        raise fail("give --offer START/END (times to offer) and/or the number of a chosen time")
     with run_command(), open_database() as db, db.uow() as uow:
-        callback = service.choose_slot(
+        slots = [service.parse_slot(text) for text in offer] if offer else None
+        callback = service.offer_and_choose_slot(
             uow,
             actor=OPERATOR,
             policy=_policy(),
             callback_id=callback_id,
-            slot=slot,
+            slots=slots,
+            slot=choice,
             channel=channel,
             brand=message_brand(get_settings()),
         )
-        console.print(f"callback {callback.id} is due {_when(callback.due_at)}")
+        if choice is None:
+            for number, item in enumerate(callback.offered_slots or [], start=1):
+                console.print(f"offered time {number}: {item['start']} to {item['end']}")
+            console.print(f"callback {callback.id} waits for the customer to choose a time")
+        else:
+            console.print(f"callback {callback.id} is due {_when(callback.due_at)}")

@@ -167,9 +167,11 @@ def queue_scheduling_email(
     specialist: AgentRow | None,
     from_line: str,
     brand: MessageBrand,
+    key_suffix: str | None = None,
 ) -> OutboxMessage:
     """OB-SA-EMAIL-FIRST, OB-SA-PREPARE, OB-SA-ALTERNATIVE: purpose, the offered times (each
-    also as a calendar invitation), next steps, what to have ready and the 800 number."""
+    also as a calendar invitation), next steps, what to have ready and the 800 number.
+    ``key_suffix`` tells a later email with other times from the first one."""
     if recipient.email is None:
         raise ValidationFailed(
             "an email request is scheduled by email first (OB-SA-EMAIL-FIRST) and this "
@@ -189,7 +191,8 @@ def queue_scheduling_email(
         callback_id=callback.id,
         to=recipient.email,
         context=context,
-        idempotency_key=f"callback:{callback.id}:sa-scheduling",
+        idempotency_key=f"callback:{callback.id}:sa-scheduling"
+        + (f":{key_suffix}" if key_suffix else ""),
         stamp=uow.clock.now(),
         brand=brand,
     )

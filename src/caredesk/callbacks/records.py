@@ -34,6 +34,7 @@ class Event:
     SCHEDULING_EMAIL_QUEUED = "scheduling_email_queued"
     SCHEDULING_EMAIL_SENT = "scheduling_email_sent"
     SLOT_CHOSEN = "slot_chosen"
+    SLOTS_OFFERED = "slots_offered"
     SCHEDULED = "scheduled"
     DIALING = "dialing"
     CALL_PLACED = "call_placed"

@@ -31,6 +31,7 @@ from caredesk.callbacks.refusals import CallbackRequestRefused, raise_if_refused
 from caredesk.callbacks.request_inputs import Submitted
 from caredesk.callbacks.requests import request_callback, submit_callback_request
 from caredesk.callbacks.scheduling import advance_after_notifications, choose_slot, why_not_now
+from caredesk.callbacks.slots import offer_and_choose_slot, offer_slots, parse_slot
 from caredesk.callbacks.steps import CallStep, StepOutcome, proof_facts_for, record_step
 from caredesk.callbacks.wrapup import cancel_callback, wrap_up
 from caredesk.db.session import UnitOfWork
@@ -50,6 +51,9 @@ __all__ = [
     "get_callback",
     "latest_attempt",
     "leave_voicemail",
+    "offer_and_choose_slot",
+    "offer_slots",
+    "parse_slot",
     "poll_call",
     "proof_facts_for",
     "raise_if_refused",

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from caredesk import cli_support
@@ -20,6 +21,7 @@ from caredesk.callbacks.policy import PolicyConfig
 from caredesk.channels.delivery import RetryPolicy, deliver_due
 from caredesk.channels.email.log_sender import LogSender
 from caredesk.channels.email.smtp import SmtpSender, SmtpSettings
+from caredesk.channels.models import OutboxMessage
 from caredesk.cli import app
 from caredesk.clock import FixedClock
 from caredesk.config import get_settings
@@ -185,7 +187,7 @@ def test_choose_slot_enters_the_customers_reply(cli_database: Database) -> None:
     assert "awaiting_schedule" in made.output and "offered time 1" in made.output
     with cli_database.uow() as uow:
         [callback_id] = [row.id for row in uow.session.scalars(service.callbacks_query())]
-    early = runner.invoke(app, ["callback", "choose-slot", str(callback_id), "1"])
+    early = runner.invoke(app, ["callback", "slot", str(callback_id), "1"])
     assert early.exit_code == 2 and "scheduling email" in early.output
     deliver_due(
         cli_database, LogSender(), now=datetime.now(UTC) + timedelta(minutes=1), worker_id="t"
@@ -228,3 +230,80 @@ def test_attention_lists_a_callback_whose_notice_died_and_requeue_notice_sends_i
     again = runner.invoke(app, ["callback", "requeue-notice", str(callback_id)])
     assert again.exit_code == 2 and "callback_id" in again.stderr
     assert "0 need attention" in runner.invoke(app, ["callback", "attention"]).output
+
+
+def test_slot_offers_explicit_times_and_or_chooses_one(cli_database: Database) -> None:
+    account = make_account(cli_database)
+    with cli_database.uow() as uow:
+        specialist = create_agent(
+            uow,
+            actor=STAFF,
+            login="spec2",
+            name="Jordan",
+            role="specialist",
+            line_of_business="sa_ats",
+            time_zone="UTC",
+            platform_line="+12065550100",
+        )
+    made = runner.invoke(
+        app,
+        [
+            "callback",
+            "request",
+            "--account-id",
+            str(account.id),
+            "--reason",
+            "email_request",
+            "--origin",
+            "sa_email_request",
+            "--lob",
+            "sa_ats",
+            "--caller-role",
+            "specialist",
+            "--owner-agent-id",
+            str(specialist.id),
+        ],
+    )
+    assert made.exit_code == 0, made.output
+    with cli_database.uow() as uow:
+        [callback_id] = [row.id for row in uow.session.scalars(service.callbacks_query())]
+    nothing = runner.invoke(app, ["callback", "slot", str(callback_id)])
+    assert nothing.exit_code == 2 and "--offer" in nothing.stderr
+    bad = runner.invoke(app, ["callback", "slot", str(callback_id), "--offer", "tomorrow"])
+    assert bad.exit_code == 2 and bad.stderr.startswith("error: slots: ")
+
+    day = (datetime.now(UTC) + timedelta(days=3)).replace(hour=16, minute=0, second=0)
+    times = [
+        f"{(day + timedelta(days=n)).isoformat()}/{(day + timedelta(days=n, hours=1)).isoformat()}"
+        for n in range(2)
+    ]
+    offered = runner.invoke(
+        app, ["callback", "slot", str(callback_id), "--offer", times[0], "--offer", times[1]]
+    )
+    assert offered.exit_code == 0, offered.output
+    assert "offered time 2" in offered.output and "waits for the customer" in offered.output
+    with cli_database.uow() as uow:
+        first, second = uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        assert (first.status, second.status) == ("withdrawn", "pending")
+        callback = service.get_callback(uow, callback_id=callback_id)
+        assert callback.scheduling_email_message_id == second.id
+        assert [item["start"] for item in callback.offered_slots or []] == [
+            (day + timedelta(days=n)).isoformat() for n in range(2)
+        ]
+
+    deliver_due(
+        cli_database, LogSender(), now=datetime.now(UTC) + timedelta(minutes=1), worker_id="t"
+    )
+    later = (
+        f"{(day + timedelta(days=5)).isoformat()}/{(day + timedelta(days=5, hours=1)).isoformat()}"
+    )
+    both = runner.invoke(
+        app, ["callback", "slot", str(callback_id), "1", "--offer", later, "--channel", "voice"]
+    )
+    assert both.exit_code == 0, both.output
+    assert "is due" in both.output
+    with cli_database.uow() as uow:
+        callback = service.get_callback(uow, callback_id=callback_id)
+        assert callback.status == "scheduled"
+        assert callback.due_at is not None and callback.due_at >= day + timedelta(days=5)
+        assert uow.session.scalar(select(func.count()).select_from(OutboxMessage)) == 3
