@@ -59,6 +59,7 @@ def ready_callback(desk: Desk, **extra: Any) -> tuple[dict[str, Any], int, dict[
 def test_a_dial_at_2005_in_denver_is_refused_until_0900_the_next_local_morning(
     desk: Desk,
 ) -> None:
+    desk.clock.set(datetime(2026, 3, 11, 1, 45, tzinfo=UTC))  # notified at 19:45 MDT
     callback, agent_id, agent = ready_callback(desk)
     desk.clock.set(datetime(2026, 3, 11, 2, 5, tzinfo=UTC))  # 20:05 MDT on March 10
 
@@ -79,7 +80,10 @@ def test_a_dial_at_2005_in_denver_is_refused_until_0900_the_next_local_morning(
 
     desk.clock.set(next_allowed - timedelta(seconds=1))
     refused(desk.start(callback["id"], agent), "OB-WINDOW")
+    # The evening's notice is stale by morning: a new one goes out at 09:00 before the dial.
+    assert desk.advance() == 1
     desk.clock.set(next_allowed)
+    desk.notified(callback["id"])
     desk.use_gateway(ScriptedGateway([CallEventKind.NO_ANSWER]))
     assert desk.start(callback["id"], agent).status_code == 200
 
@@ -155,6 +159,8 @@ def test_every_refused_dial_and_step_leaves_a_refused_event_naming_its_rules(
     desk.clock.set(datetime(2026, 3, 11, 4, 0, tzinfo=UTC))
     refused(desk.start(callback_id, agent), "OB-WINDOW")
     desk.clock.set(datetime(2026, 3, 11, 16, 0, tzinfo=UTC))
+    desk.advance()  # yesterday's notice is stale: a new one is queued and sent
+    desk.notified(callback_id)
 
     desk.use_gateway(ScriptedGateway([CallEventKind.ANSWERED]))
     attempt = desk.start(callback_id, agent).json()

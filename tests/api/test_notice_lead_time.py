@@ -109,3 +109,24 @@ def test_a_plan_that_stays_close_keeps_the_notice(desk: Desk) -> None:
     assert kept["notified_at"] is not None  # the 12:00 notice still announces a 12:25 call
     assert instant(kept["due_at"]) == datetime(2026, 3, 10, 12, 25, tzinfo=DENVER)
     assert len(desk.outbox()) == 1
+
+
+def test_a_callback_nobody_dialled_in_time_gets_a_fresh_notice_before_its_next_dial(
+    desk: Desk,
+) -> None:
+    desk.clock.set(datetime(2026, 3, 10, 19, 48, tzinfo=DENVER))
+    callback, _, _ = dropped_call(desk)
+    callback_id = int(str(callback["id"]))
+    desk.deliver()
+    desk.advance()
+    assert desk.advance() == 0  # fresh: nothing to do
+
+    # Nobody dialled it before the window closed; the next morning the old notice is stale.
+    desk.clock.set(datetime(2026, 3, 11, 7, 0, tzinfo=DENVER))
+    assert desk.advance() == 1
+    renewed = desk.get(callback_id)
+    assert renewed["notified_at"] is None
+    assert instant(renewed["due_at"]) == datetime(2026, 3, 11, 9, 10, tzinfo=DENVER)
+    old, new = desk.outbox()
+    assert old.status == "sent" and new.available_at == datetime(2026, 3, 11, 9, 0, tzinfo=DENVER)
+    assert desk.advance() == 0  # queued once

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from caredesk.accounts.consent import record_consent
 from caredesk.accounts.models import Account, ConsentChannel, Person
 from caredesk.agents.models import Agent as AgentRow
@@ -267,7 +269,7 @@ def advance_after_notifications(uow: UnitOfWork, *, policy: PolicyConfig, now: d
         except DomainError:
             # Changed by someone else since it was read; the next pass sees it afresh.
             uow.session.rollback()
-    return changed + flag_dead_messages(uow)
+    return changed + flag_dead_messages(uow) + renotice_stale(uow, policy=policy, now=now)
 
 
 def reschedule_due(uow: UnitOfWork, *, policy: PolicyConfig, callback: Callback) -> dict[str, Any]:
@@ -288,13 +290,20 @@ def reschedule_due(uow: UnitOfWork, *, policy: PolicyConfig, callback: Callback)
     valid = timedelta(minutes=policy.notice_valid_minutes)
     if due is None or not callback.notification_template or (sent and due - sent <= valid):
         return values
+    values.update(_notice_again(uow, policy=policy, callback=callback, now=now) or {})
+    return values
+
+
+def _notice_again(
+    uow: UnitOfWork, *, policy: PolicyConfig, callback: Callback, now: datetime
+) -> dict[str, Any] | None:
+    """Queues a new notice the lead time before a newly planned dial (no commit); the values
+    that put it on the callback, or None when no plan will do."""
     plan = notice_times(uow, policy=policy, callback=callback, now=now)
-    if plan is None:
-        return values
     account = uow.session.get(Account, callback.account_id)
     person = uow.session.get(Person, callback.person_id) if callback.person_id else None
-    if account is None or person is None:
-        return values
+    if plan is None or account is None or person is None or not callback.notification_template:
+        return None
     if callback.notification_message_id is not None:
         withdraw_message(
             uow,
@@ -314,5 +323,45 @@ def reschedule_due(uow: UnitOfWork, *, policy: PolicyConfig, callback: Callback)
         send_at=plan.notice_at,
         again=True,
     )
-    values.update(due_at=plan.dial_at, notification_message_id=message.id, notified_at=None)
-    return values
+    return {"due_at": plan.dial_at, "notification_message_id": message.id, "notified_at": None}
+
+
+def renotice_stale(uow: UnitOfWork, *, policy: PolicyConfig, now: datetime) -> int:
+    """A scheduled callback nobody dialled while its notice was fresh (the window closed, no
+    agent was free) gets a new notice the lead time before its next possible dial: a notice
+    hours old does not say "about to call". One transaction per callback."""
+    stale_before = now - timedelta(minutes=policy.notice_valid_minutes - policy.notice_lead_minutes)
+    ids = list(
+        uow.session.scalars(
+            select(Callback.id)
+            .where(
+                Callback.status == CallbackStatus.SCHEDULED.value,
+                Callback.notified_at.is_not(None),
+                Callback.notified_at <= stale_before,
+            )
+            .order_by(Callback.id)
+            .limit(500)
+        )
+    )
+    changed = 0
+    for callback_id in ids:
+        try:
+            callback = load_callback(uow, callback_id)
+            values = _notice_again(uow, policy=policy, callback=callback, now=now)
+            if values is None:
+                uow.session.rollback()
+                continue
+            change(
+                uow,
+                callback,
+                actor=NOTIFIER,
+                kind=Event.NOTIFICATION_QUEUED,
+                values=values,
+                facts={"message_id": values["notification_message_id"], "again": True},
+                detail="the last notice is too old to announce the call; a new one is queued",
+            )
+            uow.commit()
+            changed += 1
+        except DomainError:
+            uow.session.rollback()
+    return changed

@@ -116,7 +116,8 @@ def test_sa_email_request_is_scheduled_by_email_and_called_at_the_chosen_time(
     )
     assert picked.status_code == 200, picked.text
     assert picked.json()["status"] == "scheduled"
-    assert instant(picked.json()["due_at"]) == OFFERED[1][0]
+    # Due the notice's lead time into the chosen hour (the notice goes at its start).
+    assert instant(picked.json()["due_at"]) == OFFERED[1][0] + timedelta(minutes=10)
     assert "refused_rules" not in picked.json()  # a customer sees the status, not the internals
     seen = desk.client.get(f"/v1/callbacks/{callback_id}/status", headers=customer)
     assert seen.status_code == 200 and seen.json()["status"] == "scheduled"
@@ -127,22 +128,22 @@ def test_sa_email_request_is_scheduled_by_email_and_called_at_the_chosen_time(
     assert (consent["callback_id"], consent["channel"]) == (callback_id, "portal")
     assert instant(consent["window_start"]) == OFFERED[1][0]
 
-    # The chosen time is confirmed with a "Customer Callback" message.
-    assert desk.deliver(sender).sent == 1
-    confirmation = smtp_server.inbox.received[1].parsed()
-    assert "we'll call you back Wednesday, March 11 around 9:00 AM MDT" in confirmation["Subject"]
-    desk.advance()
-    assert desk.get(callback_id)["notification_template"] == "Customer Callback"
-
+    # The "Customer Callback" notice goes when the chosen time starts, not before.
+    assert desk.deliver(sender).sent == 0
     start, _end = OFFERED[1]
     desk.clock.set(start - timedelta(minutes=1))
     early = desk.why(callback_id, agent_id=specialist_id)
     assert early["allowed"] is False
-    assert [r["rule_id"] for r in early["failed"]] == ["OB-WINDOW"]
+    assert [r["rule_id"] for r in early["failed"]] == ["OB-WINDOW", "OB-NOTIFY"]
     assert instant(early["next_allowed_at"]) == start
     refused(desk.start(callback_id, specialist), "OB-WINDOW")
 
     desk.clock.set(start)
+    assert desk.deliver(sender).sent == 1
+    confirmation = smtp_server.inbox.received[1].parsed()
+    assert "we'll call you back Wednesday, March 11 around 9:10 AM MDT" in confirmation["Subject"]
+    desk.advance()
+    assert desk.get(callback_id)["notification_template"] == "Customer Callback"
     on_time = desk.why(callback_id, agent_id=specialist_id)
     assert on_time["allowed"] is True, on_time["explanation"]
     assert {"zone": "America/Denver", "source": "consent"} in on_time["zones"]
@@ -151,7 +152,7 @@ def test_sa_email_request_is_scheduled_by_email_and_called_at_the_chosen_time(
     assert dialled.status_code == 200, dialled.text
     refusals = [e for e in desk.events(callback_id) if e["kind"] == "refused"]
     assert "OB-SA-EMAIL-FIRST" in refusals[0]["rule_ids"]
-    assert [e["rule_ids"] for e in refusals[1:]] == [["OB-WINDOW"]]
+    assert [e["rule_ids"] for e in refusals[1:]] == [["OB-WINDOW", "OB-NOTIFY"]]
 
 
 def test_an_email_request_without_an_email_address_is_refused_and_nothing_is_stored(
