@@ -156,7 +156,8 @@ def test_dispatcher_processes_claim_every_callback_exactly_once(
 def test_a_dispatcher_killed_mid_lease_loses_nothing_and_the_callback_completes_once(
     db: Database, database_url: str, clock: FixedClock
 ) -> None:
-    clock.set(SystemClock().now())
+    # Requested a notice lead time ago, so the notice and the dial are both due now.
+    clock.set(SystemClock().now() - timedelta(minutes=11))
     agent_id = make_agent(db)
     account_id = make_customer(db, zone=midday_zone(clock.now()))
     runtime = make_runtime(db)

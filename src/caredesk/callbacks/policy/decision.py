@@ -223,7 +223,8 @@ class Decision(NamedTuple):
     It is None when no instant will do: the time rules never pass on the facts given (unknown
     zone, windows that never overlap), or another rule failed with a FINAL blocker, so waiting
     cannot help. When only time rules fail, the same context evaluated at `next_allowed_at` is
-    allowed. Rules failing with an ACTION blocker do not move it; `required_steps` says what to do.
+    allowed (once a notice that aged past its validity meanwhile is sent again, OB-NOTIFY).
+    Rules failing with an ACTION blocker do not move it; `required_steps` says what to do.
     """
 
     allowed: bool

@@ -9,6 +9,7 @@ from caredesk.callbacks.policy import (
     AgentState,
     Blocker,
     CallEnd,
+    Notification,
     Step,
     StepKind,
     evaluate,
@@ -26,11 +27,16 @@ def test_every_rule_is_passed_failed_or_not_applicable_exactly_once() -> None:
 
 def test_only_time_rules_failing_means_allowed_at_next_allowed_at() -> None:
     evening = at(change(base(), **{"customer.zone": "America/Denver"}), NOW + timedelta(hours=9))
+    fresh = (Notification("Dropped Call", evening.now - timedelta(minutes=3)),)
+    evening = change(evening, **{"callback.notifications": fresh})
     decision = evaluate(evening)
     assert decision.failed_rule_ids == ("OB-WINDOW",)
     assert decision.failed[0].blocker is Blocker.TIME
     assert decision.next_allowed_at is not None
-    assert evaluate(at(evening, decision.next_allowed_at)).allowed
+    # By the morning the evening's notice is too old to announce the call: it goes again.
+    morning = at(evening, decision.next_allowed_at)
+    renewed = (Notification("Dropped Call", decision.next_allowed_at),)
+    assert evaluate(change(morning, **{"callback.notifications": renewed})).allowed
 
 
 def test_a_final_refusal_means_no_time_will_do() -> None:
