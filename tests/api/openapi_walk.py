@@ -68,6 +68,11 @@ def leaves(
     caller substitutes a value with ``place``."""
     if depth > 6:
         return
+    kinds = {v.get("type") for v in variants(document, schema)}
+    if field and kinds in ({"number", "string"}, {"number", "string", "null"}):
+        # Pydantic's Decimal: a number, or the same written as a string, bounded by max_digits.
+        yield field, None, {"type": "number", "format": "decimal"}
+        return
     for variant in variants(document, schema):
         kind = variant.get("type")
         if kind == "object" or "properties" in variant:

@@ -77,12 +77,14 @@ class PersonCreate(Input):
     role: PersonRole = PersonRole.AUTHORISED_USER
     pin: str | None = Field(
         default=None,
+        max_length=8,
         pattern=r"^[0-9]{4,8}$",
         repr=False,
         description="PIN/passcode, 4 to 8 digits. Stored only as a salted hash; never returned.",
     )
     ssn_last4: str | None = Field(
         default=None,
+        max_length=4,
         pattern=r"^[0-9]{4}$",
         repr=False,
         description="Last 4 of the SSN. Stored only as a salted hash; never returned.",

@@ -21,11 +21,10 @@ from caredesk.agents.service import get_agent
 from caredesk.callbacks.models import Callback, CallbackEvent
 from caredesk.callbacks.policy import CallbackOrigin
 from caredesk.callbacks.records import Event, plain
+from caredesk.db.idempotency import HEADER as IDEMPOTENCY_FIELD
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, NotFound, ValidationFailed
 
-IDEMPOTENCY_FIELD = "Idempotency-Key"
-MAX_KEY = 200
 MAX_POLICY_REFERENCE = 200
 MAX_SLOTS = 10
 
@@ -38,16 +37,6 @@ def check_choice(kind: Any, value: Any, field: str) -> Any:
     except ValueError:
         names = ", ".join(member.value for member in kind)
         raise ValidationFailed(f"must be one of: {names}", field=field) from None
-
-
-def check_key(key: str | None) -> str | None:
-    if key is None:
-        return None
-    if not key or len(key) > MAX_KEY or not key.isprintable():
-        raise ValidationFailed(
-            f"must be 1 to {MAX_KEY} printable characters", field=IDEMPOTENCY_FIELD
-        )
-    return key
 
 
 def fingerprint_of(request: dict[str, Any]) -> str:

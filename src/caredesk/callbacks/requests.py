@@ -46,13 +46,11 @@ from caredesk.callbacks.policy import (
 from caredesk.callbacks.records import Event, add_event, plain
 from caredesk.callbacks.refusals import store_refused
 from caredesk.callbacks.request_inputs import (
-    IDEMPOTENCY_FIELD,
     MAX_POLICY_REFERENCE,
     Slots,
     Submitted,
     agent_or_none,
     check_choice,
-    check_key,
     check_slots,
     find_by_idempotency_key,
     fingerprint_of,
@@ -62,6 +60,8 @@ from caredesk.callbacks.request_inputs import (
 )
 from caredesk.callbacks.scheduling import final_failures, notice_times, ownership
 from caredesk.channels.templates import MessageBrand
+from caredesk.db.idempotency import HEADER as IDEMPOTENCY_FIELD
+from caredesk.db.idempotency import check_key
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, NotFound, ValidationFailed
 from caredesk.interactions.service import get_interaction

@@ -15,6 +15,7 @@ def load_all_models() -> MetaData:
     import caredesk.callbacks.dispatch_stats
     import caredesk.callbacks.models
     import caredesk.channels.models
+    import caredesk.db.idempotency
     import caredesk.interactions.models
     import caredesk.memos.models
     import caredesk.tickets.models

@@ -67,7 +67,7 @@ def list_tickets(
     uow: UoW,
     status_: TicketStatus | None = Query(default=None, alias="status"),
     priority: TicketPriority | None = None,
-    queue: str | None = Query(default=None, pattern=QUEUE_PATTERN),
+    queue: str | None = Query(default=None, max_length=40, pattern=QUEUE_PATTERN),
     assignee_id: int | None = Query(default=None, ge=1, le=MAX_ID),
     account_id: int | None = Query(default=None, ge=1, le=MAX_ID),
     q: str | None = Query(default=None, max_length=200, description="Text in subject/description."),

@@ -16,7 +16,9 @@ class TicketCreate(Input):
     subject: str = Field(min_length=1, max_length=200)
     description: str = Field(min_length=1, max_length=20_000)
     priority: TicketPriority | None = Field(default=None, description="Staff only; normal.")
-    queue: str | None = Field(default=None, pattern=QUEUE_PATTERN, description="Staff only.")
+    queue: str | None = Field(
+        default=None, max_length=40, pattern=QUEUE_PATTERN, description="Staff only."
+    )
     assignee_id: Id | None = Field(default=None, description="Staff only.")
 
 
@@ -24,7 +26,7 @@ class TicketPatch(Input):
     """Only the fields sent are changed; ``assignee_id: null`` unassigns."""
 
     priority: TicketPriority | None = None
-    queue: str | None = Field(default=None, pattern=QUEUE_PATTERN)
+    queue: str | None = Field(default=None, max_length=40, pattern=QUEUE_PATTERN)
     assignee_id: Id | None = None
 
 
@@ -36,7 +38,7 @@ class StatusChange(Input):
 class EscalationCreate(Input):
     reason: str = Field(min_length=1, max_length=2_000)
     leader_id: Id | None = Field(default=None, description="The leader's agent id.")
-    department: str | None = Field(default=None, pattern=QUEUE_PATTERN)
+    department: str | None = Field(default=None, max_length=40, pattern=QUEUE_PATTERN)
 
 
 class ReopenRequest(Input):

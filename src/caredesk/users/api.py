@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Path, Query, Request, status
 
 from caredesk.users import service
 from caredesk.users.models import User
@@ -55,7 +55,11 @@ def list_users(
     "/v1/users/{login}/tokens", response_model=TokenIssued, status_code=status.HTTP_201_CREATED
 )
 def issue_token(
-    login: str, body: TokenCreate, principal: Admin, uow: UoW, request: Request
+    login: Annotated[str, Path(max_length=80)],
+    body: TokenCreate,
+    principal: Admin,
+    uow: UoW,
+    request: Request,
 ) -> service.IssuedToken:
     """Issue a token for a user; its lifetime defaults to CAREDESK_TOKEN_TTL_DAYS."""
     user = service.get_user(uow, login=login)

@@ -21,12 +21,18 @@ from caredesk.config import Settings, get_settings
 from caredesk.db.session import Database
 from caredesk.logs import configure_logging
 from caredesk.web.guards import check_inputs
+from caredesk.web.idempotency import (
+    IdempotencyMiddleware,
+    honour_idempotency_key,
+    install_idempotency,
+)
 from caredesk.web.metrics import router as metrics_router
 from caredesk.web.middleware import (
     AccessLogMiddleware,
     BodyLimitMiddleware,
     UnexpectedErrorMiddleware,
 )
+from caredesk.web.openapi import install_openapi
 from caredesk.web.problems import RETRY_AFTER_SECONDS, install_problem_handlers, problem
 from caredesk.web.vendor import install_docs, mount_vendor
 
@@ -73,13 +79,15 @@ def create_app(
         # /docs and /redoc are served on local copies of their scripts (caredesk.web.vendor).
         docs_url=None,
         redoc_url=None,
-        dependencies=[Depends(check_inputs)],
+        dependencies=[Depends(check_inputs), Depends(honour_idempotency_key)],
     )
     app.state.db = db
     app.state.settings = settings
     app.state.policy = policy
     app.state.callbacks = build_callback_runtime(settings, db.clock, policy=policy)
     install_problem_handlers(app)
+    install_idempotency(app)
+    install_openapi(app)
 
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).router)
@@ -108,6 +116,7 @@ def create_app(
 
     # Innermost first: the access log sees the size refusal and the 500 answers too.
     app.add_middleware(UnexpectedErrorMiddleware)
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLogMiddleware)
     return app
