@@ -24,6 +24,7 @@ from caredesk.config import Settings
 from caredesk.db.session import Database
 from caredesk.users.models import Role
 from caredesk.web.app import create_app
+from caredesk.web.deps import current_principal
 from tests.conftest import PG_ADMIN_URL, T0, TokenMaker
 
 
@@ -109,12 +110,13 @@ def test_a_500_answers_a_problem_and_keeps_the_connection_open(db: Database) -> 
     def broken() -> None:
         raise RuntimeError("a bug nobody foresaw")
 
-    app.add_api_route("/v1/broken", broken, methods=["GET"])
+    # A real route whose authentication step breaks: an error no handler expects.
+    app.dependency_overrides[current_principal] = broken
     with _serving(app) as port:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         connection.auto_open = 0  # a dropped connection must show, not be silently reopened
         connection.connect()
-        connection.request("GET", "/v1/broken")
+        connection.request("GET", "/v1/tickets")
         first = connection.getresponse()
         body = json.loads(first.read())
         assert first.status == 500

@@ -95,6 +95,12 @@ def _consents(desk: Desk) -> Request:
     return f"/v1/accounts/{account['id']}/consents", body, desk.admin
 
 
+def _zone_confirmations(desk: Desk) -> Request:
+    account = _account(desk)
+    body = {"zone": "America/Denver", "note": "Customer confirmed on the call."}
+    return f"/v1/accounts/{account['id']}/zone-confirmations", body, desk.admin
+
+
 def _agents(desk: Desk) -> Request:
     n = next(_n)
     body = {
@@ -161,6 +167,7 @@ CREATES: dict[str, Factory] = {
     "/v1/accounts/{account_id}/devices": _devices,
     "/v1/accounts/{account_id}/bills": _bills,
     "/v1/accounts/{account_id}/consents": _consents,
+    "/v1/accounts/{account_id}/zone-confirmations": _zone_confirmations,
     "/v1/agents": _agents,
     "/v1/tickets": _tickets,
     "/v1/tickets/{ref}/updates": _ticket_updates,
