@@ -130,12 +130,12 @@ def test_make_run_delivers_the_outbox_to_the_catcher(tmp_path: Path) -> None:
     )
     kept = tmp_path / "var" / "mail" / "000001.eml"
     try:
-        _wait_for(kept.exists, "the message in var/mail/", seconds=90)
-        _wait_for(lambda: _listening(port), "the server", seconds=90)
+        _wait_for(kept.exists, "the message in var/mail/", seconds=240)
+        _wait_for(lambda: _listening(port), "the server", seconds=240)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as answer:
             assert answer.status == 200
     finally:
         run.send_signal(signal.SIGTERM)
-        output, _ = run.communicate(timeout=60)
+        output, _ = run.communicate(timeout=180)
     assert run.returncode == 0, output
     assert "Sorry we got cut off" in kept.read_text()
