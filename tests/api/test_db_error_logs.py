@@ -33,6 +33,7 @@ def refusing_people(db: Database) -> Iterator[None]:
     with an IntegrityError raised by the engine itself."""
     with db.engine.begin() as connection:
         if db.dialect == "postgresql":
+            connection.execute(text("ALTER TABLE people DROP CONSTRAINT IF EXISTS ck_test_refused"))
             connection.execute(
                 text(
                     "ALTER TABLE people ADD CONSTRAINT ck_test_refused "
@@ -40,6 +41,8 @@ def refusing_people(db: Database) -> Iterator[None]:
                 )
             )
         else:
+            # A run stopped between set-up and tear-down must not break the next one.
+            connection.execute(text("DROP TRIGGER IF EXISTS test_refused"))
             connection.execute(
                 text(
                     "CREATE TRIGGER test_refused BEFORE INSERT ON people "
@@ -52,9 +55,11 @@ def refusing_people(db: Database) -> Iterator[None]:
     finally:
         with db.engine.begin() as connection:
             if db.dialect == "postgresql":
-                connection.execute(text("ALTER TABLE people DROP CONSTRAINT ck_test_refused"))
+                connection.execute(
+                    text("ALTER TABLE people DROP CONSTRAINT IF EXISTS ck_test_refused")
+                )
             else:
-                connection.execute(text("DROP TRIGGER test_refused"))
+                connection.execute(text("DROP TRIGGER IF EXISTS test_refused"))
 
 
 def _refused_body() -> dict[str, object]:
