@@ -10,6 +10,7 @@ the attempt's id is the gateway's call reference, so asking again never places a
 from __future__ import annotations
 
 import logging
+from typing import NoReturn
 
 from caredesk.accounts import values as account_values
 from caredesk.agents.models import Agent as AgentRow
@@ -98,26 +99,9 @@ def start_call(
     )
     context = build_context(uow, callback=callback, step=Step.DIAL, now=now, agent=agent, dial=dial)
     decision = evaluate(context, policy)
-    if closed_or_busy(callback):
-        # Never dialled whoever asks. After the last allowed attempt went unanswered the policy
-        # itself refuses (OB-ATTEMPTS), and that refusal is put on record like any dial's.
-        if not decision.allowed and exhausted(callback):
-            refuse(
-                uow,
-                callback,
-                decision,
-                actor=actor,
-                step=Step.DIAL,
-                agent_id=agent.id,
-                facts={"number": target, "path": _path(callback, agent)},
-            )
-        raise not_dialable(callback, now, decision)
-    # Who may take it is settled before the gate, so a refusal is put on record only for a
-    # dial this agent could otherwise make.
-    problem = cannot_take(callback, agent, now)
-    if problem is not None:
-        raise problem
-    if not decision.allowed:
+
+    def refuse_dial() -> NoReturn:
+        """Puts the gate's refusal on the callback's record and raises it."""
         refuse(
             uow,
             callback,
@@ -127,6 +111,20 @@ def start_call(
             agent_id=agent.id,
             facts={"number": target, "path": _path(callback, agent)},
         )
+
+    if closed_or_busy(callback):
+        # Never dialled whoever asks. After the last allowed attempt went unanswered the policy
+        # itself refuses (OB-ATTEMPTS), and that refusal is put on record like any dial's.
+        if not decision.allowed and exhausted(callback):
+            refuse_dial()
+        raise not_dialable(callback, now, decision)
+    # Who may take it is settled before the gate, so a refusal is put on record only for a
+    # dial this agent could otherwise make.
+    problem = cannot_take(callback, agent, now)
+    if problem is not None:
+        raise problem
+    if not decision.allowed:
+        refuse_dial()
     if callback.status not in STARTABLE:
         raise not_dialable(callback, now, decision)
     try:
