@@ -38,6 +38,22 @@ class CallbackRequestRefused(PolicyRefused):
     """The request was refused for good and stored as refusal ``callback_id``."""
 
 
+def add_requested(
+    uow: UnitOfWork, callback: Callback, *, actor: Actor, facts: dict[str, Any]
+) -> None:
+    """Stores a new request and its REQUESTED event, whatever the policy then says of it."""
+    uow.session.add(callback)
+    uow.flush()
+    add_event(
+        uow,
+        callback,
+        actor=actor,
+        kind=Event.REQUESTED,
+        to_status=CallbackStatus.REQUESTED.value,
+        facts=facts,
+    )
+
+
 def store_refused(
     uow: UnitOfWork,
     callback: Callback,
@@ -55,16 +71,7 @@ def store_refused(
     callback.refused_rules = rule_ids
     callback.refusal_detail = detail[:MAX_DETAIL]
     callback.closed_at = now
-    uow.session.add(callback)
-    uow.flush()
-    add_event(
-        uow,
-        callback,
-        actor=actor,
-        kind=Event.REQUESTED,
-        to_status=CallbackStatus.REQUESTED.value,
-        facts=facts,
-    )
+    add_requested(uow, callback, actor=actor, facts=facts)
     add_event(
         uow,
         callback,

@@ -44,7 +44,7 @@ from caredesk.callbacks.policy import (
     evaluate,
 )
 from caredesk.callbacks.records import Event, add_event, plain
-from caredesk.callbacks.refusals import store_refused
+from caredesk.callbacks.refusals import add_requested, store_refused
 from caredesk.callbacks.request_inputs import (
     MAX_POLICY_REFERENCE,
     Slots,
@@ -282,16 +282,7 @@ def _create(
     for name, value in owned.items():
         setattr(callback, name, value)
     callback.due_at = due
-    uow.session.add(callback)
-    uow.flush()
-    add_event(
-        uow,
-        callback,
-        actor=actor,
-        kind=Event.REQUESTED,
-        to_status=CallbackStatus.REQUESTED.value,
-        facts=facts,
-    )
+    add_requested(uow, callback, actor=actor, facts=facts)
     recipient = recipient_for(uow, account, person, number)
     line = from_line or (owner.platform_line if owner else default_platform_line())
     if email_request:
