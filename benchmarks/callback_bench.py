@@ -44,7 +44,15 @@ from caredesk.audit.service import Actor
 from caredesk.callbacks.claims import lease_is_free
 from caredesk.callbacks.dispatcher import run_once
 from caredesk.callbacks.models import Callback, CallbackEvent, CallbackStatus
-from caredesk.callbacks.policy import (
+from caredesk.callbacks.runtime import CallbackRuntime
+from caredesk.channels.email.log_sender import LogSender
+from caredesk.channels.voice.simulated import SimulatedVoiceGateway
+from caredesk.clock import FixedClock, SystemClock
+from caredesk.config import Settings
+from caredesk.db import migrate
+from caredesk.db.session import Database
+from caredesk.demo.loader import load_demo
+from caredesk.policy import (
     DEFAULT_CONFIG,
     AgentState,
     CallbackOrigin,
@@ -59,19 +67,11 @@ from caredesk.callbacks.policy import (
     evaluate,
     resolve_zones,
 )
-from caredesk.callbacks.policy import Agent as PolicyAgent
-from caredesk.callbacks.policy import Callback as PolicyCallback
-from caredesk.callbacks.policy import (
+from caredesk.policy import Agent as PolicyAgent
+from caredesk.policy import Callback as PolicyCallback
+from caredesk.policy import (
     ContactPoint as PolicyContactPoint,
 )
-from caredesk.callbacks.runtime import CallbackRuntime
-from caredesk.channels.email.log_sender import LogSender
-from caredesk.channels.voice.simulated import SimulatedVoiceGateway
-from caredesk.clock import FixedClock, SystemClock
-from caredesk.config import Settings
-from caredesk.db import migrate
-from caredesk.db.session import Database
-from caredesk.demo.loader import load_demo
 
 BENCH = Actor.system("bench")
 # 02:00 UTC on a Tuesday: evening on the west coast and in Hawaii, night in the east and Europe.
@@ -237,8 +237,8 @@ def _insert(db: Database, rows: list[dict[str, Any]]) -> int:
 def _request_slice(url: str, count: int, first: int, step: int) -> None:
     """Requests callbacks first, first + step, ... below count through the service, all at
     PLAN_AT (as the engine planner plans them)."""
-    from caredesk.callbacks import service
     from caredesk.callbacks.policy_file import load_policy
+    from caredesk.callbacks.requests import request_callback
     from caredesk.errors import DomainError
 
     logging.disable(logging.WARNING)
@@ -250,7 +250,7 @@ def _request_slice(url: str, count: int, first: int, step: int) -> None:
         lob = LineOfBusiness.GLOBAL_CARE if not number.startswith("+1") else DOMESTIC_LINES[n % 4]
         try:
             with db.uow() as uow:
-                service.request_callback(
+                request_callback(
                     uow,
                     actor=BENCH,
                     policy=policy,
@@ -270,8 +270,8 @@ def plan_with_service(url: str, count: int, workers: int) -> tuple[int, int, Cou
     """Each callback requested through the callbacks service (the policy at the create step,
     the notice through the outbox), then the notices delivered and the callbacks scheduled
     (due at the plan decision's next allowed instant). Returns (planned, not planned, zones)."""
-    from caredesk.callbacks import service
     from caredesk.callbacks.policy_file import load_policy
+    from caredesk.callbacks.scheduling import advance_after_notifications
     from caredesk.channels.delivery import deliver_due
 
     started = time.perf_counter()
@@ -296,7 +296,7 @@ def plan_with_service(url: str, count: int, workers: int) -> tuple[int, int, Cou
     policy = load_policy()
     while True:
         with db.uow() as uow:
-            if not service.advance_after_notifications(uow, policy=policy, now=db.clock.now()):
+            if not advance_after_notifications(uow, policy=policy, now=db.clock.now()):
                 break
     print(
         f"  service planning: requests {requested - started:.1f} s ({workers} processes), "

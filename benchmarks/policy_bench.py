@@ -17,7 +17,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from datetime import time as local_time
 
-from caredesk.callbacks.policy import (
+from caredesk.policy import (
     DEFAULT_CONFIG,
     Agent,
     AgentState,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from caredesk.callbacks.policy import PolicyConfig
 from caredesk.callbacks.policy_file import DEFAULT_POLICY_PATH, load_policy_file
 from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.channels.email.log_sender import LogSender
@@ -14,6 +13,7 @@ from caredesk.clock import Clock, SystemClock
 from caredesk.config import Settings
 from caredesk.db.migrate import ensure_sqlite_directory
 from caredesk.db.session import Database
+from caredesk.policy import PolicyConfig
 from caredesk.security import load_pepper, use_pepper
 
 

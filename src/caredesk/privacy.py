@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from caredesk.callbacks.policy.pii import PiiFinding, PiiKind, find_pii
 from caredesk.errors import ValidationFailed
+from caredesk.policy.pii import PiiFinding, PiiKind, find_pii
 
 __all__ = [
     "REDACTED",

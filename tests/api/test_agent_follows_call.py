@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from caredesk.callbacks.policy import AgentState
 from caredesk.channels.ports import CallEventKind
 from caredesk.clock import FixedClock
 from caredesk.db.session import Database
+from caredesk.policy import AgentState
 from tests.conftest import TokenMaker
 from tests.integration.callbacks.builders import Desk, ScriptedGateway
 

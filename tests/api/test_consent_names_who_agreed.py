@@ -8,17 +8,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from caredesk.callbacks.policy import (
+from caredesk.clock import FixedClock
+from caredesk.db.session import Database
+from caredesk.policy import (
     ConsentChannel,
     ConsentWindow,
     Step,
     evaluate,
 )
-from caredesk.clock import FixedClock
-from caredesk.db.session import Database
 from tests.conftest import TokenMaker
 from tests.integration.callbacks.builders import Desk
-from tests.unit.callbacks.policy.cases import NOW, base, change
+from tests.unit.policy.cases import NOW, base, change
 
 # 21:00 Denver on 10 March 2026: outside the default window, inside the customer's.
 EVENING = datetime(2026, 3, 11, 3, 0, tzinfo=UTC)

@@ -17,10 +17,10 @@ from sqlalchemy import update
 
 from caredesk.agents.models import Agent
 from caredesk.callbacks.models import Callback, CallbackStatus
-from caredesk.callbacks.policy import RULES, AgentState
 from caredesk.channels.ports import CallEventKind
 from caredesk.clock import FixedClock
 from caredesk.db.session import Database
+from caredesk.policy import RULES, AgentState
 from tests.conftest import TokenMaker
 from tests.integration.callbacks.builders import PROBLEM, Desk, ScriptedGateway
 

@@ -17,11 +17,11 @@ from sqlalchemy import select
 from caredesk.agents.models import Agent
 from caredesk.callbacks.dispatcher import run_once
 from caredesk.callbacks.models import Callback, CallbackEvent, CallbackStatus
-from caredesk.callbacks.policy import AgentState
 from caredesk.channels.models import OutboxMessage
 from caredesk.clock import FixedClock
 from caredesk.config import Settings
 from caredesk.db.session import Database
+from caredesk.policy import AgentState
 from caredesk.tickets.models import SLA_STOPPED, Ticket
 from caredesk.users.models import Role
 from caredesk.web.app import create_app

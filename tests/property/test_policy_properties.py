@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from caredesk.callbacks.policy import (
+from caredesk.policy import (
     Blocker,
     ConsentChannel,
     ConsentWindow,
@@ -35,8 +35,8 @@ from caredesk.callbacks.policy import (
     parse_policy_config,
     resolve_zones,
 )
-from caredesk.callbacks.policy.window import zone_transitions
-from tests.unit.callbacks.policy.cases import base, change
+from caredesk.policy.window import zone_transitions
+from tests.unit.policy.cases import base, change
 
 US_PREFIXES = (
     "America/Indiana/",

@@ -2,7 +2,7 @@
 
 The facts are read here once (`zone_facts`: the service address's zone and the zones people
 confirmed) and the answer is the policy core's `zones_for`: the account's zones endpoint and the
-policy context builder (callbacks/context.py) both go through these two, so they cannot disagree.
+policy view (callbacks/policy_view.py) both go through these two, so they cannot disagree.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from caredesk.accounts.models import (
     Person,
 )
 from caredesk.audit.service import Actor, record
-from caredesk.callbacks.policy import ZoneConfirmation, ZoneResolution, ZoneSource, zones_for
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, ValidationFailed
+from caredesk.policy import ZoneConfirmation, ZoneResolution, ZoneSource, zones_for
 
 
 @dataclass(frozen=True)

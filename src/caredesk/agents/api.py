@@ -18,8 +18,8 @@ from caredesk.agents.schemas import (
     StateChangeRequest,
 )
 from caredesk.agents.shifts import Shift
-from caredesk.callbacks.policy import AgentState, LineOfBusiness
 from caredesk.errors import PermissionDenied
+from caredesk.policy import AgentState, LineOfBusiness
 from caredesk.schemas import MAX_ID
 from caredesk.web.deps import Leader, Staff, UoW
 from caredesk.web.pagination import MAX_LIMIT, Page, fetch_page

@@ -11,8 +11,8 @@ from caredesk.agents import presence, service
 from caredesk.agents.models import AgentRole
 from caredesk.agents.shifts import WEEKDAYS, Shift
 from caredesk.audit.service import Actor
-from caredesk.callbacks.policy import AgentState, LineOfBusiness
 from caredesk.cli_support import console, fail, open_database, run_command
+from caredesk.policy import AgentState, LineOfBusiness
 
 app = typer.Typer(help="Agents: profiles, weekly shifts and state.", no_args_is_help=True)
 OPERATOR = Actor.system("cli")

@@ -12,9 +12,9 @@ from caredesk.agents.service import get_agent
 from caredesk.agents.states import StateEntry, check_transition, time_in_state
 from caredesk.agents.values import check_text
 from caredesk.audit.service import Actor, record
-from caredesk.callbacks.policy import AgentState
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, ValidationFailed
+from caredesk.policy import AgentState
 from caredesk.privacy import scrub_text
 
 

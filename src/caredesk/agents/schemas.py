@@ -14,7 +14,7 @@ from caredesk.agents.values import (
     normalise_platform_line,
     normalise_skills,
 )
-from caredesk.callbacks.policy import AgentState, LineOfBusiness
+from caredesk.policy import AgentState, LineOfBusiness
 from caredesk.schemas import Input, Output
 
 Login = Annotated[str, Field(min_length=2, max_length=80), AfterValidator(check_login)]

@@ -22,9 +22,9 @@ from caredesk.agents.values import (
     normalise_skills,
 )
 from caredesk.audit.service import Actor, record
-from caredesk.callbacks.policy import AgentState, LineOfBusiness
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from caredesk.policy import AgentState, LineOfBusiness
 from caredesk.users.models import Role
 
 In = TypeVar("In")

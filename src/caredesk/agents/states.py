@@ -41,8 +41,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from caredesk.callbacks.policy import AgentState
 from caredesk.errors import InvalidTransition
+from caredesk.policy import AgentState
 
 NOT_READY = frozenset(
     {

@@ -16,9 +16,9 @@ from caredesk.agents.models import Agent
 from caredesk.agents.presence import change_state
 from caredesk.audit.service import Actor
 from caredesk.callbacks.models import Callback
-from caredesk.callbacks.policy import AgentState
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import DomainError
+from caredesk.policy import AgentState
 
 MAX_NOTE = 200
 

@@ -8,7 +8,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response, status
 
 from caredesk.accounts.models import ConsentChannel
-from caredesk.callbacks import service
+from caredesk.callbacks import (
+    attention,
+    dropped_calls,
+    queries,
+    refusals,
+    requests,
+    scheduling,
+    slots,
+    wrapup,
+)
 from caredesk.callbacks.api_support import (
     CallbackId,
     Cursor,
@@ -19,8 +28,7 @@ from caredesk.callbacks.api_support import (
 )
 from caredesk.callbacks.call_api import router as call_router
 from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackEvent, CallbackStatus
-from caredesk.callbacks.notify import message_brand
-from caredesk.callbacks.policy import LineOfBusiness, Step, decision_to_json
+from caredesk.callbacks.notices import message_brand
 from caredesk.callbacks.schemas import (
     AttemptRead,
     CallbackCancel,
@@ -31,6 +39,7 @@ from caredesk.callbacks.schemas import (
     DroppedCallCallbackCreate,
     SlotChoice,
 )
+from caredesk.policy import LineOfBusiness, Step, decision_to_json
 from caredesk.schemas import MAX_ID, AwareDatetime
 from caredesk.web.deps import AnyUser, Leader, Staff, UoW
 from caredesk.web.pagination import Page, fetch_page
@@ -62,7 +71,7 @@ def request_callback(
     """Request a callback. One the policy refuses for good is kept with status `refused` and
     answered 409 (a problem document naming the rules and the stored refusal's id); otherwise
     the customer's notice (or the scheduling email) is queued and the callback waits for it."""
-    submitted = service.submit_callback_request(
+    submitted = requests.submit_callback_request(
         uow,
         actor=principal.actor,
         policy=runtime.policy,
@@ -87,7 +96,7 @@ def request_callback(
     )
     if not submitted.created:
         response.status_code = status.HTTP_200_OK
-    return service.raise_if_refused(uow, submitted.callback)
+    return refusals.raise_if_refused(uow, submitted.callback)
 
 
 @router.post(
@@ -109,7 +118,7 @@ def request_dropped_call_callback(
     idempotency_key: IdempotencyKey = None,
 ) -> Callback:
     """Call back a dropped call ("Dropped Call" template); one callback per dropped call."""
-    submitted = service.request_dropped_call_callback(
+    submitted = dropped_calls.request_dropped_call_callback(
         uow,
         actor=principal.actor,
         policy=runtime.policy,
@@ -123,7 +132,7 @@ def request_dropped_call_callback(
     )
     if not submitted.created:
         response.status_code = status.HTTP_200_OK
-    return service.raise_if_refused(uow, submitted.callback)
+    return refusals.raise_if_refused(uow, submitted.callback)
 
 
 def _page(uow: UoW, query: Any, limit: int, cursor: str | None) -> Page[CallbackRead]:
@@ -146,7 +155,7 @@ def list_callbacks(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[CallbackRead]:
-    query = service.callbacks_query(
+    query = queries.callbacks_query(
         account_id=account_id,
         status=status_,
         due_before=due_before,
@@ -168,7 +177,7 @@ def callbacks_due(
     cursor: Cursor = None,
 ) -> Page[CallbackRead]:
     """Scheduled callbacks whose due time has come, not yet on a call."""
-    query = service.callbacks_query(
+    query = queries.callbacks_query(
         status=CallbackStatus.SCHEDULED,
         due_before=uow.clock.now(),
         line_of_business=line_of_business.value if line_of_business else None,
@@ -188,7 +197,7 @@ def callbacks_needing_attention(
 ) -> Page[CallbackRead]:
     """Callbacks whose notice or scheduling email the outbox gave up on: requeue the message
     (`POST /v1/callbacks/{id}/requeue-notice`) or cancel the callback."""
-    query = service.callbacks_query(
+    query = queries.callbacks_query(
         status=CallbackStatus.NEEDS_ATTENTION,
         line_of_business=line_of_business.value if line_of_business else None,
     )
@@ -205,7 +214,7 @@ def account_callbacks(
 ) -> Page[CallbackStatusRead]:
     """The status of an account's callbacks; customers see their own account only."""
     principal.require_account(account_id)
-    query = service.callbacks_query(account_id=account_id)
+    query = queries.callbacks_query(account_id=account_id)
     rows, next_cursor = fetch_page(uow, query, Callback.id, limit=limit, cursor=cursor)
     return Page[CallbackStatusRead](
         items=[CallbackStatusRead.model_validate(row) for row in rows], next_cursor=next_cursor
@@ -214,14 +223,14 @@ def account_callbacks(
 
 @router.get("/v1/callbacks/{callback_id}", response_model=CallbackRead)
 def get_callback(callback_id: CallbackId, principal: Staff, uow: UoW) -> Callback:
-    return service.get_callback(uow, callback_id=callback_id)
+    return queries.get_callback(uow, callback_id=callback_id)
 
 
 @router.get("/v1/callbacks/{callback_id}/status", response_model=CallbackStatusRead)
 def get_callback_status(callback_id: CallbackId, principal: AnyUser, uow: UoW) -> Callback:
     """A callback's status; customers see their own account's only (another account's is a
     404, as a missing one)."""
-    return service.get_callback(
+    return queries.get_callback(
         uow, callback_id=callback_id, within_account=principal.account_scope
     )
 
@@ -237,7 +246,7 @@ def why_not_now(
 ) -> dict[str, Any]:
     """The policy's decision for one step now: every rule with its verdict and facts, the next
     allowed instant and the steps still required."""
-    decision = service.why_not_now(
+    decision = scheduling.why_not_now(
         uow,
         policy=runtime.policy,
         callback_id=callback_id,
@@ -253,8 +262,8 @@ def list_events(
     callback_id: CallbackId, principal: Staff, uow: UoW, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[CallbackEventRead]:
     """The callback's timeline, oldest first: every change, step and refusal with rule IDs."""
-    service.get_callback(uow, callback_id=callback_id)
-    query = service.events_query(callback_id=callback_id)
+    queries.get_callback(uow, callback_id=callback_id)
+    query = queries.events_query(callback_id=callback_id)
     rows, next_cursor = fetch_page(uow, query, CallbackEvent.id, limit=limit, cursor=cursor)
     return Page[CallbackEventRead](
         items=[CallbackEventRead.model_validate(row) for row in rows], next_cursor=next_cursor
@@ -265,8 +274,8 @@ def list_events(
 def list_attempts(
     callback_id: CallbackId, principal: Staff, uow: UoW, limit: Limit = 50, cursor: Cursor = None
 ) -> Page[AttemptRead]:
-    service.get_callback(uow, callback_id=callback_id)
-    query = service.attempts_query(callback_id=callback_id)
+    queries.get_callback(uow, callback_id=callback_id)
+    query = queries.attempts_query(callback_id=callback_id)
     rows, next_cursor = fetch_page(uow, query, CallbackAttempt.id, limit=limit, cursor=cursor)
     return Page[AttemptRead](
         items=[AttemptRead.model_validate(row) for row in rows], next_cursor=next_cursor
@@ -277,7 +286,7 @@ def list_attempts(
 def cancel_callback(
     callback_id: CallbackId, body: CallbackCancel, principal: Staff, uow: UoW
 ) -> Callback:
-    return service.cancel_callback(
+    return wrapup.cancel_callback(
         uow, actor=principal.actor, callback_id=callback_id, reason=body.reason
     )
 
@@ -286,7 +295,7 @@ def cancel_callback(
 def requeue_notice(callback_id: CallbackId, principal: Leader, uow: UoW) -> Callback:
     """Send a callback's dead notice or scheduling email again (after fixing its cause); the
     callback waits for it where it waited before."""
-    return service.requeue_notice(uow, actor=principal.actor, callback_id=callback_id)
+    return attention.requeue_notice(uow, actor=principal.actor, callback_id=callback_id)
 
 
 @router.post("/v1/callbacks/{callback_id}/slot", response_model=CallbackStatusRead)
@@ -295,11 +304,11 @@ def choose_slot(
 ) -> Callback:
     """Pick one of the times offered in the scheduling email: a customer for their own
     account (through the portal), or staff entering the customer's reply."""
-    service.get_callback(uow, callback_id=callback_id, within_account=principal.account_scope)
+    queries.get_callback(uow, callback_id=callback_id, within_account=principal.account_scope)
     # A customer picks in the portal; staff enter what the customer chose (a reply, a call).
     staff_channel = body.channel or ConsentChannel.EMAIL
     channel = staff_channel if principal.is_staff else ConsentChannel.PORTAL
-    return service.choose_slot(
+    return slots.choose_slot(
         uow,
         actor=principal.actor,
         policy=runtime.policy,

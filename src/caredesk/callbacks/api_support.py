@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request
 
-from caredesk.callbacks.policy import CallerRole
 from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.errors import PermissionDenied, ValidationFailed
+from caredesk.policy import CallerRole
 from caredesk.schemas import MAX_ID
 from caredesk.users.models import Role
 from caredesk.web.deps import Principal

@@ -10,14 +10,14 @@ from sqlalchemy import select
 
 from caredesk.audit.service import Actor
 from caredesk.callbacks.agent_moves import move_agent
-from caredesk.callbacks.context import attempts_of
 from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackStatus
-from caredesk.callbacks.policy import AgentState, AttemptResult, LineOfBusiness, PolicyConfig
+from caredesk.callbacks.policy_view import attempts_of
 from caredesk.callbacks.records import Event, change, load_callback, note
 from caredesk.callbacks.scheduling import plan_decision, reschedule_due
 from caredesk.channels.ports import CallEventKind, VoiceGateway
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from caredesk.policy import AgentState, AttemptResult, LineOfBusiness, PolicyConfig
 from caredesk.schemas import MAX_ID
 
 log = logging.getLogger(__name__)

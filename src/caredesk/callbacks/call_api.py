@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from caredesk.callbacks import service
+from caredesk.callbacks import attempts, calls, queries, steps, wrapup
 from caredesk.callbacks.api_support import AttemptId, CallbackId, Runtime, acting_agent
 from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackStatus
 from caredesk.callbacks.schemas import (
@@ -33,7 +33,7 @@ def start_call(
 ) -> CallbackAttempt:
     """Dial: accept the offer, or dial a callback you own or pick. The dial gate runs on every
     path; a refusal is a 409 naming the rule IDs, with the whole decision."""
-    return service.start_call(
+    return calls.start_call(
         uow,
         actor=principal.actor,
         policy=runtime.policy,
@@ -54,7 +54,7 @@ def record_attempt_result(
     runtime: Runtime,
 ) -> CallbackAttempt:
     """Record how the dial ended (contact, no answer, busy, voicemail, failed)."""
-    return service.record_attempt_result(
+    return attempts.record_attempt_result(
         uow,
         actor=principal.actor,
         policy=runtime.policy,
@@ -70,7 +70,7 @@ def poll_call(
     callback_id: CallbackId, attempt_id: AttemptId, principal: Staff, uow: UoW, runtime: Runtime
 ) -> CallbackAttempt:
     """Read the voice gateway's events for the attempt and record what they show."""
-    return service.poll_call(
+    return attempts.poll_call(
         uow,
         actor=principal.actor,
         policy=runtime.policy,
@@ -85,7 +85,7 @@ def end_call(
     callback_id: CallbackId, body: AgentAction, principal: Staff, uow: UoW, runtime: Runtime
 ) -> Callback:
     """End the call; the callback moves to wrap-up."""
-    return service.end_call(
+    return attempts.end_call(
         uow,
         actor=principal.actor,
         gateway=runtime.gateway,
@@ -100,7 +100,7 @@ def record_step(
 ) -> CallStepRead:
     """One guided-call step, checked by the policy and recorded; refused steps are a 409 with
     the rule IDs (and are on the callback's timeline)."""
-    outcome = service.record_step(
+    outcome = steps.record_step(
         uow,
         actor=principal.actor,
         policy=runtime.policy,
@@ -117,7 +117,7 @@ def record_step(
         device_being_called=body.device_being_called,
         alternate_number=body.alternate_number,
     )
-    callback = service.get_callback(uow, callback_id=callback_id)
+    callback = queries.get_callback(uow, callback_id=callback_id)
     decision = outcome.decision
     return CallStepRead(
         step=outcome.step,
@@ -141,7 +141,7 @@ def proof_facts(
 ) -> ProofFactsRead:
     """OB-PROOF: the last bill amount, the devices in use and the date of the last Care call,
     once the customer's name is verified on the call."""
-    facts = service.proof_facts_for(
+    facts = steps.proof_facts_for(
         uow,
         policy=runtime.policy,
         callback_id=callback_id,
@@ -155,7 +155,7 @@ def leave_voicemail(
     callback_id: CallbackId, body: AgentAction, principal: Staff, uow: UoW, runtime: Runtime
 ) -> Callback:
     """Record the voicemail left after the last allowed attempt went unanswered."""
-    return service.leave_voicemail(
+    return attempts.leave_voicemail(
         uow,
         actor=principal.actor,
         policy=runtime.policy,
@@ -170,7 +170,7 @@ def wrap_up(
 ) -> Callback:
     """Document the call (the account memo, the ticket update when linked) and close it."""
     progress = body.ticket_update.model_dump() if body.ticket_update else {}
-    return service.wrap_up(
+    return wrapup.wrap_up(
         uow,
         actor=principal.actor,
         policy=runtime.policy,

@@ -51,12 +51,12 @@ def start(
 ) -> None:
     """Dial a callback offered to the agent, owned by them, or picked by hand. A refusal names
     the rules (`caredesk callback why` explains)."""
-    from caredesk.callbacks import service
+    from caredesk.callbacks.calls import start_call
     from caredesk.cli_refs import agent_id_for
 
     with run_command(), open_database() as db, db.uow() as uow:
         runtime = _runtime(db)
-        attempt = service.start_call(
+        attempt = start_call(
             uow,
             actor=_actor(),
             policy=runtime.policy,
@@ -81,19 +81,23 @@ def result(
     """Record how the dial ended: contact puts the call in progress; anything else schedules the
     next attempt or, after the last one, asks for the voicemail."""
     _one_of(outcome, RESULTS, "RESULT")
-    from caredesk.callbacks import service
+    from caredesk.callbacks.attempts import (
+        latest_attempt,
+        record_attempt_result,
+    )
+    from caredesk.callbacks.queries import get_callback
     from caredesk.cli_refs import agent_id_for
     from caredesk.errors import NotFound
 
     with run_command(), open_database() as db, db.uow() as uow:
         runtime = _runtime(db)
-        callback = service.get_callback(uow, callback_id=callback_id)
+        callback = get_callback(uow, callback_id=callback_id)
         if attempt is None:
-            latest = service.latest_attempt(uow, callback)
+            latest = latest_attempt(uow, callback)
             if latest is None:
                 raise NotFound(f"callback {callback_id} has not been dialled", field="--attempt")
             attempt = latest.id
-        row = service.record_attempt_result(
+        row = record_attempt_result(
             uow,
             actor=_actor(),
             policy=runtime.policy,
@@ -102,7 +106,7 @@ def result(
             result=outcome,
             agent_id=agent_id_for(uow, agent),
         )
-        callback = service.get_callback(uow, callback_id=callback_id)
+        callback = get_callback(uow, callback_id=callback_id)
         console.print(
             f"callback {callback_id}: attempt {row.id} {row.result}; callback {callback.status}",
             markup=False,
@@ -128,13 +132,13 @@ def step(
 ) -> None:
     """One guided-call step, checked by the policy and recorded; a refused step names its
     rules and is kept on the callback's timeline."""
-    from caredesk.callbacks import service
+    from caredesk.callbacks.steps import record_step
     from caredesk.cli_refs import agent_id_for
 
     pin = typer.prompt("PIN", hide_input=True) if ask_pin else None
     with run_command(), open_database() as db, db.uow() as uow:
         runtime = _runtime(db)
-        outcome = service.record_step(
+        outcome = record_step(
             uow,
             actor=_actor(),
             policy=runtime.policy,
@@ -165,12 +169,14 @@ def step(
 @app.command("hangup")
 def hangup(callback_id: int = typer.Argument(..., min=1), agent: str = AGENT) -> None:
     """End the call; the callback moves to wrap-up."""
-    from caredesk.callbacks import service
+    from caredesk.callbacks.attempts import (
+        end_call,
+    )
     from caredesk.cli_refs import agent_id_for
 
     with run_command(), open_database() as db, db.uow() as uow:
         runtime = _runtime(db)
-        callback = service.end_call(
+        callback = end_call(
             uow,
             actor=_actor(),
             gateway=runtime.gateway,
@@ -183,12 +189,14 @@ def hangup(callback_id: int = typer.Argument(..., min=1), agent: str = AGENT) ->
 @app.command("voicemail")
 def voicemail(callback_id: int = typer.Argument(..., min=1), agent: str = AGENT) -> None:
     """Record the voicemail left after the last allowed attempt went unanswered."""
-    from caredesk.callbacks import service
+    from caredesk.callbacks.attempts import (
+        leave_voicemail,
+    )
     from caredesk.cli_refs import agent_id_for
 
     with run_command(), open_database() as db, db.uow() as uow:
         runtime = _runtime(db)
-        callback = service.leave_voicemail(
+        callback = leave_voicemail(
             uow,
             actor=_actor(),
             policy=runtime.policy,
@@ -212,12 +220,12 @@ def wrap_up(
 ) -> None:
     """Document the call (the account memo, the case update when linked) and close it."""
     _one_of(outcome, OUTCOMES, "--outcome")
-    from caredesk.callbacks import service
+    from caredesk.callbacks.wrapup import wrap_up
     from caredesk.cli_refs import agent_id_for
 
     with run_command(), open_database() as db, db.uow() as uow:
         runtime = _runtime(db)
-        callback = service.wrap_up(
+        callback = wrap_up(
             uow,
             actor=_actor(),
             policy=runtime.policy,

@@ -18,7 +18,6 @@ from caredesk.agents.service import get_agent
 from caredesk.audit.service import Actor
 from caredesk.callbacks.agent_moves import move_agent
 from caredesk.callbacks.attempts import apply_result
-from caredesk.callbacks.context import attempts_of, build_context
 from caredesk.callbacks.dial_refusals import (
     attempts_rule,
     cannot_take,
@@ -28,7 +27,12 @@ from caredesk.callbacks.dial_refusals import (
     not_dialable,
 )
 from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackStatus
-from caredesk.callbacks.policy import (
+from caredesk.callbacks.policy_view import attempts_of, build_context
+from caredesk.callbacks.records import Event, change, load_callback, note, refuse
+from caredesk.channels.ports import VoiceGateway
+from caredesk.db.session import UnitOfWork
+from caredesk.errors import Conflict, DomainError, NotFound, ValidationFailed
+from caredesk.policy import (
     AgentState,
     AttemptResult,
     DialStringError,
@@ -38,10 +42,6 @@ from caredesk.callbacks.policy import (
     dial_string,
     evaluate,
 )
-from caredesk.callbacks.records import Event, change, load_callback, note, refuse
-from caredesk.channels.ports import VoiceGateway
-from caredesk.db.session import UnitOfWork
-from caredesk.errors import Conflict, DomainError, NotFound, ValidationFailed
 from caredesk.schemas import MAX_ID
 
 log = logging.getLogger(__name__)

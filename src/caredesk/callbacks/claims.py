@@ -33,10 +33,10 @@ from sqlalchemy import (
 from caredesk.agents.models import Agent
 from caredesk.audit.service import Actor, record
 from caredesk.callbacks.models import Callback, CallbackEvent, CallbackStatus
-from caredesk.callbacks.policy import AgentState
 from caredesk.db.base import UTCDateTime
 from caredesk.db.session import Database, UnitOfWork
 from caredesk.errors import ValidationFailed
+from caredesk.policy import AgentState
 
 MAX_WORKER_ID = 80  # callbacks.lease_owner
 MAX_BATCH = 1000

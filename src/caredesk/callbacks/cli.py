@@ -12,10 +12,13 @@ from rich.table import Table
 from caredesk.accounts.models import ConsentChannel
 from caredesk.audit.service import Actor
 from caredesk.bootstrap import load_callback_policy
-from caredesk.callbacks import service
+from caredesk.callbacks import attention, queries, refusals, requests, scheduling, slots, wrapup
 from caredesk.callbacks.models import Callback, CallbackEvent, CallbackStatus
-from caredesk.callbacks.notify import message_brand
-from caredesk.callbacks.policy import (
+from caredesk.callbacks.notices import message_brand
+from caredesk.callbacks.policy_file import PolicyFileError
+from caredesk.cli_support import console, err_console, fail, open_database, run_command
+from caredesk.config import get_settings
+from caredesk.policy import (
     CallbackOrigin,
     CallbackReason,
     CallerRole,
@@ -24,9 +27,6 @@ from caredesk.callbacks.policy import (
     PolicyConfig,
     Step,
 )
-from caredesk.callbacks.policy_file import PolicyFileError
-from caredesk.cli_support import console, err_console, fail, open_database, run_command
-from caredesk.config import get_settings
 from caredesk.web.pagination import MAX_LIMIT
 
 app = typer.Typer(help="Callbacks: request, due, why not now, cancel, slots.", no_args_is_help=True)
@@ -102,7 +102,7 @@ def request(
     """Request a callback. A refusal for good is stored, and each refusing rule is printed on
     stderr with its sentence (exit 2)."""
     with run_command(), open_database() as db, db.uow() as uow:
-        callback = service.request_callback(
+        callback = requests.request_callback(
             uow,
             actor=OPERATOR,
             policy=_policy(),
@@ -120,11 +120,11 @@ def request(
             brand=message_brand(get_settings()),
         )
         if callback.status == CallbackStatus.REFUSED.value:
-            _refused(service.refused_error(uow, callback))
+            _refused(refusals.refused_error(uow, callback))
         _print_callback(callback)
 
 
-def _refused(error: service.CallbackRequestRefused) -> NoReturn:
+def _refused(error: refusals.CallbackRequestRefused) -> NoReturn:
     """One line per refusing rule on stderr, naming the stored refusal; exit 2."""
     refusal = error.extra["refusal_id"]
     for item in error.extra["rules"]:
@@ -145,7 +145,7 @@ def due(
 ) -> None:
     """Callbacks due now (scheduled, due time reached)."""
     with run_command(), open_database() as db, db.uow() as uow:
-        query = service.callbacks_query(
+        query = queries.callbacks_query(
             status=CallbackStatus.SCHEDULED,
             due_before=uow.clock.now(),
             line_of_business=line_of_business.value if line_of_business else None,
@@ -170,10 +170,10 @@ def due(
 def show(callback_id: int = typer.Argument(..., min=1)) -> None:
     """One callback and its timeline."""
     with run_command(), open_database() as db, db.uow() as uow:
-        callback = service.get_callback(uow, callback_id=callback_id)
+        callback = queries.get_callback(uow, callback_id=callback_id)
         _print_callback(callback)
         events = uow.session.scalars(
-            service.events_query(callback_id=callback_id).order_by(CallbackEvent.id)
+            queries.events_query(callback_id=callback_id).order_by(CallbackEvent.id)
         )
         table = Table("at", "event", "status", "rules", "detail")
         for event in events:
@@ -192,7 +192,7 @@ def why(
 ) -> None:
     """Why not now? The policy's decision, rule by rule; exit 1 when refused."""
     with run_command(), open_database() as db, db.uow() as uow:
-        decision = service.why_not_now(
+        decision = scheduling.why_not_now(
             uow,
             policy=_policy(),
             callback_id=callback_id,
@@ -211,21 +211,21 @@ def cancel(
 ) -> None:
     """Cancel a callback that is not on a call."""
     with run_command(), open_database() as db, db.uow() as uow:
-        callback = service.cancel_callback(
+        callback = wrapup.cancel_callback(
             uow, actor=OPERATOR, callback_id=callback_id, reason=reason
         )
         console.print(f"callback {callback.id} cancelled")
 
 
 @app.command("attention")
-def attention(
+def needs_attention(
     line_of_business: LineOfBusiness = typer.Option(None, "--lob"),
     limit: int = typer.Option(50, min=1, max=MAX_LIMIT),
 ) -> None:
     """Callbacks needing attention: their notice or scheduling email could not be delivered.
     Requeue it (`callback requeue-notice ID`) or cancel the callback."""
     with run_command(), open_database() as db, db.uow() as uow:
-        query = service.callbacks_query(
+        query = queries.callbacks_query(
             status=CallbackStatus.NEEDS_ATTENTION,
             line_of_business=line_of_business.value if line_of_business else None,
         )
@@ -233,7 +233,7 @@ def attention(
         table = Table("id", "since", "lob", "reason", "account", "why")
         for row in rows:
             last = uow.session.scalar(
-                service.events_query(callback_id=row.id).order_by(CallbackEvent.id.desc()).limit(1)
+                queries.events_query(callback_id=row.id).order_by(CallbackEvent.id.desc()).limit(1)
             )
             table.add_row(
                 str(row.id),
@@ -251,7 +251,7 @@ def attention(
 def requeue_notice(callback_id: int = typer.Argument(..., min=1)) -> None:
     """Send a callback's dead notice or scheduling email again (after fixing the cause)."""
     with run_command(), open_database() as db, db.uow() as uow:
-        callback = service.requeue_notice(uow, actor=OPERATOR, callback_id=callback_id)
+        callback = attention.requeue_notice(uow, actor=OPERATOR, callback_id=callback_id)
         console.print(f"callback {callback.id} is {callback.status}; its message is queued again")
 
 
@@ -273,13 +273,13 @@ def slot(
     if not offer and choice is None:
         raise fail("give --offer START/END (times to offer) and/or the number of a chosen time")
     with run_command(), open_database() as db, db.uow() as uow:
-        slots = [service.parse_slot(text) for text in offer] if offer else None
-        callback = service.offer_and_choose_slot(
+        offered = [slots.parse_slot(text) for text in offer] if offer else None
+        callback = slots.offer_and_choose_slot(
             uow,
             actor=OPERATOR,
             policy=_policy(),
             callback_id=callback_id,
-            slots=slots,
+            slots=offered,
             slot=choice,
             channel=channel,
             brand=message_brand(get_settings()),

@@ -14,9 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from caredesk.agents.models import Agent as AgentRow
-from caredesk.callbacks.context import caller_role_of
 from caredesk.callbacks.models import CLOSED_STATUSES, Callback, CallbackStatus
-from caredesk.callbacks.policy import (
+from caredesk.callbacks.policy_view import caller_role_of
+from caredesk.errors import Conflict, DomainError, InvalidTransition, ValidationFailed
+from caredesk.policy import (
     SERVICE_ASSURANCE,
     Blocker,
     CallerRole,
@@ -25,8 +26,7 @@ from caredesk.callbacks.policy import (
     Step,
     decision_to_json,
 )
-from caredesk.callbacks.policy.decision import constant, verdict
-from caredesk.errors import Conflict, DomainError, InvalidTransition, ValidationFailed
+from caredesk.policy.decision import constant, verdict
 
 S = CallbackStatus
 ATTEMPT_RULES = {LineOfBusiness.GLOBAL_CARE: "OB-ATTEMPTS-GLOBAL"}

@@ -44,7 +44,7 @@ from caredesk.callbacks.claims import (
 from caredesk.callbacks.dispatch_stats import record_round
 from caredesk.callbacks.models import Callback, CallbackEvent
 from caredesk.callbacks.runtime import CallbackRuntime
-from caredesk.callbacks.service import advance_after_notifications
+from caredesk.callbacks.scheduling import advance_after_notifications
 from caredesk.channels.delivery import RetryPolicy, deliver_due
 from caredesk.db.session import Database, UnitOfWork
 

@@ -7,14 +7,6 @@ from sqlalchemy import select
 from caredesk.accounts.models import ContactPoint as ContactRow
 from caredesk.accounts.models import Person
 from caredesk.audit.service import Actor
-from caredesk.callbacks.policy import (
-    CallbackOrigin,
-    CallbackReason,
-    CallEnd,
-    CallerRole,
-    LineOfBusiness,
-    PolicyConfig,
-)
 from caredesk.callbacks.request_inputs import Submitted, agent_or_none
 from caredesk.callbacks.requests import submit_callback_request
 from caredesk.channels.templates import MessageBrand
@@ -22,6 +14,14 @@ from caredesk.db.session import UnitOfWork
 from caredesk.errors import ValidationFailed
 from caredesk.interactions.models import Direction, Disposition
 from caredesk.interactions.service import get_interaction
+from caredesk.policy import (
+    CallbackOrigin,
+    CallbackReason,
+    CallEnd,
+    CallerRole,
+    LineOfBusiness,
+    PolicyConfig,
+)
 
 
 def request_dropped_call_callback(

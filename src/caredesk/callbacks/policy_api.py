@@ -8,15 +8,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
 
-from caredesk.callbacks.policy import (
+from caredesk.callbacks.policy_file import PolicyFileError, load_policy
+from caredesk.errors import DomainError, ValidationFailed
+from caredesk.policy import (
     ContextError,
     PolicyConfig,
     context_from_json,
     decision_to_json,
     evaluate,
 )
-from caredesk.callbacks.policy_file import PolicyFileError, load_policy
-from caredesk.errors import DomainError, ValidationFailed
 from caredesk.web.deps import Staff
 
 router = APIRouter(tags=["policy"])

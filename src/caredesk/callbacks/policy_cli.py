@@ -15,7 +15,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from caredesk.callbacks.policy import (
+from caredesk.callbacks.policy_file import ENV_VAR, PolicyFileError, load_policy
+from caredesk.policy import (
     RULES,
     ContextError,
     Decision,
@@ -26,7 +27,6 @@ from caredesk.callbacks.policy import (
     decision_to_json,
     evaluate,
 )
-from caredesk.callbacks.policy_file import ENV_VAR, PolicyFileError, load_policy
 
 app = typer.Typer(
     help="Outbound-call policy: check a case against the rules, list the rules.",

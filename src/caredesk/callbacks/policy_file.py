@@ -11,7 +11,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-from caredesk.callbacks.policy import PolicyConfig, PolicyConfigError, parse_policy_config
+from caredesk.policy import PolicyConfig, PolicyConfigError, parse_policy_config
 
 ENV_VAR = "CAREDESK_POLICY_FILE"
 DEFAULT_POLICY_PATH = Path("config/policy.toml")

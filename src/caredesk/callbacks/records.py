@@ -14,9 +14,9 @@ from sqlalchemy import CursorResult, update
 
 from caredesk.audit.service import Actor, record
 from caredesk.callbacks.models import TRANSITIONS, Callback, CallbackEvent, CallbackStatus
-from caredesk.callbacks.policy import Decision, Step, decision_to_json
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, InvalidTransition, NotFound, PolicyRefused
+from caredesk.policy import Decision, Step, decision_to_json
 from caredesk.privacy import scrub, scrub_text
 from caredesk.schemas import MAX_ID
 

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from caredesk.audit.service import Actor, record
 from caredesk.callbacks.models import Callback, CallbackEvent, CallbackStatus
-from caredesk.callbacks.policy import RuleResult
 from caredesk.callbacks.records import MAX_DETAIL, Event, add_event
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import PolicyRefused
+from caredesk.policy import RuleResult
 
 # The request field each rule that can refuse a request for good judges; the problem document
 # names it so a client knows what to change.

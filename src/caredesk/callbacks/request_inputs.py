@@ -19,11 +19,11 @@ from caredesk.accounts.people import get_person
 from caredesk.agents.models import Agent as AgentRow
 from caredesk.agents.service import get_agent
 from caredesk.callbacks.models import Callback, CallbackEvent
-from caredesk.callbacks.policy import CallbackOrigin
 from caredesk.callbacks.records import Event, plain
 from caredesk.db.idempotency import HEADER as IDEMPOTENCY_FIELD
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, NotFound, ValidationFailed
+from caredesk.policy import CallbackOrigin
 
 MAX_POLICY_REFERENCE = 200
 MAX_SLOTS = 10

@@ -24,25 +24,15 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from caredesk.accounts.checks import load_account
 from caredesk.accounts.models import AccountStatus
 from caredesk.audit.service import Actor, record
-from caredesk.callbacks.context import build_context
 from caredesk.callbacks.models import Callback, CallbackStatus
-from caredesk.callbacks.notify import (
+from caredesk.callbacks.notices import (
     default_platform_line,
     message_brand,
     offer_times,
     queue_notice,
     recipient_for,
 )
-from caredesk.callbacks.policy import (
-    CallbackOrigin,
-    CallbackReason,
-    CallEnd,
-    CallerRole,
-    LineOfBusiness,
-    PolicyConfig,
-    Step,
-    evaluate,
-)
+from caredesk.callbacks.policy_view import build_context
 from caredesk.callbacks.records import Event, add_event, plain
 from caredesk.callbacks.refusals import add_requested, store_refused
 from caredesk.callbacks.request_inputs import (
@@ -65,6 +55,16 @@ from caredesk.db.idempotency import check_key
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, NotFound, ValidationFailed
 from caredesk.interactions.service import get_interaction
+from caredesk.policy import (
+    CallbackOrigin,
+    CallbackReason,
+    CallEnd,
+    CallerRole,
+    LineOfBusiness,
+    PolicyConfig,
+    Step,
+    evaluate,
+)
 from caredesk.tickets.service import get_ticket
 
 _TRIES = 3

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from caredesk.callbacks.policy import PolicyConfig
 from caredesk.channels.ports import MessageSender, VoiceGateway
 from caredesk.config import Settings
+from caredesk.policy import PolicyConfig
 
 
 @dataclass(frozen=True)

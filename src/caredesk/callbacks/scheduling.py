@@ -7,30 +7,30 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
-from caredesk.accounts.consent import record_consent
-from caredesk.accounts.models import Account, ConsentChannel, Person
+from caredesk.accounts.models import Account, Person
 from caredesk.agents.models import Agent as AgentRow
 from caredesk.agents.service import get_agent, get_schedule
 from caredesk.audit.service import Actor
 from caredesk.callbacks.attention import flag_dead_messages
-from caredesk.callbacks.context import build_context, sent_at, shift_around
 from caredesk.callbacks.models import Callback, CallbackStatus
-from caredesk.callbacks.notify import (
+from caredesk.callbacks.notices import (
     NOTIFIER,
     default_platform_line,
     message_brand,
     queue_notice,
     recipient_for,
-    record_sent_messages,
-    waiting_on_messages_query,
 )
-from caredesk.callbacks.policy import (
+from caredesk.callbacks.policy_view import build_context, sent_at, shift_around
+from caredesk.callbacks.records import Event, change, load_callback, refusal_text
+from caredesk.channels.models import OutboxMessage, OutboxStatus
+from caredesk.channels.outbox import withdraw_message
+from caredesk.db.session import UnitOfWork
+from caredesk.errors import DomainError
+from caredesk.policy import (
     SERVICE_ASSURANCE,
     Blocker,
-    CallbackOrigin,
-    CallbackReason,
     CallerRole,
     Decision,
     LineOfBusiness,
@@ -41,11 +41,9 @@ from caredesk.callbacks.policy import (
     plan_notice,
     sa_owner_keeps,
 )
-from caredesk.callbacks.records import Event, change, load_callback
-from caredesk.channels.outbox import withdraw_message
-from caredesk.channels.templates import MessageBrand
-from caredesk.db.session import UnitOfWork
-from caredesk.errors import Conflict, DomainError, InvalidTransition, ValidationFailed
+
+# Callbacks put on record in one pass of the dispatcher.
+ADVANCE_BATCH = 500
 
 
 def final_failures(decision: Decision) -> list[str]:
@@ -135,122 +133,6 @@ def why_not_now(
         uow, callback=callback, step=step, now=now, agent=agent, caller_role=caller_role
     )
     return evaluate(context, policy)
-
-
-def _consent_channel(channel: str) -> ConsentChannel:
-    try:
-        return ConsentChannel(channel)
-    except ValueError:
-        names = ", ".join(item.value for item in ConsentChannel)
-        raise ValidationFailed(f"must be one of {names}", field="channel") from None
-
-
-def offered_slot(callback: Callback, slot: int) -> tuple[datetime, datetime]:
-    slots = callback.offered_slots or []
-    if not 1 <= slot <= len(slots):
-        raise ValidationFailed(
-            f"the scheduling email offered times 1 to {len(slots)}"
-            if slots
-            else "no times were offered for this callback",
-            field="slot",
-        )
-    chosen = slots[slot - 1]
-    return datetime.fromisoformat(chosen["start"]), datetime.fromisoformat(chosen["end"])
-
-
-def choose_slot(
-    uow: UnitOfWork,
-    *,
-    actor: Actor,
-    policy: PolicyConfig,
-    callback_id: int,
-    slot: int,
-    channel: ConsentChannel | str = ConsentChannel.EMAIL,
-    brand: MessageBrand | None = None,
-    from_line: str | None = None,
-) -> Callback:
-    """The customer picked one of the offered times (by replying, in the portal or through the
-    API): it becomes their consent window for this callback (OB-WINDOW), the callback is due at
-    its start, and a "Customer Callback" message confirms the time (OB-NOTIFY)."""
-    consent_channel = _consent_channel(str(channel))
-    callback = load_callback(uow, callback_id)
-    if callback.status != CallbackStatus.AWAITING_SCHEDULE.value:
-        raise InvalidTransition(
-            f"a time is picked while the callback waits for one; this one is {callback.status}",
-            field="slot",
-        )
-    start, end = offered_slot(callback, slot)
-    now = uow.clock.now()
-    if end <= now:
-        raise ValidationFailed("that time has already passed; pick a later one", field="slot")
-    email_sent = callback.scheduling_email_sent_at or sent_at(
-        uow, callback.scheduling_email_message_id
-    )
-    if email_sent is None:
-        raise Conflict(
-            "the scheduling email has not gone out yet, so no time can be picked from it",
-            field="slot",
-        )
-    account = uow.session.get(Account, callback.account_id)
-    person = uow.session.get(Person, callback.person_id) if callback.person_id else None
-    if account is None or person is None:
-        raise ValidationFailed("the callback names no person to agree the time", field="slot")
-    recipient = recipient_for(uow, account, person, callback.number)
-    consent = record_consent(
-        uow,
-        actor=actor,
-        account_id=account.id,
-        person_id=person.id,
-        window_start=start,
-        window_end=end,
-        channel=consent_channel,
-        callback_id=callback.id,
-        time_zone=recipient.zone,
-        commit=False,
-    )
-    # OB-NOTIFY: the notice goes the lead time before the dial, inside the chosen time.
-    plan = notice_times(uow, policy=policy, callback=callback, now=max(start, now))
-    dial_at = plan.dial_at if plan is not None else start
-    lob = LineOfBusiness(callback.line_of_business)
-    owned = ownership(uow, lob=lob, owner=owner_of(uow, callback), due=dial_at)
-    template = policy.template_for(CallbackReason(callback.reason), CallbackOrigin(callback.origin))
-    owner = owner_of(uow, callback)
-    message = queue_notice(
-        uow,
-        callback=callback,
-        recipient=recipient,
-        template=template,
-        callback_at=dial_at,
-        from_line=from_line or (owner.platform_line if owner else default_platform_line()),
-        brand=brand or message_brand(),
-        send_at=plan.notice_at if plan is not None else None,
-    )
-    change(
-        uow,
-        callback,
-        actor=actor,
-        kind=Event.SLOT_CHOSEN,
-        to=CallbackStatus.SCHEDULED,
-        values={
-            "due_at": dial_at,
-            "scheduling_email_sent_at": email_sent,
-            "notification_template": template,
-            "notification_message_id": message.id,
-            **owned,
-        },
-        facts={
-            "slot": slot,
-            "start": start,
-            "end": end,
-            "channel": consent_channel.value,
-            "consent_id": consent.id,
-            "confirmation_message_id": message.id,
-            "assignment_pool": owned["in_assignment_pool"],
-        },
-        detail=f"the customer chose time {slot} ({start.isoformat()} to {end.isoformat()})",
-    )
-    uow.commit()
-    return callback
 
 
 def advance_after_notifications(uow: UnitOfWork, *, policy: PolicyConfig, now: datetime) -> int:
@@ -365,3 +247,104 @@ def renotice_stale(uow: UnitOfWork, *, policy: PolicyConfig, now: datetime) -> i
         except DomainError:
             uow.session.rollback()
     return changed
+
+
+def record_sent_messages(
+    uow: UnitOfWork, callback: Callback, *, actor: Actor, policy: PolicyConfig, now: datetime
+) -> bool:
+    """Copies the outbox's "sent" onto the callback (notified_at, scheduling_email_sent_at) and
+    moves an AWAITING_NOTIFICATION callback to SCHEDULED. No commit. True when anything changed.
+    The due time comes from the plan decision at that moment (``scheduling.plan``)."""
+    changed = False
+    email_sent = sent_at(uow, callback.scheduling_email_message_id)
+    if email_sent is not None and callback.scheduling_email_sent_at is None:
+        change(
+            uow,
+            callback,
+            actor=actor,
+            kind=Event.SCHEDULING_EMAIL_SENT,
+            values={"scheduling_email_sent_at": email_sent},
+            facts={"message_id": callback.scheduling_email_message_id},
+        )
+        changed = True
+    notice_sent = sent_at(uow, callback.notification_message_id)
+    if notice_sent is None or callback.notified_at is not None:
+        return changed
+    values: dict[str, Any] = {"notified_at": notice_sent}
+    facts: dict[str, Any] = {
+        "template": callback.notification_template,
+        "message_id": callback.notification_message_id,
+        "sent_at": notice_sent,
+    }
+    if callback.status != CallbackStatus.AWAITING_NOTIFICATION.value:
+        change(uow, callback, actor=actor, kind=Event.NOTIFIED, values=values, facts=facts)
+        return True
+    due, decision = plan_due(uow, policy=policy, callback=callback, now=now)
+    finals = final_failures(decision)
+    if finals:
+        change(
+            uow,
+            callback,
+            actor=actor,
+            kind=Event.REFUSED,
+            to=CallbackStatus.REFUSED,
+            values={
+                **values,
+                "refused_rules": finals,
+                "refusal_detail": refusal_text(decision)[:2000],
+                "closed_at": now,
+            },
+            rule_ids=finals,
+            detail=refusal_text(decision),
+            facts=facts,
+        )
+        return True
+    # The notice announced the call for the planned dial: not before it.
+    planned = callback.due_at
+    values["due_at"] = max(due, planned) if due is not None and planned is not None else due
+    due = values["due_at"]
+    facts["next_allowed_at"] = decision.next_allowed_at
+    change(
+        uow,
+        callback,
+        actor=actor,
+        kind=Event.NOTIFIED,
+        to=CallbackStatus.SCHEDULED,
+        values=values,
+        facts=facts,
+        detail=f'"{callback.notification_template}" sent; {_due_text(due)}',
+    )
+    return True
+
+
+def _due_text(due: datetime | None) -> str:
+    if due is None:
+        return "not due until the policy allows a time (see why-not-now)"
+    return f"due {due.isoformat()}"
+
+
+def waiting_on_messages_query() -> Any:
+    """Callbacks whose notice or scheduling email was sent and is not yet on their record."""
+    notice = and_(
+        Callback.notified_at.is_(None),
+        Callback.notification_message_id.is_not(None),
+        OutboxMessage.id == Callback.notification_message_id,
+    )
+    email = and_(
+        Callback.scheduling_email_sent_at.is_(None),
+        Callback.scheduling_email_message_id.is_not(None),
+        OutboxMessage.id == Callback.scheduling_email_message_id,
+    )
+    open_statuses = [
+        CallbackStatus.AWAITING_NOTIFICATION.value,
+        CallbackStatus.AWAITING_SCHEDULE.value,
+        CallbackStatus.SCHEDULED.value,
+        CallbackStatus.OFFERED.value,
+    ]
+    return (
+        select(Callback.id)
+        .join(OutboxMessage, or_(notice, email))
+        .where(Callback.status.in_(open_statuses), OutboxMessage.status == OutboxStatus.SENT.value)
+        .order_by(Callback.id)
+        .limit(ADVANCE_BATCH)
+    )

@@ -8,7 +8,8 @@ from pydantic import Field
 
 from caredesk.accounts.models import ConsentChannel
 from caredesk.callbacks.models import CallbackStatus
-from caredesk.callbacks.policy import (
+from caredesk.callbacks.steps import CallStep
+from caredesk.policy import (
     AttemptResult,
     CallbackOrigin,
     CallbackOutcome,
@@ -20,7 +21,6 @@ from caredesk.callbacks.policy import (
     ProofFact,
     VerificationField,
 )
-from caredesk.callbacks.steps import CallStep
 from caredesk.schemas import AwareDatetime, Id, Input, Output
 
 Phone = Annotated[str, Field(min_length=3, max_length=30, examples=["+13035550123"])]

@@ -8,24 +8,27 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
+from caredesk.accounts.consent import record_consent
 from caredesk.accounts.models import Account, ConsentChannel, Person
 from caredesk.audit.service import Actor
 from caredesk.callbacks.models import Callback, CallbackStatus
-from caredesk.callbacks.notify import (
+from caredesk.callbacks.notices import (
     NOTIFIER,
     default_platform_line,
     message_brand,
+    queue_notice,
     queue_scheduling_email,
     recipient_for,
 )
-from caredesk.callbacks.policy import CallbackOrigin, PolicyConfig
+from caredesk.callbacks.policy_view import sent_at
 from caredesk.callbacks.records import Event, change, load_callback
 from caredesk.callbacks.request_inputs import Slots, check_slots
-from caredesk.callbacks.scheduling import choose_slot, owner_of
+from caredesk.callbacks.scheduling import notice_times, owner_of, ownership
 from caredesk.channels.outbox import withdraw_message
 from caredesk.channels.templates import MessageBrand
 from caredesk.db.session import UnitOfWork
-from caredesk.errors import InvalidTransition, ValidationFailed
+from caredesk.errors import Conflict, InvalidTransition, ValidationFailed
+from caredesk.policy import CallbackOrigin, CallbackReason, LineOfBusiness, PolicyConfig
 
 
 def _record_offer(
@@ -172,3 +175,119 @@ def parse_slot(text: str) -> tuple[datetime, datetime]:
             field="slots",
         ) from None
     return start, end
+
+
+def _consent_channel(channel: str) -> ConsentChannel:
+    try:
+        return ConsentChannel(channel)
+    except ValueError:
+        names = ", ".join(item.value for item in ConsentChannel)
+        raise ValidationFailed(f"must be one of {names}", field="channel") from None
+
+
+def offered_slot(callback: Callback, slot: int) -> tuple[datetime, datetime]:
+    slots = callback.offered_slots or []
+    if not 1 <= slot <= len(slots):
+        raise ValidationFailed(
+            f"the scheduling email offered times 1 to {len(slots)}"
+            if slots
+            else "no times were offered for this callback",
+            field="slot",
+        )
+    chosen = slots[slot - 1]
+    return datetime.fromisoformat(chosen["start"]), datetime.fromisoformat(chosen["end"])
+
+
+def choose_slot(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    policy: PolicyConfig,
+    callback_id: int,
+    slot: int,
+    channel: ConsentChannel | str = ConsentChannel.EMAIL,
+    brand: MessageBrand | None = None,
+    from_line: str | None = None,
+) -> Callback:
+    """The customer picked one of the offered times (by replying, in the portal or through the
+    API): it becomes their consent window for this callback (OB-WINDOW), the callback is due at
+    its start, and a "Customer Callback" message confirms the time (OB-NOTIFY)."""
+    consent_channel = _consent_channel(str(channel))
+    callback = load_callback(uow, callback_id)
+    if callback.status != CallbackStatus.AWAITING_SCHEDULE.value:
+        raise InvalidTransition(
+            f"a time is picked while the callback waits for one; this one is {callback.status}",
+            field="slot",
+        )
+    start, end = offered_slot(callback, slot)
+    now = uow.clock.now()
+    if end <= now:
+        raise ValidationFailed("that time has already passed; pick a later one", field="slot")
+    email_sent = callback.scheduling_email_sent_at or sent_at(
+        uow, callback.scheduling_email_message_id
+    )
+    if email_sent is None:
+        raise Conflict(
+            "the scheduling email has not gone out yet, so no time can be picked from it",
+            field="slot",
+        )
+    account = uow.session.get(Account, callback.account_id)
+    person = uow.session.get(Person, callback.person_id) if callback.person_id else None
+    if account is None or person is None:
+        raise ValidationFailed("the callback names no person to agree the time", field="slot")
+    recipient = recipient_for(uow, account, person, callback.number)
+    consent = record_consent(
+        uow,
+        actor=actor,
+        account_id=account.id,
+        person_id=person.id,
+        window_start=start,
+        window_end=end,
+        channel=consent_channel,
+        callback_id=callback.id,
+        time_zone=recipient.zone,
+        commit=False,
+    )
+    # OB-NOTIFY: the notice goes the lead time before the dial, inside the chosen time.
+    plan = notice_times(uow, policy=policy, callback=callback, now=max(start, now))
+    dial_at = plan.dial_at if plan is not None else start
+    lob = LineOfBusiness(callback.line_of_business)
+    owned = ownership(uow, lob=lob, owner=owner_of(uow, callback), due=dial_at)
+    template = policy.template_for(CallbackReason(callback.reason), CallbackOrigin(callback.origin))
+    owner = owner_of(uow, callback)
+    message = queue_notice(
+        uow,
+        callback=callback,
+        recipient=recipient,
+        template=template,
+        callback_at=dial_at,
+        from_line=from_line or (owner.platform_line if owner else default_platform_line()),
+        brand=brand or message_brand(),
+        send_at=plan.notice_at if plan is not None else None,
+    )
+    change(
+        uow,
+        callback,
+        actor=actor,
+        kind=Event.SLOT_CHOSEN,
+        to=CallbackStatus.SCHEDULED,
+        values={
+            "due_at": dial_at,
+            "scheduling_email_sent_at": email_sent,
+            "notification_template": template,
+            "notification_message_id": message.id,
+            **owned,
+        },
+        facts={
+            "slot": slot,
+            "start": start,
+            "end": end,
+            "channel": consent_channel.value,
+            "consent_id": consent.id,
+            "confirmation_message_id": message.id,
+            "assignment_pool": owned["in_assignment_pool"],
+        },
+        detail=f"the customer chose time {slot} ({start.isoformat()} to {end.isoformat()})",
+    )
+    uow.commit()
+    return callback

@@ -24,9 +24,12 @@ from caredesk.accounts.values import ProofFacts
 from caredesk.agents.service import get_agent
 from caredesk.audit.service import Actor
 from caredesk.callbacks.attempts import require_caller
-from caredesk.callbacks.context import CallSoFar, build_context, call_events
 from caredesk.callbacks.models import Callback, CallbackEvent, CallbackStatus
-from caredesk.callbacks.policy import (
+from caredesk.callbacks.policy_view import CallSoFar, build_context, call_events
+from caredesk.callbacks.records import Event, change, load_callback, note, refuse
+from caredesk.db.session import UnitOfWork
+from caredesk.errors import InvalidTransition, PolicyRefused, ValidationFailed
+from caredesk.policy import (
     Decision,
     PaymentRaisedBy,
     PolicyConfig,
@@ -36,10 +39,7 @@ from caredesk.callbacks.policy import (
     decision_to_json,
     evaluate,
 )
-from caredesk.callbacks.policy.vocabulary import ALLOWED_PROOF_FACTS, NAME_FIELDS
-from caredesk.callbacks.records import Event, change, load_callback, note, refuse
-from caredesk.db.session import UnitOfWork
-from caredesk.errors import InvalidTransition, PolicyRefused, ValidationFailed
+from caredesk.policy.vocabulary import ALLOWED_PROOF_FACTS, NAME_FIELDS
 from caredesk.privacy import refuse_secrets
 
 _PIN = re.compile(r"^[0-9]{4,12}$")

@@ -16,10 +16,16 @@ from caredesk.audit.service import Actor
 from caredesk.callbacks.agent_moves import move_agent
 from caredesk.callbacks.attempts import require_caller
 from caredesk.callbacks.attention import withdraw_owed_messages
-from caredesk.callbacks.context import CallSoFar, build_context, call_events
 from caredesk.callbacks.models import Callback, CallbackStatus
-from caredesk.callbacks.notify import case_number
-from caredesk.callbacks.policy import (
+from caredesk.callbacks.notices import case_number
+from caredesk.callbacks.policy_view import CallSoFar, build_context, call_events
+from caredesk.callbacks.records import Event, change, load_callback, refuse
+from caredesk.callbacks.scheduling import reschedule_due
+from caredesk.db.session import UnitOfWork
+from caredesk.errors import InvalidTransition, ValidationFailed
+from caredesk.memos.models import MemoKind
+from caredesk.memos.service import create_memo
+from caredesk.policy import (
     AgentState,
     CallbackOutcome,
     Memo,
@@ -29,12 +35,6 @@ from caredesk.callbacks.policy import (
     WrapUp,
     evaluate,
 )
-from caredesk.callbacks.records import Event, change, load_callback, refuse
-from caredesk.callbacks.scheduling import reschedule_due
-from caredesk.db.session import UnitOfWork
-from caredesk.errors import InvalidTransition, ValidationFailed
-from caredesk.memos.models import MemoKind
-from caredesk.memos.service import create_memo
 from caredesk.privacy import refuse_secrets
 from caredesk.tickets.models import UpdateKind
 from caredesk.tickets.service import get_ticket

@@ -4,9 +4,9 @@ Refusing secrets (SSNs, PINs/passcodes, card numbers) is ``caredesk.privacy.refu
 
 from __future__ import annotations
 
-from caredesk.callbacks.policy import Memo as PolicyMemo
-from caredesk.callbacks.policy import check_memo
 from caredesk.errors import ValidationFailed
+from caredesk.policy import Memo as PolicyMemo
+from caredesk.policy import check_memo
 
 
 def refuse_incomplete_call_memo(

@@ -19,9 +19,9 @@ from sqlalchemy import func, select, text
 from caredesk.agents.models import Agent
 from caredesk.callbacks.dispatch_stats import dispatcher_totals
 from caredesk.callbacks.models import Callback, CallbackStatus
-from caredesk.callbacks.policy import RULES_BY_ID, AgentState
 from caredesk.channels.models import OutboxMessage, OutboxStatus
 from caredesk.db.session import Database, UnitOfWork
+from caredesk.policy import RULES_BY_ID, AgentState
 from caredesk.tickets.models import SLA_STOPPED, Ticket
 
 OTHER = "other"

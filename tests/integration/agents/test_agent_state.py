@@ -14,10 +14,10 @@ from sqlalchemy import select
 from caredesk.agents import presence, service, states
 from caredesk.agents.models import AgentStateChange
 from caredesk.audit.models import AuditEvent
-from caredesk.callbacks.policy import AgentState
 from caredesk.clock import FixedClock
 from caredesk.db.session import Database
 from caredesk.errors import Conflict, DomainError, InvalidTransition, ValidationFailed
+from caredesk.policy import AgentState
 from tests.integration.agents.conftest import ACTOR, counts, make_agent
 
 

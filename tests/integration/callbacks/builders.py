@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from caredesk.audit.models import AuditEvent
-from caredesk.callbacks import service
 from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackEvent
 from caredesk.callbacks.runtime import CallbackRuntime
+from caredesk.callbacks.scheduling import advance_after_notifications
 from caredesk.channels.delivery import DeliveryReport, RetryPolicy, deliver_due
 from caredesk.channels.email.log_sender import LogSender
 from caredesk.channels.models import OutboxMessage
@@ -261,7 +261,7 @@ class Desk:
 
     def advance(self) -> int:
         with self.db.uow() as uow:
-            return service.advance_after_notifications(
+            return advance_after_notifications(
                 uow, policy=self.runtime.policy, now=self.clock.now()
             )
 

@@ -19,12 +19,12 @@ from caredesk.agents.models import Agent
 from caredesk.audit.models import AuditEvent
 from caredesk.audit.service import Actor
 from caredesk.callbacks.models import Callback, CallbackEvent, CallbackStatus
-from caredesk.callbacks.policy import AgentState, LineOfBusiness, PolicyConfig
 from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.channels.email.log_sender import LogSender
 from caredesk.channels.voice.simulated import SimulatedVoiceGateway
 from caredesk.config import Settings
 from caredesk.db.session import Database
+from caredesk.policy import AgentState, LineOfBusiness, PolicyConfig
 
 STAFF = Actor.system("test")
 _serial = itertools.count(1)

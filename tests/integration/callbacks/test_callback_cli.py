@@ -16,8 +16,9 @@ from caredesk.accounts.service import create_account
 from caredesk.accounts.values import ContactPointSpec, PersonSpec, ServiceAddress
 from caredesk.agents.service import create_agent
 from caredesk.audit.service import Actor
-from caredesk.callbacks import service
-from caredesk.callbacks.policy import PolicyConfig
+from caredesk.callbacks.queries import callbacks_query, get_callback
+from caredesk.callbacks.requests import request_callback
+from caredesk.callbacks.scheduling import advance_after_notifications
 from caredesk.channels.delivery import RetryPolicy, deliver_due
 from caredesk.channels.email.log_sender import LogSender
 from caredesk.channels.email.smtp import SmtpSender, SmtpSettings
@@ -26,6 +27,7 @@ from caredesk.cli import app
 from caredesk.clock import FixedClock
 from caredesk.config import get_settings
 from caredesk.db.session import Database
+from caredesk.policy import PolicyConfig
 from tests.integration.channels.conftest import SmtpServer, free_port
 
 runner = CliRunner()
@@ -69,7 +71,7 @@ def test_request_due_show_why_and_cancel(cli_database: Database, clock: FixedClo
     account = make_account(cli_database)
     clock.set(LONG_AGO)
     with cli_database.uow() as uow:
-        callback = service.request_callback(
+        callback = request_callback(
             uow,
             actor=STAFF,
             policy=PolicyConfig(),
@@ -81,7 +83,7 @@ def test_request_due_show_why_and_cancel(cli_database: Database, clock: FixedClo
         )
     deliver_due(cli_database, LogSender(), now=clock.now(), worker_id="test")
     with cli_database.uow() as uow:
-        assert service.advance_after_notifications(uow, policy=PolicyConfig(), now=clock.now())
+        assert advance_after_notifications(uow, policy=PolicyConfig(), now=clock.now())
 
     due = runner.invoke(app, ["callback", "due"])
     assert due.exit_code == 0, due.output
@@ -121,7 +123,7 @@ def test_request_refused_for_good_exits_2_with_its_rule_on_stderr(cli_database: 
     assert result.stdout == ""
     [line] = result.stderr.splitlines()
     with cli_database.uow() as uow:
-        [stored] = list(uow.session.scalars(service.callbacks_query()))
+        [stored] = list(uow.session.scalars(callbacks_query()))
         assert stored.status == "refused" and stored.refused_rules == ["OB-SPOKE-FIRST"]
         assert line.startswith("error: refused by OB-SPOKE-FIRST: ")
         assert line.endswith(f"(stored as callback {stored.id})")
@@ -186,7 +188,7 @@ def test_choose_slot_enters_the_customers_reply(cli_database: Database) -> None:
     assert made.exit_code == 0, made.output
     assert "awaiting_schedule" in made.output and "offered time 1" in made.output
     with cli_database.uow() as uow:
-        [callback_id] = [row.id for row in uow.session.scalars(service.callbacks_query())]
+        [callback_id] = [row.id for row in uow.session.scalars(callbacks_query())]
     early = runner.invoke(app, ["callback", "slot", str(callback_id), "1"])
     assert early.exit_code == 2 and "scheduling email" in early.output
     deliver_due(
@@ -202,7 +204,7 @@ def test_attention_lists_a_callback_whose_notice_died_and_requeue_notice_sends_i
 ) -> None:
     account = make_account(cli_database)
     with cli_database.uow() as uow:
-        callback = service.request_callback(
+        callback = request_callback(
             uow,
             actor=STAFF,
             policy=PolicyConfig(),
@@ -218,7 +220,7 @@ def test_attention_lists_a_callback_whose_notice_died_and_requeue_notice_sends_i
     gave_up = RetryPolicy(max_attempts=1)
     assert deliver_due(cli_database, sender, now=clock.now(), worker_id="t", retry=gave_up).dead
     with cli_database.uow() as uow:
-        service.advance_after_notifications(uow, policy=PolicyConfig(), now=clock.now())
+        advance_after_notifications(uow, policy=PolicyConfig(), now=clock.now())
 
     listed = runner.invoke(app, ["callback", "attention"])
     assert listed.exit_code == 0, listed.output
@@ -266,7 +268,7 @@ def test_slot_offers_explicit_times_and_or_chooses_one(cli_database: Database) -
     )
     assert made.exit_code == 0, made.output
     with cli_database.uow() as uow:
-        [callback_id] = [row.id for row in uow.session.scalars(service.callbacks_query())]
+        [callback_id] = [row.id for row in uow.session.scalars(callbacks_query())]
     nothing = runner.invoke(app, ["callback", "slot", str(callback_id)])
     assert nothing.exit_code == 2 and "--offer" in nothing.stderr
     bad = runner.invoke(app, ["callback", "slot", str(callback_id), "--offer", "tomorrow"])
@@ -285,7 +287,7 @@ def test_slot_offers_explicit_times_and_or_chooses_one(cli_database: Database) -
     with cli_database.uow() as uow:
         first, second = uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
         assert (first.status, second.status) == ("withdrawn", "pending")
-        callback = service.get_callback(uow, callback_id=callback_id)
+        callback = get_callback(uow, callback_id=callback_id)
         assert callback.scheduling_email_message_id == second.id
         assert [item["start"] for item in callback.offered_slots or []] == [
             (day + timedelta(days=n)).isoformat() for n in range(2)
@@ -303,7 +305,7 @@ def test_slot_offers_explicit_times_and_or_chooses_one(cli_database: Database) -
     assert both.exit_code == 0, both.output
     assert "is due" in both.output
     with cli_database.uow() as uow:
-        callback = service.get_callback(uow, callback_id=callback_id)
+        callback = get_callback(uow, callback_id=callback_id)
         assert callback.status == "scheduled"
         assert callback.due_at is not None and callback.due_at >= day + timedelta(days=5)
         assert uow.session.scalar(select(func.count()).select_from(OutboxMessage)) == 3

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from caredesk.bootstrap import build_callback_runtime, build_message_sender
-from caredesk.callbacks.policy import LineOfBusiness
 from caredesk.callbacks.policy_file import PolicyFileError
 from caredesk.channels.ports import Channel, OutboundMessage
 from caredesk.channels.voice.simulated import SimulatedVoiceGateway
 from caredesk.clock import FixedClock
 from caredesk.config import Settings
 from caredesk.db.session import Database
+from caredesk.policy import LineOfBusiness
 from tests.conftest import T0
 from tests.integration.channels.conftest import SmtpServer, free_port
 

@@ -20,13 +20,13 @@ from caredesk.callbacks.dispatcher import (
     run_once,
 )
 from caredesk.callbacks.models import Callback, CallbackEvent, CallbackStatus
-from caredesk.callbacks.policy import AgentState, LineOfBusiness
 from caredesk.channels import outbox
 from caredesk.channels.models import OutboxMessage, OutboxStatus
 from caredesk.channels.ports import Channel, OutboundMessage
 from caredesk.clock import FixedClock
 from caredesk.db.session import Database
 from caredesk.errors import ValidationFailed
+from caredesk.policy import AgentState, LineOfBusiness
 from tests.integration.callbacks.dispatch_support import (
     audit_actions,
     callback,

@@ -21,10 +21,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from caredesk.callbacks import service
+from caredesk.callbacks.attempts import end_call, poll_call
+from caredesk.callbacks.calls import start_call
 from caredesk.callbacks.claims import claim_due_callbacks
 from caredesk.callbacks.dispatcher import DispatchReport, run_once
 from caredesk.callbacks.models import CallbackAttempt, CallbackStatus
+from caredesk.callbacks.requests import request_callback
+from caredesk.callbacks.wrapup import wrap_up
 from caredesk.channels.voice.simulated import OutcomeWeights, SimulatedVoiceGateway
 from caredesk.clock import FixedClock, SystemClock
 from caredesk.db.session import Database
@@ -162,7 +165,7 @@ def test_a_dispatcher_killed_mid_lease_loses_nothing_and_the_callback_completes_
     account_id = make_customer(db, zone=midday_zone(clock.now()))
     runtime = make_runtime(db)
     with db.uow() as uow:
-        callback_id = service.request_callback(
+        callback_id = request_callback(
             uow,
             actor=STAFF,
             policy=runtime.policy,
@@ -210,14 +213,14 @@ def test_a_dispatcher_killed_mid_lease_loses_nothing_and_the_callback_completes_
     )
     call = {"actor": STAFF, "policy": runtime.policy, "callback_id": callback_id}
     with db.uow() as uow:
-        attempt_id = service.start_call(uow, gateway=gateway, agent_id=agent_id, **call).id
+        attempt_id = start_call(uow, gateway=gateway, agent_id=agent_id, **call).id
     clock.advance(timedelta(seconds=30))
     with db.uow() as uow:
-        service.poll_call(uow, gateway=gateway, attempt_id=attempt_id, **call)
+        poll_call(uow, gateway=gateway, attempt_id=attempt_id, **call)
     with db.uow() as uow:
-        service.end_call(uow, actor=STAFF, gateway=gateway, callback_id=callback_id)
+        end_call(uow, actor=STAFF, gateway=gateway, callback_id=callback_id)
     with db.uow() as uow:
-        service.wrap_up(
+        wrap_up(
             uow,
             outcome="resolved",
             reason="Device troubleshooting follow-up",

@@ -13,8 +13,8 @@ from caredesk.agents.states import (
     check_transition,
     time_in_state,
 )
-from caredesk.callbacks.policy import AgentState
 from caredesk.errors import InvalidTransition
+from caredesk.policy import AgentState
 
 S = AgentState
 NOT_READY = [S.NOT_READY_FOLLOW_UP, S.NOT_READY_BREAK, S.NOT_READY_TRAINING, S.NOT_READY_MEETING]

@@ -10,14 +10,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from caredesk.callbacks.notify import (
+from caredesk.callbacks.notices import (
     SLOT_HORIZON,
     SLOT_LEAD,
     SLOT_LENGTH,
     SLOTS_OFFERED,
     propose_slots,
 )
-from caredesk.callbacks.policy.window import LocalWindow
+from caredesk.policy.window import LocalWindow
 
 WINDOW = LocalWindow(time(8, 0), time(21, 0))
 ZONE_SETS = (

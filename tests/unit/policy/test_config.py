@@ -1,0 +1,120 @@
+"""Policy configuration: handbook defaults, team layering, errors that name the key."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+
+import pytest
+
+from caredesk.policy import (
+    AgentState,
+    CallbackOrigin,
+    CallbackReason,
+    LineOfBusiness,
+    PolicyConfig,
+    PolicyConfigError,
+    parse_policy_config,
+)
+
+
+def test_defaults_are_the_handbook_values() -> None:
+    config = PolicyConfig()
+    care = config.for_lob(LineOfBusiness.CARE)
+    assert (care.window_start, care.window_end) == (time(9), time(20))
+    assert care.max_attempts_without_contact == 2
+    assert config.for_lob(LineOfBusiness.GLOBAL_CARE).max_attempts_without_contact == 1
+    assert CallbackReason.EMAIL_REQUEST in config.for_lob(LineOfBusiness.SA_BTS).reasons
+    assert CallbackReason.EMAIL_REQUEST not in care.reasons
+    assert (
+        config.template_for(CallbackReason.DROPPED_CALL, CallbackOrigin.FOLLOW_UP) == "Dropped Call"
+    )
+    assert parse_policy_config({}) == config
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        (
+            {"lob": {"global_care": {"max_attempts_without_contact": 0}}},
+            "lob.global_care.max_attempts_without_contact: must be an integer >= 1",
+        ),
+        (
+            {"lob": {"global_care": {"max_attempts_without_contact": True}}},
+            "lob.global_care.max_attempts_without_contact: must be an integer >= 1",
+        ),
+        ({"defaults": {"window_start": "9am"}}, "defaults.window_start: must be a 24-hour"),
+        ({"defaults": {"window_end": "08:00"}}, "defaults.window_end: must be after window_start"),
+        (
+            {"lob": {"care": {"window_start": "21:00"}}},
+            "lob.care.window_start: must be before window_end (20:00)",
+        ),
+        ({"lob": {"call_centre": {}}}, "lob.call_centre: unknown key"),
+        ({"defaults": {"max_attempts": 3}}, "defaults.max_attempts: unknown key"),
+        ({"window": {}}, "window: unknown key"),
+        ({"defaults": {"reasons": ["upsell"]}}, "defaults.reasons: unknown reason code 'upsell'"),
+        ({"lob": {"sa_ats": {"international_calling": "yes"}}}, "must be true or false"),
+        ({"templates": {"dropped_call": ""}}, "templates.dropped_call: must be a non-empty"),
+        ({"dialing": {"domestic_regions": ["usa"]}}, "'usa' is not a two-letter region code"),
+        ({"memo": {"min_field_chars": -1}}, "memo.min_field_chars: must be an integer >= 1"),
+        ({"spoke_first": {"exempt_origins": ["web"]}}, "unknown origin 'web'"),
+        ({"lob": []}, "lob: must be a table"),
+        (
+            {"verification": {"max_pin_attempts": 0}},
+            "verification.max_pin_attempts: must be an integer >= 1",
+        ),
+        ({"verification": {"pin_tries": 2}}, "verification.pin_tries: unknown key"),
+        (
+            {"agent_state": {"after_wrap_up": "not_ready_break"}},
+            "agent_state.after_wrap_up: must be one of: not_ready_follow_up, ready",
+        ),
+    ],
+)
+def test_bad_values_name_the_key(mapping: dict[str, Any], message: str) -> None:
+    with pytest.raises(PolicyConfigError) as raised:
+        parse_policy_config(mapping)
+    assert str(raised.value).startswith(message) or message in str(raised.value)
+
+
+def test_the_pin_attempt_limit_defaults_to_three_and_is_configurable() -> None:
+    assert PolicyConfig().max_pin_attempts == 3
+    assert parse_policy_config({"verification": {"max_pin_attempts": 5}}).max_pin_attempts == 5
+
+
+def test_after_wrap_up_defaults_to_follow_up_and_may_be_ready() -> None:
+    assert PolicyConfig().after_wrap_up is AgentState.NOT_READY_FOLLOW_UP
+    config = parse_policy_config({"agent_state": {"after_wrap_up": "ready"}})
+    assert config.after_wrap_up is AgentState.READY
+
+
+def test_defaults_do_not_override_a_handbook_team_exception() -> None:
+    config = parse_policy_config({"defaults": {"max_attempts_without_contact": 3}})
+    assert config.for_lob(LineOfBusiness.CARE).max_attempts_without_contact == 3
+    assert config.for_lob(LineOfBusiness.GLOBAL_CARE).max_attempts_without_contact == 1
+
+
+def test_a_team_table_overrides_everything() -> None:
+    config = parse_policy_config(
+        {
+            "lob": {
+                "global_care": {"max_attempts_without_contact": 2, "window_end": "21:00"},
+                "sa_bts": {"reasons": ["ticket_update"]},
+                "care": {"extra_reasons": ["shift_handoff"]},
+            }
+        }
+    )
+    global_care = config.for_lob(LineOfBusiness.GLOBAL_CARE)
+    assert global_care.max_attempts_without_contact == 2
+    assert global_care.window_end == time(21)
+    assert config.for_lob(LineOfBusiness.SA_BTS).reasons == {CallbackReason.TICKET_UPDATE}
+    assert CallbackReason.SHIFT_HANDOFF in config.for_lob(LineOfBusiness.CARE).reasons
+
+
+def test_templates_per_reason() -> None:
+    config = parse_policy_config(
+        {"templates": {"default": "Callback Notice", "device_unusable": "Device Help"}}
+    )
+    origin = CallbackOrigin.FOLLOW_UP
+    assert config.template_for(CallbackReason.DEVICE_UNUSABLE, origin) == "Device Help"
+    assert config.template_for(CallbackReason.TICKET_UPDATE, origin) == "Callback Notice"
+    assert config.template_for(CallbackReason.DROPPED_CALL, origin) == "Dropped Call"

@@ -1,0 +1,293 @@
+"""Before-the-call rules: window, notice, agent state, device, international dialing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from caredesk.policy import (
+    AgentState,
+    Blocker,
+    CallbackOrigin,
+    CallbackReason,
+    CallerRole,
+    ConsentChannel,
+    ConsentWindow,
+    ContactPoint,
+    EffectiveZone,
+    LineOfBusiness,
+    Notification,
+    PolicyContext,
+    RequiredStep,
+    StepKind,
+    ZoneSource,
+    parse_policy_config,
+)
+
+from .cases import NOW, allowed, at, base, change, decide, refused
+
+DENVER = change(base(), **{"customer.zone": "America/Denver"})
+
+
+def _utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, sec: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, sec, tzinfo=UTC)
+
+
+def test_OB_WINDOW_refuses_2014_local_naming_zone_and_time() -> None:
+    ctx = at(DENVER, _utc(2026, 3, 11, 2, 14))
+    result = refused(ctx, "OB-WINDOW")
+    assert result.explanation.startswith(
+        "blocked by OB-WINDOW: 20:14 America/Denver is outside 09:00-20:00"
+    )
+    assert result.blocker is Blocker.TIME
+    assert result.facts["local_time.America/Denver"] == "20:14"
+    assert decide(ctx).next_allowed_at == _utc(2026, 3, 11, 15, 0)
+
+
+def test_OB_WINDOW_refuses_2005_local() -> None:
+    result = refused(at(DENVER, _utc(2026, 3, 11, 2, 5)), "OB-WINDOW")
+    assert "20:05 America/Denver is outside 09:00-20:00" in result.sentence
+
+
+def test_OB_WINDOW_refuses_2000_sharp_the_window_is_half_open() -> None:
+    refused(at(DENVER, _utc(2026, 3, 11, 2, 0)), "OB-WINDOW")
+
+
+def test_OB_WINDOW_allows_0900_sharp_and_1959_59() -> None:
+    allowed(at(DENVER, _utc(2026, 3, 10, 15, 0)), "OB-WINDOW")
+    allowed(at(DENVER, _utc(2026, 3, 11, 1, 59, 59)), "OB-WINDOW")
+
+
+def test_OB_WINDOW_allows_inside_and_reports_the_account_zone() -> None:
+    result = allowed(DENVER, "OB-WINDOW")
+    assert result.sentence == "12:00 America/Denver is inside 09:00-20:00"
+    assert decide(DENVER).zones == (EffectiveZone("America/Denver", ZoneSource.ACCOUNT_ADDRESS),)
+
+
+def test_OB_WINDOW_refuses_an_unknown_zone_until_a_person_confirms_it() -> None:
+    ctx = change(
+        base(),
+        **{
+            "dial.number": "+18005550199",
+            "customer.contact_points": (ContactPoint("+18005550199"),),
+        },
+    )
+    result = refused(ctx, "OB-WINDOW")
+    assert "time zone is unknown" in result.sentence and "toll-free" in result.sentence
+    decision = decide(ctx)
+    assert decision.next_allowed_at is None
+    assert RequiredStep(StepKind.CONFIRM_ZONE) in decision.required_steps
+
+
+def test_OB_WINDOW_refuses_when_one_zone_of_the_number_is_still_closed() -> None:
+    # +1 208 rings in Boise (MDT) and Los Angeles (PDT): 09:30 and 08:30.
+    number = "+12085550123"
+    ctx = change(
+        base(),
+        now=_utc(2026, 6, 2, 15, 30),
+        **{"dial.number": number, "customer.contact_points": (ContactPoint(number),)},
+    )
+    result = refused(ctx, "OB-WINDOW")
+    assert result.sentence.startswith("08:30 America/Los_Angeles is outside 09:00-20:00")
+    assert "all 2 zones" in result.sentence
+    assert result.facts["local_time.America/Boise"] == "09:30"
+    decision = decide(ctx)
+    assert decision.next_allowed_at == _utc(2026, 6, 2, 16, 0)
+    assert {zone.zone for zone in decision.zones} == {"America/Boise", "America/Los_Angeles"}
+
+
+def test_OB_WINDOW_allows_by_number_zone_when_the_account_has_none() -> None:
+    result = allowed(base(), "OB-WINDOW")
+    assert result.facts["zone_source"] == "phone_number"
+
+
+def test_OB_WINDOW_the_account_zone_outranks_the_number() -> None:
+    # 18:00Z is 14:00 in New York but would be 12:00 in Denver; at 00:30Z New York is closed.
+    ctx = change(base(), now=_utc(2026, 3, 11, 0, 30), **{"customer.zone": "America/New_York"})
+    result = refused(ctx, "OB-WINDOW")
+    assert result.sentence.startswith("20:30 America/New_York")
+
+
+def test_OB_WINDOW_next_opening_crosses_spring_forward() -> None:
+    # Saturday 7 March 2026, 20:30 MST; the window opens Sunday 09:00 MDT (15:00Z, not 16:00Z).
+    ctx = at(DENVER, _utc(2026, 3, 8, 3, 30))
+    assert decide(ctx).next_allowed_at == _utc(2026, 3, 8, 15, 0)
+
+
+def test_OB_WINDOW_next_opening_crosses_fall_back() -> None:
+    # Saturday 31 October 2026, 21:00 MDT; the window opens Sunday 09:00 MST (16:00Z).
+    ctx = at(DENVER, _utc(2026, 11, 1, 3, 0))
+    assert decide(ctx).next_allowed_at == _utc(2026, 11, 1, 16, 0)
+
+
+def test_OB_WINDOW_a_start_inside_the_spring_forward_gap_opens_at_the_transition() -> None:
+    config = parse_policy_config({"defaults": {"window_start": "02:30"}})
+    ny = change(base(), **{"customer.zone": "America/New_York"})
+    ctx = at(ny, _utc(2026, 3, 8, 6, 0))  # 01:00 EST; 02:30 never happens that night
+    refused(ctx, "OB-WINDOW", config)
+    assert decide(ctx, config).next_allowed_at == _utc(2026, 3, 8, 7, 0)  # 03:00 EDT
+    allowed(at(ny, _utc(2026, 3, 8, 7, 0)), "OB-WINDOW", config)
+    refused(at(ny, _utc(2026, 3, 8, 6, 59, 59)), "OB-WINDOW", config)
+
+
+def test_OB_WINDOW_a_start_inside_the_fall_back_fold_counts_wall_clock_twice() -> None:
+    config = parse_policy_config({"defaults": {"window_start": "01:30"}})
+    ny = change(base(), **{"customer.zone": "America/New_York"})
+    # 01:00 EDT: opens at the first 01:30 (EDT, 05:30Z).
+    assert decide(at(ny, _utc(2026, 11, 1, 5, 0)), config).next_allowed_at == _utc(
+        2026, 11, 1, 5, 30
+    )
+    # 01:10 EST, after the clocks went back: the wall clock is before 01:30 again.
+    ctx = at(ny, _utc(2026, 11, 1, 6, 10))
+    result = refused(ctx, "OB-WINDOW", config)
+    assert result.sentence.startswith("01:10 America/New_York is outside 01:30-20:00")
+    assert decide(ctx, config).next_allowed_at == _utc(2026, 11, 1, 6, 30)
+
+
+def _consent(**fields: object) -> ConsentWindow:
+    values: dict[str, object] = {
+        "callback_id": "CB-1",
+        "given_by": "account holder",
+        "given_at": NOW - timedelta(days=1),
+        "channel": ConsentChannel.PHONE,
+    }
+    values.update(fields)
+    return ConsentWindow(**values)  # type: ignore[arg-type]
+
+
+def test_OB_WINDOW_allows_outside_hours_inside_a_consent_for_this_callback() -> None:
+    late = _utc(2026, 3, 11, 3, 30)  # 21:30 in Denver
+    consent = _consent(start=late - timedelta(minutes=30), end=late + timedelta(minutes=30))
+    ctx = change(at(DENVER, late), **{"callback.consents": (consent,)})
+    result = allowed(ctx, "OB-WINDOW")
+    assert "agreed to" in result.sentence and "by phone" in result.sentence
+
+
+def test_OB_WINDOW_refuses_with_a_consent_for_another_callback() -> None:
+    late = _utc(2026, 3, 11, 3, 30)
+    other = _consent(
+        callback_id="CB-2", start=late - timedelta(minutes=30), end=late + timedelta(hours=1)
+    )
+    refused(change(at(DENVER, late), **{"callback.consents": (other,)}), "OB-WINDOW")
+
+
+def test_OB_WINDOW_refuses_with_an_expired_consent() -> None:
+    late = _utc(2026, 3, 11, 3, 30)
+    consent = _consent(
+        local_start=time(19, 0),
+        local_end=time(23, 0),
+        zone="America/Denver",
+        expires_at=late - timedelta(minutes=1),
+    )
+    refused(change(at(DENVER, late), **{"callback.consents": (consent,)}), "OB-WINDOW")
+
+
+def test_OB_WINDOW_allows_inside_a_daily_local_consent() -> None:
+    consent = _consent(local_start=time(19, 0), local_end=time(23, 0), zone="America/Denver")
+    ctx = change(at(DENVER, _utc(2026, 3, 11, 3, 30)), **{"callback.consents": (consent,)})
+    allowed(ctx, "OB-WINDOW")
+    zones = decide(ctx).zones
+    assert EffectiveZone("America/Denver", ZoneSource.CONSENT) in zones
+
+
+def test_OB_WINDOW_refuses_daytime_when_the_consent_narrows_to_tomorrow() -> None:
+    start = NOW + timedelta(days=1)
+    consent = _consent(start=start, end=start + timedelta(hours=1))
+    ctx = change(DENVER, **{"callback.consents": (consent,)})
+    result = refused(ctx, "OB-WINDOW")
+    assert "outside the window the customer agreed to" in result.sentence
+    assert decide(ctx).next_allowed_at == start
+
+
+def test_OB_NOTIFY_refuses_before_the_dropped_call_template_is_sent() -> None:
+    ctx = change(base(), **{"callback.notifications": ()})
+    result = refused(ctx, "OB-NOTIFY")
+    assert result.sentence == 'the "Dropped Call" template has not been sent yet'
+    step = RequiredStep(StepKind.SEND_TEMPLATE, "Dropped Call")
+    assert step.label == 'Send the "Dropped Call" template first'
+    decision = decide(ctx)
+    assert decision.required_steps == (step,)
+    assert decision.next_allowed_at == NOW  # a required step, not a time, stands in the way
+
+
+def test_OB_NOTIFY_refuses_the_wrong_template() -> None:
+    sent = (Notification("Customer Callback", NOW - timedelta(minutes=2)),)
+    result = refused(change(base(), **{"callback.notifications": sent}), "OB-NOTIFY")
+    assert "(only 'Customer Callback')" in result.sentence
+
+
+def test_OB_NOTIFY_refuses_a_notification_recorded_after_now() -> None:
+    sent = (Notification("Dropped Call", NOW + timedelta(minutes=1)),)
+    refused(change(base(), **{"callback.notifications": sent}), "OB-NOTIFY")
+
+
+def test_OB_NOTIFY_allows_a_leader_ticket_call_after_customer_callback() -> None:
+    ctx = change(
+        base(role=CallerRole.LEADER),
+        **{
+            "callback.origin": CallbackOrigin.LEADER_TICKET_FOLLOW_UP,
+            "callback.reason": CallbackReason.TICKET_UPDATE,
+            "callback.notifications": (Notification("Customer Callback", NOW),),
+        },
+    )
+    allowed(ctx, "OB-NOTIFY")
+
+
+def test_OB_STATE_refuses_dialing_from_ready() -> None:
+    ctx = change(base(), **{"agent.state": AgentState.READY})
+    result = refused(ctx, "OB-STATE")
+    assert result.sentence == "agent agent-1 is in Ready, not Not Ready - Follow-Up"
+    assert decide(ctx).required_steps[0].label == "Switch to Not Ready - Follow-Up"
+
+
+def test_OB_STATE_allows_a_call_tied_to_an_active_inbound_call() -> None:
+    ctx = change(base(), **{"agent.state": AgentState.TALKING, "agent.on_inbound_call": True})
+    allowed(ctx, "OB-STATE")
+
+
+def test_OB_STATE_allows_the_alternate_number_from_after_call_work() -> None:
+    ctx = change(
+        base(),
+        **{"agent.state": AgentState.AFTER_CALL_WORK, "dial.alternate_for_troubleshooting": True},
+    )
+    allowed(ctx, "OB-STATE")
+
+
+def test_OB_DEVICE_refuses_a_personal_line() -> None:
+    ctx = change(base(), **{"dial.platform_line": False, "dial.originating_line": "cell-555"})
+    result = refused(ctx, "OB-DEVICE")
+    assert "cell-555 is not a platform line" in result.sentence
+
+
+def test_OB_DEVICE_allows_the_platform_gateway() -> None:
+    allowed(base(), "OB-DEVICE")
+
+
+def _abroad(lob: LineOfBusiness, number: str) -> PolicyContext:
+    return change(
+        base(lob=lob),
+        **{
+            "dial.number": number,
+            "customer.contact_points": (ContactPoint(number),),
+            "customer.zone": "Europe/London",
+        },
+    )
+
+
+def test_OB_INTL_refuses_an_international_number_without_permission() -> None:
+    result = refused(_abroad(LineOfBusiness.CARE, "+447911123456"), "OB-INTL")
+    assert "care has no international calling permission" in result.sentence
+    assert result.blocker is Blocker.FINAL
+
+
+def test_OB_INTL_refuses_canada_for_a_team_without_permission() -> None:
+    refused(_abroad(LineOfBusiness.CARE, "+14165550123"), "OB-INTL")
+
+
+def test_OB_INTL_allows_global_care_with_the_011_dial_string() -> None:
+    result = allowed(_abroad(LineOfBusiness.GLOBAL_CARE, "+447911123456"), "OB-INTL")
+    assert result.facts["dial_string"] == "011447911123456"
+
+
+def test_OB_INTL_allows_a_domestic_number_as_ten_digits() -> None:
+    result = allowed(base(), "OB-INTL")
+    assert result.sentence == "domestic number (US), dial 3035550123"

@@ -1,0 +1,194 @@
+"""Service Assurance rules: origin, email first, preparation, alternative, ownership, docs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from caredesk.policy import (
+    CallbackOrigin,
+    CallbackOutcome,
+    CallbackReason,
+    EmailItem,
+    LineOfBusiness,
+    Memo,
+    Notification,
+    PolicyContext,
+    RequiredStep,
+    SchedulingEmail,
+    Shift,
+    Step,
+    StepKind,
+    TicketUpdate,
+    WrapUp,
+    sa_owner_keeps,
+)
+
+from .cases import NOW, allowed, base, change, decide, refused
+
+BTS = LineOfBusiness.SA_BTS
+EVERYTHING = frozenset(EmailItem)
+
+
+def _email_case(step: Step = Step.DIAL, email: SchedulingEmail | None = None) -> PolicyContext:
+    return change(
+        base(step, BTS),
+        **{
+            "callback.origin": CallbackOrigin.SA_EMAIL_REQUEST,
+            "callback.reason": CallbackReason.EMAIL_REQUEST,
+            "callback.notifications": (Notification("Customer Callback", NOW),),
+            "callback.scheduling_email": email,
+            "history.customer_spoken_to": False,
+        },
+    )
+
+
+def test_OB_SA_ORIGIN_refuses_a_ticket_origin_for_care() -> None:
+    ctx = change(base(Step.CREATE), **{"callback.origin": CallbackOrigin.SA_TICKET})
+    result = refused(ctx, "OB-SA-ORIGIN")
+    assert result.sentence == "origin sa_ticket is for Service Assurance only, not care"
+
+
+def test_OB_SA_ORIGIN_allows_a_ticket_callback_by_a_specialist_who_never_spoke() -> None:
+    ctx = change(
+        base(Step.CREATE, LineOfBusiness.SA_ATS),
+        **{"callback.origin": CallbackOrigin.SA_TICKET, "history.customer_spoken_to": False},
+    )
+    allowed(ctx, "OB-SA-ORIGIN")
+    allowed(ctx, "OB-SPOKE-FIRST")
+
+
+def test_OB_SA_EMAIL_FIRST_refuses_before_the_scheduling_email() -> None:
+    ctx = _email_case()
+    result = refused(ctx, "OB-SA-EMAIL-FIRST")
+    assert "scheduling email is not recorded as sent" in result.sentence
+    labels = [step.label for step in decide(ctx).required_steps]
+    assert "Send the Service Assurance scheduling email first" in labels
+
+
+def test_OB_SA_EMAIL_FIRST_refuses_an_email_without_availability_windows() -> None:
+    email = SchedulingEmail(NOW - timedelta(days=1), EVERYTHING - {EmailItem.AVAILABILITY_WINDOWS})
+    result = refused(_email_case(email=email), "OB-SA-EMAIL-FIRST")
+    assert result.sentence == "the scheduling email does not state: availability windows"
+
+
+def test_OB_SA_EMAIL_FIRST_allows_after_a_complete_email() -> None:
+    ctx = _email_case(email=SchedulingEmail(NOW - timedelta(days=1), EVERYTHING))
+    allowed(ctx, "OB-SA-EMAIL-FIRST")
+
+
+def test_OB_SA_PREPARE_refuses_an_email_that_does_not_mention_the_pin() -> None:
+    email = SchedulingEmail(NOW - timedelta(days=1), EVERYTHING - {EmailItem.HAVE_PIN_READY})
+    result = refused(_email_case(email=email), "OB-SA-PREPARE")
+    assert "have pin ready" in result.sentence
+
+
+def test_OB_SA_PREPARE_allows_a_ticket_call_and_asks_to_prepare_on_the_call() -> None:
+    ctx = change(base(lob=BTS), **{"callback.origin": CallbackOrigin.SA_TICKET})
+    allowed(ctx, "OB-SA-PREPARE")
+    assert RequiredStep(StepKind.PREPARE_CUSTOMER) in decide(ctx).required_steps
+
+
+def test_OB_SA_ALTERNATIVE_refuses_an_email_without_the_support_number() -> None:
+    email = SchedulingEmail(NOW - timedelta(days=1), EVERYTHING - {EmailItem.SUPPORT_NUMBER})
+    refused(_email_case(email=email), "OB-SA-ALTERNATIVE")
+
+
+def test_OB_SA_ALTERNATIVE_refuses_wrap_up_when_not_offered_on_the_call() -> None:
+    ctx = change(base(Step.WRAP_UP, BTS), wrap_up=WrapUp(memo=_memo()))
+    refused(ctx, "OB-SA-ALTERNATIVE")
+
+
+def test_OB_SA_ALTERNATIVE_allows_an_email_offering_the_800_number() -> None:
+    ctx = _email_case(email=SchedulingEmail(NOW - timedelta(days=1), EVERYTHING))
+    allowed(ctx, "OB-SA-ALTERNATIVE")
+    assert decide(ctx).allowed
+
+
+def _due(ctx: PolicyContext, due: datetime, **more: object) -> PolicyContext:
+    return change(ctx, **{"callback.due_at": due}, **more)
+
+
+def test_OB_SA_OWNERSHIP_refuses_a_handoff_of_a_callback_due_in_the_shift() -> None:
+    ctx = _due(base(Step.HANDOFF, BTS), NOW + timedelta(hours=1))
+    result = refused(ctx, "OB-SA-OWNERSHIP")
+    assert "is inside the owner's shift" in result.sentence
+    assert decide(ctx).required_steps == (RequiredStep(StepKind.KEEP_WITH_OWNER),)
+
+
+def test_OB_SA_OWNERSHIP_refuses_dialing_outside_the_shift_without_the_pool() -> None:
+    ctx = _due(base(Step.DIAL, BTS), NOW + timedelta(hours=6))
+    refused(ctx, "OB-SA-OWNERSHIP")
+    assert RequiredStep(StepKind.ROUTE_VIA_ASSIGNMENT_POOL) in decide(ctx).required_steps
+
+
+def test_OB_SA_OWNERSHIP_allows_the_owner_to_keep_it_within_the_shift() -> None:
+    result = allowed(_due(base(Step.DIAL, BTS), NOW + timedelta(hours=1)), "OB-SA-OWNERSHIP")
+    assert "it stays with agent agent-1" in result.sentence
+
+
+def test_OB_SA_OWNERSHIP_allows_a_handoff_due_outside_the_shift() -> None:
+    ctx = _due(base(Step.HANDOFF, BTS), NOW + timedelta(hours=9))
+    allowed(ctx, "OB-SA-OWNERSHIP")
+    assert decide(ctx).required_steps == (RequiredStep(StepKind.ROUTE_VIA_ASSIGNMENT_POOL),)
+
+
+def test_OB_SA_OWNERSHIP_allows_a_tracked_assignment_to_another_specialist() -> None:
+    ctx = _due(
+        base(Step.DIAL, BTS),
+        NOW + timedelta(hours=9),
+        **{"callback.owner_agent_id": "agent-2", "callback.assignment_tracked": True},
+    )
+    allowed(ctx, "OB-SA-OWNERSHIP")
+
+
+def test_sa_owner_keeps_is_half_open_on_the_shift() -> None:
+    start = datetime(2026, 3, 10, 14, tzinfo=UTC)
+    shift = Shift(start, start + timedelta(hours=8))
+    assert sa_owner_keeps(start, shift)
+    assert sa_owner_keeps(start + timedelta(hours=7, minutes=59), shift)
+    assert not sa_owner_keeps(start + timedelta(hours=8), shift)
+    assert not sa_owner_keeps(start - timedelta(seconds=1), shift)
+    assert not sa_owner_keeps(start, None)
+
+
+def _memo(tickets: tuple[str, ...] = ()) -> Memo:
+    return Memo(
+        reason="Ticket status follow-up",
+        ticket_numbers=tickets,
+        summary="Explained the tower repair is scheduled for Thursday.",
+        customer_response="Customer agreed to test again on Friday.",
+    )
+
+
+def test_OB_SA_DOCS_refuses_a_ticket_call_without_the_ticket_update() -> None:
+    ctx = change(
+        base(Step.WRAP_UP, BTS),
+        **{"callback.ticket_numbers": ("T-88",), "callback.origin": CallbackOrigin.SA_TICKET},
+        wrap_up=WrapUp(memo=_memo(("T-88",)), outcome=CallbackOutcome.RESOLVED),
+    )
+    result = refused(ctx, "OB-SA-DOCS")
+    assert result.sentence == "handoff documentation incomplete: ticket T-88 is not updated"
+
+
+def test_OB_SA_DOCS_refuses_a_ticket_origin_without_ticket_number() -> None:
+    ctx = change(
+        base(Step.WRAP_UP, BTS),
+        **{"callback.origin": CallbackOrigin.SA_TICKET},
+        wrap_up=WrapUp(memo=_memo()),
+    )
+    assert "carries no ticket number" in refused(ctx, "OB-SA-DOCS").sentence
+
+
+def test_OB_SA_DOCS_allows_memo_and_ticket_update() -> None:
+    update = TicketUpdate(("T-88",), True, findings="Tower repair scheduled", new_information="")
+    ctx = change(
+        base(Step.WRAP_UP, BTS),
+        **{
+            "callback.ticket_numbers": ("T-88",),
+            "callback.origin": CallbackOrigin.SA_TICKET,
+            "call.support_number_offered": True,
+        },
+        wrap_up=WrapUp(memo=_memo(("T-88",)), ticket_update=update),
+    )
+    allowed(ctx, "OB-SA-DOCS")
+    assert decide(ctx).allowed
