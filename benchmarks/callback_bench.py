@@ -41,8 +41,8 @@ from caredesk.agents import presence
 from caredesk.agents import service as agents
 from caredesk.agents.models import Agent
 from caredesk.audit.service import Actor
-from caredesk.callbacks.claims import lease_is_free
-from caredesk.callbacks.dispatcher import run_once
+from caredesk.callbacks.dispatch.claims import lease_is_free
+from caredesk.callbacks.dispatch.worker import run_once
 from caredesk.callbacks.models import Callback, CallbackEvent, CallbackStatus
 from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.channels.email.log_sender import LogSender

@@ -53,7 +53,7 @@ SUBCOMMANDS = (
     ),
     (
         "dispatcher",
-        "caredesk.callbacks.dispatcher_cli",
+        "caredesk.callbacks.dispatch.cli",
         "app",
         "The callback dispatcher: claims due callbacks, offers them to agents.",
     ),

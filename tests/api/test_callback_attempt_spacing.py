@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from caredesk.callbacks.claims import claim_due_callbacks
+from caredesk.callbacks.dispatch.claims import claim_due_callbacks
 from caredesk.channels.ports import CallEventKind
 from caredesk.clock import FixedClock
 from caredesk.db.session import Database

@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from caredesk.agents.models import Agent
-from caredesk.callbacks.dispatcher import run_once
+from caredesk.callbacks.dispatch.worker import run_once
 from caredesk.callbacks.models import Callback, CallbackEvent, CallbackStatus
 from caredesk.channels.models import OutboxMessage
 from caredesk.clock import FixedClock

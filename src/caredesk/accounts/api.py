@@ -44,9 +44,10 @@ from caredesk.accounts.schemas import (
     ZonesRead,
 )
 from caredesk.accounts.values import MAX_ID, ProofFacts
+from caredesk.db.paging import MAX_LIMIT, fetch_page
 from caredesk.db.session import UnitOfWork
 from caredesk.web.deps import AnyUser, Principal, Staff, UoW
-from caredesk.web.pagination import MAX_LIMIT, Page, fetch_page
+from caredesk.web.pagination import Page
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
 

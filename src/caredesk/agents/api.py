@@ -18,11 +18,12 @@ from caredesk.agents.schemas import (
     StateChangeRequest,
 )
 from caredesk.agents.shifts import Shift
+from caredesk.db.paging import MAX_LIMIT, fetch_page
 from caredesk.errors import PermissionDenied
 from caredesk.policy import AgentState, LineOfBusiness
 from caredesk.schemas import MAX_ID
 from caredesk.web.deps import Leader, Staff, UoW
-from caredesk.web.pagination import MAX_LIMIT, Page, fetch_page
+from caredesk.web.pagination import Page
 
 router = APIRouter(tags=["agents"])
 

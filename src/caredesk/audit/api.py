@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query
 
 from caredesk.audit import service
 from caredesk.audit.models import AuditEvent
+from caredesk.db.paging import MAX_LIMIT, fetch_page
 from caredesk.schemas import Output
 from caredesk.web.deps import Leader, UoW
-from caredesk.web.pagination import MAX_LIMIT, Page, fetch_page
+from caredesk.web.pagination import Page
 
 router = APIRouter(tags=["audit"])
 

@@ -23,7 +23,7 @@ def list_events(
     """Audit events, oldest first: when, who, what and on which record."""
     from caredesk.audit import service
     from caredesk.audit.models import AuditEvent
-    from caredesk.web.pagination import fetch_page
+    from caredesk.db.paging import fetch_page
 
     with run_command(), open_database() as db, db.uow() as uow:
         query = service.events_query(

@@ -39,10 +39,11 @@ from caredesk.callbacks.schemas import (
     DroppedCallCallbackCreate,
     SlotChoice,
 )
+from caredesk.db.paging import fetch_page
 from caredesk.policy import LineOfBusiness, Step, decision_to_json
 from caredesk.schemas import MAX_ID, AwareDatetime
 from caredesk.web.deps import AnyUser, Leader, Staff, UoW
-from caredesk.web.pagination import Page, fetch_page
+from caredesk.web.pagination import Page
 
 router = APIRouter(tags=["callbacks"])
 REFUSED_DESCRIPTION = (

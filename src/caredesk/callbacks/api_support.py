@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import Depends, Header, Path, Query, Request
 
 from caredesk.callbacks.runtime import CallbackRuntime
+from caredesk.db.paging import MAX_LIMIT
 from caredesk.errors import PermissionDenied, ValidationFailed
 from caredesk.policy import CallerRole
 from caredesk.schemas import MAX_ID
 from caredesk.users.models import Role
 from caredesk.web.deps import Principal
-from caredesk.web.pagination import MAX_LIMIT
 
 CallbackId = Annotated[int, Path(ge=1, le=MAX_ID, description="The callback's id.")]
 AttemptId = Annotated[int, Path(ge=1, le=MAX_ID, description="The attempt's id.")]

@@ -18,6 +18,7 @@ from caredesk.callbacks.notices import message_brand
 from caredesk.callbacks.policy_file import PolicyFileError
 from caredesk.cli_support import console, err_console, fail, open_database, run_command
 from caredesk.config import get_settings
+from caredesk.db.paging import MAX_LIMIT
 from caredesk.policy import (
     CallbackOrigin,
     CallbackReason,
@@ -27,7 +28,6 @@ from caredesk.policy import (
     PolicyConfig,
     Step,
 )
-from caredesk.web.pagination import MAX_LIMIT
 
 app = typer.Typer(help="Callbacks: request, due, why not now, cancel, slots.", no_args_is_help=True)
 OPERATOR = Actor.system("cli")

@@ -24,8 +24,8 @@ MAX_DETAIL = 2000
 
 
 class Event:
-    """Kinds of timeline events written by the callback use cases (the dispatcher adds
-    ``claimed``, ``offered``, ``offer_expired`` and its own)."""
+    """Every kind of timeline event a callback can have, the dispatcher's included: one list
+    for the timeline's readers, the API's documentation and the tests."""
 
     REQUESTED = "requested"
     REFUSED = "refused"
@@ -56,6 +56,11 @@ class Event:
     ALTERNATE_NUMBER = "alternate_number"
     TROUBLESHOOTING = "troubleshooting"
     SUPPORT_NUMBER_OFFERED = "support_number_offered"
+    # The dispatcher's.
+    OFFERED = "offered"
+    OFFER_EXPIRED = "offer_expired"
+    NO_AGENT = "no_agent"
+    POOLED = "pooled"
 
 
 def plain(value: Any) -> Any:
@@ -92,7 +97,7 @@ def status_of(callback: Callback) -> CallbackStatus:
 
 def add_event(
     uow: UnitOfWork,
-    callback: Callback,
+    callback: Callback | int,
     *,
     actor: Actor,
     kind: str,
@@ -101,9 +106,13 @@ def add_event(
     rule_ids: list[str] | None = None,
     detail: str | None = None,
     facts: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> CallbackEvent:
+    """The one writer of callback events: detail and facts are scrubbed of secrets here. The
+    dispatcher passes the callback's id (it works from claims, not loaded rows) and the instant
+    of its round."""
     event = CallbackEvent(
-        callback_id=callback.id,
+        callback_id=callback if isinstance(callback, int) else callback.id,
         kind=kind,
         from_status=from_status,
         to_status=to_status,
@@ -111,7 +120,7 @@ def add_event(
         detail=scrub_text(detail)[:MAX_DETAIL] if detail else None,
         facts=scrub(plain(facts)) if facts else None,
         actor=str(actor),
-        at=uow.clock.now(),
+        at=at or uow.clock.now(),
     )
     uow.session.add(event)
     return event

@@ -12,7 +12,7 @@ def load_all_models() -> MetaData:
     import caredesk.accounts.models
     import caredesk.agents.models
     import caredesk.audit.models
-    import caredesk.callbacks.dispatch_stats
+    import caredesk.callbacks.dispatch.report
     import caredesk.callbacks.models
     import caredesk.channels.models
     import caredesk.db.idempotency

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from caredesk.agents.models import Agent
 from caredesk.audit.service import Actor, record
+from caredesk.db.paging import MAX_LIMIT, decode_cursor, encode_cursor
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import NotFound, ValidationFailed
 from caredesk.memos.lint import refuse_incomplete_call_memo
@@ -15,7 +16,6 @@ from caredesk.tickets.models import Ticket
 from caredesk.tickets.rules import is_case_number
 from caredesk.tickets.service import require_reference
 from caredesk.users.models import User
-from caredesk.web.pagination import MAX_LIMIT, decode_cursor, encode_cursor
 
 # OB-MEMO: an outbound call's memo must carry reason, summary and the customer's response.
 CALL_MEMO_CHECKED = frozenset({MemoKind.OUTBOUND_CALL})

@@ -17,7 +17,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select, text
 
 from caredesk.agents.models import Agent
-from caredesk.callbacks.dispatch_stats import dispatcher_totals
+from caredesk.callbacks.dispatch.report import dispatcher_totals
 from caredesk.callbacks.models import Callback, CallbackStatus
 from caredesk.channels.models import OutboxMessage, OutboxStatus
 from caredesk.db.session import Database, UnitOfWork

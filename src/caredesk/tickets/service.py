@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 
 from caredesk.audit.service import Actor, record
 from caredesk.db.base import Base
+from caredesk.db.paging import fetch_page
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, NotFound, ValidationFailed
 from caredesk.privacy import refuse_secrets
@@ -23,7 +24,6 @@ from caredesk.tickets.rules import (
     parse_ticket_ref,
 )
 from caredesk.tickets.timeline import write_timeline
-from caredesk.web.pagination import fetch_page
 
 DEFAULT_QUEUE = "care"
 _QUEUE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import select
 
 from caredesk.audit.service import Actor, record
+from caredesk.db.paging import fetch_page
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, ValidationFailed
 from caredesk.privacy import is_secret_key, refuse_secrets
 from caredesk.tickets.models import Ticket, TicketStatus, TicketUpdate, UpdateKind
-from caredesk.web.pagination import fetch_page
 
 # Kinds a person may add by hand; the others are written by the lifecycle actions themselves.
 MANUAL_UPDATE_KINDS = frozenset(

@@ -6,12 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, status
 
+from caredesk.db.paging import MAX_LIMIT, fetch_page
 from caredesk.users import service
 from caredesk.users.models import User
 from caredesk.users.schemas import LoginRequest, TokenCreate, TokenIssued, UserCreate, UserRead
 from caredesk.users.throttle import LoginLimits
 from caredesk.web.deps import Admin, AnyUser, UoW
-from caredesk.web.pagination import MAX_LIMIT, Page, fetch_page
+from caredesk.web.pagination import Page
 
 router = APIRouter(tags=["users"])
 

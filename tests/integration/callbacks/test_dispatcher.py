@@ -11,14 +11,11 @@ from sqlalchemy import func, select, update
 from caredesk.audit.models import AuditEvent
 from caredesk.callbacks import claims as claims_module
 from caredesk.callbacks import dispatcher as dispatcher_module
-from caredesk.callbacks.claims import CallbackClaim, claim_due_callbacks, expire_offers
-from caredesk.callbacks.dispatcher import (
-    NO_AGENT_NOTE_EVERY,
-    DispatchReport,
-    offer_claims,
-    pool_overdue_owned,
-    run_once,
-)
+from caredesk.callbacks.dispatch.claims import CallbackClaim, claim_due_callbacks
+from caredesk.callbacks.dispatch.offers import NO_AGENT_NOTE_EVERY, expire_offers, offer_claims
+from caredesk.callbacks.dispatch.pooling import pool_overdue_owned
+from caredesk.callbacks.dispatch.report import DispatchReport
+from caredesk.callbacks.dispatch.worker import run_once
 from caredesk.callbacks.models import Callback, CallbackEvent, CallbackStatus
 from caredesk.channels import outbox
 from caredesk.channels.models import OutboxMessage, OutboxStatus

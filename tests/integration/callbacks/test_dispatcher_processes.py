@@ -23,8 +23,9 @@ from sqlalchemy import select
 
 from caredesk.callbacks.attempts import end_call, poll_call
 from caredesk.callbacks.calls import start_call
-from caredesk.callbacks.claims import claim_due_callbacks
-from caredesk.callbacks.dispatcher import DispatchReport, run_once
+from caredesk.callbacks.dispatch.claims import claim_due_callbacks
+from caredesk.callbacks.dispatch.report import DispatchReport
+from caredesk.callbacks.dispatch.worker import run_once
 from caredesk.callbacks.models import CallbackAttempt, CallbackStatus
 from caredesk.callbacks.requests import request_callback
 from caredesk.callbacks.wrapup import wrap_up

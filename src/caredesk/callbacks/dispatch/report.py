@@ -1,4 +1,7 @@
-"""What every dispatcher process has done, kept in the database so that any server process
+"""What one dispatcher round did (``DispatchReport``) and, kept in the database, what every
+dispatcher process has done.
+
+What every dispatcher process has done, kept in the database so that any server process
 reports the same figures at /metrics: rounds run, callbacks offered and how late they were.
 
 One row per dispatcher worker (its id is host-pid), written by that worker alone at the end of
@@ -6,14 +9,64 @@ each round, so workers never wait on each other's row; the metrics add the rows 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Float, String, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    String,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caredesk.db.base import Base, UTCDateTime
 from caredesk.db.session import Database, UnitOfWork
+
+
+@dataclass
+class DispatchReport:
+    worker: str
+    batch: int
+    messages_sent: int = 0
+    messages_retried: int = 0
+    messages_dead: int = 0
+    notifications_advanced: int = 0
+    offers_expired: int = 0
+    pooled: int = 0
+    claimed: int = 0
+    offered: int = 0
+    no_agent: int = 0
+    lease_lost: int = 0
+    # Could not be written; the claim runs out and the callback is claimed again.
+    failed: int = 0
+    failed_steps: list[str] = field(default_factory=list)
+    offered_ids: list[int] = field(default_factory=list)
+    lateness_seconds: list[float] = field(default_factory=list)
+
+    @property
+    def busy(self) -> bool:
+        """A full batch of callbacks or messages was taken: more may be due, so the next round
+        should not wait."""
+        messages = self.messages_sent + self.messages_retried + self.messages_dead
+        return self.claimed >= self.batch or messages >= self.batch
+
+    @property
+    def did_something(self) -> bool:
+        counts = self.summary()
+        return any(
+            value for key, value in counts.items() if key not in {"worker", "batch"} and value
+        )
+
+    def summary(self) -> dict[str, Any]:
+        counts = asdict(self)
+        del counts["offered_ids"], counts["lateness_seconds"]
+        counts["failed_steps"] = ",".join(self.failed_steps)
+        counts["max_lateness_seconds"] = max(self.lateness_seconds, default=0.0)
+        return counts
 
 
 class DispatcherWorker(Base):

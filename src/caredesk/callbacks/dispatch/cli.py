@@ -15,8 +15,9 @@ from typing import Any
 import typer
 
 from caredesk.bootstrap import build_callback_runtime
-from caredesk.callbacks.claims import MAX_WORKER_ID, CallbackClaim
-from caredesk.callbacks.dispatcher import DispatchReport, run_forever, run_once, stop_on_signals
+from caredesk.callbacks.dispatch.claims import MAX_WORKER_ID, CallbackClaim
+from caredesk.callbacks.dispatch.report import DispatchReport
+from caredesk.callbacks.dispatch.worker import run_forever, run_once, stop_on_signals
 from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.cli_support import fail, open_database, run_command
 from caredesk.config import Settings, get_settings
