@@ -5,10 +5,10 @@ app, the ORM models of other domains or the migration tooling."""
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from typing import Any
 
 import typer
@@ -19,54 +19,124 @@ from typer.core import _click as click  # type: ignore[attr-defined]
 
 from caredesk.cli_support import console, err_console, run_command
 
-# (command name, module, attribute, one-line help shown by `caredesk --help`).
-SUBCOMMANDS = (
-    ("user", "caredesk.users.cli", "user_app", "Users of the platform: staff and customers."),
-    ("token", "caredesk.users.cli", "token_app", "API tokens (bearer)."),
-    (
-        "account",
-        "caredesk.accounts.cli",
-        "app",
-        "Customer accounts, the people on them and their numbers.",
-    ),
-    ("agent", "caredesk.agents.cli", "app", "Agents: profiles, weekly shifts and state."),
+# Each group is mounted here by a plain import inside its loader, so that a command imports only
+# its own domain (start-up time); "who mounts this group?" is answered by this file.
+
+
+def _user_group() -> typer.Typer:
+    from caredesk.users.cli import user_app
+
+    return user_app
+
+
+def _token_group() -> typer.Typer:
+    from caredesk.users.cli import token_app
+
+    return token_app
+
+
+def _account_group() -> typer.Typer:
+    from caredesk.accounts.cli import app
+
+    return app
+
+
+def _agent_group() -> typer.Typer:
+    from caredesk.agents.cli import app
+
+    return app
+
+
+def _ticket_group() -> typer.Typer:
+    from caredesk.tickets.cli import app
+
+    return app
+
+
+def _memo_group() -> typer.Typer:
+    from caredesk.memos.cli import app
+
+    return app
+
+
+def _call_group() -> typer.Typer:
+    from caredesk.callbacks.call_cli import app
+
+    return app
+
+
+def _audit_group() -> typer.Typer:
+    from caredesk.audit.cli import app
+
+    return app
+
+
+def _demo_group() -> typer.Typer:
+    from caredesk.demo.cli import app
+
+    return app
+
+
+def _policy_group() -> typer.Typer:
+    from caredesk.callbacks.policy_cli import app
+
+    return app
+
+
+def _dispatcher_group() -> typer.Typer:
+    from caredesk.callbacks.dispatch.cli import app
+
+    return app
+
+
+def _callback_group() -> typer.Typer:
+    from caredesk.callbacks.cli import app
+
+    return app
+
+
+def _outbox_group() -> typer.Typer:
+    from caredesk.channels.cli import outbox_app
+
+    return outbox_app
+
+
+def _mail_group() -> typer.Typer:
+    from caredesk.channels.cli import mail_app
+
+    return mail_app
+
+
+# (command name, loader, one-line help shown by `caredesk --help`).
+SUBCOMMANDS: tuple[tuple[str, Callable[[], typer.Typer], str], ...] = (
+    ("user", _user_group, "Users of the platform: staff and customers."),
+    ("token", _token_group, "API tokens (bearer)."),
+    ("account", _account_group, "Customer accounts, the people on them and their numbers."),
+    ("agent", _agent_group, "Agents: profiles, weekly shifts and state."),
     (
         "ticket",
-        "caredesk.tickets.cli",
-        "app",
+        _ticket_group,
         "Cases: create, list, show, escalate, resolve, reopen, and the resolution-check job.",
     ),
-    ("memo", "caredesk.memos.cli", "app", "Account memos: add and list."),
-    (
-        "call",
-        "caredesk.callbacks.call_cli",
-        "app",
-        "The callback call: start, result, steps, hang up, voicemail, wrap-up.",
-    ),
-    ("audit", "caredesk.audit.cli", "app", "The audit trail: who did what, when."),
-    ("demo", "caredesk.demo.cli", "app", "Deterministic synthetic demo data."),
+    ("memo", _memo_group, "Account memos: add and list."),
+    ("call", _call_group, "The callback call: start, result, steps, hang up, voicemail, wrap-up."),
+    ("audit", _audit_group, "The audit trail: who did what, when."),
+    ("demo", _demo_group, "Deterministic synthetic demo data."),
     (
         "policy",
-        "caredesk.callbacks.policy_cli",
-        "app",
+        _policy_group,
         "Outbound-call policy: check a case against the rules, list the rules.",
     ),
     (
         "dispatcher",
-        "caredesk.callbacks.dispatch.cli",
-        "app",
+        _dispatcher_group,
         "The callback dispatcher: claims due callbacks, offers them to agents.",
     ),
-    (
-        "callback",
-        "caredesk.callbacks.cli",
-        "app",
-        "Callbacks: request, due, why not now, cancel, slots.",
-    ),
-    ("outbox", "caredesk.channels.cli", "outbox_app", "Messages owed to customers: list and show."),
-    ("mail", "caredesk.channels.cli", "mail_app", "A local mail catcher for demos."),
+    ("callback", _callback_group, "Callbacks: request, due, why not now, cancel, slots."),
+    ("outbox", _outbox_group, "Messages owed to customers: list and show."),
+    ("mail", _mail_group, "A local mail catcher for demos."),
 )
-_LAZY = {name: (module, attribute, short) for name, module, attribute, short in SUBCOMMANDS}
+_LAZY = {name: (load, short) for name, load, short in SUBCOMMANDS}
 
 
 class LazyGroup(TyperGroup):
@@ -83,11 +153,11 @@ class LazyGroup(TyperGroup):
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in _LAZY:
             return super().get_command(ctx, cmd_name)
-        module_name, attribute, short = _LAZY[cmd_name]
+        load, short = _LAZY[cmd_name]
         if self._listing:
             # Only the name and the line of help are shown; no reason to import the group.
             return TyperCommand(cmd_name, help=short, short_help=short)
-        sub_app = getattr(importlib.import_module(module_name), attribute)
+        sub_app = load()
         command = typer.main.get_group(sub_app)
         command.name = cmd_name
         return command

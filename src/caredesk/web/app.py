@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 
 from fastapi import Depends, FastAPI, Request
@@ -10,16 +9,25 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from caredesk import __version__
+from caredesk.accounts import api as accounts_api
+from caredesk.agents import api as agents_api
+from caredesk.audit import api as audit_api
 from caredesk.bootstrap import (
     build_callback_runtime,
     connect_database,
     load_callback_policy,
     load_secrets,
 )
+from caredesk.callbacks import api as callbacks_api
+from caredesk.callbacks import policy_api
 from caredesk.clock import Clock
 from caredesk.config import Settings, get_settings
 from caredesk.db.session import Database
+from caredesk.interactions import api as interactions_api
 from caredesk.logs import configure_logging
+from caredesk.memos import api as memos_api
+from caredesk.tickets import api as tickets_api
+from caredesk.users import api as users_api
 from caredesk.web.guards import check_inputs
 from caredesk.web.idempotency import (
     IdempotencyMiddleware,
@@ -38,17 +46,17 @@ from caredesk.web.vendor import install_docs, mount_vendor
 
 log = logging.getLogger("caredesk.web")
 
-# Each domain owns its router; the app only mounts them.
-ROUTER_MODULES = (
-    "caredesk.users.api",
-    "caredesk.accounts.api",
-    "caredesk.agents.api",
-    "caredesk.tickets.api",
-    "caredesk.memos.api",
-    "caredesk.interactions.api",
-    "caredesk.audit.api",
-    "caredesk.callbacks.policy_api",
-    "caredesk.callbacks.api",
+# Each domain owns its router; the app only mounts them, in this order.
+ROUTERS = (
+    users_api.router,
+    accounts_api.router,
+    agents_api.router,
+    tickets_api.router,
+    memos_api.router,
+    interactions_api.router,
+    audit_api.router,
+    policy_api.router,
+    callbacks_api.router,
 )
 
 DESCRIPTION = """
@@ -89,8 +97,8 @@ def create_app(
     install_idempotency(app)
     install_openapi(app)
 
-    for name in ROUTER_MODULES:
-        app.include_router(importlib.import_module(name).router)
+    for router in ROUTERS:
+        app.include_router(router)
 
     @app.get("/healthz", tags=["operations"])
     def healthz(request: Request) -> JSONResponse:

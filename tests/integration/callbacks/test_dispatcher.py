@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from caredesk.audit.models import AuditEvent
-from caredesk.callbacks import claims as claims_module
-from caredesk.callbacks import dispatcher as dispatcher_module
+from caredesk.callbacks.dispatch import offers as offers_module
+from caredesk.callbacks.dispatch import worker as worker_module
 from caredesk.callbacks.dispatch.claims import CallbackClaim, claim_due_callbacks
 from caredesk.callbacks.dispatch.offers import NO_AGENT_NOTE_EVERY, expire_offers, offer_claims
 from caredesk.callbacks.dispatch.pooling import pool_overdue_owned
@@ -406,14 +406,14 @@ def test_one_callback_that_cannot_be_written_does_not_hold_back_the_batch(
         db, account_id=make_account(db), due_at=clock.now() - timedelta(minutes=1), count=4
     )
     broken = ids[1]
-    original = claims_module._record_offer
+    original = offers_module._record_offer
 
     def record(uow: object, claim: CallbackClaim, *args: object, **kwargs: object) -> None:
         if claim.id == broken:
             raise RuntimeError("disk full")
         original(uow, claim, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(claims_module, "_record_offer", record)
+    monkeypatch.setattr(offers_module, "_record_offer", record)
     report = run_once(db, make_runtime(db), now=clock.now(), worker_id="w")
     assert (report.claimed, report.offered, report.failed) == (4, 3, 1)
     assert sorted(report.offered_ids) == sorted(set(ids) - {broken})
@@ -439,7 +439,7 @@ def test_a_failing_step_does_not_stop_the_others(
     def broken(*args: object, **kwargs: object) -> None:
         raise ConnectionError("the mail relay is unreachable")
 
-    monkeypatch.setattr(dispatcher_module, "deliver_due", broken)
+    monkeypatch.setattr(worker_module, "deliver_due", broken)
     report = run_once(db, make_runtime(db), now=clock.now(), worker_id="w")
     assert report.failed_steps == ["deliver"]
     assert report.offered_ids == [callback_id]

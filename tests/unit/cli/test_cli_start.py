@@ -5,12 +5,13 @@ benchmarks/cli_start_bench.py for the figures)."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 
 import pytest
+import typer
 
 from caredesk.cli import SUBCOMMANDS
 
@@ -46,7 +47,7 @@ def test_help_loads_no_web_app_orm_or_migrations() -> None:
     assert _loaded(modules, NEVER_AT_START) == []
     assert isinstance(modules, list)
     assert "sqlalchemy.orm" not in modules and "caredesk.db.session" not in modules
-    for name, _module, _attribute, _short in SUBCOMMANDS:
+    for name, _load, _short in SUBCOMMANDS:
         assert name in str(answer["output"])
 
 
@@ -57,9 +58,9 @@ def test_group_help_loads_no_web_app_or_migrations(group: str) -> None:
     assert _loaded(answer["modules"], NEVER_AT_START) == []
 
 
-@pytest.mark.parametrize(("name", "module", "attribute", "short"), SUBCOMMANDS)
+@pytest.mark.parametrize(("name", "load", "short"), SUBCOMMANDS)
 def test_the_listed_help_is_the_groups_own(
-    name: str, module: str, attribute: str, short: str
+    name: str, load: Callable[[], typer.Typer], short: str
 ) -> None:
-    group = getattr(importlib.import_module(module), attribute)
+    group = load()
     assert group.info.help == short, f"update SUBCOMMANDS for {name!r}"

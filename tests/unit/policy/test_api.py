@@ -16,7 +16,7 @@ from caredesk.users.models import Role
 from caredesk.web.deps import Principal, current_principal
 from caredesk.web.problems import install_problem_handlers
 
-EXAMPLE = Path(__file__).parents[4] / "config" / "examples" / "policy-case-dial.json"
+EXAMPLE = Path(__file__).parents[3] / "config" / "examples" / "policy-case-dial.json"
 
 
 def _client(config: PolicyConfig | None = None) -> TestClient:

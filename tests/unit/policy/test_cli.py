@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from caredesk.callbacks.policy_cli import app
 from caredesk.policy import RULES
 
-REPO = Path(__file__).parents[4]
+REPO = Path(__file__).parents[3]
 EXAMPLE = REPO / "config" / "examples" / "policy-case-dial.json"
 runner = CliRunner()
 

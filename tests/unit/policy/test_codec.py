@@ -18,7 +18,7 @@ from caredesk.policy import (
     evaluate,
 )
 
-EXAMPLE = Path(__file__).parents[4] / "config" / "examples" / "policy-case-dial.json"
+EXAMPLE = Path(__file__).parents[3] / "config" / "examples" / "policy-case-dial.json"
 
 
 def _example() -> dict[str, Any]:

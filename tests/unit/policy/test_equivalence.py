@@ -33,7 +33,7 @@ from caredesk.policy import (
     parse_policy_config,
 )
 
-BENCH = Path(__file__).resolve().parents[4] / "benchmarks" / "policy_bench.py"
+BENCH = Path(__file__).resolve().parents[3] / "benchmarks" / "policy_bench.py"
 # Another team's numbers everywhere: other windows, attempt limits, templates, regions, origins.
 OTHER_CONFIG = parse_policy_config(
     {

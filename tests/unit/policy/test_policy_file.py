@@ -14,7 +14,7 @@ from caredesk.callbacks.policy_file import (
 )
 from caredesk.policy import LineOfBusiness, PolicyConfig
 
-SHIPPED = Path(__file__).parents[4] / "config" / "policy.toml"
+SHIPPED = Path(__file__).parents[3] / "config" / "policy.toml"
 
 
 def test_the_shipped_file_holds_exactly_the_handbook_defaults() -> None:
