@@ -11,7 +11,6 @@ given its floor here, which is the point: decide where it stands before it goes 
 from __future__ import annotations
 
 import ast
-from collections import defaultdict
 from pathlib import Path
 
 import caredesk
