@@ -71,14 +71,65 @@ class Database:
         return self.engine.dialect.name
 
 
+class TransactionBroken(RuntimeError):
+    """A nested block failed and its error was caught: the outer block cannot commit half of it."""
+
+
 class UnitOfWork:
-    """A session plus the clock. Use cases call ``commit()`` once, at the end; leaving the
-    ``with`` block without it rolls everything back, so nothing is ever half written."""
+    """A session plus the clock. A use case runs inside ``with uow.atomic():``; blocks nest, and
+    only the outermost commits, so a use case that calls another stays one transaction. Leaving
+    the ``with uow`` block without a commit rolls everything back: nothing is ever half written."""
 
     def __init__(self, session: Session, clock: Clock) -> None:
         self.session = session
         self.clock = clock
         self.after_commit: list[Any] = []
+        self._depth = 0
+        self._broken = False
+
+    @property
+    def in_transaction(self) -> bool:
+        """True inside an ``atomic()`` block."""
+        return self._depth > 0
+
+    @contextmanager
+    def atomic(self, *, durable: bool = False) -> Iterator[UnitOfWork]:
+        """One transaction around a use case. Nested blocks join the outermost one, which commits
+        when it ends without an error (then runs the after-commit work) and rolls back when it
+        ends with one. An error inside a nested block that the outer block catches still rolls
+        the whole transaction back (``TransactionBroken``): the outer block cannot know what
+        half of the inner work was written.
+
+        ``durable=True`` marks a use case that must be committed when it returns, because what
+        follows calls the outside world (a dial): it refuses to run inside another transaction,
+        where its commit would be deferred."""
+        if durable and self._depth:
+            raise TransactionBroken(
+                "a durable use case commits before the outside world is called; "
+                "it cannot run inside another transaction"
+            )
+        self._depth += 1
+        try:
+            yield self
+        except BaseException:
+            self._depth -= 1
+            if self._depth:
+                self._broken = True
+            else:
+                self._reset()
+            raise
+        self._depth -= 1
+        if self._depth:
+            return
+        if self._broken:
+            self._reset()
+            raise TransactionBroken("a step of this transaction failed; nothing was written")
+        self.commit()
+
+    def _reset(self) -> None:
+        self._broken = False
+        self.after_commit = []
+        self.session.rollback()
 
     def __enter__(self) -> UnitOfWork:
         return self
@@ -95,6 +146,7 @@ class UnitOfWork:
             self.session.close()
 
     def commit(self) -> None:
+        """Commits now. Use cases use ``atomic()``; this is for loops that commit item by item."""
         self.session.commit()
         callbacks, self.after_commit = self.after_commit, []
         for callback in callbacks:
