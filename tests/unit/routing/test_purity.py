@@ -12,11 +12,8 @@ import caredesk.routing as routing
 
 PACKAGE = Path(routing.__file__).parent
 EDGE_MODULES = {"config_file.py"}
-# The vocabulary of agent states lives with the policy core (moving to caredesk.policy).
-ALLOWED_CAREDESK = {
-    "caredesk.callbacks.policy.vocabulary",
-    "caredesk.policy.vocabulary",
-}
+# The vocabulary of agent states lives with the policy core.
+ALLOWED_CAREDESK = {"caredesk.policy.vocabulary"}
 IMPURE_STDLIB = {
     "asyncio",
     "http",
@@ -92,10 +89,8 @@ def test_the_check_catches_what_it_should() -> None:
         "caredesk.db",
     ]
     assert _offending_imports("import os.path\nfrom time import monotonic") == ["os.path", "time"]
-    assert _offending_imports("from caredesk.callbacks.policy.vocabulary import AgentState") == []
-    assert _offending_imports("from caredesk.callbacks.policy import evaluate") == [
-        "caredesk.callbacks.policy"
-    ]
+    assert _offending_imports("from caredesk.policy.vocabulary import AgentState") == []
+    assert _offending_imports("from caredesk.policy import evaluate") == ["caredesk.policy"]
 
 
 def test_routing_core_never_reads_the_clock() -> None:
