@@ -1,9 +1,16 @@
-"""Facts derived once per evaluation and shared by the rules that need them."""
+"""Facts derived once per evaluation and shared by the rules that need them.
+
+The rules only read a Case: every derived fact (the zones, the calling window's verdict, the
+notice that announces the call, the memo's findings) is a property computed on first read and
+kept. The speed tricks of the policy core live here and in engine.py (with the per-memo caches these
+properties read from memo.py), never in rules/: the equivalence test
+(tests/unit/policy/test_equivalence.py) and benchmarks/policy_bench.py guard them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, time, timedelta
+from enum import Enum
 from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -13,13 +20,20 @@ from caredesk.policy.context import (
     Attempt,
     ConsentWindow,
     ContactPoint,
-    Memo,
+    Notification,
     PolicyContext,
 )
-from caredesk.policy.decision import EffectiveZone
-from caredesk.policy.memo import MemoCheck, check_memo
+from caredesk.policy.decision import EffectiveZone, RequiredStep, StepKind
+from caredesk.policy.memo import MemoCheck, MemoFindings, checked_memo, memo_findings
 from caredesk.policy.vocabulary import SERVICE_ASSURANCE, AttemptResult
-from caredesk.policy.window import LocalWindow, TimeRules, next_opening_one_zone
+from caredesk.policy.window import (
+    LocalWindow,
+    TimeRules,
+    consent_active,
+    consent_contains,
+    next_opening_one_zone,
+    wall_inside,
+)
 from caredesk.policy.zones import (
     ZoneResolution,
     confirmed_zone_for,
@@ -30,25 +44,32 @@ from caredesk.policy.zones import (
 _CONTACT = AttemptResult.CONTACT
 
 
+class WindowVerdict(Enum):
+    """What the time rules say about `now` (OB-WINDOW reads it)."""
+
+    OPEN = "open"
+    """Inside an active consent's window, or (with none active) the team's window in every zone."""
+    CLOSED = "closed"
+    """Outside: waiting helps, unless no instant will ever do (Case.next_allowed is None)."""
+    ZONE_UNKNOWN = "zone_unknown"
+    """No active consent and no known zone: the customer's zone must be confirmed first."""
+
+
+_OPEN = WindowVerdict.OPEN
+_CLOSED = WindowVerdict.CLOSED
+_ZONE_UNKNOWN = WindowVerdict.ZONE_UNKNOWN
+_SEND_TEMPLATE = StepKind.SEND_TEMPLATE
 _new_tuple = tuple.__new__
+
+
+@lru_cache(maxsize=256, typed=True)
+def _send_template(template: str) -> tuple[RequiredStep, ...]:
+    return (RequiredStep(_SEND_TEMPLATE, template),)
 
 
 @lru_cache(maxsize=64)
 def _window(start: time, end: time) -> LocalWindow:
     return LocalWindow(start, end)
-
-
-@lru_cache(maxsize=4096, typed=True)
-def _checked_memo(
-    memo: Memo, ticket_numbers: Sequence[str], min_chars: int, trivial_values: Collection[str]
-) -> MemoCheck:
-    """check_memo, kept per memo: the secret scan costs more than a decision.
-
-    Keyed on every argument; the result is immutable (tuples of named tuples).
-    """
-    return check_memo(
-        memo, ticket_numbers=ticket_numbers, min_chars=min_chars, trivial_values=trivial_values
-    )
 
 
 def hhmm(moment: datetime | time) -> str:
@@ -107,21 +128,24 @@ def _known_zone(key: str) -> ZoneInfo:
 class Case:
     """One evaluation: the context, the configuration and what follows from them.
 
-    Derived values are computed on first use and kept (plain slots, not cached_property, whose
-    lock costs more than most rules). The parts of the context most rules read are kept as
-    attributes too (`callback`, `agent`, `call`, `dial`, `step`, `lob`).
+    Derived values are computed on first read and kept: plain slots behind properties rather
+    than functools.cached_property, whose per-instance lock (Python 3.11) costs more than most
+    rules. The parts of the context most rules read are attributes too (`callback`, `agent`,
+    `call`, `dial`, `step`, `lob`). Nothing outside this class writes to it.
     """
 
     __slots__ = (
         "_closed_local",
-        "_closed_now",
         "_consents",
         "_contact_made",
         "_memo_check",
         "_next_allowed",
         "_next_known",
+        "_notice",
+        "_notice_known",
         "_place",
         "_time_rules",
+        "_window",
         "agent",
         "attempts",
         "call",
@@ -153,12 +177,14 @@ class Case:
         self._place: _Place | None = None
         self._time_rules: TimeRules | None = None
         self._consents: tuple[ConsentWindow, ...] | None = None
+        self._window: WindowVerdict | None = None
+        self._closed_local: datetime | None = None
         self._next_allowed: datetime | None = None
         self._next_known = False
-        self._closed_now = False
-        self._closed_local: datetime | None = None
         self._contact_made: bool | None = None
         self._memo_check: MemoCheck | None = None
+        self._notice: Notification | None = None
+        self._notice_known = False
 
     @property
     def number(self) -> str | None:
@@ -231,36 +257,62 @@ class Case:
             self._time_rules = _new_tuple(TimeRules, (self.zones.zones, window, self.consents))
         return self._time_rules
 
-    def time_verdict(self, allowed: bool, local: datetime | None = None) -> None:
-        """Records whether the time rules allow `now` (OB-WINDOW works it out): next_allowed is
-        then `now` itself, or is searched for without asking the rules about `now` again.
+    @property
+    def window(self) -> WindowVerdict:
+        """The time rules' verdict on `now`: the same answer as `time_rules.allows(now)` (OPEN
+        exactly when it is True), worked out without building the rules, and telling an unknown
+        zone apart. Every window is judged by window.wall_inside."""
+        verdict = self._window
+        if verdict is None:
+            verdict = self._window = self._judge_window()
+        return verdict
 
-        `local` is `now` read in the one zone checked, when there is exactly one."""
-        if allowed:
-            self._next_allowed = self.now
-            self._next_known = True
-        else:
-            self._closed_now = True
-            self._closed_local = local
+    def _judge_window(self) -> WindowVerdict:
+        now = self.now
+        consents = self.consents
+        if consents:
+            # An active consent replaces the default window: inside any of them will do.
+            any_active = False
+            for consent in consents:
+                if consent_active(consent, now):
+                    if consent_contains(consent, now):
+                        return _OPEN
+                    any_active = True
+            if any_active:
+                return _CLOSED
+        infos = self.place.infos
+        if not infos:
+            return _ZONE_UNKNOWN
+        policy = self.lob_policy
+        start = policy.window_start
+        end = policy.window_end
+        for zone in infos:
+            local = now.astimezone(zone)
+            if not wall_inside(local.time(), start, end):
+                if len(infos) == 1:
+                    # Kept for next_allowed, which starts its search from this reading.
+                    self._closed_local = local
+                return _CLOSED
+        return _OPEN
 
     @property
     def next_allowed(self) -> datetime | None:
+        """The earliest instant at or after `now` the time rules allow (None within HORIZON)."""
         if not self._next_known:
-            found = None
-            local = self._closed_local
-            if local is not None and not self.consents:
-                # TimeRules._next_when_closed's first step, without building the rules: the
-                # usual closed case, one zone and no consent.
-                zone_key = self.place.resolution.zones[0]
-                found = next_opening_one_zone(
-                    zone_key, self.lob_policy.window_start, self.now, local
-                )
-            if found is None:
-                rules = self.time_rules
-                if self._closed_now:
-                    found = rules._next_when_closed(self.now, local)
-                else:
-                    found = rules.next_allowed(self.now)
+            if self.window is _OPEN:
+                found: datetime | None = self.now
+            else:
+                found = None
+                local = self._closed_local
+                if local is not None and not self.consents:
+                    # TimeRules.next_when_closed's first step, without building the rules: the
+                    # usual closed case, one zone and no consent.
+                    zone_key = self.place.resolution.zones[0]
+                    found = next_opening_one_zone(
+                        zone_key, self.lob_policy.window_start, self.now, local
+                    )
+                if found is None:
+                    found = self.time_rules.next_when_closed(self.now, local)
             self._next_allowed = found
             self._next_known = True
         return self._next_allowed
@@ -306,18 +358,50 @@ class Case:
             if wrap_up is None or wrap_up.memo is None:
                 return None
             config = self.config
-            try:
-                self._memo_check = _checked_memo(
-                    wrap_up.memo,
-                    self.callback.ticket_numbers,
-                    config.memo_min_chars,
-                    config.memo_trivial_values,
-                )
-            except TypeError:  # an unhashable value (a list where a tuple belongs): no cache
-                self._memo_check = check_memo(
-                    wrap_up.memo,
-                    ticket_numbers=self.callback.ticket_numbers,
-                    min_chars=config.memo_min_chars,
-                    trivial_values=config.memo_trivial_values,
-                )
+            self._memo_check = checked_memo(
+                wrap_up.memo,
+                self.callback.ticket_numbers,
+                config.memo_min_chars,
+                config.memo_trivial_values,
+            )
         return self._memo_check
+
+    @property
+    def memo_findings(self) -> MemoFindings:
+        """What is wrong with the wrap-up memo (no memo is a finding), as sentences and steps."""
+        return memo_findings(self.memo_check)
+
+    @property
+    def notice_template(self) -> str:
+        """The template that announces this callback (OB-NOTIFY)."""
+        callback = self.callback
+        return self.config.template_for(callback.reason, callback.origin)
+
+    @property
+    def notice_steps(self) -> tuple[RequiredStep, ...]:
+        """The step that sends the announcing template."""
+        return _send_template(self.notice_template)
+
+    @property
+    def notice(self) -> Notification | None:
+        """The notice with the announcing template (any case), sent by `now` and no longer ago
+        than the notice validity, if there is one: the first such in the callback's list."""
+        if not self._notice_known:
+            found = None
+            notifications = self.callback.notifications
+            if notifications:
+                template = self.notice_template
+                wanted = template.casefold()
+                now = self.now
+                oldest = now - timedelta(minutes=self.config.notice_valid_minutes)
+                for notification in notifications:
+                    name = notification.template
+                    # Equal names casefold equal: the comparison first, casefold if it differs.
+                    if oldest <= notification.sent_at <= now and (
+                        name == template or name.casefold() == wanted
+                    ):
+                        found = notification
+                        break
+            self._notice = found
+            self._notice_known = True
+        return self._notice

@@ -10,13 +10,26 @@ refusal can be logged and shown without leaking what it refuses.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
 from caredesk.policy.config import TRIVIAL_MEMO_VALUES
 from caredesk.policy.context import Memo
+from caredesk.policy.decision import RequiredStep, StepKind
 from caredesk.policy.pii import PiiFinding, PiiKind, find_pii
 
-__all__ = ["MemoCheck", "MemoProblem", "PiiFinding", "PiiKind", "check_memo", "find_pii", "redact"]
+__all__ = [
+    "MemoCheck",
+    "MemoFindings",
+    "MemoProblem",
+    "PiiFinding",
+    "PiiKind",
+    "check_memo",
+    "checked_memo",
+    "find_pii",
+    "memo_findings",
+    "redact",
+]
 
 
 _REDACTIONS = {
@@ -97,3 +110,67 @@ def check_memo(
     if missing:
         problems.append(MemoProblem("ticket_numbers", f"lacks {', '.join(missing)}"))
     return MemoCheck(tuple(problems), tuple(pii))
+
+
+# The evaluation's memo shortcuts (Case.memo_check and Case.memo_findings read them).
+@lru_cache(maxsize=4096, typed=True)
+def _checked_memo(
+    memo: Memo, ticket_numbers: Sequence[str], min_chars: int, trivial_values: Collection[str]
+) -> MemoCheck:
+    return check_memo(
+        memo, ticket_numbers=ticket_numbers, min_chars=min_chars, trivial_values=trivial_values
+    )
+
+
+def checked_memo(
+    memo: Memo, ticket_numbers: Sequence[str], min_chars: int, trivial_values: frozenset[str]
+) -> MemoCheck:
+    """check_memo, kept per memo: the secret scan costs more than a decision.
+
+    Keyed on every argument; the result is immutable (tuples of named tuples). A value that
+    cannot be keyed (a list where a tuple belongs) is checked without the cache.
+    """
+    try:
+        return _checked_memo(memo, ticket_numbers, min_chars, trivial_values)
+    except TypeError:
+        return check_memo(
+            memo, ticket_numbers=ticket_numbers, min_chars=min_chars, trivial_values=trivial_values
+        )
+
+
+MemoFindings = tuple[tuple[str, ...], tuple[RequiredStep, ...]]
+"""What is wrong with a wrap-up memo: the sentences, and the steps that fix it."""
+
+_NO_MEMO: MemoFindings = (
+    ("there is no account memo",),
+    (RequiredStep(StepKind.WRITE_MEMO),),
+)
+_FINDINGS: dict[int, tuple[MemoCheck, MemoFindings]] = {}
+_FINDINGS_KEPT = 4096
+
+
+def memo_findings(check: MemoCheck | None) -> MemoFindings:
+    """What is wrong with a checked memo (None: there is none), worked out once per check object.
+
+    Case.memo_check hands out the same MemoCheck for equal memos, so keying on the object (kept
+    in the entry, so its id cannot be reused while the entry lives) finds it again cheaply.
+    """
+    if check is None:
+        return _NO_MEMO
+    entry = _FINDINGS.get(id(check))
+    if entry is not None and entry[0] is check:
+        return entry[1]
+    sentences = [problem.description for problem in check.problems]
+    steps: list[RequiredStep] = []
+    if check.problems:
+        fields = ", ".join(dict.fromkeys(problem.field for problem in check.problems))
+        steps.append(RequiredStep(StepKind.COMPLETE_MEMO, fields))
+    if check.pii:
+        sentences.extend(f"the memo contains {finding.description}" for finding in check.pii)
+        kinds = ", ".join(dict.fromkeys(finding.kind.value for finding in check.pii))
+        steps.append(RequiredStep(StepKind.REMOVE_MEMO_PII, kinds))
+    findings = (tuple(sentences), tuple(steps))
+    if len(_FINDINGS) >= _FINDINGS_KEPT:
+        _FINDINGS.clear()
+    _FINDINGS[id(check)] = (check, findings)
+    return findings

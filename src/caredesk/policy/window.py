@@ -31,14 +31,22 @@ HORIZON = timedelta(days=400)
 _SAMPLE = timedelta(hours=6)
 
 
+def wall_inside(wall: time, start: time, end: time) -> bool:
+    """The one wall-clock window test: `wall` is in [start, end), past midnight when end <= start.
+
+    Every window (the team's default, a consent's local window) is judged by this function.
+    """
+    if start < end:
+        return start <= wall < end
+    return wall >= start or wall < end
+
+
 class LocalWindow(NamedTuple):
     start: time
     end: time
 
     def contains(self, wall: time) -> bool:
-        if self.start < self.end:
-            return self.start <= wall < self.end
-        return wall >= self.start or wall < self.end
+        return wall_inside(wall, self.start, self.end)
 
     @property
     def label(self) -> str:
@@ -156,11 +164,7 @@ def consent_contains(consent: ConsentWindow, instant: datetime) -> bool:
     assert consent.zone is not None and consent.local_start is not None
     assert consent.local_end is not None
     wall = instant.astimezone(_zone(consent.zone)).time()
-    # LocalWindow(local_start, local_end).contains(wall), without building the window.
-    local_start, local_end = consent.local_start, consent.local_end
-    if local_start < local_end:
-        return local_start <= wall < local_end
-    return wall >= local_start or wall < local_end
+    return wall_inside(wall, consent.local_start, consent.local_end)
 
 
 def _consent_boundaries(consent: ConsentWindow) -> tuple[datetime, ...]:
@@ -192,15 +196,8 @@ class TimeRules(NamedTuple):
         if not self.zones:
             return False
         start, end = self.window
-        if start < end:
-            for key in self.zones:
-                wall = instant.astimezone(_zone(key)).time()
-                if not start <= wall < end:
-                    return False
-            return True
         for key in self.zones:
-            wall = instant.astimezone(_zone(key)).time()
-            if not (wall >= start or wall < end):
+            if not wall_inside(instant.astimezone(_zone(key)).time(), start, end):
                 return False
         return True
 
@@ -209,10 +206,11 @@ class TimeRules(NamedTuple):
         now = now.astimezone(UTC)
         if self.allows(now):
             return now
-        return self._next_when_closed(now)
+        return self.next_when_closed(now)
 
-    def _next_when_closed(self, now: datetime, local: datetime | None = None) -> datetime | None:
-        """next_allowed for a UTC `now` the time rules do not allow (allows(now) is False).
+    def next_when_closed(self, now: datetime, local: datetime | None = None) -> datetime | None:
+        """next_allowed for a UTC `now` the time rules do not allow (allows(now) is False), for a
+        caller that has judged `now` already.
 
         `local`, when given, is `now` in the only zone (`now.astimezone` there, already read).
         """

@@ -22,10 +22,10 @@ from caredesk.policy import (
     evaluate,
 )
 from caredesk.policy import case as case_module
+from caredesk.policy import memo as memo_module
 from caredesk.policy.case import Case
 from caredesk.policy.decision import Blocker, RequiredStep, StepKind, constant, verdict
 from caredesk.policy.engine import DEFAULT_CONFIG
-from caredesk.policy.rules import documentation
 from caredesk.policy.window import (
     DAY,
     TimeRules,
@@ -219,9 +219,9 @@ def test_memo_checks_are_shared_between_equal_memos_only() -> None:
 
 def test_bounded_caches_empty_themselves_and_stay_right(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(case_module, "_PLACES_KEPT", 3)
-    monkeypatch.setattr(documentation, "_FINDINGS_KEPT", 2)
+    monkeypatch.setattr(memo_module, "_FINDINGS_KEPT", 2)
     case_module._PLACES.clear()
-    documentation._FINDINGS.clear()
+    memo_module._FINDINGS.clear()
     numbers = ("+13035550123", "+12125550123", "+14155550123", "+18085550123", "+19075550123")
     for number in numbers * 2:
         ctx = change(base(), **{"dial.number": number, "customer.contact_points": ()})
@@ -232,7 +232,7 @@ def test_bounded_caches_empty_themselves_and_stay_right(monkeypatch: pytest.Monk
         memo = Memo("Dropped call", (), summary, "Fixed, thanks")
         ctx = change(base(Step.WRAP_UP), **{"wrap_up": WrapUp(memo=memo)})
         decision = evaluate(ctx)
-        assert len(documentation._FINDINGS) <= 2
+        assert len(memo_module._FINDINGS) <= 2
         expected = check_memo(memo)
         result = decision.result_for("OB-MEMO")
         assert result is not None and result.passed is expected.ok

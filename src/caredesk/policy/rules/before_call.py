@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
-from functools import lru_cache
 
-from caredesk.policy.case import Case, format_instant, hhmm
+from caredesk.policy.case import Case, WindowVerdict, format_instant, hhmm
 from caredesk.policy.config import PolicyConfig
-from caredesk.policy.context import ConsentWindow, DialTarget, Notification
+from caredesk.policy.context import ConsentWindow, DialTarget
 from caredesk.policy.decision import (
     Blocker,
     FactValue,
@@ -21,7 +19,7 @@ from caredesk.policy.decision import (
 from caredesk.policy.dialing import NANP_COUNTRY_CODE, dial_string
 from caredesk.policy.rules.registry import PRE_CALL, agent_words, per_lob, rule
 from caredesk.policy.vocabulary import AGENT_STATE_LABELS, AgentState
-from caredesk.policy.window import LocalWindow, consent_active, consent_contains
+from caredesk.policy.window import LocalWindow, consent_contains
 from caredesk.policy.zones import NumberFacts, number_facts, zone_info
 
 SECTION = "Before the call"
@@ -33,12 +31,8 @@ _AFTER_CALL_WORK = AgentState.AFTER_CALL_WORK
 _CONFIRM_ZONE = (RequiredStep(StepKind.CONFIRM_ZONE),)
 _SWITCH_STATE = (RequiredStep(StepKind.SWITCH_TO_FOLLOW_UP_STATE),)
 _PLATFORM_LINE = (RequiredStep(StepKind.USE_PLATFORM_LINE),)
-_SEND_TEMPLATE = StepKind.SEND_TEMPLATE
-
-
-@lru_cache(maxsize=256, typed=True)
-def _send_template(template: str) -> tuple[RequiredStep, ...]:
-    return (RequiredStep(_SEND_TEMPLATE, template),)
+_OPEN = WindowVerdict.OPEN
+_ZONE_UNKNOWN = WindowVerdict.ZONE_UNKNOWN
 
 
 def _window_parameters(config: PolicyConfig) -> Mapping[str, object]:
@@ -144,67 +138,17 @@ def _outside(case: Case) -> RuleResult:
     time_rule=True,
 )
 def calling_window(case: Case) -> RuleResult | None:
-    now = case.now
-    consents = case.consents
-    if consents:
-        active = [consent for consent in consents if consent_active(consent, now)]
-        if active:
-            # An active consent replaces the default window: inside any of them will do.
-            for consent in active:
-                if consent_contains(consent, now):
-                    case.time_verdict(True)
-                    return verdict("OB-WINDOW", True, _explain_window, case)
-            case.time_verdict(False)
-            return _outside(case)
-    infos = case.place.infos
-    if not infos:
-        case.time_verdict(False)
+    window = case.window
+    if window is _OPEN:
+        return verdict("OB-WINDOW", True, _explain_window, case)
+    if window is _ZONE_UNKNOWN:
         return verdict("OB-WINDOW", False, _explain_window, case, ACTION, _CONFIRM_ZONE)
-    # Inside the team's window in every zone (TimeRules.allows without building the rules: this
-    # runs on every decision that dials, and most of them pass).
-    policy = case.lob_policy
-    start = policy.window_start
-    end = policy.window_end
-    ordered = start < end
-    for zone in infos:
-        local = now.astimezone(zone)
-        wall = local.time()
-        if not (start <= wall < end if ordered else wall >= start or wall < end):
-            case.time_verdict(False, local if len(infos) == 1 else None)
-            return _outside(case)
-    case.time_verdict(True)
-    return verdict("OB-WINDOW", True, _explain_window, case)
-
-
-def _template(case: Case) -> str:
-    callback = case.callback
-    return case.config.template_for(callback.reason, callback.origin)
-
-
-def _valid_for(case: Case) -> timedelta:
-    return timedelta(minutes=case.config.notice_valid_minutes)
-
-
-def _notification_sent(case: Case, template: str) -> Notification | None:
-    """The notice with `template` (any case) sent by now and recently enough, if there is one."""
-    notifications = case.callback.notifications
-    if not notifications:
-        return None
-    wanted = template.casefold()
-    now = case.now
-    oldest = now - _valid_for(case)
-    for notification in notifications:
-        if oldest <= notification.sent_at <= now:
-            name = notification.template
-            # Equal names casefold equal: the comparison first, casefold only when it differs.
-            if name == template or name.casefold() == wanted:
-                return notification
-    return None
+    return _outside(case)
 
 
 def _explain_notify(case: Case) -> Rendered:
-    template = _template(case)
-    sent = _notification_sent(case, template)
+    template = case.notice_template
+    sent = case.notice
     if sent is not None:
         facts: dict[str, FactValue] = {
             "template": template,
@@ -240,24 +184,9 @@ def _explain_notify(case: Case) -> Rendered:
     },
 )
 def notify(case: Case) -> RuleResult | None:
-    callback = case.callback
-    template = case.config.template_for(callback.reason, callback.origin)
-    notifications = callback.notifications
-    if notifications:
-        # _notification_sent, written out: every dial asks.
-        now = case.now
-        oldest = now - _valid_for(case)
-        wanted = None
-        for notification in notifications:
-            if oldest <= notification.sent_at <= now:
-                name = notification.template
-                if name == template:
-                    return verdict("OB-NOTIFY", True, _explain_notify, case)
-                if wanted is None:
-                    wanted = template.casefold()
-                if name.casefold() == wanted:
-                    return verdict("OB-NOTIFY", True, _explain_notify, case)
-    return verdict("OB-NOTIFY", False, _explain_notify, case, ACTION, _send_template(template))
+    if case.notice is not None:
+        return verdict("OB-NOTIFY", True, _explain_notify, case)
+    return verdict("OB-NOTIFY", False, _explain_notify, case, ACTION, case.notice_steps)
 
 
 def _explain_agent_state(case: Case) -> Rendered:

@@ -14,7 +14,6 @@ from caredesk.policy.decision import (
     constant,
     verdict,
 )
-from caredesk.policy.memo import MemoCheck
 from caredesk.policy.rules.registry import rule
 from caredesk.policy.vocabulary import Step
 
@@ -25,42 +24,8 @@ _WRAP_UP = Step.WRAP_UP
 
 def memo_problems(case: Case) -> tuple[list[str], list[RequiredStep]]:
     """What is wrong with the wrap-up memo, as sentences and the steps that fix it."""
-    sentences, steps = _memo_findings(case.memo_check)
+    sentences, steps = case.memo_findings
     return list(sentences), list(steps)
-
-
-_NO_MEMO: tuple[tuple[str, ...], tuple[RequiredStep, ...]] = (
-    ("there is no account memo",),
-    (RequiredStep(StepKind.WRITE_MEMO),),
-)
-_FINDINGS: dict[int, tuple[MemoCheck, tuple[str, ...], tuple[RequiredStep, ...]]] = {}
-_FINDINGS_KEPT = 4096
-
-
-def _memo_findings(check: MemoCheck | None) -> tuple[tuple[str, ...], tuple[RequiredStep, ...]]:
-    """memo_problems for one check, worked out once per check object.
-
-    Case.memo_check hands out the same MemoCheck for equal memos, so keying on the object (kept
-    in the entry, so its id cannot be reused while the entry lives) finds it again cheaply.
-    """
-    if check is None:
-        return _NO_MEMO
-    entry = _FINDINGS.get(id(check))
-    if entry is not None and entry[0] is check:
-        return entry[1], entry[2]
-    sentences = [problem.description for problem in check.problems]
-    steps: list[RequiredStep] = []
-    if check.problems:
-        fields = ", ".join(dict.fromkeys(problem.field for problem in check.problems))
-        steps.append(RequiredStep(StepKind.COMPLETE_MEMO, fields))
-    if check.pii:
-        sentences.extend(f"the memo contains {finding.description}" for finding in check.pii)
-        kinds = ", ".join(dict.fromkeys(finding.kind.value for finding in check.pii))
-        steps.append(RequiredStep(StepKind.REMOVE_MEMO_PII, kinds))
-    if len(_FINDINGS) >= _FINDINGS_KEPT:
-        _FINDINGS.clear()
-    _FINDINGS[id(check)] = (check, tuple(sentences), tuple(steps))
-    return tuple(sentences), tuple(steps)
 
 
 def ticket_update_problems(case: Case) -> tuple[list[str], list[RequiredStep]]:
@@ -100,7 +65,7 @@ def ticket_update_problems(case: Case) -> tuple[list[str], list[RequiredStep]]:
     },
 )
 def memo(case: Case) -> RuleResult | None:
-    sentences, steps = _memo_findings(case.memo_check)
+    sentences, steps = case.memo_findings
     if sentences:
         return verdict("OB-MEMO", False, _explain_memo, case, _ACTION, steps)
     return verdict("OB-MEMO", True, _explain_memo, case)
@@ -108,7 +73,7 @@ def memo(case: Case) -> RuleResult | None:
 
 def _explain_memo(case: Case) -> Rendered:
     check = case.memo_check
-    sentences, _steps = _memo_findings(check)
+    sentences, _steps = case.memo_findings
     facts: dict[str, FactValue] = {
         "problems": len(check.problems) if check else 1,
         "sensitive_values": len(check.pii) if check else 0,

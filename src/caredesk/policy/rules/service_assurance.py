@@ -272,17 +272,12 @@ def sa_ownership(case: Case) -> RuleResult | None:
     rule_id = "OB-SA-OWNERSHIP"
     if not case.is_service_assurance:
         return None
-    callback = case.callback
-    agent = case.agent
-    shift = agent.shift
-    # _ownership, written out: every Service Assurance dial asks.
-    is_owner = callback.owner_agent_id in (None, agent.agent_id)
-    keeps = sa_owner_keeps(callback.due_at or case.ctx.now, shift)
+    _due, _shift, is_owner, keeps = _ownership(case)
     if case.step is _HANDOFF:
         if is_owner and keeps:
             return verdict(rule_id, False, _explain_sa_ownership, case, FINAL, (_KEEP,))
         return verdict(rule_id, True, _explain_sa_ownership, case, None, (_POOL,))
-    if callback.assignment_tracked or (is_owner and keeps):
+    if case.callback.assignment_tracked or (is_owner and keeps):
         return verdict(rule_id, True, _explain_sa_ownership, case)
     return verdict(rule_id, False, _explain_sa_ownership, case, ACTION, (_POOL,))
 
