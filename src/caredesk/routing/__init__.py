@@ -9,8 +9,9 @@ that reads a file is `config_file`, the edge that loads the routing configuratio
 - `config` (+ `config_queues`, `config_ivr`, `config_values`, `hours`): the validated routing
   configuration (queues, business hours, overflow rules, IVR menus).
 - `ivr`: the menu walker.
-- `model`, `decide`, `state`, `reference`: the routing decision over a snapshot, its incremental
-  indexed engine and the plain reference it is tested against.
+- `model`, `decide`, `state` (+ `rules`, `pools`, `matching`), `reference`: the routing
+  decision over a snapshot, its incremental indexed engine and the plain reference it is
+  tested against.
 - `overflow`: overflow rules at entry and while waiting.
 - `wait`, `wait_accuracy`, `announce`: estimated-wait predictors, their measured accuracy and
   what the caller hears.

@@ -1,0 +1,207 @@
+"""How good each wait predictor is, per queue, and picking the best one by that measure.
+
+Every estimate is kept with the wait that followed (callers who reach an agent; a caller who
+gave up has no actual wait to compare, and a callback's wait is measured as a callback). The
+figures, over a sliding window of recent callers:
+- RASE, relative average squared error (Ibrahim and Whitt): the mean squared error over the
+  squared mean actual wait. 0 is perfect; QL in an M/M/s queue scores exactly 1 - rho over the
+  callers who waited; its square root is the typical error relative to the wait;
+- bias: mean of (estimate - actual), in seconds, and relative to the mean actual wait;
+- within 20%: the share of estimates within 20% of the actual wait.
+The chooser asks every predictor for each caller, records them all against the actual wait,
+and answers with the predictor whose RASE is lowest once it has enough samples.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from caredesk.routing.wait import LearnedPredictor, Predictor, QueueView, estimates, features
+
+WITHIN = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class AccuracyReport:
+    count: int
+    mean_actual: float | None
+    rase: float | None
+    bias_seconds: float | None
+    relative_bias: float | None
+    within_20: float | None
+
+
+class AccuracyTracker:
+    """Running accuracy over the last `window` (estimate, actual) pairs."""
+
+    __slots__ = ("_evicted", "_pairs", "_squared", "_sum_actual", "_sum_error", "_within")
+
+    def __init__(self, window: int = 1000) -> None:
+        if window < 1:
+            raise ValueError("window must be >= 1")
+        self._pairs: deque[tuple[float, float]] = deque(maxlen=window)
+        self._sum_actual = 0.0
+        self._sum_error = 0.0
+        self._squared = 0.0
+        self._within = 0
+        self._evicted = 0
+
+    @staticmethod
+    def _close(estimate: float, actual: float) -> bool:
+        return abs(estimate - actual) <= WITHIN * actual
+
+    def record(self, estimate: float, actual: float) -> None:
+        if not (math.isfinite(estimate) and math.isfinite(actual)) or actual < 0:
+            raise ValueError("estimate and actual must be finite, actual >= 0")
+        pairs = self._pairs
+        if len(pairs) == pairs.maxlen:
+            old_estimate, old_actual = pairs[0]
+            self._sum_actual -= old_actual
+            self._sum_error -= old_estimate - old_actual
+            self._squared -= (old_estimate - old_actual) ** 2
+            self._within -= self._close(old_estimate, old_actual)
+        pairs.append((estimate, actual))
+        self._sum_actual += actual
+        self._sum_error += estimate - actual
+        self._squared += (estimate - actual) ** 2
+        self._within += self._close(estimate, actual)
+        if len(pairs) == pairs.maxlen:
+            self._evicted += 1
+            if self._evicted >= len(pairs):
+                self._resum()
+
+    def _resum(self) -> None:
+        """Running sums drift after many subtractions; start them again from the window."""
+        pairs = self._pairs
+        self._sum_actual = sum(actual for _, actual in pairs)
+        self._sum_error = sum(estimate - actual for estimate, actual in pairs)
+        self._squared = sum((estimate - actual) ** 2 for estimate, actual in pairs)
+        self._evicted = 0
+
+    @property
+    def count(self) -> int:
+        return len(self._pairs)
+
+    def report(self) -> AccuracyReport:
+        count = len(self._pairs)
+        if count == 0:
+            return AccuracyReport(0, None, None, None, None, None)
+        mean_actual = self._sum_actual / count
+        bias = self._sum_error / count
+        squared = max(0.0, self._squared) / count
+        scale = mean_actual**2
+        rase = squared / scale if scale > 0 else None
+        return AccuracyReport(
+            count=count,
+            mean_actual=mean_actual,
+            rase=rase,
+            bias_seconds=bias,
+            relative_bias=bias / mean_actual if mean_actual > 0 else None,
+            within_20=self._within / count,
+        )
+
+
+def accuracy(pairs: Iterable[tuple[float, float]]) -> AccuracyReport:
+    """The same figures over a whole list of (estimate, actual) pairs."""
+    items = list(pairs)
+    tracker = AccuracyTracker(max(1, len(items)))
+    for estimate, actual in items:
+        tracker.record(estimate, actual)
+    return tracker.report()
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """One caller's estimate, kept until the caller reaches an agent (then `observe` it)."""
+
+    queue: str
+    chosen: Predictor | None
+    seconds: float | None
+    """The chosen predictor's estimate; None when no predictor had anything to go on."""
+    spread: float | None
+    """sqrt(RASE) of the chosen predictor lately: how far off it typically is, relative to the
+    wait (what `announce` widens a range by)."""
+    all: Mapping[Predictor, float | None]
+    inputs: tuple[float, ...]
+
+
+class _QueueLog:
+    __slots__ = ("learned", "trackers")
+
+    def __init__(self, window: int, learned: LearnedPredictor) -> None:
+        self.trackers = {predictor: AccuracyTracker(window) for predictor in Predictor}
+        self.learned = learned
+
+
+DEFAULT_ORDER = (Predictor.QL_M, Predictor.QL, Predictor.HOL, Predictor.LES, Predictor.LEARNED)
+
+
+class PredictorChooser:
+    """Per queue, the predictor with the lowest measured RASE (after `min_samples`)."""
+
+    def __init__(
+        self,
+        *,
+        window: int = 1000,
+        min_samples: int = 50,
+        forgetting: float = 0.999,
+        predictors: tuple[Predictor, ...] = tuple(Predictor),
+    ) -> None:
+        self.window = window
+        self.min_samples = min_samples
+        self.forgetting = forgetting
+        self.predictors = predictors
+        self._queues: dict[str, _QueueLog] = {}
+
+    def _log(self, queue: str) -> _QueueLog:
+        log = self._queues.get(queue)
+        if log is None:
+            learned = LearnedPredictor(forgetting=self.forgetting, min_samples=self.min_samples)
+            log = self._queues[queue] = _QueueLog(self.window, learned)
+        return log
+
+    def choose(self, queue: str, available: Mapping[Predictor, float | None]) -> Predictor | None:
+        log = self._log(queue)
+        best: tuple[float, Predictor] | None = None
+        for predictor in self.predictors:
+            if available.get(predictor) is None:
+                continue
+            tracker = log.trackers[predictor]
+            if tracker.count < self.min_samples:
+                continue
+            rase = tracker.report().rase
+            if rase is not None and (best is None or rase < best[0]):
+                best = (rase, predictor)
+        if best is not None:
+            return best[1]
+        for predictor in DEFAULT_ORDER:
+            if predictor in self.predictors and available.get(predictor) is not None:
+                return predictor
+        return None
+
+    def estimate(self, queue: str, view: QueueView) -> Estimate:
+        log = self._log(queue)
+        learned = log.learned if Predictor.LEARNED in self.predictors else None
+        every = {p: v for p, v in estimates(view, learned).items() if p in self.predictors}
+        chosen = self.choose(queue, every)
+        seconds = None if chosen is None else every[chosen]
+        spread = None
+        if chosen is not None and log.trackers[chosen].count >= self.min_samples:
+            rase = log.trackers[chosen].report().rase
+            spread = None if rase is None else math.sqrt(rase)
+        return Estimate(queue, chosen, seconds, spread, every, features(view))
+
+    def observe(self, estimate: Estimate, actual_seconds: float) -> None:
+        """The caller reached an agent after `actual_seconds`: score every predictor, train."""
+        log = self._log(estimate.queue)
+        for predictor, value in estimate.all.items():
+            if value is not None:
+                log.trackers[predictor].record(value, actual_seconds)
+        log.learned.observe(estimate.inputs, actual_seconds)
+
+    def report(self, queue: str) -> dict[Predictor, AccuracyReport]:
+        log = self._log(queue)
+        return {predictor: log.trackers[predictor].report() for predictor in self.predictors}

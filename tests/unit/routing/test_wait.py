@@ -1,0 +1,197 @@
+"""Wait predictors, their accuracy figures, the chooser and what the caller hears."""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import math
+import random
+
+import pytest
+
+from caredesk.routing.announce import Announcement, AnnouncementKind, announce, state_floor
+from caredesk.routing.wait import (
+    FEATURES,
+    LearnedPredictor,
+    Predictor,
+    QueueView,
+    estimates,
+    features,
+    predict_hol,
+    predict_les,
+    predict_ql,
+    predict_ql_m,
+)
+from caredesk.routing.wait_accuracy import AccuracyTracker, PredictorChooser, accuracy
+
+VIEW = QueueView(
+    ahead=9,
+    agents=5,
+    mean_handle_seconds=300,
+    abandon_rate=1 / 120,
+    last_entered_wait=400,
+    head_wait=200,
+)
+
+
+def test_simple_predictors() -> None:
+    ql, ql_m = predict_ql(VIEW), predict_ql_m(VIEW)
+    assert ql == pytest.approx(10 * 300 / 5)
+    assert ql_m == pytest.approx(sum(1 / (5 / 300 + i / 120) for i in range(10)))
+    assert ql_m < ql
+    assert predict_les(VIEW) == 400
+    assert predict_hol(VIEW) == pytest.approx(200 * 10 / 9)
+    empty = QueueView(ahead=0, agents=0)
+    assert [predict(empty) for predict in (predict_ql, predict_ql_m, predict_les, predict_hol)] == [
+        None,
+        None,
+        None,
+        None,
+    ]
+    free = QueueView(ahead=0, agents=3, mean_handle_seconds=300, idle_agents=1)
+    assert predict_ql(free) == 0 and predict_ql_m(free) == 0
+    assert set(estimates(VIEW)) == {Predictor.QL, Predictor.QL_M, Predictor.LES, Predictor.HOL}
+    with pytest.raises(ValueError):
+        QueueView(ahead=-1, agents=1)
+    with pytest.raises(ValueError):
+        QueueView(ahead=1, agents=1, head_wait=math.nan)
+
+
+def test_learned_predictor_fits_the_queues_own_relation() -> None:
+    model = LearnedPredictor(min_samples=20)
+    rng = random.Random(4)
+    views = []
+    for _ in range(200):
+        view = QueueView(
+            ahead=rng.randrange(0, 30),
+            agents=rng.randrange(1, 20),
+            mean_handle_seconds=rng.uniform(100, 400),
+            last_entered_wait=rng.uniform(0, 600),
+        )
+        views.append(view)
+    assert model.predict(features(views[0])) is None
+    for view in views:
+        ql = predict_ql(view)
+        assert ql is not None
+        model.observe(features(view), 0.5 * ql + 30)
+    for view in views[:20]:
+        ql = predict_ql(view)
+        assert ql is not None
+        assert model.predict(features(view)) == pytest.approx(0.5 * ql + 30, rel=0.02, abs=2)
+    assert len(features(VIEW)) == FEATURES
+
+
+def test_learned_predictor_forgets_an_old_relation() -> None:
+    model = LearnedPredictor(min_samples=10, forgetting=0.98)
+    view = QueueView(ahead=4, agents=2, mean_handle_seconds=100)
+    for _ in range(300):
+        model.observe(features(view), 100.0)
+    for _ in range(300):
+        model.observe(features(view), 300.0)
+    assert model.predict(features(view)) == pytest.approx(300, rel=0.01)
+
+
+def test_accuracy_figures() -> None:
+    report = accuracy([(110, 100), (80, 100), (100, 100), (300, 200)])
+    assert report.count == 4 and report.mean_actual == 125
+    assert report.bias_seconds == pytest.approx((10 - 20 + 0 + 100) / 4)
+    assert report.rase == pytest.approx(((100 + 400 + 0 + 10000) / 4) / 125**2)
+    assert report.within_20 == 0.75  # 80 for 100 is within 20%, 300 for 200 is not
+    tracker = AccuracyTracker(window=2)
+    for estimate, actual in [(1000, 10), (10, 10), (12, 10)]:
+        tracker.record(estimate, actual)
+    assert tracker.report() == accuracy([(10, 10), (12, 10)])
+    assert AccuracyTracker().report().rase is None
+
+
+def _mms_waits(servers: int, rho: float, callers: int, seed: int) -> list[tuple[int, float]]:
+    """FCFS M/M/s with unit mean service: (callers ahead on arrival, wait) for those who waited."""
+    rng = random.Random(seed)
+    now = 0.0
+    free_at = [0.0] * servers
+    heapq.heapify(free_at)
+    arrivals: list[float] = []
+    starts: list[float] = []
+    for _ in range(callers):
+        now += rng.expovariate(rho * servers)
+        arrivals.append(now)
+        start = max(now, heapq.heappop(free_at))
+        starts.append(start)
+        heapq.heappush(free_at, start + rng.expovariate(1.0))
+    result = []
+    for index, arrived in enumerate(arrivals):
+        if starts[index] > arrived:
+            # FCFS starts never decrease: those ahead are the earlier callers starting later.
+            ahead = index - bisect.bisect_right(starts, arrived, 0, index)
+            result.append((ahead, starts[index] - arrived))
+    return result
+
+
+def test_ql_rase_is_one_minus_rho_in_an_mms_queue() -> None:
+    servers, rho = 10, 0.9
+    waited = _mms_waits(servers, rho, 60_000, seed=7)
+    pairs = []
+    for ahead, wait in waited:
+        view = QueueView(ahead=ahead, agents=servers, mean_handle_seconds=1.0)
+        estimate = predict_ql(view)
+        assert estimate is not None
+        pairs.append((estimate, wait))
+    report = accuracy(pairs)
+    assert report.rase == pytest.approx(1 - rho, rel=0.1)
+    assert abs(report.relative_bias or 0) < 0.05
+
+
+def test_the_chooser_picks_the_most_accurate_predictor() -> None:
+    chooser = PredictorChooser(min_samples=30, window=200)
+    rng = random.Random(2)
+    first = chooser.estimate("billing", VIEW)
+    assert first.chosen is Predictor.QL_M and first.spread is None
+    for _ in range(100):
+        actual = rng.uniform(100, 900)
+        view = QueueView(
+            ahead=rng.randrange(0, 20),
+            agents=5,
+            mean_handle_seconds=300,
+            last_entered_wait=actual * rng.uniform(0.95, 1.05),
+        )
+        chooser.observe(chooser.estimate("billing", view), actual)
+    later = chooser.estimate("billing", VIEW)
+    assert later.chosen is Predictor.LES
+    assert later.spread is not None and later.spread < 0.1
+    reports = chooser.report("billing")
+    assert reports[Predictor.LES].count == 100
+    assert (reports[Predictor.LES].rase or 1) < (reports[Predictor.QL].rase or 0)
+    # Another queue keeps its own history.
+    assert chooser.estimate("technical", VIEW).chosen is Predictor.QL_M
+
+
+@pytest.mark.parametrize(
+    ("seconds", "spread", "floor", "expected", "english"),
+    [
+        (None, None, 0, Announcement(AnnouncementKind.FALLBACK), "We will answer as soon"),
+        (30, None, 0, Announcement(AnnouncementKind.LESS_THAN, 1), "less than a minute"),
+        (30, None, 200, Announcement(AnnouncementKind.ABOUT, 3), "about 3 minutes"),
+        (150, None, 0, Announcement(AnnouncementKind.ABOUT, 2), "about 2 minutes"),
+        (1290, None, 0, Announcement(AnnouncementKind.ABOUT, 20), "about 20 minutes"),
+        (4500, None, 0, Announcement(AnnouncementKind.ABOUT, 75), "about 1 hour 15 minutes"),
+        (9000, None, 0, Announcement(AnnouncementKind.MORE_THAN, 120), "more than 2 hours"),
+        (600, 0.8, 0, Announcement(AnnouncementKind.RANGE, 5, 20), "between 5 and 20 minutes"),
+        (100, 0.9, 0, Announcement(AnnouncementKind.LESS_THAN, 4), "less than 4 minutes"),
+        (600, 0.3, 0, Announcement(AnnouncementKind.ABOUT, 10), "about 10 minutes"),
+    ],
+)
+def test_announcement_wording(
+    seconds: float | None, spread: float | None, floor: float, expected: Announcement, english: str
+) -> None:
+    said = announce(seconds, spread, floor_seconds=floor)
+    assert said == expected
+    assert english in said.words("en")
+    assert said.words("es") != said.words("en")
+
+
+def test_state_floor_never_lets_a_long_queue_hear_less_than_a_minute() -> None:
+    busy = QueueView(ahead=30, agents=5, mean_handle_seconds=300)
+    floor = state_floor(busy)
+    assert 0 < floor < 31 * 300 / 5
+    assert announce(20, floor_seconds=floor).kind is AnnouncementKind.ABOUT
+    assert state_floor(QueueView(ahead=0, agents=5, mean_handle_seconds=300, idle_agents=1)) == 0
