@@ -30,7 +30,14 @@ from caredesk.routing.config_queues import (
 )
 from caredesk.routing.decide import decide
 from caredesk.routing.hours import ALWAYS_OPEN
-from caredesk.routing.model import RoutingAgent, RoutingResult, Snapshot, WaitingContact
+from caredesk.routing.model import (
+    RoutingAgent,
+    RoutingResult,
+    Snapshot,
+    WaitingContact,
+    micros,
+    seconds_to_micros,
+)
 from caredesk.routing.reference import decide_reference
 from caredesk.routing.service_level import ServiceLevelDefinition
 from caredesk.routing.state import RoutingState
@@ -221,3 +228,15 @@ def test_a_long_lived_state_equals_the_reference_at_every_decision(
         assert {a.id: a.state for a in engine_view.agents} == {
             a.id: a.state for a in model.agents.values()
         }
+
+        def place(c: WaitingContact) -> tuple[int, str]:
+            offset = seconds_to_micros(configs[c.queue].priority_offset_seconds)
+            return micros(c.arrived_at) - c.priority * offset, c.id
+
+        for waiting in model.contacts.values():
+            expected = sum(
+                1
+                for other in model.contacts.values()
+                if other.queue == waiting.queue and place(other) < place(waiting)
+            )
+            assert state.ahead(waiting.id) == expected

@@ -157,11 +157,15 @@ class RoutingState:
         if record is None:
             raise KeyError(f"no waiting contact {contact_id!r}")
         mine = (record.key, record.id)
-        return sum(
-            1
-            for other in self._contacts.values()
-            if other.queue == record.queue and (other.key, other.id) < mine
-        )
+        contacts = self._contacts
+        count = 0
+        for by_priority in self._contact_index.buckets.get(record.queue, {}).values():
+            for heap in by_priority.values():
+                for _, other_id, token in heap.items:
+                    other = contacts.get(other_id)
+                    if other is not None and other.token == token and (other.key, other_id) < mine:
+                        count += 1
+        return count
 
     # Agents ---------------------------------------------------------------------------------
 
