@@ -1,20 +1,22 @@
-"""The only place that picks implementations: engine, clock and adapters."""
+"""The only place that picks implementations: engine, clock and adapters.
+
+An adapter's module is imported when it is picked, so that a command that only reads the
+database does not load the mail, voice and callback machinery."""
 
 from __future__ import annotations
 
-from caredesk.callbacks.policy_file import DEFAULT_POLICY_PATH, load_policy_file
-from caredesk.callbacks.runtime import CallbackRuntime
-from caredesk.channels.email.log_sender import LogSender
-from caredesk.channels.email.smtp import SmtpSender, SmtpSettings
-from caredesk.channels.ports import Channel, MessageSender, VoiceGateway
-from caredesk.channels.senders import SenderByChannel
-from caredesk.channels.voice.simulated import SimulatedVoiceGateway
+from typing import TYPE_CHECKING
+
 from caredesk.clock import Clock, SystemClock
 from caredesk.config import Settings
 from caredesk.db.migrate import ensure_sqlite_directory
 from caredesk.db.session import Database
-from caredesk.policy import PolicyConfig
 from caredesk.security import load_pepper, use_pepper
+
+if TYPE_CHECKING:
+    from caredesk.callbacks.runtime import CallbackRuntime
+    from caredesk.channels.ports import MessageSender, VoiceGateway
+    from caredesk.policy import PolicyConfig
 
 
 def load_secrets(settings: Settings) -> None:
@@ -32,6 +34,9 @@ def connect_database(settings: Settings, clock: Clock | None = None) -> Database
 def load_callback_policy(settings: Settings) -> PolicyConfig:
     """The outbound-call policy in force. A bad file is refused here, at start, with the key
     named (``PolicyFileError``); a missing default file means the handbook's values."""
+    from caredesk.callbacks.policy_file import DEFAULT_POLICY_PATH, load_policy_file
+    from caredesk.policy import PolicyConfig
+
     path = settings.policy_file
     if path == DEFAULT_POLICY_PATH and not path.is_file():
         return PolicyConfig()
@@ -41,9 +46,15 @@ def load_callback_policy(settings: Settings) -> PolicyConfig:
 def build_message_sender(settings: Settings, clock: Clock) -> MessageSender:
     """Email over SMTP when a host is configured, else to the log (the demo); text messages go to
     the log until an SMS provider is configured."""
+    from caredesk.channels.email.log_sender import LogSender
+    from caredesk.channels.ports import Channel
+    from caredesk.channels.senders import SenderByChannel
+
     log_sender = LogSender()
     email: MessageSender = log_sender
     if settings.smtp_host:
+        from caredesk.channels.email.smtp import SmtpSender, SmtpSettings
+
         password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
         email = SmtpSender(
             SmtpSettings(
@@ -62,6 +73,8 @@ def build_message_sender(settings: Settings, clock: Clock) -> MessageSender:
 
 
 def build_voice_gateway(settings: Settings, clock: Clock) -> VoiceGateway:
+    from caredesk.channels.voice.simulated import SimulatedVoiceGateway
+
     if settings.voice_gateway != "simulated":
         raise ValueError(
             f"voice_gateway: {settings.voice_gateway!r} has no adapter in this build; use simulated"
@@ -72,6 +85,8 @@ def build_voice_gateway(settings: Settings, clock: Clock) -> VoiceGateway:
 def build_callback_runtime(
     settings: Settings, clock: Clock, *, policy: PolicyConfig | None = None
 ) -> CallbackRuntime:
+    from caredesk.callbacks.runtime import CallbackRuntime
+
     return CallbackRuntime(
         policy=policy if policy is not None else load_callback_policy(settings),
         sender=build_message_sender(settings, clock),

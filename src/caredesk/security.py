@@ -15,17 +15,7 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
 from caredesk.errors import DomainError
-
-# OWASP's argon2id baseline for login passwords.
-_passwords = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
-# PINs and SSN-last-4 have a few thousand possible values, so hash cost cannot protect them
-# against an offline guess; what protects them is never storing or returning the plain value.
-# The cheaper profile keeps account creation and verification fast.
-_account_secrets = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 TOKEN_PREFIX = "cd_"
 # Marks an account-secret hash computed over HMAC(pepper, value); hashes without it were written
@@ -34,7 +24,28 @@ PEPPERED_PREFIX = "hmac-sha256:"
 MIN_PEPPER_LENGTH = 32
 
 if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
     from caredesk.config import Settings
+
+
+# The hashers are built on first use: a command that hashes nothing does not load argon2.
+@functools.cache
+def _passwords() -> PasswordHasher:
+    from argon2 import PasswordHasher
+
+    # OWASP's argon2id baseline for login passwords.
+    return PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+
+
+@functools.cache
+def _account_secrets() -> PasswordHasher:
+    from argon2 import PasswordHasher
+
+    # PINs and SSN-last-4 have a few thousand possible values, so hash cost cannot protect them
+    # against an offline guess; what protects them is never storing or returning the plain
+    # value. The cheaper profile keeps account creation and verification fast.
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 class PepperError(DomainError):
@@ -50,7 +61,7 @@ _pepper: bytes | None = None
 
 
 def hash_password(password: str) -> str:
-    return _passwords.hash(password)
+    return _passwords().hash(password)
 
 
 @functools.cache
@@ -61,8 +72,10 @@ def dummy_password_hash() -> str:
 
 
 def verify_password(stored_hash: str, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return _passwords.verify(stored_hash, password)
+        return _passwords().verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -132,15 +145,17 @@ def _peppered(pepper: bytes, value: str) -> str:
 
 def hash_account_secret(value: str, *, pepper: bytes | None = None) -> str:
     key = current_pepper() if pepper is None else pepper
-    return PEPPERED_PREFIX + _account_secrets.hash(_peppered(key, value))
+    return PEPPERED_PREFIX + _account_secrets().hash(_peppered(key, value))
 
 
 def verify_account_secret(stored_hash: str, value: str, *, pepper: bytes | None = None) -> bool:
     if stored_hash.startswith(PEPPERED_PREFIX):
         key = current_pepper() if pepper is None else pepper
         stored_hash, value = stored_hash.removeprefix(PEPPERED_PREFIX), _peppered(key, value)
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return _account_secrets.verify(stored_hash, value)
+        return _account_secrets().verify(stored_hash, value)
     except (VerificationError, InvalidHashError):
         return False
 

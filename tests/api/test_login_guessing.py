@@ -44,7 +44,7 @@ class CountingHasher(PasswordHasher):
 @pytest.fixture
 def hasher(monkeypatch: pytest.MonkeyPatch) -> CountingHasher:
     counting = CountingHasher()
-    monkeypatch.setattr(security, "_passwords", counting)
+    monkeypatch.setattr(security, "_passwords", lambda: counting)
     return counting
 
 

@@ -13,8 +13,6 @@ from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-import phonenumbers
-
 DEFAULT_PHONE_REGION = "US"
 MAX_ID = 2_147_483_647  # integer columns are 32-bit on PostgreSQL
 ACCOUNT_NUMBER = re.compile(r"^[A-Z]{2,6}-[0-9]{4,10}$")
@@ -78,6 +76,9 @@ class ProofFacts:
 
 def normalise_phone(value: str, region: str = DEFAULT_PHONE_REGION) -> str:
     """Any reasonable way of writing a number -> E.164; national numbers are read as US."""
+    # Imported here: its metadata is heavy, and most commands never read a number.
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException as exc:

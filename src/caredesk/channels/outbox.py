@@ -9,8 +9,6 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Table, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from caredesk.audit.service import Actor, record
 from caredesk.channels.delivery import (
@@ -24,6 +22,7 @@ from caredesk.channels.delivery import (
 from caredesk.channels.messages import check_payload, message_to_payload
 from caredesk.channels.models import OPEN_STATUSES, OutboxMessage, OutboxStatus
 from caredesk.channels.ports import OutboundMessage
+from caredesk.db.dialects import upsert_insert
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 
@@ -80,7 +79,7 @@ def enqueue(
     assert isinstance(table, Table)
     # A racing transaction with the same key makes this insert a no-op instead of an error that
     # would abort the caller's whole transaction.
-    insert = pg_insert(table) if uow.dialect == "postgresql" else sqlite_insert(table)
+    insert = upsert_insert(uow.dialect, table)
     statement = (
         insert.values(**values)
         .on_conflict_do_nothing(index_elements=["idempotency_key"])

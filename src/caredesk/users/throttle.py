@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, literal, or_, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, and_, case, delete, literal, or_, update
 
 from caredesk.db.base import UTCDateTime
+from caredesk.db.dialects import upsert_insert
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import TooManyAttempts
 from caredesk.users.models import LoginThrottle
@@ -73,7 +72,7 @@ def count_attempt(
     """Counts one attempt on every counter, or refuses it (TooManyAttempts) while any of them
     is locked out or full."""
     table = LoginThrottle.__table__
-    insert = postgresql_insert if uow.dialect == "postgresql" else sqlite_insert
+    assert isinstance(table, Table)
     blocked = and_(table.c.blocked_until.is_not(None), table.c.blocked_until > _at(now))
     fresh = and_(
         ~blocked,
@@ -85,7 +84,7 @@ def count_attempt(
     waits: list[float] = []
     for key in keys:
         statement = (
-            insert(LoginThrottle)
+            upsert_insert(uow.dialect, table)
             .values(
                 scope=key.scope,
                 key_digest=key.digest,

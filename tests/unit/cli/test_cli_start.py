@@ -6,6 +6,7 @@ benchmarks/cli_start_bench.py for the figures)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -26,9 +27,13 @@ print(json.dumps(answer))
 """
 
 
-def _run(*args: str) -> dict[str, object]:
+def _run(*args: str, env: dict[str, str] | None = None) -> dict[str, object]:
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
     )
     assert done.returncode == 0, done.stderr
     answer: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -64,3 +69,38 @@ def test_the_listed_help_is_the_groups_own(
 ) -> None:
     group = load()
     assert group.info.help == short, f"update SUBCOMMANDS for {name!r}"
+
+
+# What a command that reads the database needs is the ORM and its own domain: not the rules, the
+# phone-number metadata, the password hasher, or the mail and voice adapters. Each of these cost
+# a tenth of a second or more at every start.
+NOT_FOR_A_READ = (
+    "phonenumbers",
+    "argon2",
+    "smtplib",
+    "caredesk.policy.rules",
+    "caredesk.policy.engine",
+    "caredesk.channels.voice.simulated",
+    "caredesk.callbacks.runtime",
+)
+
+
+@pytest.mark.parametrize(
+    ("command", "exit_code"),
+    [
+        (("ticket", "list"), 0),
+        (("audit", "list"), 0),
+        # The account is looked up (and not found) in the database.
+        (("memo", "list", "ACC-0000001"), 2),
+    ],
+)
+def test_a_command_that_reads_loads_only_what_it_reads(
+    database_url: str, command: tuple[str, ...], exit_code: int
+) -> None:
+    answer = _run(*command, env={"CAREDESK_DATABASE_URL": database_url})
+    assert answer["exit"] == exit_code, answer["output"]
+    modules = answer["modules"]
+    assert isinstance(modules, list)
+    assert "sqlalchemy.orm" in modules  # it did read the database
+    assert [name for name in modules if name.startswith(NOT_FOR_A_READ)] == []
+    assert _loaded(modules, NEVER_AT_START) == []

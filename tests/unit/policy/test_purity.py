@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
 from pathlib import Path
 
@@ -74,3 +75,21 @@ def test_policy_core_never_reads_the_clock() -> None:
             ):
                 offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert offenders == []
+
+
+def test_every_exported_name_resolves_and_is_listed() -> None:
+    exports = policy._EXPORTS
+    assert sorted(policy.__all__) == sorted(exports)
+    for name in exports:
+        assert getattr(policy, name) is not None, name
+
+
+def test_the_secret_finder_and_the_vocabulary_load_without_the_rules() -> None:
+    probe = (
+        "import sys; import caredesk.privacy; from caredesk.policy import AgentState; "
+        "print(sorted(m for m in sys.modules if m.startswith(('caredesk.policy', 'phonenumbers'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    loaded = done.stdout.strip()
+    assert "caredesk.policy.pii" in loaded and "caredesk.policy.vocabulary" in loaded
+    assert "caredesk.policy.rules" not in loaded and "phonenumbers" not in loaded
