@@ -3,8 +3,6 @@ value out of range) with one line on stderr naming what to change, and exit stat
 
 from __future__ import annotations
 
-import importlib
-
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -16,8 +14,8 @@ runner = CliRunner()
 
 def _commands() -> list[tuple[str, str]]:
     found = []
-    for group, module, attribute, _short in SUBCOMMANDS:
-        sub_app = getattr(importlib.import_module(module), attribute)
+    for group, load, _short in SUBCOMMANDS:
+        sub_app = load()
         for name in typer.main.get_group(sub_app).commands:
             found.append((group, name))
     return found
