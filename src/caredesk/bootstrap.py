@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from caredesk.clock import Clock, SystemClock
+from caredesk.clock import Clock, FixedClock, SystemClock
 from caredesk.config import Settings
 from caredesk.db.migrate import ensure_sqlite_directory
 from caredesk.db.session import Database
@@ -25,10 +25,17 @@ def load_secrets(settings: Settings) -> None:
     use_pepper(load_pepper(settings))
 
 
+def build_clock(settings: Settings) -> Clock:
+    """The real time, unless the settings stop the clock (tests and demonstrations)."""
+    if settings.fixed_clock is not None:
+        return FixedClock(settings.fixed_clock)
+    return SystemClock()
+
+
 def connect_database(settings: Settings, clock: Clock | None = None) -> Database:
     load_secrets(settings)
     ensure_sqlite_directory(settings.database_url)
-    return Database.connect(settings.database_url, clock or SystemClock())
+    return Database.connect(settings.database_url, clock or build_clock(settings))
 
 
 def load_callback_policy(settings: Settings) -> PolicyConfig:

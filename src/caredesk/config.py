@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -47,6 +48,20 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    # The browser pages: a signed-in session ends after this long without a request, and in
+    # any case this long after sign-in. Activity is written at most once per touch interval.
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_max_hours: int = Field(default=12, ge=1, le=24 * 30)
+    session_touch_seconds: int = Field(default=60, ge=0, le=3600)
+    # Live updates (/live): how often a process looks for new events when nothing wakes it
+    # (SQLite has no LISTEN/NOTIFY, and it is the fallback on PostgreSQL), and the keep-alive.
+    live_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    live_keepalive_seconds: float = Field(default=15.0, gt=0, le=300)
+    # For tests and demonstrations only: the clock stands still at this instant (with offset).
+    fixed_clock: datetime | None = Field(
+        default=None, description="An ISO 8601 instant with offset; unset means the real time."
+    )
+
     # Messages to customers (OB-NOTIFY, OB-SA-EMAIL-FIRST). Without an SMTP host, email is
     # written to the log instead of sent (the demo's sender).
     smtp_host: str | None = None
@@ -81,6 +96,13 @@ class Settings(BaseSettings):
     dispatcher_batch: int = Field(default=50, ge=1, le=1000)
     dispatcher_poll_seconds: float = Field(default=2.0, gt=0)
     owned_overdue_to_pool_minutes: int = Field(default=30, ge=1)
+
+    @field_validator("fixed_clock")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must include a UTC offset, e.g. 2026-03-10T18:00:00+00:00")
+        return value
 
     @field_validator("database_url")
     @classmethod

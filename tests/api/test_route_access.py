@@ -1,15 +1,18 @@
-"""Who may call what, for every operation in /openapi.json: without a token every operation but
-the public ones answers 401, and every role is served or refused exactly as the table says. A new
-route fails here until it is written into the table, so none can ship unprotected."""
+"""Who may call what, for every operation in /openapi.json and every browser page: without a
+token every operation but the public ones answers 401 (a page sends the browser to sign in), and
+every role is served or refused exactly as the table says, through its bearer token (API) or its
+session cookie (pages). A new route fails here until it is written into the table, so none can
+ship unprotected."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Literal
 
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from caredesk.clock import FixedClock
 from caredesk.db.session import Database
@@ -17,6 +20,7 @@ from caredesk.users.models import LEADER_ROLES, STAFF_ROLES, Role
 from tests.api.world import WRITES, build_world, operations
 from tests.conftest import TokenMaker
 from tests.integration.callbacks.builders import Desk
+from tests.web.support import signed_in
 
 Public = Literal["public"]
 PUBLIC: Public = "public"
@@ -105,6 +109,17 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | Public] = {
     ("GET", "/v1/callbacks/{callback_id}/proof-facts"): STAFF,
     ("POST", "/v1/callbacks/{callback_id}/voicemail"): STAFF,
     ("POST", "/v1/callbacks/{callback_id}/wrap-up"): STAFF,
+    # The browser pages (HTML, kept out of /openapi.json), guarded by the same role checks
+    # through the session cookie.
+    ("GET", "/"): PUBLIC,
+    ("GET", "/signin"): PUBLIC,
+    ("POST", "/signin"): PUBLIC,
+    ("POST", "/signout"): PUBLIC,
+    ("GET", "/live"): EVERYONE,
+    ("GET", "/desk"): STAFF,
+    ("GET", "/desk/summary"): STAFF,
+    ("GET", "/lead"): LEADERS,
+    ("GET", "/lead/summary"): LEADERS,
 }
 # Served but kept out of the OpenAPI document; each has its own guard or is public by nature.
 NOT_IN_SCHEMA = {
@@ -114,6 +129,7 @@ NOT_IN_SCHEMA = {
     "/redoc": "public: the API reference page",
     "/metrics": "operator-only, handled elsewhere (tests of the metrics endpoint)",
 }
+PAGES = "caredesk.web.pages."
 REFUSED = (403, 404)
 UNSERVED = (401, *REFUSED)
 
@@ -123,8 +139,30 @@ def desk(client: TestClient, auth: TokenMaker, db: Database, clock: FixedClock) 
     return Desk(client, auth, db, clock)
 
 
+def served_routes(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, Route]]:
+    """Every route the app serves with its full path, included routers walked into."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            inner = prefix + route.include_context.prefix  # type: ignore[attr-defined]
+            yield from served_routes(included.routes, inner)
+        elif isinstance(route, Route):
+            yield prefix + route.path, route
+
+
+def page_routes(client: TestClient) -> set[tuple[str, str]]:
+    """Every (METHOD, path) of the browser pages (caredesk.web.pages)."""
+    return {
+        (method, path)
+        for path, route in served_routes(client.app.routes)  # type: ignore[attr-defined]
+        if isinstance(route, APIRoute) and route.endpoint.__module__.startswith(PAGES)
+        for method in route.methods or ()
+        if method != "HEAD"
+    }
+
+
 def test_the_table_names_every_operation_and_no_other(client: TestClient) -> None:
-    documented = set(operations(client.get("/openapi.json").json()))
+    documented = set(operations(client.get("/openapi.json").json())) | page_routes(client)
     missing = sorted(documented - ACCESS.keys())
     stale = sorted(ACCESS.keys() - documented)
     assert not missing, f"write who may call these into ACCESS: {missing}"
@@ -135,12 +173,9 @@ def test_every_route_is_in_the_openapi_document_or_listed_as_kept_out(
     client: TestClient,
 ) -> None:
     documented = set(client.get("/openapi.json").json()["paths"])
-    served = {
-        route.path
-        for route in client.app.routes  # type: ignore[attr-defined]
-        if isinstance(route, Route | APIRoute)
-    }
-    hidden = sorted(served - documented - NOT_IN_SCHEMA.keys())
+    served = {path for path, _route in served_routes(client.app.routes)}  # type: ignore[attr-defined]
+    pages = {path for _method, path in page_routes(client)}
+    hidden = sorted(served - documented - pages - NOT_IN_SCHEMA.keys())
     assert not hidden, f"routes outside /openapi.json escape the access table: {hidden}"
 
 
@@ -195,4 +230,50 @@ def test_every_role_is_served_or_refused_as_the_table_says(desk: Desk) -> None:
                 wrong.append(f"{method} {template} refused {role.value}: {status} {response.text}")
             if not served and status not in REFUSED:
                 wrong.append(f"{method} {template} served {role.value}: {status} {response.text}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_signed_out_a_page_sends_the_browser_to_sign_in(client: TestClient) -> None:
+    for method, template in sorted(page_routes(client)):
+        if ACCESS[(method, template)] == PUBLIC or template == "/live":
+            continue
+        path = template.replace("{ref}", "CS-000001").replace("{callback_id}", "1")
+        response = client.request(method, path, follow_redirects=False)
+        if method == "GET":
+            assert response.status_code == 303, (template, response.status_code)
+            assert response.headers["location"].startswith("/signin?next="), template
+        else:
+            # A post with no session has no CSRF token either.
+            assert response.status_code == 403, (template, response.status_code)
+    stream = client.get("/live")
+    assert stream.status_code == 200
+    assert "session.ended" in stream.text
+
+
+def test_every_role_is_served_or_refused_each_page_as_the_table_says(desk: Desk) -> None:
+    world = build_world(desk, with_call=False)
+    account_id = int(world.values["account_id"])
+    specialist_id, _ = desk.agent(role="specialist", lob="sa_bts")
+    browsers = {
+        Role.CUSTOMER: signed_in(desk.db, Role.CUSTOMER, account_id=account_id),
+        Role.AGENT: signed_in(desk.db, Role.AGENT, agent_id=world.agent_id),
+        Role.SPECIALIST: signed_in(desk.db, Role.SPECIALIST, agent_id=specialist_id),
+        Role.LEADER: signed_in(desk.db, Role.LEADER),
+        Role.ADMIN: signed_in(desk.db, Role.ADMIN),
+    }
+    wrong: list[str] = []
+    for method, template in sorted(page_routes(desk.client), key=lambda op: (op[0] != "GET", op)):
+        allowed = ACCESS[(method, template)]
+        if template in ("/live", "/signin", "/signout"):
+            continue  # a stream, and the sign-in pages (their own tests)
+        for role, browser in browsers.items():
+            path = world.path(template)
+            headers = {**browser.htmx} if method != "GET" else browser.cookie
+            response = desk.client.request(method, path, headers=headers, follow_redirects=False)
+            served = allowed == PUBLIC or role in allowed
+            status = response.status_code
+            if served and status in UNSERVED:
+                wrong.append(f"{method} {template} refused {role.value}: {status}")
+            if not served and status not in REFUSED:
+                wrong.append(f"{method} {template} served {role.value}: {status}")
     assert not wrong, "\n".join(wrong)

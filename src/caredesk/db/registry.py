@@ -17,6 +17,7 @@ def load_all_models() -> MetaData:
     import caredesk.channels.models
     import caredesk.db.idempotency
     import caredesk.interactions.models
+    import caredesk.live.models
     import caredesk.memos.models
     import caredesk.tickets.models
     import caredesk.users.models  # noqa: F401

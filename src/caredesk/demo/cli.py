@@ -10,7 +10,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 
 from caredesk.cli_support import console, fail, open_database, run_command
 from caredesk.clock import SystemClock
-from caredesk.demo.loader import ADMIN_LOGIN, ADMIN_PASSWORD, has_accounts, load_demo
+from caredesk.db.session import Database
+from caredesk.demo.loader import demo_sign_ins, has_accounts, load_demo
 
 app = typer.Typer(help="Deterministic synthetic demo data.", no_args_is_help=True)
 
@@ -35,6 +36,7 @@ def load(
     with run_command(), open_database() as db:
         if if_empty and has_accounts(db):
             console.print("demo data already present; nothing loaded")
+            _print_sign_ins(db)
             return
         started = wall.perf_counter()
         with Progress(
@@ -61,5 +63,14 @@ def load(
                 f"{report.agents} agents in {elapsed:.1f} s",
                 soft_wrap=True,
             )
-            if report.users:
-                console.print(f"sign in as {ADMIN_LOGIN} / {ADMIN_PASSWORD}")
+        _print_sign_ins(db)
+
+
+def _print_sign_ins(db: Database) -> None:
+    """The demo's logins and passwords, for the pages (/signin) and the API alike."""
+    entries = demo_sign_ins(db)
+    if not entries:
+        return
+    console.print("sign in (web pages at /, or POST /v1/auth/token) as:")
+    for what, login, password in entries:
+        console.print(f"  {what:<9} {login} / {password}", markup=False, highlight=False)

@@ -34,6 +34,17 @@ LOADER = Actor.system("demo")
 ADMIN_LOGIN = "admin"
 ADMIN_PASSWORD = "caredesk-admin"
 STAFF_PASSWORD = "caredesk-demo"
+CUSTOMER_LOGIN = "customer1"
+CUSTOMER_PASSWORD = "caredesk-customer"
+# Who a demonstration signs in as, one of each face: (what they are, login, password). The
+# first agent and the leader of Care have the staff password; the customer is the holder of the
+# first active consumer account whose zone is known.
+DEMO_SIGN_INS = (
+    ("agent", "care1", STAFF_PASSWORD),
+    ("leader", "care4", STAFF_PASSWORD),
+    ("customer", CUSTOMER_LOGIN, CUSTOMER_PASSWORD),
+    ("admin", ADMIN_LOGIN, ADMIN_PASSWORD),
+)
 BATCH = 2000
 # Hashing PINs is the slow part of a large load; beyond this many accounts it uses every core.
 PARALLEL_HASHING_FROM = 4000
@@ -103,6 +114,7 @@ def load_demo(
                 if progress:
                     progress(size)
             _bump_sequences(uow)
+            _ensure_customer(uow, report)
             record(
                 uow,
                 actor=LOADER,
@@ -173,7 +185,8 @@ def _ensure_staff(uow: UnitOfWork, rng: random.Random, report: LoadReport) -> li
                     login=login,
                     display_name=agent.name,
                     role=Role(agent.role),
-                    password=STAFF_PASSWORD if n == 1 else None,
+                    # The first agent and the leader (n == 4) of each team can sign in.
+                    password=STAFF_PASSWORD if n in (1, 4) else None,
                     agent_id=agent.id,
                     commit=False,
                 )
@@ -198,6 +211,53 @@ def _ensure_staff(uow: UnitOfWork, rng: random.Random, report: LoadReport) -> li
         )
     )
     return [StaffRef(row.id, row.name, row.line_of_business) for row in rows]
+
+
+def _ensure_customer(uow: UnitOfWork, report: LoadReport) -> None:
+    """The demo's customer login, on the first active consumer account whose zone is known."""
+    if uow.session.scalar(select(User.id).where(User.login == CUSTOMER_LOGIN)) is not None:
+        return
+    account_id = uow.session.scalar(
+        select(Account.id)
+        .where(
+            Account.status == "active",
+            Account.type == "consumer",
+            Account.time_zone.is_not(None),
+        )
+        .order_by(Account.id)
+        .limit(1)
+    )
+    if account_id is None:
+        return
+    holder = uow.session.execute(
+        select(Person.first_name, Person.last_name)
+        .where(Person.account_id == account_id, Person.role == "account_holder")
+        .order_by(Person.id)
+        .limit(1)
+    ).first()
+    users.create_user(
+        uow,
+        actor=LOADER,
+        login=CUSTOMER_LOGIN,
+        display_name=f"{holder.first_name} {holder.last_name}" if holder else "Demo Customer",
+        role=Role.CUSTOMER,
+        password=CUSTOMER_PASSWORD,
+        account_id=account_id,
+        commit=False,
+    )
+    report.users += 1
+
+
+def demo_sign_ins(db: Database) -> list[tuple[str, str, str]]:
+    """The demo's sign-ins whose users are there to sign in."""
+    logins = [login for _, login, _ in DEMO_SIGN_INS]
+    with db.uow() as uow:
+        present = set(
+            uow.session.scalars(
+                select(User.login).where(User.login.in_(logins), User.password_hash.is_not(None))
+            )
+        )
+    return [entry for entry in DEMO_SIGN_INS if entry[1] in present]
 
 
 # --- accounts ----------------------------------------------------------------------------------

@@ -149,16 +149,17 @@ def issue_token(
     return IssuedToken(plain, token.id, user.id, token.expires_at)
 
 
-def login_with_password(
+def authenticate(
     uow: UnitOfWork,
     *,
     login: str,
     password: str,
     address: str = "unknown",
     limits: throttle.LoginLimits | None = None,
-) -> IssuedToken:
-    """A token for a right login and password. The attempt is counted (and refused with 429
-    past the limits) per login and per client address before the password is checked."""
+) -> User:
+    """The user with this login and password, for a token (API) or a session (pages) alike.
+    The attempt is counted (and refused with 429 past the limits) per login and per client
+    address before the password is checked; a failure is committed with its count."""
     limits = limits or throttle.LoginLimits()
     now = uow.clock.now()
     keys = throttle.counters(login=login, address=address)
@@ -174,6 +175,19 @@ def login_with_password(
         uow.commit()
         raise Unauthenticated("login or password is wrong", field="password")
     throttle.record_success(uow, keys=keys)
+    return user
+
+
+def login_with_password(
+    uow: UnitOfWork,
+    *,
+    login: str,
+    password: str,
+    address: str = "unknown",
+    limits: throttle.LoginLimits | None = None,
+) -> IssuedToken:
+    """A token for a right login and password (see ``authenticate``)."""
+    user = authenticate(uow, login=login, password=password, address=address, limits=limits)
     return issue_token(uow, actor=Actor.user(user.id), user=user, name="login", ttl_days=1)
 
 

@@ -41,8 +41,9 @@ from caredesk.web.middleware import (
     UnexpectedErrorMiddleware,
 )
 from caredesk.web.openapi import install_openapi
+from caredesk.web.pages import install_pages
 from caredesk.web.problems import RETRY_AFTER_SECONDS, install_problem_handlers, problem
-from caredesk.web.vendor import install_docs, mount_vendor
+from caredesk.web.vendor import install_docs, mount_static, mount_vendor
 
 log = logging.getLogger("caredesk.web")
 
@@ -119,7 +120,9 @@ def create_app(
         return JSONResponse({"status": "ok", "database": database.dialect, "version": __version__})
 
     app.include_router(metrics_router)
+    install_pages(app)
     mount_vendor(app, settings.vendor_dir)
+    mount_static(app)
     install_docs(app, openapi_url="/openapi.json", title=app.title)
 
     # Innermost first: the access log sees the size refusal and the 500 answers too.

@@ -1,6 +1,11 @@
 """Request-scoped dependencies: the unit of work, the authenticated principal and what it may
 reach. A record outside the caller's reach answers exactly like a missing one (404), so ids
-cannot be probed."""
+cannot be probed.
+
+There is one permission layer for the API and the browser pages: a bearer token (API) and a
+session cookie (pages, caredesk.web.sessions) both resolve to the same ``Principal`` through
+``principal_of``, and both are checked by ``require_roles`` (``via=`` names where the principal
+comes from)."""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from caredesk.db.session import Database, UnitOfWork
 from caredesk.errors import NotFound, PermissionDenied, Unauthenticated
 from caredesk.security import token_digest
 from caredesk.users.models import LEADER_ROLES, STAFF_ROLES, ApiToken, Role, User
+from caredesk.users.sessions import SessionUser
 
 # Ids start at 1: the scope of a customer user with no account matches no record.
 NO_ACCOUNT = 0
@@ -90,17 +96,32 @@ def current_principal(
     token, user = row
     if token.revoked_at is not None or token.expires_at <= now or not user.active:
         raise Unauthenticated("the token is expired or revoked", field="Authorization")
+    return principal_of(user)
+
+
+def principal_of(user: User | SessionUser) -> Principal:
+    """The principal a signed-in user acts as, however they signed in."""
     return Principal(user.id, user.login, Role(user.role), user.account_id, user.agent_id)
 
 
-def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+def check_roles(principal: Principal, allowed: frozenset[Role]) -> Principal:
+    if principal.role not in allowed:
+        names = ", ".join(sorted(r.value for r in allowed))
+        raise PermissionDenied(f"this needs one of the roles: {names}", field="role")
+    return principal
+
+
+def require_roles(
+    *roles: Role, via: Callable[..., Principal] = current_principal
+) -> Callable[[Principal], Principal]:
+    """A dependency: the principal (from ``via``: the bearer token by default, the session
+    cookie for pages) if it holds one of ``roles``, else 403 naming them."""
     allowed = frozenset(roles)
 
-    def _check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        if principal.role not in allowed:
-            names = ", ".join(sorted(r.value for r in allowed))
-            raise PermissionDenied(f"this needs one of the roles: {names}", field="role")
-        return principal
+    # A default, not an annotation: with postponed annotations, ``via`` (a local) could not be
+    # resolved from an ``Annotated[...]`` string.
+    def _check(principal: Principal = Depends(via)) -> Principal:
+        return check_roles(principal, allowed)
 
     return _check
 

@@ -81,7 +81,10 @@ async def check_inputs(request: Request) -> None:
             values = [raw] if isinstance(raw, str) else request.query_params.getlist(name)
             if any(not _DIGITS.fullmatch(value) for value in values):
                 raise ValidationFailed(DIGITS_MESSAGE, field=name)
-    if request.method in ("POST", "PUT", "PATCH"):
+    content_type = request.headers.get("content-type", "")
+    # A form (the browser pages) was already read by its route; its pages check its fields.
+    is_form = content_type.startswith(("application/x-www-form-urlencoded", "multipart/"))
+    if request.method in ("POST", "PUT", "PATCH") and not is_form:
         body = await request.body()
         if not body:
             return

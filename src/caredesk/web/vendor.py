@@ -1,7 +1,9 @@
 """Browser libraries, served by caredesk itself under /static/vendor/<package>/: they come from
 the project's package.json and package-lock.json (`npm ci` into node_modules, run by
 `make install`), never from a CDN, so the pages work offline. The API documentation pages
-(/docs, Swagger UI; /redoc, Redoc) are built here on those local copies."""
+(/docs, Swagger UI; /redoc, Redoc) are built here on those local copies. caredesk's own styles
+and scripts (src/caredesk/web/static/, shipped inside the package) are served under
+/static/app/."""
 
 from __future__ import annotations
 
@@ -21,7 +23,14 @@ VENDOR_URL = "/static/vendor"
 VENDOR_PACKAGES: dict[str, str] = {
     "swagger-ui-dist": "",
     "redoc": "bundles",
+    # The pages: htmx and its server-sent-events extension make them live; Chart.js draws the
+    # dashboard's charts. (axe-core, also in package.json, is only for the browser tests.)
+    "htmx.org": "dist",
+    "htmx-ext-sse": "dist",
+    "chart.js": "dist",
 }
+APP_STATIC_URL = "/static/app"
+APP_STATIC_DIR = Path(__file__).resolve().parent / "static"
 # The documentation pages may load nothing from elsewhere: Redoc's sidebar, for one, asks for its
 # maker's logo from a CDN, which this keeps the browser from even requesting.
 DOCS_CSP = (
@@ -36,6 +45,18 @@ def vendor_url(package: str, path: str) -> str:
     if package not in VENDOR_PACKAGES:
         raise KeyError(f"{package} is not a served package; add it to VENDOR_PACKAGES")
     return f"{VENDOR_URL}/{package}/{path}"
+
+
+def app_static_url(path: str) -> str:
+    """The URL of one of caredesk's own files under src/caredesk/web/static/."""
+    if not (APP_STATIC_DIR / path).is_file():
+        raise KeyError(f"{path} is not in {APP_STATIC_DIR}")
+    return f"{APP_STATIC_URL}/{path}"
+
+
+def mount_static(app: FastAPI) -> None:
+    """caredesk's own styles and scripts (package data, so an installed wheel serves them)."""
+    app.mount(APP_STATIC_URL, StaticFiles(directory=APP_STATIC_DIR), name="app-static")
 
 
 def mount_vendor(app: FastAPI, node_modules: Path | None = None) -> None:

@@ -1,0 +1,154 @@
+"""Signed-in browser sessions: started by a right login and password (the same throttled check
+as the API's tokens), found again from the cookie's token by any server process, ended by
+signing out, by idle time or by age.
+
+Only the token's SHA-256 is stored. Activity is written at most once per touch interval, so a
+page view costs a write only now and then."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from caredesk.audit.service import Actor, record
+from caredesk.db.session import UnitOfWork
+from caredesk.security import token_digest
+from caredesk.users.models import User, WebSession
+
+SESSION_TOKEN_BYTES = 32
+MAX_TOKEN_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class SessionRules:
+    idle: timedelta = timedelta(minutes=30)
+    lifetime: timedelta = timedelta(hours=12)
+    touch: timedelta = timedelta(seconds=60)
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> SessionRules:
+        return cls(
+            idle=timedelta(minutes=settings.session_idle_minutes),
+            lifetime=timedelta(hours=settings.session_max_hours),
+            touch=timedelta(seconds=settings.session_touch_seconds),
+        )
+
+    def ends_at(self, session: WebSession) -> datetime:
+        """When the session lapses unless it is used again first."""
+        return min(session.last_seen_at + self.idle, session.created_at + self.lifetime)
+
+
+@dataclass(frozen=True)
+class OpenedSession:
+    token: str
+    """For the cookie; never stored."""
+    csrf_token: str
+    session_id: int
+
+
+@dataclass(frozen=True)
+class SessionUser:
+    """The signed-in user as the session found them (a copy, usable after the unit of work)."""
+
+    id: int
+    login: str
+    display_name: str
+    role: str
+    account_id: int | None
+    agent_id: int | None
+
+    @classmethod
+    def of(cls, user: User) -> SessionUser:
+        return cls(
+            user.id, user.login, user.display_name, user.role, user.account_id, user.agent_id
+        )
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A session found from its cookie, with its user."""
+
+    session_id: int
+    csrf_token: str
+    user: SessionUser
+
+
+def start_session(uow: UnitOfWork, *, user: User, commit: bool = True) -> OpenedSession:
+    now = uow.clock.now()
+    token = secrets.token_urlsafe(SESSION_TOKEN_BYTES)
+    session = WebSession(
+        user_id=user.id,
+        digest=token_digest(token),
+        csrf_token=secrets.token_urlsafe(SESSION_TOKEN_BYTES),
+        created_at=now,
+        last_seen_at=now,
+    )
+    uow.session.add(session)
+    uow.flush()
+    record(
+        uow,
+        actor=Actor.user(user.id),
+        action="user.signed_in",
+        subject_type="user",
+        subject_id=user.id,
+        details={"session_id": session.id},
+    )
+    if commit:
+        uow.commit()
+    return OpenedSession(token, session.csrf_token, session.id)
+
+
+def find_session(
+    uow: UnitOfWork, *, token: str, rules: SessionRules, touch: bool = True
+) -> SignedIn | None:
+    """The live session of ``token``, or None when it is unknown, ended, idle past the limit,
+    too old, or its user deactivated. With ``touch``, its activity is brought up to date
+    (committed) when the last record of it is older than the touch interval."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    row = uow.session.execute(
+        select(WebSession, User)
+        .join(User, User.id == WebSession.user_id)
+        .where(WebSession.digest == token_digest(token))
+    ).first()
+    if row is None:
+        return None
+    session, user = row
+    now = uow.clock.now()
+    if session.ended_at is not None or now >= rules.ends_at(session) or not user.active:
+        return None
+    found = SignedIn(session.id, session.csrf_token, SessionUser.of(user))
+    if touch and now - session.last_seen_at >= rules.touch:
+        uow.session.execute(
+            update(WebSession)
+            .where(WebSession.id == session.id, WebSession.ended_at.is_(None))
+            .values(last_seen_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        uow.commit()
+    return found
+
+
+def end_session(uow: UnitOfWork, *, token: str, commit: bool = True) -> bool:
+    """Signs the session of ``token`` out; False when there was none to end."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return False
+    session = uow.session.scalar(select(WebSession).where(WebSession.digest == token_digest(token)))
+    if session is None or session.ended_at is not None:
+        return False
+    session.ended_at = uow.clock.now()
+    record(
+        uow,
+        actor=Actor.user(session.user_id),
+        action="user.signed_out",
+        subject_type="user",
+        subject_id=session.user_id,
+        details={"session_id": session.id},
+    )
+    if commit:
+        uow.commit()
+    return True
