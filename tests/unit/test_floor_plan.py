@@ -31,6 +31,8 @@ FLOORS: tuple[str, ...] = (
     "logs",
     "db",
     "audit",
+    # Live events: written by the use cases of every domain above (publish), read by the web.
+    "live",
     "users",
     "agents",
     "accounts",
@@ -38,7 +40,6 @@ FLOORS: tuple[str, ...] = (
     "tickets",
     "memos",
     "interactions",
-    "live",
     "callbacks",
     "metrics",
     "bootstrap",

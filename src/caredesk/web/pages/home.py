@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from caredesk.agents.models import Agent
 from caredesk.callbacks.models import OPEN_STATUSES, Callback, CallbackStatus
-from caredesk.callbacks.policy.vocabulary import AGENT_STATE_LABELS, AgentState
+from caredesk.policy.vocabulary import AGENT_STATE_LABELS, AgentState
 from caredesk.db.session import UnitOfWork
 from caredesk.tickets.models import SLA_STOPPED, Ticket
 from caredesk.web.deps import UoW
