@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from caredesk.agents.models import Agent
 from caredesk.callbacks.models import OPEN_STATUSES, Callback, CallbackStatus
-from caredesk.policy.vocabulary import AGENT_STATE_LABELS, AgentState
 from caredesk.db.session import UnitOfWork
+from caredesk.policy.vocabulary import AGENT_STATE_LABELS, AgentState
 from caredesk.tickets.models import SLA_STOPPED, Ticket
 from caredesk.web.deps import UoW
 from caredesk.web.pages.rendering import HOME_FOR, render
