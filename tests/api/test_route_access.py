@@ -28,6 +28,7 @@ EVERYONE = frozenset(Role)
 STAFF = STAFF_ROLES
 LEADERS = LEADER_ROLES
 ADMIN = frozenset({Role.ADMIN})
+CUSTOMERS = frozenset({Role.CUSTOMER})
 
 # The one place that says who may call each operation. Customers are served only their own
 # account's records (the world below names those); anything else of theirs is a 404.
@@ -120,6 +121,15 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | Public] = {
     ("GET", "/desk/summary"): STAFF,
     ("GET", "/lead"): LEADERS,
     ("GET", "/lead/summary"): LEADERS,
+    ("GET", "/portal"): CUSTOMERS,
+    ("GET", "/portal/cases"): CUSTOMERS,
+    ("GET", "/portal/cases/{ref}"): CUSTOMERS,
+    ("GET", "/portal/cases/{ref}/timeline"): CUSTOMERS,
+    ("POST", "/portal/cases/{ref}/comments"): CUSTOMERS,
+    ("GET", "/portal/callbacks"): CUSTOMERS,
+    ("GET", "/portal/callbacks/new"): CUSTOMERS,
+    ("POST", "/portal/callbacks"): CUSTOMERS,
+    ("POST", "/portal/callbacks/{callback_id}/cancel"): CUSTOMERS,
 }
 # Served but kept out of the OpenAPI document; each has its own guard or is public by nature.
 NOT_IN_SCHEMA = {

@@ -14,6 +14,7 @@ from caredesk.agents.values import check_text
 from caredesk.audit.service import Actor, record
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, ValidationFailed
+from caredesk.live import Audience, publish
 from caredesk.policy import AgentState
 from caredesk.privacy import scrub_text
 
@@ -103,6 +104,19 @@ def change_state(
         before={"state": current.value, "state_version": prior_version},
         after={"state": target.value, "state_version": prior_version + 1},
         details={"reason": reason} if reason else None,
+    )
+    # The agent's desktop and the leaders' dashboard follow the change live.
+    publish(
+        uow,
+        "agent.state_changed",
+        audience=Audience(agent_id=agent.id, leaders=True),
+        payload={
+            "agent_id": agent.id,
+            "from_state": current.value,
+            "state": target.value,
+            "state_version": prior_version + 1,
+            "since": now,
+        },
     )
     uow.flush()
     uow.session.refresh(agent)

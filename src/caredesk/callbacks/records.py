@@ -16,6 +16,7 @@ from caredesk.audit.service import Actor, record
 from caredesk.callbacks.models import TRANSITIONS, Callback, CallbackEvent, CallbackStatus
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, InvalidTransition, NotFound, PolicyRefused
+from caredesk.live import Audience, publish
 from caredesk.policy import Decision, Step, decision_to_json
 from caredesk.privacy import scrub, scrub_text
 from caredesk.schemas import MAX_ID
@@ -123,7 +124,45 @@ def add_event(
         at=at or uow.clock.now(),
     )
     uow.session.add(event)
+    _publish(uow, callback, kind=kind, from_status=from_status, to_status=to_status, facts=facts)
     return event
+
+
+def _publish(
+    uow: UnitOfWork,
+    callback: Callback | int,
+    *,
+    kind: str,
+    from_status: str | None,
+    to_status: str | None,
+    facts: dict[str, Any] | None,
+) -> None:
+    """The live event of a timeline entry, in its transaction: for leaders and the agent it
+    concerns (the one offered it, else its owner), and for the account's customers when the
+    callback's status moved (the dispatcher's entries name only the id: they are staff's)."""
+    loaded = callback if isinstance(callback, Callback) else None
+    agent_id = (facts or {}).get("agent_id")
+    if not isinstance(agent_id, int) and loaded is not None:
+        agent_id = loaded.offered_to_agent_id or loaded.owner_agent_id
+    callback_id = loaded.id if loaded is not None else callback
+    publish(
+        uow,
+        f"callback.{kind}",
+        audience=Audience(agent_id=agent_id if isinstance(agent_id, int) else None, leaders=True),
+        payload={
+            "callback_id": callback_id,
+            "from_status": from_status,
+            "to_status": to_status,
+            "agent_id": agent_id,
+        },
+    )
+    if loaded is not None and to_status is not None and to_status != from_status:
+        publish(
+            uow,
+            "callback.status_changed",
+            audience=Audience(account_id=loaded.account_id),
+            payload={"callback_id": loaded.id, "status": to_status},
+        )
 
 
 def change(

@@ -108,6 +108,20 @@ def agent_or_none(uow: UnitOfWork, agent_id: int | None, field: str) -> AgentRow
 
 
 @dataclass(frozen=True)
+class AgreedWindow:
+    """A time the customer chose to be called in, recorded as their consent for this callback
+    (OB-WINDOW): it replaces the default calling hours for it, and expires when it ends."""
+
+    start: datetime
+    end: datetime
+    zone: str | None
+    channel: str
+
+    def as_request(self) -> list[str | None]:
+        return [self.start.isoformat(), self.end.isoformat(), self.zone, self.channel]
+
+
+@dataclass(frozen=True)
 class Submitted:
     callback: Callback
     created: bool

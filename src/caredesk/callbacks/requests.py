@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from caredesk.accounts.checks import load_account
+from caredesk.accounts.consent import record_consent
 from caredesk.accounts.models import AccountStatus
 from caredesk.audit.service import Actor, record
 from caredesk.callbacks.models import Callback, CallbackStatus
@@ -37,6 +38,7 @@ from caredesk.callbacks.records import Event, add_event, plain
 from caredesk.callbacks.refusals import add_requested, store_refused
 from caredesk.callbacks.request_inputs import (
     MAX_POLICY_REFERENCE,
+    AgreedWindow,
     Slots,
     Submitted,
     agent_or_none,
@@ -94,9 +96,12 @@ def submit_callback_request(
     slots: Slots | None = None,
     brand: MessageBrand | None = None,
     from_line: str | None = None,
+    agreed_window: AgreedWindow | None = None,
     commit: bool = True,
 ) -> Submitted:
-    """``request_callback`` that also says whether this request created the callback."""
+    """``request_callback`` that also says whether this request created the callback. With
+    ``agreed_window``, the customer's chosen time is recorded as consent for it before the
+    policy plans it, so it is planned inside that time."""
     key = check_key(idempotency_key)
     request = {
         "account_id": account_id,
@@ -114,6 +119,7 @@ def submit_callback_request(
         "last_call_end": last_call_end,
         "owner_agent_id": owner_agent_id,
         "slots": [list(slot) for slot in slots] if slots is not None else None,
+        "agreed_window": agreed_window.as_request() if agreed_window else None,
     }
     fingerprint = fingerprint_of(request)
     if key is not None:
@@ -132,7 +138,12 @@ def submit_callback_request(
                 slots=slots,
                 brand=brand,
                 from_line=from_line,
-                **{name: value for name, value in request.items() if name != "slots"},
+                agreed_window=agreed_window,
+                **{
+                    name: value
+                    for name, value in request.items()
+                    if name not in ("slots", "agreed_window")
+                },
             )
             if commit:
                 uow.commit()
@@ -172,6 +183,7 @@ def _create(
     slots: Slots | None,
     brand: MessageBrand | None,
     from_line: str | None,
+    agreed_window: AgreedWindow | None,
     **request: Any,
 ) -> Callback:
     now = uow.clock.now()
@@ -246,6 +258,8 @@ def _create(
         updated_at=now,
         version=0,
     )
+    if agreed_window is not None:
+        _record_agreed_window(uow, callback, actor=actor, window=agreed_window)
     created = evaluate(
         build_context(uow, callback=callback, step=Step.CREATE, now=now, caller_role=role), policy
     )
@@ -342,6 +356,27 @@ def _create(
         details=plain(step_facts),
     )
     return callback
+
+
+def _record_agreed_window(
+    uow: UnitOfWork, callback: Callback, *, actor: Actor, window: AgreedWindow
+) -> None:
+    """Stores the request (the consent names it) and the customer's window as its consent."""
+    uow.session.add(callback)
+    uow.flush()
+    assert callback.person_id is not None
+    record_consent(
+        uow,
+        actor=actor,
+        account_id=callback.account_id,
+        person_id=callback.person_id,
+        window_start=window.start,
+        window_end=window.end,
+        channel=window.channel,
+        callback_id=callback.id,
+        time_zone=window.zone,
+        commit=False,
+    )
 
 
 def _snapshot(callback: Callback) -> dict[str, Any]:

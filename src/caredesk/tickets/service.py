@@ -23,7 +23,7 @@ from caredesk.tickets.rules import (
     get_ticket_rules,
     parse_ticket_ref,
 )
-from caredesk.tickets.timeline import write_timeline
+from caredesk.tickets.timeline import publish_ticket, write_timeline
 
 DEFAULT_QUEUE = "care"
 _QUEUE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -126,6 +126,7 @@ def create_ticket(
         subject_id=ticket.id,
         after={**snapshot(ticket), "sla_due_at": ticket.sla_due_at.isoformat()},
     )
+    publish_ticket(uow, ticket, "ticket.created")
     if commit:
         uow.commit()
     return ticket
@@ -245,6 +246,9 @@ def update_ticket(
         before=before,
         after={**after, "sla_due_at": ticket.sla_due_at.isoformat()},
     )
+    if not moved:
+        # Moves are published with their timeline entry; a priority change has none.
+        publish_ticket(uow, ticket, "ticket.updated", internal=True, change="priority")
     if commit:
         uow.commit()
     return ticket

@@ -13,6 +13,7 @@ from caredesk.audit.service import Actor, record
 from caredesk.db.paging import fetch_page
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, ValidationFailed
+from caredesk.live import Audience, publish
 from caredesk.privacy import is_secret_key, refuse_secrets
 from caredesk.tickets.models import Ticket, TicketStatus, TicketUpdate, UpdateKind
 
@@ -44,7 +45,37 @@ def write_timeline(
     )
     uow.session.add(entry)
     ticket.updated_at = now
+    publish_ticket(
+        uow,
+        ticket,
+        "ticket.comment" if kind is UpdateKind.COMMENT else "ticket.updated",
+        internal=internal,
+        update_kind=kind.value,
+    )
     return entry
+
+
+def publish_ticket(
+    uow: UnitOfWork, ticket: Ticket, kind: str, *, internal: bool = False, **facts: Any
+) -> None:
+    """The live event of a change to a case, in its transaction: for every staff user and the
+    assignee, and for the account's customers unless the change is internal."""
+    publish(
+        uow,
+        kind,
+        audience=Audience(
+            account_id=None if internal else ticket.account_id,
+            agent_id=ticket.assignee_id,
+            staff=True,
+        ),
+        payload={
+            "ticket_id": ticket.id,
+            "case_number": ticket.case_number,
+            "status": ticket.status,
+            **({"internal": True} if internal else {}),
+            **facts,
+        },
+    )
 
 
 def _strings_in(value: Any, path: str) -> dict[str, str]:

@@ -23,6 +23,8 @@ from fastapi import FastAPI
 PAGE_MODULES = (
     "caredesk.web.pages.auth",
     "caredesk.web.pages.home",
+    "caredesk.web.pages.portal",
+    "caredesk.web.pages.portal_callbacks",
     "caredesk.web.pages.live",
 )
 
