@@ -3,8 +3,8 @@
 A reader's position is the (txid, id) of the last event it has taken, sent to the browser as
 the SSE event id and handed back on reconnection (Last-Event-ID), so catching up is one query.
 On PostgreSQL a reader takes only events of transactions older than every transaction still
-running: an event committed later can then never sort before the position. On SQLite there is
-one writer, ids follow commit order and txid is always 0."""
+running in the database: an event committed later can then never sort before the position. On
+SQLite there is one writer, ids follow commit order and txid is always 0."""
 
 from __future__ import annotations
 
@@ -29,9 +29,16 @@ from caredesk.live.models import LiveEvent
 
 MAX_TOKEN = 41
 _TOKEN = re.compile(r"^([0-9]{1,19})-([0-9]{1,19})$")
-# Older than every transaction still running (PostgreSQL): rows of these are all committed.
+# Older than every transaction still running in this database (PostgreSQL): rows of these
+# are all committed. The snapshot's xmin would do, but it counts every database of the cluster,
+# so another database's long transaction would hold the events back. A running transaction's
+# 64-bit id is the snapshot's xmax less its age; reading them in one statement can only make
+# the bound lower (safer), never higher.
 _SETTLED_BELOW: ColumnClause[int] = literal_column(
-    "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+    "LEAST(pg_snapshot_xmax(pg_current_snapshot())::text::bigint, "
+    "(SELECT min(pg_snapshot_xmax(pg_current_snapshot())::text::bigint - age(backend_xid)) "
+    "FROM pg_stat_activity "
+    "WHERE datname = current_database() AND backend_xid IS NOT NULL))"
 )
 DEFAULT_BATCH = 200
 # Events about the reader's own session (it ended), sent by the stream itself.
