@@ -16,7 +16,7 @@ MAIL_PORT ?= 8025
 BENCH_CALLBACKS ?= 100000
 export CAREDESK_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install run serve migrate demo test test-fast lint format bench clean
+.PHONY: install run serve migrate demo test test-fast lint format bench mutate clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -67,6 +67,14 @@ bench: install
 	$(BIN)/python benchmarks/callback_bench.py --engine postgresql --callbacks $(BENCH_CALLBACKS)
 	$(BIN)/python benchmarks/callback_bench.py --engine sqlite --callbacks 2000 --planner service
 	$(BIN)/python benchmarks/callback_bench.py --engine postgresql --callbacks 2000 --planner service
+
+# Mutation testing of the policy core, the secret finder and the dispatch wing, each with its own
+# fast tests; not part of `make test`. CPU-heavy: one area at a time, two test processes.
+# MUTATE_AREAS=policy runs one area; MUTATE_ARGS=--retest tests last run's survivors again.
+MUTATE_AREAS ?=
+MUTATE_ARGS ?=
+mutate: install
+	$(BIN)/python scripts/mutate.py $(MUTATE_AREAS) --max-children 2 $(MUTATE_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .mypy_cache .ruff_cache

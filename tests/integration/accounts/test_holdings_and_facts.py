@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy import func, select
 
 from caredesk.accounts import consent, facts, holdings, zones
 from caredesk.accounts.models import Bill, ConsentWindow, Device
-from caredesk.accounts.values import ServiceAddress
+from caredesk.accounts.values import LineSpec, ServiceAddress
 from caredesk.clock import FixedClock
-from caredesk.db.base import UTCDateTime
 from caredesk.db.registry import load_all_models
 from caredesk.db.session import Database
 from caredesk.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from caredesk.memos import service as memos
+from caredesk.memos.models import MemoKind
 from tests.integration.accounts.builders import ACTOR, AccountMaker
+from tests.integration.tickets.factories import make_agent
 
 
 def _count(db: Database, model: type) -> int:
@@ -203,29 +204,33 @@ def test_bad_consent_names_the_field_and_writes_nothing(
     assert _count(db, ConsentWindow) == 0
 
 
-@pytest.fixture
-def care_memos(db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Table]:
-    """A stand-in with the three columns proof facts reads, whatever the memos domain adds."""
-    table = Table(
-        "test_care_memos",
-        MetaData(),
-        Column("id", Integer, primary_key=True),
-        Column("account_id", Integer),
-        Column("kind", String(40)),
-        Column("created_at", UTCDateTime()),
-    )
-    table.create(db.engine)
-    monkeypatch.setattr(facts, "_memos_table", lambda: table)
+def _add_memo(
+    db: Database, clock: FixedClock, account_id: int, kind: MemoKind, at: datetime
+) -> None:
+    """A memo written through the memos domain at `at` (the clock stands there meanwhile)."""
+    before = clock.now()
+    clock.set(at)
     try:
-        yield table
+        with db.uow() as uow:
+            memos.create_memo(
+                uow,
+                actor=ACTOR,
+                account_id=account_id,
+                kind=kind,
+                reason="Dropped call follow-up",
+                summary="Walked the customer through the network reset; calls work again.",
+                customer_response="Confirmed calls work and has no further concerns.",
+                author_agent_id=make_agent(db),
+            )
     finally:
-        table.drop(db.engine)
+        clock.set(before)
 
 
 def test_proof_facts_are_exactly_three(
-    db: Database, make_account: AccountMaker, care_memos: Table
+    db: Database, make_account: AccountMaker, clock: FixedClock
 ) -> None:
     account = make_account()
+    other = make_account("ACC-0005678", lines=[LineSpec(msisdn="+12125550199")])
     line_id = account.lines[0].id
     with db.uow() as uow:
         holdings.add_bill(
@@ -257,33 +262,15 @@ def test_proof_facts_are_exactly_three(
         holdings.add_device(
             uow, actor=ACTOR, account_id=account.id, make="Nokia", model="3310 (spare)"
         )
-        # 02:30 UTC on 5 March is still 4 March in New York, the account's zone.
-        uow.session.execute(
-            insert(care_memos),
-            [
-                {
-                    "account_id": account.id,
-                    "kind": "care_call",
-                    "created_at": datetime(2026, 3, 5, 2, 30, tzinfo=UTC),
-                },
-                {
-                    "account_id": account.id,
-                    "kind": "care_call",
-                    "created_at": datetime(2026, 2, 1, 15, 0, tzinfo=UTC),
-                },
-                {
-                    "account_id": account.id,
-                    "kind": "outbound_call",
-                    "created_at": datetime(2026, 3, 9, 15, 0, tzinfo=UTC),
-                },
-                {
-                    "account_id": account.id + 1,
-                    "kind": "care_call",
-                    "created_at": datetime(2026, 3, 9, 15, 0, tzinfo=UTC),
-                },
-            ],
-        )
         uow.commit()
+    # 02:30 UTC on 5 March is still 4 March in New York, the account's zone; the later memos are
+    # not care calls, or on another account.
+    _add_memo(db, clock, account.id, MemoKind.CARE_CALL, datetime(2026, 3, 5, 2, 30, tzinfo=UTC))
+    _add_memo(db, clock, account.id, MemoKind.CARE_CALL, datetime(2026, 2, 1, 15, 0, tzinfo=UTC))
+    _add_memo(
+        db, clock, account.id, MemoKind.OUTBOUND_CALL, datetime(2026, 3, 9, 15, 0, tzinfo=UTC)
+    )
+    _add_memo(db, clock, other.id, MemoKind.CARE_CALL, datetime(2026, 3, 9, 15, 0, tzinfo=UTC))
     with db.uow() as uow:
         proof = facts.proof_facts(uow, account_id=account.id)
     assert proof.last_bill_amount == Decimal("72.15")
