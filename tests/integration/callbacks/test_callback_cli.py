@@ -1,5 +1,6 @@
 """`caredesk callback request | due | show | why | cancel | slot` against a real database. The CLI
-runs on the system clock, so what it sees as due was planned well in the past."""
+runs on the test's fixed clock (the one the database fixture holds), so an answer that depends on
+the hour in the customer's zone is the same whenever the tests run."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from caredesk import cli_support
+from caredesk import bootstrap, cli_support
 from caredesk.accounts.models import Account
 from caredesk.accounts.service import create_account
 from caredesk.accounts.values import ContactPointSpec, PersonSpec, ServiceAddress
@@ -25,7 +26,7 @@ from caredesk.channels.email.smtp import SmtpSender, SmtpSettings
 from caredesk.channels.models import OutboxMessage
 from caredesk.cli import app
 from caredesk.clock import FixedClock
-from caredesk.config import get_settings
+from caredesk.config import Settings, get_settings
 from caredesk.db.session import Database
 from caredesk.policy import PolicyConfig
 from tests.integration.channels.conftest import SmtpServer, free_port
@@ -39,7 +40,11 @@ LONG_AGO = datetime(2021, 6, 1, 16, 0, tzinfo=UTC)  # 10:00 in Denver
 def cli_database(
     db: Database, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Database]:
+    def connect(settings: Settings, _clock: object = None) -> Database:
+        return Database.connect(settings.database_url, db.clock)
+
     monkeypatch.setenv("CAREDESK_DATABASE_URL", database_url)
+    monkeypatch.setattr(bootstrap, "connect_database", connect)
     monkeypatch.setattr(cli_support.console, "width", 200)  # room for the tables' columns
     get_settings.cache_clear()
     yield db
@@ -85,6 +90,7 @@ def test_request_due_show_why_and_cancel(cli_database: Database, clock: FixedClo
     with cli_database.uow() as uow:
         assert advance_after_notifications(uow, policy=PolicyConfig(), now=clock.now())
 
+    clock.advance(timedelta(minutes=20))  # 10:20 in Denver: past the planned dial, notice fresh
     due = runner.invoke(app, ["callback", "due"])
     assert due.exit_code == 0, due.output
     assert f"\n│ {callback.id} " in due.output.replace("┃", "│") and "1 due" in due.output
@@ -92,8 +98,14 @@ def test_request_due_show_why_and_cancel(cli_database: Database, clock: FixedClo
     assert shown.exit_code == 0, shown.output
     assert "scheduled" in shown.output and "notification_queued" in shown.output
     why = runner.invoke(app, ["callback", "why", str(callback.id)])
-    assert why.exit_code in (0, 1), why.output  # depends on the hour in Denver right now
-    assert "OB-WINDOW" in why.output and "OB-NOTIFY" in why.output
+    assert why.exit_code == 0, why.output
+    assert "10:20 America/Denver is inside 09:00-20:00" in why.output
+    assert "OB-NOTIFY" in why.output
+    clock.set(LONG_AGO + timedelta(hours=11))  # 21:00 in Denver: outside the calling window
+    late = runner.invoke(app, ["callback", "why", str(callback.id)])
+    assert late.exit_code == 1, late.output
+    assert "21:00 America/Denver is outside 09:00-20:00" in late.output
+    assert "more than 60 minutes ago" in late.output
     missing = runner.invoke(app, ["callback", "why", "999999"])
     assert missing.exit_code == 2 and "callback_id" in missing.output
 
