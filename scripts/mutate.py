@@ -95,8 +95,7 @@ AREAS = (
         ("src/caredesk/callbacks/dispatch/*.py",),
         (
             "tests/unit/callbacks",
-            "tests/integration/callbacks/test_dispatcher.py",
-            "tests/integration/callbacks/test_dispatcher_processes.py",
+            "tests/integration/callbacks/test_dispatcher*.py",
             "-m",
             "not postgres",
         ),
@@ -115,6 +114,17 @@ def _toml_value(value: object) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     raise TypeError(f"no TOML for {value!r}")
+
+
+def _expand(arguments: tuple[str, ...]) -> list[str]:
+    """pytest arguments with file patterns expanded (nothing runs them through a shell)."""
+    found: list[str] = []
+    for argument in arguments:
+        if "*" in argument and not argument.startswith("-"):
+            found += sorted(str(path.relative_to(ROOT)) for path in ROOT.glob(argument))
+        else:
+            found.append(argument)
+    return found
 
 
 def _prepare(area: Area, fresh: bool) -> Path:
@@ -138,7 +148,7 @@ def _prepare(area: Area, fresh: bool) -> Path:
         "do_not_mutate": list(area.skip),
         "also_copy": ["benchmarks", "config"],
         "pytest_add_cli_args": ["-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning"],
-        "pytest_add_cli_args_test_selection": list(area.tests),
+        "pytest_add_cli_args_test_selection": _expand(area.tests),
         "use_git_change_detection": False,
     }
     lines += ["", "[tool.mutmut]"]
@@ -253,7 +263,8 @@ def report(areas: tuple[Area, ...]) -> bool:
         results = _results(folder) if (folder / "mutants").exists() else {}
         killed = sum(code in KILLED for _, code in results.values())
         timeout = sum(code in TIMEOUT for _, code in results.values())
-        survivors = sorted(name for name, (_, code) in results.items() if code not in KILLED | TIMEOUT)
+        detected = KILLED | TIMEOUT
+        survivors = sorted(name for name, (_, code) in results.items() if code not in detected)
         equivalent = []
         for name in survivors:
             source = results[name][0]
@@ -264,7 +275,8 @@ def report(areas: tuple[Area, ...]) -> bool:
                 continue
             stale = " (listed as equivalent, but the change differs now)" if entry else ""
             status = "no tests" if results[name][1] in {5, 33} else "survived"
-            listed.append(f"  {area.name:8} {source}:{line} {name} [{status}]{stale}\n      {change}")
+            listed.append(f"  {area.name:8} {source}:{line} {name} [{status}]{stale}")
+            listed.append(f"      {change}")
         survived = len(survivors) - len(equivalent)
         counted = len(results) - len(equivalent)
         rate = 100.0 * (killed + timeout) / counted if counted else 0.0
@@ -281,8 +293,8 @@ def report(areas: tuple[Area, ...]) -> bool:
     print(f"\nkill rate = (killed + timeout) / (mutants - equivalent); goal {GOAL:.0f}% each")
     print(f"equivalent mutants, reviewed: {EQUIVALENTS.relative_to(ROOT)}")
     print("\nsurvivors:" if listed else "\nsurvivors: none")
-    for line in listed:
-        print(line)
+    for entry in listed:
+        print(entry)
     return met
 
 

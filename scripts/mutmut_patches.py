@@ -61,7 +61,8 @@ def _mangled_names(module: cst.Module) -> dict[cst.FunctionDef, str]:
 
 def patch() -> None:
     if version("mutmut") != PINNED:
-        sys.exit(f"scripts/mutmut_patches.py is written for mutmut {PINNED}, not {version('mutmut')}")
+        found = version("mutmut")
+        sys.exit(f"scripts/mutmut_patches.py is written for mutmut {PINNED}, not {found}")
     from libcst.metadata import PositionProvider
     from mutmut.mutation import file_mutation as fm
 

@@ -249,7 +249,23 @@ def test_OB_STATE_allows_the_alternate_number_from_after_call_work() -> None:
         base(),
         **{"agent.state": AgentState.AFTER_CALL_WORK, "dial.alternate_for_troubleshooting": True},
     )
-    allowed(ctx, "OB-STATE")
+    result = allowed(ctx, "OB-STATE")
+    assert result.sentence == "agent agent-1 calls the alternate number from After-Call Work"
+
+
+def test_OB_STATE_refuses_after_call_work_for_anything_but_the_alternate_number() -> None:
+    acw = change(base(), **{"agent.state": AgentState.AFTER_CALL_WORK})
+    result = refused(acw, "OB-STATE")
+    assert result.sentence == "agent agent-1 is in After-Call Work, not Not Ready - Follow-Up"
+    assert result.blocker is Blocker.ACTION
+    assert decide(acw).required_steps[0].kind is StepKind.SWITCH_TO_FOLLOW_UP_STATE
+    # The alternate number is After-Call Work's only exception: from Ready it is still refused.
+    ready = change(
+        base(), **{"agent.state": AgentState.READY, "dial.alternate_for_troubleshooting": True}
+    )
+    refused(ready, "OB-STATE")
+    # Not Ready - Follow-Up needs no exception.
+    allowed(change(base(), **{"agent.state": AgentState.NOT_READY_FOLLOW_UP}), "OB-STATE")
 
 
 def test_OB_DEVICE_refuses_a_personal_line() -> None:
