@@ -19,7 +19,6 @@ from types import MappingProxyType
 from typing import Any
 
 from caredesk.policy.vocabulary import (
-    SERVICE_ASSURANCE,
     AgentState,
     CallbackOrigin,
     CallbackReason,
@@ -379,7 +378,3 @@ def parse_policy_config(mapping: Mapping[str, Any]) -> PolicyConfig:
         notice_lead_minutes=lead,
         notice_valid_minutes=valid,
     )
-
-
-def is_service_assurance(lob: LineOfBusiness) -> bool:
-    return lob in SERVICE_ASSURANCE

@@ -110,10 +110,6 @@ class ConsentWindow:
         elif self.local_start == self.local_end:
             raise ValueError("local_end must differ from local_start")
 
-    @property
-    def is_absolute(self) -> bool:
-        return self.start is not None
-
 
 @dataclass(frozen=True, slots=True)
 class Notification:

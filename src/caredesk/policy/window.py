@@ -61,10 +61,6 @@ def _zone(key: str) -> ZoneInfo:
     return zone
 
 
-def in_window(instant: datetime, zone_key: str, window: LocalWindow) -> bool:
-    return window.contains(instant.astimezone(_zone(zone_key)).time())
-
-
 @lru_cache(maxsize=200_000)
 def _edge_instants(zone_key: str, day: date, window: LocalWindow) -> tuple[datetime, ...]:
     """The instants (UTC) on a local day when the wall clock reads either window edge."""

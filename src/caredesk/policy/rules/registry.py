@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from caredesk.policy.case import Case
 from caredesk.policy.config import PolicyConfig
-from caredesk.policy.decision import Blocker, Explain, RequiredStep, RuleResult
+from caredesk.policy.decision import RuleResult
 from caredesk.policy.vocabulary import CallerRole, LineOfBusiness, Step
 
 Evaluator = Callable[[Case], RuleResult | None]
@@ -75,16 +75,6 @@ def rule(
 
 def registered() -> Mapping[str, Rule]:
     return dict(_REGISTRY)
-
-
-def passed(rule_id: str, explain: Explain, steps: tuple[RequiredStep, ...] = ()) -> RuleResult:
-    return RuleResult(rule_id, True, explain, None, steps)
-
-
-def failed(
-    rule_id: str, explain: Explain, blocker: Blocker, steps: tuple[RequiredStep, ...] = ()
-) -> RuleResult:
-    return RuleResult(rule_id, False, explain, blocker, steps)
 
 
 def agent_words(agent_id: str | None, unnamed: str = "the agent who takes it") -> str:
