@@ -222,6 +222,9 @@ def db_current() -> None:
         console.print(migrate.current(get_settings().database_url) or "empty")
 
 
+SHUTDOWN_GRACE_SECONDS = 5
+
+
 @app.command("serve")
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
@@ -257,6 +260,9 @@ def serve(
             # on a loaded machine that takes longer than uvicorn's 5 s, and it would be killed
             # in a loop.
             timeout_worker_healthcheck=30,
+            # Live streams (/live) never end by themselves: on shutdown they are cut after this
+            # long, and the browsers reconnect to the next server from where they were.
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
         )
 
 

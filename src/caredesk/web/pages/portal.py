@@ -43,6 +43,18 @@ STATUS_TONES = {
     "closed": "neutral",
     "reopened": "info",
 }
+# A callback's status as the customer reads it.
+CALLBACK_STATUS_TEXT = {
+    "requested": "Planned",
+    "awaiting_notification": "Planned",
+    "scheduled": "Planned",
+    "needs_attention": "Planned",
+    "offered": "Planned",
+    "awaiting_schedule": "Waiting for you to choose a time",
+    "dialing": "Calling you now",
+    "in_call": "Calling you now",
+    "wrap_up": "Call finished",
+}
 # What a customer reads for each kind of entry; an assignment names no staff id.
 ENTRY_TITLES = {
     UpdateKind.COMMENT.value: "Comment",
@@ -139,6 +151,7 @@ def _home(uow: UnitOfWork, principal: Principal, cursor: str | None) -> dict[str
         "zone": customer_zone(uow, account_id=account_id),
         "tones": STATUS_TONES,
         "status_text": status_text,
+        "callback_status": CALLBACK_STATUS_TEXT,
     }
 
 
