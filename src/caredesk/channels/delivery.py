@@ -1,8 +1,8 @@
-"""Delivering the outbox. Workers share the table through leases: a claim reads due rows
-(``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and leases them with a guarded UPDATE, commits, and
-only then sends; the outcome is recorded under the lease token, so a worker whose lease was taken
-over cannot mark anything. A worker that dies mid-send leaves a lease that expires, and the
-message is picked up again.
+"""Delivering the outbox. Workers share the table through leases (``caredesk.db.leases``): a
+claim reads due rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and leases them with a guarded
+UPDATE, commits, and only then sends; the outcome is recorded under the lease token, so a worker
+whose lease was taken over cannot mark anything. A worker that dies mid-send leaves a lease that
+expires, and the message is picked up again.
 
 Delivery to the provider is at least once: a worker that dies after the SMTP server accepted a
 message but before recording it sends it again when the lease expires. The Message-ID is derived
@@ -11,18 +11,16 @@ from the idempotency key, so the receiving side can tell the two apart."""
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
-
-from sqlalchemy import CursorResult, or_, select, update
+from typing import Any
 
 from caredesk.audit.service import Actor, record
 from caredesk.channels.messages import message_from_payload
 from caredesk.channels.models import OPEN_STATUSES, OutboxMessage, OutboxStatus
 from caredesk.channels.ports import DeliveryError, MessageSender, SendReceipt
+from caredesk.db.leases import Lease, LeaseColumns, lease_rows, release_lease
 from caredesk.db.session import Database
 from caredesk.errors import DomainError, ValidationFailed
 from caredesk.privacy import scrub_text
@@ -33,6 +31,12 @@ MAX_ERROR = 1000
 MAX_WORKER_ID = 120
 MAX_BATCH = 1000
 MAX_LEASE_SECONDS = 86_400
+
+LEASE = LeaseColumns(
+    owner=OutboxMessage.leased_by,
+    token=OutboxMessage.lease_token,
+    expires=OutboxMessage.leased_until,
+)
 
 
 @dataclass(frozen=True)
@@ -90,11 +94,7 @@ def claim_due(
     db: Database, *, now: datetime, batch: int = 50, lease_seconds: float = 60, worker_id: str
 ) -> list[Claim]:
     """Leases up to ``batch`` due messages to ``worker_id`` and commits the lease, oldest first.
-    A message whose earlier lease has expired is due again.
-
-    The candidates are read first (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), then leased with a
-    guarded UPDATE. Not one ``UPDATE ... WHERE id IN (SELECT ... LIMIT n)``: PostgreSQL may plan
-    that as a semi join that re-runs the limited subquery per row and leases far more than n."""
+    A message whose earlier lease has expired is due again."""
     _check_worker(worker_id)
     if now.tzinfo is None:
         raise ValidationFailed("must include a UTC offset", field="now")
@@ -104,56 +104,30 @@ def claim_due(
         raise ValidationFailed(
             f"must be above 0 and at most {MAX_LEASE_SECONDS}", field="lease_seconds"
         )
-    leased_until = now + timedelta(seconds=lease_seconds)
-    token = uuid.uuid4().hex
-    due = (
-        OutboxMessage.status.in_(OPEN_STATUSES),
-        OutboxMessage.available_at <= now,
-        or_(OutboxMessage.leased_until.is_(None), OutboxMessage.leased_until < now),
-    )
-    returned = (
-        OutboxMessage.id,
-        OutboxMessage.kind,
-        OutboxMessage.idempotency_key,
-        OutboxMessage.payload,
-        OutboxMessage.attempts,
-        OutboxMessage.available_at,
-    )
-    claimed: list[Any] = []
+    lease = Lease.take(worker_id, now=now, seconds=lease_seconds)
+    due = (OutboxMessage.status.in_(OPEN_STATUSES), OutboxMessage.available_at <= now)
     with db.uow() as uow:
-        # Two rounds at most: on SQLite the first candidate list may be stale (another worker
-        # claimed some of it first); the second is read under this transaction's write lock.
-        for _ in range(2):
-            candidates = (
-                select(OutboxMessage.id)
-                .where(*due)
-                .order_by(OutboxMessage.available_at, OutboxMessage.id)
-                .limit(batch - len(claimed))
-            )
-            if db.dialect == "postgresql":
-                # Rows another worker is claiming right now are skipped, not waited for.
-                candidates = candidates.with_for_update(skip_locked=True)
-            ids = list(uow.session.scalars(candidates))
-            if not ids:
-                break
-            # The guard is repeated, so a row someone else leased since it was read is left alone.
-            rows = uow.session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids), *due)
-                .values(
-                    status=OutboxStatus.SENDING.value,
-                    leased_until=leased_until,
-                    leased_by=worker_id,
-                    lease_token=token,
-                )
-                .returning(*returned)
-                .execution_options(synchronize_session=False)
-            ).all()
-            claimed.extend(rows)
-            if len(rows) == len(ids) or len(claimed) >= batch:
-                break
+        leased = lease_rows(
+            uow,
+            OutboxMessage,
+            LEASE,
+            lease,
+            candidates=due,
+            order_by=(OutboxMessage.available_at, OutboxMessage.id),
+            values={"status": OutboxStatus.SENDING.value},
+            batch=batch,
+            returning=(
+                OutboxMessage.kind,
+                OutboxMessage.idempotency_key,
+                OutboxMessage.payload,
+                OutboxMessage.attempts,
+                OutboxMessage.available_at,
+            ),
+        )
         uow.commit()
-    ordered = sorted(claimed, key=lambda row: (row.available_at, row.id))
+    ordered = sorted(
+        (claimed.after for claimed in leased), key=lambda row: (row.available_at, row.id)
+    )
     return [
         Claim(
             id=row.id,
@@ -161,8 +135,8 @@ def claim_due(
             idempotency_key=row.idempotency_key,
             payload=row.payload,
             attempts=row.attempts,
-            lease_token=token,
-            leased_until=leased_until,
+            lease_token=lease.token,
+            leased_until=lease.expires_at,
         )
         for row in ordered
     ]
@@ -217,12 +191,7 @@ def _record_outcome(
     worker_id: str,
 ) -> str:
     attempts = claim.attempts + 1
-    values: dict[str, Any] = {
-        "attempts": attempts,
-        "leased_until": None,
-        "leased_by": None,
-        "lease_token": None,
-    }
+    values: dict[str, Any] = {"attempts": attempts}
     details: dict[str, Any] = {"kind": claim.kind, "attempts": attempts, "worker": worker_id}
     if receipt is not None:
         outcome, action = "sent", "message.sent"
@@ -248,20 +217,16 @@ def _record_outcome(
                 values["last_error"] = details["error"] = reason
             values["status"] = OutboxStatus.DEAD.value
     with db.uow() as uow:
-        result = cast(
-            "CursorResult[Any]",
-            uow.session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == claim.id,
-                    OutboxMessage.lease_token == claim.lease_token,
-                    OutboxMessage.status == OutboxStatus.SENDING.value,
-                )
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            ),
+        recorded = release_lease(
+            uow,
+            OutboxMessage,
+            LEASE,
+            claim.id,
+            claim.lease_token,
+            guard=(OutboxMessage.status == OutboxStatus.SENDING.value,),
+            values=values,
         )
-        if result.rowcount != 1:
+        if not recorded:
             log.warning(
                 "outbox lease lost before the outcome was recorded",
                 extra={"outbox_id": claim.id, "worker": worker_id, "outcome": outcome},

@@ -7,22 +7,22 @@ A worker that dies holding a claim loses nothing: the callback is still SCHEDULE
 claimable again when the lease expires. An offer the agent never started expires the same way
 and goes back to the schedule (``expire_offers``).
 
-Candidates are read first (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and then leased with a
-guarded UPDATE. Never one ``UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)``:
-PostgreSQL may re-run the limited subquery and lease every due row."""
+The claim is ``caredesk.db.leases``: candidates read first (``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL), then leased with a guarded UPDATE; never one ``UPDATE ... WHERE id IN (SELECT ...
+LIMIT n FOR UPDATE SKIP LOCKED)``, which PostgreSQL may re-run and lease every due row."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any, cast
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, CursorResult, and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, or_
 
 from caredesk.agents.models import Agent
 from caredesk.audit.service import Actor
 from caredesk.callbacks.models import Callback, CallbackStatus
+from caredesk.db.leases import Lease, LeaseColumns, lease_rows, release_lease
 from caredesk.db.session import Database, UnitOfWork
 from caredesk.errors import ValidationFailed
 from caredesk.policy import AgentState
@@ -87,8 +87,13 @@ def check_lease_seconds(seconds: float, field: str = "lease_seconds") -> float:
     return seconds
 
 
+LEASE = LeaseColumns(
+    owner=Callback.lease_owner, token=Callback.lease_token, expires=Callback.lease_expires_at
+)
+
+
 def lease_is_free(now: datetime) -> ColumnElement[bool]:
-    return or_(Callback.lease_expires_at.is_(None), Callback.lease_expires_at < now)
+    return LEASE.free(now)
 
 
 def claim_due_callbacks(
@@ -105,52 +110,33 @@ def claim_due_callbacks(
     check_now(now)
     check_batch(batch)
     check_lease_seconds(lease_seconds)
-    expires = now + timedelta(seconds=lease_seconds)
-    token = uuid.uuid4().hex
-    due = (Callback.status == SCHEDULED, Callback.due_at <= now, lease_is_free(now))
-    returned = (
-        Callback.id,
-        Callback.due_at,
-        Callback.line_of_business,
-        Callback.owner_agent_id,
-        Callback.in_assignment_pool,
-    )
-    rows: list[Any] = []
+    lease = Lease.take(worker_id, now=now, seconds=lease_seconds)
+    due = (Callback.status == SCHEDULED, Callback.due_at <= now)
     with db.uow() as uow:
-        # Two rounds at most: on SQLite the first read may be stale (another worker claimed some
-        # of it first); the second is read under this transaction's write lock.
-        for _ in range(2):
-            candidates = (
-                select(Callback.id)
-                .where(*due, someone_can_take())
-                .order_by(Callback.due_at, Callback.id)
-                .limit(batch - len(rows))
-            )
-            if db.dialect == "postgresql":
-                # Rows another worker is claiming right now are skipped, not waited for.
-                candidates = candidates.with_for_update(skip_locked=True, of=Callback)
-            ids = list(uow.session.scalars(candidates))
-            if not ids:
-                break
-            # The guard is repeated, so a row someone else leased since it was read is left alone.
-            leased = uow.session.execute(
-                update(Callback)
-                .where(Callback.id.in_(ids), *due)
-                .values(lease_owner=worker_id, lease_token=token, lease_expires_at=expires)
-                .returning(*returned)
-                .execution_options(synchronize_session=False)
-            ).all()
-            rows.extend(leased)
-            if len(leased) == len(ids) or len(rows) >= batch:
-                break
+        leased = lease_rows(
+            uow,
+            Callback,
+            LEASE,
+            lease,
+            candidates=(*due, someone_can_take()),
+            guard=due,
+            order_by=(Callback.due_at, Callback.id),
+            batch=batch,
+            returning=(
+                Callback.due_at,
+                Callback.line_of_business,
+                Callback.owner_agent_id,
+                Callback.in_assignment_pool,
+            ),
+        )
         uow.commit()
-    rows.sort(key=lambda row: (row.due_at, row.id))
+    rows = sorted((claimed.after for claimed in leased), key=lambda row: (row.due_at, row.id))
     return [
         CallbackClaim(
             id=row.id,
             lease_owner=worker_id,
-            lease_token=token,
-            lease_expires_at=expires,
+            lease_token=lease.token,
+            lease_expires_at=lease.expires_at,
             due_at=row.due_at,
             line_of_business=row.line_of_business,
             owner_agent_id=row.owner_agent_id,
@@ -163,20 +149,14 @@ def claim_due_callbacks(
 def release_claim(uow: UnitOfWork, claim: CallbackClaim) -> bool:
     """Gives a claim back (no commit): the callback stays SCHEDULED and is claimable at once.
     False when the lease was no longer ours."""
-    result = cast(
-        "CursorResult[Any]",
-        uow.session.execute(
-            update(Callback)
-            .where(
-                Callback.id == claim.id,
-                Callback.lease_token == claim.lease_token,
-                Callback.status == SCHEDULED,
-            )
-            .values(lease_owner=None, lease_token=None, lease_expires_at=None)
-            .execution_options(synchronize_session=False)
-        ),
+    return release_lease(
+        uow,
+        Callback,
+        LEASE,
+        claim.id,
+        claim.lease_token,
+        guard=(Callback.status == SCHEDULED,),
     )
-    return result.rowcount == 1
 
 
 def agent_can_take(agent_id: Any) -> ColumnElement[bool]:

@@ -6,10 +6,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, cast
 
 from sqlalchemy import (
-    CursorResult,
     Integer,
     bindparam,
     func,
@@ -22,6 +20,7 @@ from caredesk.audit.service import record
 from caredesk.callbacks.dispatch.claims import (
     DISPATCHER,
     FOLLOW_UP,
+    LEASE,
     OFFERED,
     SCHEDULED,
     CallbackClaim,
@@ -36,6 +35,7 @@ from caredesk.callbacks.dispatch.report import DispatchReport
 from caredesk.callbacks.models import Callback, CallbackEvent
 from caredesk.callbacks.records import Event, add_event
 from caredesk.db.base import UTCDateTime
+from caredesk.db.leases import claim_rows
 from caredesk.db.session import Database, UnitOfWork
 
 
@@ -51,42 +51,29 @@ def expire_offers(db: Database, *, now: datetime, batch: int = 100, worker_id: s
         Callback.lease_expires_at < now,
     )
     with db.uow() as uow:
-        query = (
-            select(
-                Callback.id,
+        # Started, cancelled or expired by someone else since it was read: left alone.
+        expired = claim_rows(
+            uow,
+            Callback,
+            candidates=stale,
+            order_by=(Callback.lease_expires_at, Callback.id),
+            values={
+                "status": SCHEDULED,
+                "offered_to_agent_id": None,
+                "offered_at": None,
+                **LEASE.cleared(),
+                "version": Callback.version + 1,
+                "updated_at": now,
+            },
+            batch=batch,
+            before=(
                 Callback.lease_token,
                 Callback.offered_to_agent_id,
                 Callback.offered_at,
                 Callback.lease_expires_at,
-            )
-            .where(*stale)
-            .order_by(Callback.lease_expires_at, Callback.id)
-            .limit(batch)
+            ),
         )
-        if db.dialect == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=Callback)
-        expired = 0
-        for row in uow.session.execute(query).all():
-            result = cast(
-                "CursorResult[Any]",
-                uow.session.execute(
-                    update(Callback)
-                    .where(Callback.id == row.id, Callback.lease_token == row.lease_token, *stale)
-                    .values(
-                        status=SCHEDULED,
-                        offered_to_agent_id=None,
-                        offered_at=None,
-                        lease_owner=None,
-                        lease_token=None,
-                        lease_expires_at=None,
-                        version=Callback.version + 1,
-                        updated_at=now,
-                    )
-                    .execution_options(synchronize_session=False)
-                ),
-            )
-            if result.rowcount != 1:
-                continue  # started, cancelled or expired by someone else since it was read
+        for row in (claimed.before for claimed in expired):
             facts = {
                 "agent_id": row.offered_to_agent_id,
                 "offered_at": row.offered_at.isoformat() if row.offered_at else None,
@@ -115,9 +102,8 @@ def expire_offers(db: Database, *, now: datetime, batch: int = 100, worker_id: s
                 after={"status": SCHEDULED},
                 details=facts,
             )
-            expired += 1
         uow.commit()
-    return expired
+    return len(expired)
 
 
 # The dispatcher's log lines share one name, whichever module writes them.

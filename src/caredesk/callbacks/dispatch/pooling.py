@@ -4,13 +4,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, cast
-
-from sqlalchemy import (
-    CursorResult,
-    select,
-    update,
-)
 
 from caredesk.audit.service import record
 from caredesk.callbacks.dispatch.claims import (
@@ -22,6 +15,7 @@ from caredesk.callbacks.dispatch.claims import (
 )
 from caredesk.callbacks.models import Callback
 from caredesk.callbacks.records import Event, add_event
+from caredesk.db.leases import claim_rows
 from caredesk.db.session import Database
 
 
@@ -40,32 +34,21 @@ def pool_overdue_owned(
         Callback.due_at < now - timedelta(minutes=overdue_minutes),
     )
     with db.uow() as uow:
-        query = (
-            select(Callback.id, Callback.owner_agent_id, Callback.due_at)
-            .where(*overdue)
-            .order_by(Callback.due_at, Callback.id)
-            .limit(batch)
+        pooled = claim_rows(
+            uow,
+            Callback,
+            candidates=overdue,
+            order_by=(Callback.due_at, Callback.id),
+            values={
+                "in_assignment_pool": True,
+                "pooled_at": now,
+                "version": Callback.version + 1,
+                "updated_at": now,
+            },
+            batch=batch,
+            returning=(Callback.owner_agent_id, Callback.due_at),
         )
-        if db.dialect == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=Callback)
-        pooled = 0
-        for row in uow.session.execute(query).all():
-            result = cast(
-                "CursorResult[Any]",
-                uow.session.execute(
-                    update(Callback)
-                    .where(Callback.id == row.id, *overdue)
-                    .values(
-                        in_assignment_pool=True,
-                        pooled_at=now,
-                        version=Callback.version + 1,
-                        updated_at=now,
-                    )
-                    .execution_options(synchronize_session=False)
-                ),
-            )
-            if result.rowcount != 1:
-                continue
+        for row in (claimed.after for claimed in pooled):
             late_minutes = (now - row.due_at).total_seconds() / 60
             facts = {
                 "owner_agent_id": row.owner_agent_id,
@@ -99,6 +82,5 @@ def pool_overdue_owned(
                 after={"in_assignment_pool": True},
                 details={**facts, "reason": reason},
             )
-            pooled += 1
         uow.commit()
-    return pooled
+    return len(pooled)
