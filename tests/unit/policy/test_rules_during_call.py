@@ -140,7 +140,11 @@ def test_OB_NO_SSN_PIN_refuses_service_assurance_pin_after_the_attempt_limit() -
     five = dataclasses.replace(DEFAULT_CONFIG, max_pin_attempts=5)
     allowed(ctx, "OB-NO-SSN-PIN", five)
     one = dataclasses.replace(DEFAULT_CONFIG, max_pin_attempts=1)
-    refused(change(ctx, **{"call.pin_checks_failed": 1}), "OB-NO-SSN-PIN", one)
+    once = refused(change(ctx, **{"call.pin_checks_failed": 1}), "OB-NO-SSN-PIN", one)
+    assert once.sentence.startswith("the PIN/passcode did not match once on this callback and once")
+    two = dataclasses.replace(DEFAULT_CONFIG, max_pin_attempts=2)
+    twice = refused(change(ctx, **{"call.pin_checks_failed": 2}), "OB-NO-SSN-PIN", two)
+    assert "did not match twice on this callback and twice is the limit" in twice.sentence
 
 
 def test_OB_NO_SSN_PIN_allows_service_assurance_pin_below_the_attempt_limit() -> None:
