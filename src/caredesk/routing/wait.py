@@ -93,12 +93,15 @@ SIMPLE = {
 }
 
 
+_SIMPLE_ORDER = (Predictor.QL, Predictor.QL_M, Predictor.LES, Predictor.HOL)
+
+
 def features(view: QueueView) -> tuple[float, ...]:
     """The learned predictor's inputs: a constant, queue length, the four simple estimates
     (0 when missing) and flags saying which were missing."""
     values: list[float] = [1.0, float(view.ahead)]
     flags: list[float] = []
-    for predictor in (Predictor.QL, Predictor.QL_M, Predictor.LES, Predictor.HOL):
+    for predictor in _SIMPLE_ORDER:
         estimate = SIMPLE[predictor](view)
         values.append(estimate or 0.0)
         flags.append(0.0 if estimate is None else 1.0)
@@ -202,9 +205,18 @@ def estimates(
     view: QueueView, learned: LearnedPredictor | None = None
 ) -> dict[Predictor, float | None]:
     """Every predictor's estimate for this view (LEARNED only with a model)."""
+    return estimates_from(features(view), learned)
+
+
+def estimates_from(
+    inputs: tuple[float, ...], learned: LearnedPredictor | None = None
+) -> dict[Predictor, float | None]:
+    """The same from a view's `features`, which hold each simple estimate and whether it was
+    missing (so a caller who has the features does not work the estimates out twice)."""
     result: dict[Predictor, float | None] = {
-        name: predict(view) for name, predict in SIMPLE.items()
+        name: inputs[2 + index] if inputs[2 + len(_SIMPLE_ORDER) + index] else None
+        for index, name in enumerate(_SIMPLE_ORDER)
     }
     if learned is not None:
-        result[Predictor.LEARNED] = learned.predict(features(view))
+        result[Predictor.LEARNED] = learned.predict(inputs)
     return result

@@ -19,7 +19,13 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from caredesk.routing.wait import LearnedPredictor, Predictor, QueueView, estimates, features
+from caredesk.routing.wait import (
+    LearnedPredictor,
+    Predictor,
+    QueueView,
+    estimates_from,
+    features,
+)
 
 WITHIN = 0.2
 
@@ -84,6 +90,15 @@ class AccuracyTracker:
     @property
     def count(self) -> int:
         return len(self._pairs)
+
+    @property
+    def rase(self) -> float | None:
+        """The RASE of `report()`, without the rest of it (the chooser asks for it often)."""
+        count = len(self._pairs)
+        if count == 0:
+            return None
+        scale = (self._sum_actual / count) ** 2
+        return max(0.0, self._squared) / count / scale if scale > 0 else None
 
     def report(self) -> AccuracyReport:
         count = len(self._pairs)
@@ -172,7 +187,7 @@ class PredictorChooser:
             tracker = log.trackers[predictor]
             if tracker.count < self.min_samples:
                 continue
-            rase = tracker.report().rase
+            rase = tracker.rase
             if rase is not None and (best is None or rase < best[0]):
                 best = (rase, predictor)
         if best is not None:
@@ -185,14 +200,15 @@ class PredictorChooser:
     def estimate(self, queue: str, view: QueueView) -> Estimate:
         log = self._log(queue)
         learned = log.learned if Predictor.LEARNED in self.predictors else None
-        every = {p: v for p, v in estimates(view, learned).items() if p in self.predictors}
+        inputs = features(view)
+        every = {p: v for p, v in estimates_from(inputs, learned).items() if p in self.predictors}
         chosen = self.choose(queue, every)
         seconds = None if chosen is None else every[chosen]
         spread = None
         if chosen is not None and log.trackers[chosen].count >= self.min_samples:
-            rase = log.trackers[chosen].report().rase
+            rase = log.trackers[chosen].rase
             spread = None if rase is None else math.sqrt(rase)
-        return Estimate(queue, chosen, seconds, spread, every, features(view))
+        return Estimate(queue, chosen, seconds, spread, every, inputs)
 
     def observe(self, estimate: Estimate, actual_seconds: float) -> None:
         """The caller reached an agent after `actual_seconds`: score every predictor, train."""
