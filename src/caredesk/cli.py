@@ -107,6 +107,12 @@ def _mail_group() -> typer.Typer:
     return mail_app
 
 
+def _sim_group() -> typer.Typer:
+    from caredesk.sim.cli import app
+
+    return app
+
+
 # (command name, loader, one-line help shown by `caredesk --help`).
 SUBCOMMANDS: tuple[tuple[str, Callable[[], typer.Typer], str], ...] = (
     ("user", _user_group, "Users of the platform: staff and customers."),
@@ -135,6 +141,11 @@ SUBCOMMANDS: tuple[tuple[str, Callable[[], typer.Typer], str], ...] = (
     ("callback", _callback_group, "Callbacks: request, due, why not now, cancel, slots."),
     ("outbox", _outbox_group, "Messages owed to customers: list and show."),
     ("mail", _mail_group, "A local mail catcher for demos."),
+    (
+        "sim",
+        _sim_group,
+        "The digital twin: a day simulated through the real routing and callback code.",
+    ),
 )
 _LAZY = {name: (load, short) for name, load, short in SUBCOMMANDS}
 

@@ -41,6 +41,7 @@ FLOORS: tuple[str, ...] = (
     "memos",
     "interactions",
     "callbacks",
+    "sim",
     "metrics",
     "bootstrap",
     "demo",

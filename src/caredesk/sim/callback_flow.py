@@ -1,0 +1,135 @@
+"""Queue callbacks in the twin: "call me back, keep my place", from the offer to the call.
+
+A caller who takes the offer stays in line at its original arrival: the routing engine keeps
+its place like any other contact's, and the caller no longer gives up (it is not waiting on the
+line). At its turn the engine reserves an agent (agent-first) and the dial goes through the
+policy gate (`dial_gate`):
+- allowed: the agent switches to Not Ready - Follow-Up and dials; the customer answers (or not)
+  after the ring;
+- the time rules refuse now (the window is closed in the customer's zone, attempts must be
+  spaced): the agent goes back to Ready at its old place among idle agents, and the callback
+  leaves the line and rejoins it, at its original place, at the instant the gate names; so a
+  callback refused by OB-WINDOW at its turn is dialled when the window opens;
+- unanswered: the attempt is recorded and the gate says when the next may be, or that the last
+  allowed one is spent and a voicemail closes it (OB-ATTEMPTS, OB-VOICEMAIL);
+- refused for good: it closes refused.
+"""
+
+from __future__ import annotations
+
+from caredesk.policy.context import Attempt
+from caredesk.policy.vocabulary import AgentState, AttemptResult
+from caredesk.routing.service_level import Outcome
+from caredesk.sim.base import SECOND, TwinCore, us
+from caredesk.sim.dial_gate import GateAnswer, QueueCallback, Verdict
+from caredesk.sim.model import SimAgent, SimContact
+
+_FOLLOW_UP = AgentState.NOT_READY_FOLLOW_UP
+_READY = AgentState.READY
+
+
+class CallbackFlow(TwinCore):
+    def to_callback(self, contact: SimContact, now: int) -> None:
+        contact.callback = QueueCallback(
+            callback_id=f"CB-{contact.id}",
+            account_id=f"ACC-{contact.id}",
+            number=contact.number,
+            requested_at=self.at(now),
+        )
+        # What the caller heard is not scored: the wait that follows is a callback's. Its place
+        # in line stays; it is no longer a caller waiting on the line (HOL).
+        contact.estimate = None
+        if contact.id in self.tokens:
+            self.tokens[contact.id] = self.new_token()
+        self.owed += 1
+        self.note(now, "callback requested", contact)
+        self.recorder.callbacks["requested"] += 1
+        self.recorder.outcome(
+            contact.arrival, contact.queue, Outcome.CALLBACK, (now - contact.arrival) / SECOND
+        )
+
+    def _ask_gate(self, contact: SimContact, agent: SimAgent, now: int) -> GateAnswer:
+        callback = contact.callback
+        assert callback is not None
+        answer = self.gate.check(callback, agent.id, agent.shift, self.at(now))
+        if answer.notice_sent:
+            self.recorder.callbacks["notices"] += 1
+        return answer
+
+    def dial(self, contact: SimContact, agent: SimAgent, now: int) -> None:
+        answer = self._ask_gate(contact, agent, now)
+        verdict = answer.verdict
+        if verdict is Verdict.DIAL:
+            self.engage(agent, now)
+            self.state.set_state(agent.id, _FOLLOW_UP)
+            agent.contact = contact
+            agent.queue = contact.queue
+            agent.started = now
+            self.recorder.callbacks["dials"] += 1
+            self.note(now, "dial", contact)
+            ring = us(self.scenario.callbacks.ring_seconds)
+            self.sched.at(now + max(1, ring), self._dial_ended, agent)
+            return
+        # The agent never started: back to Ready at its old place among idle agents.
+        self.state.set_state(agent.id, _READY, idle_since=agent.idle_since)
+        self._changed = True
+        self._after_gate(contact, answer, now)
+
+    def _after_gate(self, contact: SimContact, answer: GateAnswer, now: int) -> None:
+        """A callback the gate did not let dial now: wait for the instant it names, or close."""
+        verdict = answer.verdict
+        if verdict is Verdict.WAIT:
+            assert answer.until is not None
+            self.recorder.waits[" ".join(answer.rules)] += 1
+            self.note(now, f"gate: wait ({' '.join(answer.rules)})", contact)
+            contact.waited_for_gate = True
+            self.sched.at(max(now + 1, self.instant(answer.until)), self._rejoin, contact)
+            return
+        self._close(contact, "refused" if verdict is Verdict.REFUSED else "voicemail")
+
+    def _close(self, contact: SimContact, how: str) -> None:
+        self.note(self.sched.now, how, contact)
+        contact.closed = True
+        self.owed -= 1
+        self.recorder.callbacks[how] += 1
+
+    def _rejoin(self, contact: SimContact) -> None:
+        """Back in line at the caller's original place."""
+        now = self.sched.now
+        self.note(now, "rejoined", contact)
+        self.join(contact, contact.queue, contact.skill)
+        self.route(now)
+
+    def _dial_ended(self, agent: SimAgent) -> None:
+        now = self.sched.now
+        contact = agent.contact
+        assert contact is not None and contact.callback is not None
+        callback = contact.callback
+        started = self.at(agent.started)
+        if self.rng["callbacks"].random() < self.scenario.callbacks.answer:
+            callback.attempts.append(Attempt(started, callback.number, AttemptResult.CONTACT))
+            self.note(now, "connected", contact)
+            self.recorder.connected(contact.arrival, (now - contact.arrival) / SECOND)
+            if contact.waited_for_gate:
+                self.recorder.callbacks["connected_after_wait"] += 1
+            contact.closed = True
+            self.owed -= 1
+            self.talk(agent, contact, now)
+            return
+        callback.attempts.append(
+            Attempt(started, callback.number, AttemptResult.NO_ANSWER, ended_at=self.at(now))
+        )
+        self.note(now, "unanswered", contact)
+        answer = self._ask_gate(contact, agent, now)
+        if answer.verdict is Verdict.VOICEMAIL:
+            # The agent leaves the voicemail the last unanswered attempt calls for.
+            self._close(contact, "voicemail")
+            voicemail = us(self.scenario.callbacks.voicemail_seconds)
+            agent.contact = None
+            self.sched.at(now + max(1, voicemail), self.free, agent)
+            return
+        if answer.verdict is Verdict.DIAL:
+            # Nothing asks to wait between attempts: try again at once, from the line.
+            answer = GateAnswer(Verdict.WAIT, answer.decision, self.at(now + 1))
+        self._after_gate(contact, answer, now)
+        self.free(agent)
