@@ -69,6 +69,7 @@ class TwinCore:
             window=settings.window,
             min_samples=settings.min_samples,
             forgetting=settings.forgetting,
+            predictors=settings.use,
         )
         self.gate = DialGate(policy, scenario.callbacks.line_of_business)
         self.recorder = Recorder(

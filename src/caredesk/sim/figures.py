@@ -36,6 +36,7 @@ class IntervalFigures:
     arrivals: int
     report: ServiceLevelReport
     asa: float | None
+    p_wait: float | None
     staffed: float
     """Agents logged in, on average over the interval."""
     occupancy: float | None
@@ -119,9 +120,11 @@ class _Bin:
         "busy",
         "outcomes",
         "predicted",
+        "reached",
         "squared",
         "staffed",
         "sum_actual",
+        "waited",
         "waits",
     )
 
@@ -132,6 +135,8 @@ class _Bin:
         self.staffed = 0.0
         self.busy = 0.0
         self.predicted = 0
+        self.reached = 0
+        self.waited = 0
         self.squared = 0.0
         self.sum_actual = 0.0
 
@@ -178,6 +183,9 @@ class Recorder:
         found.outcomes.append(item)
         if outcome is Outcome.ANSWERED:
             found.waits.append(waited)
+        if outcome is Outcome.ANSWERED or outcome is Outcome.ABANDONED:
+            found.reached += 1
+            found.waited += waited > 0
         if self.counted(arrival):
             self._by_queue.setdefault(queue, []).append(item)
             if outcome is Outcome.ANSWERED:
@@ -239,6 +247,7 @@ class Recorder:
                     arrivals=found.arrivals,
                     report=measure(found.outcomes, definition),
                     asa=sum(found.waits) / len(found.waits) if found.waits else None,
+                    p_wait=found.waited / found.reached if found.reached else None,
                     staffed=found.staffed / self.interval_us,
                     occupancy=found.busy / found.staffed if found.staffed else None,
                     chosen_rase=found.squared * found.predicted / found.sum_actual**2

@@ -19,7 +19,7 @@ named, and unknown keys are refused. The shipped scenarios live in `caredesk/sim
                 ring_seconds, voicemail_seconds, line_of_business, customers = [{number, share}]
     [[script]]  at_seconds, queue, priority, patience_seconds, handle_seconds, asks_callback,
                 number: contacts placed by hand (tests, demos)
-    [predictors] window, min_samples, forgetting
+    [predictors] window, min_samples, forgetting, use = ["ql", ...] (default: every one)
     [service_level] the definition the all-queues figures use (default: the first traffic
                 queue's)
 """
@@ -40,6 +40,7 @@ from caredesk.routing.config_file import default_routing_config
 from caredesk.routing.config_queues import MAX_LEVEL
 from caredesk.routing.config_values import RoutingConfigError
 from caredesk.routing.service_level import ServiceLevelDefinition
+from caredesk.routing.wait import Predictor
 from caredesk.sim.randomness import ArrivalProfile, Distribution, ProfileKind, Shape
 from caredesk.sim.scenario_values import (
     ScenarioError,
@@ -119,6 +120,8 @@ class PredictorSettings:
     window: int = 1000
     min_samples: int = 50
     forgetting: float = 0.999
+    use: tuple[Predictor, ...] = tuple(Predictor)
+    """The predictors the chooser asks (all of them unless the scenario names some)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,7 +429,9 @@ def parse_scenario(mapping: Mapping[str, object], name: str = "scenario") -> Sce
     if arrivals is None and not script:
         raise ScenarioError("arrivals", "missing (give [arrivals] or [[script]] contacts)")
     predictors = table(
-        root.get("predictors", {}), "predictors", frozenset({"window", "min_samples", "forgetting"})
+        root.get("predictors", {}),
+        "predictors",
+        frozenset({"window", "min_samples", "forgetting", "use"}),
     )
     first_queue = traffic[0].queue if traffic else script[0].queue
     service_level = routing.queues[first_queue].service_level
@@ -461,12 +466,24 @@ def parse_scenario(mapping: Mapping[str, object], name: str = "scenario") -> Sce
                 predictors.get("min_samples", 50), "predictors.min_samples", 1, 100_000
             ),
             forgetting=number(predictors.get("forgetting", 0.999), "predictors.forgetting", 0.5, 1),
+            use=_predictors(predictors.get("use", [p.value for p in Predictor])),
         ),
         service_level=service_level,
     )
     if scenario.warmup_hours >= scenario.hours:
         raise ScenarioError("warmup_hours", "must be shorter than hours")
     return scenario
+
+
+def _predictors(value: object) -> tuple[Predictor, ...]:
+    key = "predictors.use"
+    names = tuple(p.value for p in Predictor)
+    if not isinstance(value, list) or not value:
+        raise ScenarioError(key, f"must be a non-empty list of: {', '.join(names)}")
+    chosen = tuple(Predictor(choice(item, key, names)) for item in value)
+    if len(set(chosen)) != len(chosen):
+        raise ScenarioError(key, "names a predictor twice")
+    return chosen
 
 
 def _service_level(value: object) -> ServiceLevelDefinition:
