@@ -60,6 +60,7 @@ bench: install
 	scripts/ensure-postgres.sh
 	$(BIN)/python benchmarks/policy_bench.py
 	$(BIN)/python benchmarks/routing_bench.py
+	$(BIN)/python benchmarks/sim_bench.py
 	$(BIN)/python benchmarks/pii_bench.py
 	$(BIN)/python benchmarks/api_bench.py --engine sqlite
 	$(BIN)/python benchmarks/api_bench.py --engine postgresql

@@ -181,13 +181,11 @@ class LearnedPredictor:
         if self._dirty or self._weights is None:
             # Each feature penalised in its own scale (seconds and counts differ by orders of
             # magnitude); a feature never seen gets a token penalty so the system stays solvable.
-            matrix = [
-                [
-                    value + (self.ridge * value + 1e-9 if i == j else 0.0)
-                    for j, value in enumerate(row)
-                ]
-                for i, row in enumerate(self._gram)
-            ]
+            matrix = [row[:] for row in self._gram]
+            ridge = self.ridge
+            for i in range(FEATURES):
+                value = matrix[i][i]
+                matrix[i][i] = value + (ridge * value + 1e-9)
             self._weights = _solve(matrix, list(self._moment))
             self._dirty = False
         return self._weights

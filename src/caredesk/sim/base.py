@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from caredesk.policy.config import PolicyConfig
 from caredesk.policy.engine import DEFAULT_CONFIG
 from caredesk.policy.vocabulary import AgentState
-from caredesk.routing.config_queues import OverflowActionKind
+from caredesk.routing.config_queues import OverflowActionKind, OverflowCondition
 from caredesk.routing.model import Assignment, Overflow, WaitingContact, micros
 from caredesk.routing.service_level import Outcome
 from caredesk.routing.state import RoutingState
@@ -86,6 +86,16 @@ class TwinCore:
         """Contacts in line now, with the token of their place in their queue's log."""
         self._token = itertools.count(1)
         self.logs = {name: QueueLog(self._forecast_handle(name)) for name in queues}
+        self._waited_over = {
+            name: tuple(
+                (f"{name}.{rule.name}", us(rule.limit))
+                for rule in queue.overflow
+                if rule.condition is OverflowCondition.WAITED_OVER
+            )
+            for name, queue in queues.items()
+        }
+        self.ready = 0
+        """Agents Ready now."""
         self._wakes: set[int] = set()
         """Instants a routing timer is due at and a wake-up is scheduled for."""
         self._changed = False
@@ -144,7 +154,21 @@ class TwinCore:
 
     def _woken(self, wake: int) -> None:
         self._wakes.discard(wake)
-        self.route(wake)
+        if self.ready:
+            self.route(wake)
+        # Else no decision can differ: nobody is Ready to take a contact whose skill step just
+        # relaxed or whose secondary delay passed, and the engine takes those timers into
+        # account at the next decision anyway (when an agent turns Ready). Waited-over
+        # overflow rules, which act without an agent, have their own wake-up (`join`).
+
+    def _overflow_due(self, _: object) -> None:
+        self.route(self.sched.now)
+
+    def make_ready(self, agent: SimAgent, idle_since: datetime) -> None:
+        """The agent is Ready, idle since `idle_since` (its place among idle agents)."""
+        agent.idle_since = idle_since
+        self.ready += 1
+        self.state.set_state(agent.id, _READY, idle_since=idle_since)
 
     def join(self, contact: SimContact, queue: str, skill: str | None) -> None:
         """Into line at the contact's place (its arrival), in `queue`."""
@@ -159,6 +183,9 @@ class TwinCore:
             )
         )
         contact.queue = queue
+        for rule, limit in self._waited_over[queue]:
+            if rule not in contact.overflowed:
+                self.sched.at(max(self.sched.now, contact.arrival + limit), self._overflow_due)
         token = self.new_token()
         self.tokens[contact.id] = token
         if contact.callback is None:
@@ -211,6 +238,7 @@ class TwinCore:
     def _assigned(self, assignment: Assignment, now: int) -> None:
         contact = self.contacts[assignment.contact_id]
         agent = self.agents[assignment.agent_id]
+        self.ready -= 1  # reserved for this contact
         del self.tokens[contact.id]
         if contact.callback is not None:
             self.dial(contact, agent, now)
@@ -264,19 +292,17 @@ class TwinCore:
         self.busy -= 1
         self.recorder.agents(now, busy=-1)
         if agent.leaving:
-            self._log_off(agent)
+            self._offline(agent)
             return
-        agent.idle_since = self.at(now)
-        self.state.set_state(agent.id, _READY, idle_since=agent.idle_since)
+        self.make_ready(agent, self.at(now))
         self.route(now)
 
     def _log_on(self, agent: SimAgent) -> None:
         now = self.sched.now
         agent.logged_in = True
         agent.leaving = False
-        agent.idle_since = self.at(now)
         self.recorder.agents(now, staffed=1)
-        self.state.set_state(agent.id, _READY, idle_since=agent.idle_since)
+        self.make_ready(agent, self.at(now))
         self.route(now)
 
     def _log_off(self, agent: SimAgent) -> None:
@@ -285,6 +311,10 @@ class TwinCore:
         if agent.busy:
             agent.leaving = True  # at the end of the call in hand
             return
+        self.ready -= 1
+        self._offline(agent)
+
+    def _offline(self, agent: SimAgent) -> None:
         agent.logged_in = False
         agent.leaving = False
         self.recorder.agents(self.sched.now, staffed=-1)

@@ -25,7 +25,6 @@ from caredesk.sim.dial_gate import GateAnswer, QueueCallback, Verdict
 from caredesk.sim.model import SimAgent, SimContact
 
 _FOLLOW_UP = AgentState.NOT_READY_FOLLOW_UP
-_READY = AgentState.READY
 
 
 class CallbackFlow(TwinCore):
@@ -71,7 +70,8 @@ class CallbackFlow(TwinCore):
             self.sched.at(now + max(1, ring), self._dial_ended, agent)
             return
         # The agent never started: back to Ready at its old place among idle agents.
-        self.state.set_state(agent.id, _READY, idle_since=agent.idle_since)
+        assert agent.idle_since is not None
+        self.make_ready(agent, agent.idle_since)
         self._changed = True
         self._after_gate(contact, answer, now)
 
@@ -89,6 +89,8 @@ class CallbackFlow(TwinCore):
 
     def _close(self, contact: SimContact, how: str) -> None:
         self.note(self.sched.now, how, contact)
+        assert contact.callback is not None
+        self.gate.forget(contact.callback)
         contact.closed = True
         self.owed -= 1
         self.recorder.callbacks[how] += 1
@@ -114,6 +116,7 @@ class CallbackFlow(TwinCore):
                 self.recorder.callbacks["connected_after_wait"] += 1
             contact.closed = True
             self.owed -= 1
+            self.gate.forget(callback)
             self.talk(agent, contact, now)
             return
         callback.attempts.append(

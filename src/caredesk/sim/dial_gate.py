@@ -52,6 +52,9 @@ from caredesk.policy.vocabulary import (
 LINE = "twin-gateway-1"
 """The platform voice gateway line the twin's agents dial from (OB-DEVICE)."""
 _SEND = StepKind.SEND_TEMPLATE
+# Nobody in care has spoken with the caller yet: queue callbacks are exempt from OB-SPOKE-FIRST
+# by the policy configuration, not by the twin.
+_NOBODY_SPOKE = History(customer_spoken_to=False, agent_spoke_to_customer=False)
 _VOICEMAIL = StepKind.LEAVE_VOICEMAIL
 
 
@@ -108,6 +111,8 @@ class DialGate:
             CallbackReason.QUEUE_CALLBACK, CallbackOrigin.QUEUE_CALLBACK
         )
         self.evaluations = 0
+        self._parts: dict[str, tuple[Customer, DialTarget]] = {}
+        self._agents: dict[tuple[str, Shift | None], Agent] = {}
 
     def context(
         self, callback: QueueCallback, agent_id: str, shift: Shift | None, now: datetime
@@ -115,13 +120,25 @@ class DialGate:
         """The dial of `callback` by `agent_id` at `now`: the agent switches to Not Ready -
         Follow-Up to make it (a queue callback is not tied to a live inbound call)."""
         number = callback.number
+        parts = self._parts.get(callback.callback_id)
+        if parts is None:
+            # What stays the same from one dial of this callback to the next, built once.
+            parts = self._parts[callback.callback_id] = (
+                Customer(callback.account_id, contact_points=(ContactPoint(number),)),
+                DialTarget(number, originating_line=LINE),
+            )
+        agent = self._agents.get((agent_id, shift))
+        if agent is None:
+            agent = self._agents[agent_id, shift] = Agent(
+                agent_id, AgentState.NOT_READY_FOLLOW_UP, shift=shift
+            )
         return PolicyContext(
             now=now,
             step=Step.DIAL,
             line_of_business=self.line_of_business,
             caller_role=CallerRole.AGENT,
-            agent=Agent(agent_id, AgentState.NOT_READY_FOLLOW_UP, shift=shift),
-            customer=Customer(callback.account_id, contact_points=(ContactPoint(number),)),
+            agent=agent,
+            customer=parts[0],
             callback=Callback(
                 callback.callback_id,
                 CallbackReason.QUEUE_CALLBACK,
@@ -131,11 +148,13 @@ class DialGate:
                 attempts=tuple(callback.attempts),
                 notifications=tuple(callback.notices),
             ),
-            # Nobody in care has spoken with the caller yet: queue callbacks are exempt from
-            # OB-SPOKE-FIRST by the policy configuration, not by the twin.
-            history=History(customer_spoken_to=False, agent_spoke_to_customer=False),
-            dial=DialTarget(number, originating_line=LINE),
+            history=_NOBODY_SPOKE,
+            dial=parts[1],
         )
+
+    def forget(self, callback: QueueCallback) -> None:
+        """The callback is closed: its parts need not be kept."""
+        self._parts.pop(callback.callback_id, None)
 
     def _evaluate(self, ctx: PolicyContext) -> Decision:
         self.evaluations += 1

@@ -47,6 +47,10 @@ class IntervalFigures:
 class PredictorFigures:
     name: str
     report: AccuracyReport
+    """Over every caller it had an estimate for."""
+    common: AccuracyReport
+    """Over the callers every predictor had an estimate for (the like-for-like comparison:
+    the learned predictor has none until a queue has logged enough waits)."""
     chosen: int
     """How many callers heard this predictor's estimate."""
 
@@ -153,6 +157,7 @@ class Recorder:
         self._by_queue: dict[str, list[ContactOutcome]] = {}
         self._queue_waits: dict[str, list[float]] = {}
         self._trackers = {name: AccuracyTracker(_WHOLE_RUN) for name in (*Predictor, CHOSEN)}
+        self._common = {name: AccuracyTracker(_WHOLE_RUN) for name in (*Predictor, CHOSEN)}
         self._chosen: Counter[str] = Counter()
         self._staffed = 0
         self._busy = 0
@@ -203,12 +208,21 @@ class Recorder:
         if not self.counted(arrival):
             return
         trackers = self._trackers
+        every = True
         for name, value in estimate.all.items():
             if value is not None:
                 trackers[name].record(value, actual)
+            else:
+                every = False
         if estimate.chosen is not None and estimate.seconds is not None:
             trackers[CHOSEN].record(estimate.seconds, actual)
             self._chosen[estimate.chosen] += 1
+            if every:
+                common = self._common
+                for name, value in estimate.all.items():
+                    assert value is not None
+                    common[name].record(value, actual)
+                common[CHOSEN].record(estimate.seconds, actual)
 
     def connected(self, arrival: int, seconds: float) -> None:
         self.callbacks["connected"] += 1
@@ -264,8 +278,14 @@ class Recorder:
             for queue, items in sorted(self._by_queue.items())
         )
         predictors = tuple(
-            PredictorFigures(str(name), tracker.report(), self._chosen.get(str(name), 0))
+            PredictorFigures(
+                str(name),
+                tracker.report(),
+                self._common[name].report(),
+                self._chosen.get(str(name), 0),
+            )
             for name, tracker in self._trackers.items()
+            if tracker.count or name == CHOSEN
         )
         return Gathered(
             report=measure(counted, definition),

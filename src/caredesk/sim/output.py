@@ -91,8 +91,21 @@ def print_accuracy(console: Console, figures: TwinFigures, ref: Reference | None
     title = "estimated wait: each prediction against the wait that followed"
     if ref is not None and ref.ql_rase is not None:
         title += f" (QL's RASE in theory: 1 - rho = {ref.ql_rase:.3f})"
-    table = Table(title=title)
-    for column in ("predictor", "callers", "RASE", "bias (s)", "rel. bias", "within 20%", "chosen"):
+    common = next((item.common.count for item in figures.predictors if item.name == CHOSEN), 0)
+    table = Table(
+        title=title,
+        caption=f"RASE*: over the {common:,} callers every predictor had an estimate for",
+    )
+    for column in (
+        "predictor",
+        "callers",
+        "RASE",
+        "RASE*",
+        "bias s",
+        "bias",
+        "within 20%",
+        "chosen",
+    ):
         table.add_column(column, justify="right")
     for item in figures.predictors:
         accuracy = item.report
@@ -100,6 +113,7 @@ def print_accuracy(console: Console, figures: TwinFigures, ref: Reference | None
             item.name,
             f"{accuracy.count:,}",
             _num(accuracy.rase, 3),
+            _num(item.common.rase, 3),
             _num(accuracy.bias_seconds),
             _pct(accuracy.relative_bias),
             _pct(accuracy.within_20),

@@ -13,10 +13,12 @@ import heapq
 
 from caredesk.routing.wait import QueueView
 
-_KEEP = 0.999
-"""Forgetting per sample for the give-up rate: recent behaviour counts most."""
-_HANDLE_WEIGHT = 0.005
-"""Weight of each handled call in the running average handle time."""
+_KEEP = 0.9998
+"""Forgetting per caller for the give-up rate (about the last 5,000 callers): abandons are a
+few in a hundred, so a shorter memory would leave the rate to chance."""
+_HANDLE_WEIGHT = 0.0005
+"""Weight of each handled call in the running average handle time (about the last 2,000
+calls): handle times vary as much as their mean, and QL reads the mean directly."""
 
 
 class QueueLog:
@@ -47,6 +49,8 @@ class QueueLog:
 
     def entered_service(self, waited_seconds: float) -> None:
         self.last_entered_wait = waited_seconds
+        # Both sums forget at every caller who stops waiting, so their ratio stays the rate.
+        self._abandons *= _KEEP
         self._waited = self._waited * _KEEP + waited_seconds
 
     def abandoned(self, waited_seconds: float) -> None:
