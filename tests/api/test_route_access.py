@@ -118,7 +118,27 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | Public] = {
     ("POST", "/signout"): PUBLIC,
     ("GET", "/live"): EVERYONE,
     ("GET", "/desk"): STAFF,
-    ("GET", "/desk/summary"): STAFF,
+    ("GET", "/desk/worklist"): STAFF,
+    ("GET", "/desk/state"): STAFF,
+    ("POST", "/desk/state"): STAFF,
+    ("GET", "/desk/customers"): STAFF,
+    ("GET", "/desk/customers/{account_id}"): STAFF,
+    ("GET", "/desk/callbacks/{callback_id}"): STAFF,
+    ("GET", "/desk/callbacks/{callback_id}/workspace"): STAFF,
+    ("POST", "/desk/callbacks/{callback_id}/dial"): STAFF,
+    ("POST", "/desk/callbacks/{callback_id}/result"): STAFF,
+    ("POST", "/desk/callbacks/{callback_id}/steps"): STAFF,
+    ("POST", "/desk/callbacks/{callback_id}/hangup"): STAFF,
+    ("POST", "/desk/callbacks/{callback_id}/voicemail"): STAFF,
+    ("POST", "/desk/callbacks/{callback_id}/memo-check"): STAFF,
+    ("POST", "/desk/callbacks/{callback_id}/wrap-up"): STAFF,
+    ("GET", "/desk/cases/{ref}"): STAFF,
+    ("GET", "/desk/cases/{ref}/timeline"): STAFF,
+    ("POST", "/desk/cases/{ref}/updates"): STAFF,
+    ("POST", "/desk/cases/{ref}/status"): STAFF,
+    ("POST", "/desk/cases/{ref}/escalate"): STAFF,
+    ("POST", "/desk/cases/{ref}/resolve"): STAFF,
+    ("POST", "/desk/cases/{ref}/reopen"): STAFF,
     ("GET", "/lead"): LEADERS,
     ("GET", "/lead/summary"): LEADERS,
     ("GET", "/portal"): CUSTOMERS,
@@ -248,6 +268,7 @@ def test_signed_out_a_page_sends_the_browser_to_sign_in(client: TestClient) -> N
         if ACCESS[(method, template)] == PUBLIC or template == "/live":
             continue
         path = template.replace("{ref}", "CS-000001").replace("{callback_id}", "1")
+        path = path.replace("{account_id}", "1")
         response = client.request(method, path, follow_redirects=False)
         if method == "GET":
             assert response.status_code == 303, (template, response.status_code)

@@ -25,6 +25,11 @@ PAGE_MODULES = (
     "caredesk.web.pages.home",
     "caredesk.web.pages.portal",
     "caredesk.web.pages.portal_callbacks",
+    "caredesk.web.pages.desk",
+    "caredesk.web.pages.desk_customers",
+    "caredesk.web.pages.desk_calls",
+    "caredesk.web.pages.desk_memo",
+    "caredesk.web.pages.desk_cases",
     "caredesk.web.pages.live",
 )
 

@@ -64,6 +64,7 @@ NAV: list[NavItem] = [
     NavItem("My cases and callbacks", "/portal", frozenset({Role.CUSTOMER})),
     NavItem("Request a callback", "/portal/callbacks/new", frozenset({Role.CUSTOMER})),
     NavItem("Desktop", "/desk", STAFF_ROLES),
+    NavItem("Customers", "/desk/customers", STAFF_ROLES),
     NavItem("Dashboard", "/lead", LEADER_ROLES),
     NavItem("API reference", "/docs", STAFF_ROLES),
 ]
