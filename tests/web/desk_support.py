@@ -30,6 +30,11 @@ def agent(desk: Desk, *, lob: str = "care") -> Agent:
     return Agent(agent_id, api, signed_in(desk.db, Role.AGENT, agent_id=agent_id))
 
 
+def signed_in_again(desk: Desk, who: Agent) -> Agent:
+    """A new session for the same agent (the clock moved past the last one's expiry)."""
+    return Agent(who.id, who.api, signed_in(desk.db, Role.AGENT, agent_id=who.id))
+
+
 def go_follow_up(client: TestClient, who: Agent) -> Any:
     page = client.get("/desk", headers=who.browser.cookie)
     version = re.search(r'name="version" value="(\d+)"', page.text)

@@ -20,6 +20,7 @@ from enum import StrEnum
 from caredesk.agents.models import Agent as AgentRow
 from caredesk.agents.service import get_agent
 from caredesk.callbacks.attempts import UNANSWERED, latest_attempt
+from caredesk.callbacks.dial_refusals import cannot_take
 from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackStatus
 from caredesk.callbacks.policy_view import CallSoFar, attempts_of, build_context, call_events
 from caredesk.callbacks.records import load_callback
@@ -144,6 +145,18 @@ class Guide:
     outcomes: tuple[CallbackOutcome, ...]
     done: frozenset[str]
     """The kinds of the timeline entries of the call in progress (since its last dial)."""
+    not_theirs: tuple[tuple[str, str], ...] = ()
+    """Before the dial: why this agent may not take the callback at all (offered to another
+    agent, another team's, held by a dispatcher), as (rule ID, sentence)."""
+
+    @property
+    def can_dial(self) -> bool:
+        return (
+            self.phase is Phase.BEFORE_DIAL
+            and self.agent is not None
+            and self.dial.allowed
+            and not self.not_theirs
+        )
 
     @property
     def on_my_call(self) -> bool:
@@ -267,6 +280,12 @@ def call_guide(
             if failures:
                 blocked.append(Blocked(probe.label, failures))
     wrap_up = _judge(context, runtime, Step.WRAP_UP) if phase is Phase.AFTER_CALL else None
+    not_theirs: tuple[tuple[str, str], ...] = ()
+    if phase is Phase.BEFORE_DIAL and agent is not None:
+        problem = cannot_take(callback, agent, now)
+        if problem is not None:
+            failed = problem.extra.get("decision", {}).get("failed", [])
+            not_theirs = tuple((str(i["rule_id"]), str(i["sentence"])) for i in failed)
     made = len([row for row in attempts_of(uow, callback) if row.result is not None])
     return Guide(
         callback=callback,
@@ -282,4 +301,5 @@ def call_guide(
         wrap_up=wrap_up,
         outcomes=outcomes_for(callback),
         done=frozenset(event.kind for event in events),
+        not_theirs=not_theirs,
     )

@@ -18,7 +18,7 @@ from caredesk.agents.presence import change_state
 from caredesk.agents.states import ALLOWED_TRANSITIONS
 from caredesk.callbacks.worklist import calls_of, due_for, offered_to
 from caredesk.db.session import UnitOfWork
-from caredesk.errors import DomainError
+from caredesk.errors import DomainError, ValidationFailed
 from caredesk.policy.vocabulary import AGENT_STATE_LABELS, AgentState
 from caredesk.schemas import MAX_ID
 from caredesk.tickets.models import SLA_STOPPED, Ticket
@@ -149,13 +149,19 @@ def set_state(
     stale by another change, is said next to the selector."""
     agent_id = acting_agent_id(principal)
     error = None
+    status = 200
     try:
+        if state in {item.value for item in CALL_STATES}:
+            raise ValidationFailed(
+                f"{state_label(state)} follows your calls; it is not picked by hand", field="state"
+            )
         change_state(
             uow, actor=principal.actor, agent_id=agent_id, state=state, expected_version=version
         )
     except DomainError as exc:
         uow.session.rollback()
         error = exc.detail[:1].upper() + exc.detail[1:]
+        status = exc.status
     if error is None:
         return answer(request, render(request, "desk/_state.html", _home(uow, principal)), "/desk")
     # htmx swaps only a 2xx answer: the fragment says what went wrong; a plain post gets the
@@ -164,4 +170,4 @@ def set_state(
     context["state_error"] = error
     if is_htmx(request):
         return render(request, "desk/_state.html", context)
-    return render(request, "desk/home.html", context, status_code=409)
+    return render(request, "desk/home.html", context, status_code=status)

@@ -135,7 +135,9 @@ def call_context(
         "seconds_left": seconds_left,
         "next_allowed": next_allowed_text(guide.dial),
         "customer_now": local_now(now, guide.dial),
-        "can_dial": guide.phase is Phase.BEFORE_DIAL and guide.dial.allowed and me is not None,
+        "can_dial": guide.can_dial and me is not None,
+        "blockers": [RuleLine(rule_id, sentence) for rule_id, sentence in guide.not_theirs]
+        + [RuleLine(result.rule_id, result.sentence) for result in guide.dial.failed],
         "dial_results": [(result.value, RESULT_LABELS[result]) for result in DIAL_RESULTS],
         "step_titles": STEP_TITLES,
         "script": DISCLOSURE_SCRIPT,
