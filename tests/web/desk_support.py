@@ -15,7 +15,7 @@ from caredesk.users.models import Role
 from tests.integration.callbacks.builders import Desk
 from tests.web.support import Browser, signed_in
 
-PROBLEM_WORDS = re.compile(r"Traceback|Internal Server Error")
+PROBLEM_WORDS = re.compile(r"Traceback|Internal Server Error|built-in method|bound method")
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,6 @@ ENTRY_TITLES = {
     UpdateKind.FOLLOW_UP.value: "Follow-up",
     UpdateKind.CALLBACK_UPDATE.value: "After a callback",
 }
-ACTIONS = ("update", "status", "escalate", "resolve", "reopen")
 
 
 def _zone(uow: UnitOfWork, principal: Principal) -> str:
@@ -179,7 +178,7 @@ def case_update(
             internal=internal in ("on", "true"),
         )
     except DomainError as exc:
-        return _refused(request, uow, principal, ref, "update", exc, body=body)
+        return _refused(request, uow, principal, ref, "add", exc, body=body)
     return _done(ticket)
 
 
