@@ -29,6 +29,7 @@ from sqlalchemy import select
 from caredesk.audit.service import Actor
 from caredesk.callbacks.dispatch.worker import run_once
 from caredesk.callbacks.models import Callback
+from caredesk.callbacks.wrapup import cancel_callback
 from caredesk.clock import FixedClock
 from caredesk.config import Settings
 from caredesk.db import migrate
@@ -171,7 +172,7 @@ def _seed(site: DeskSite) -> World:
             },
         )
 
-        def dropped_call(account_id: int, phone: str, at: Any) -> int:
+        def dropped_call(account_id: int, phone: str, at: Any, **body: Any) -> int:
             interaction = made(
                 "/v1/interactions",
                 {
@@ -185,12 +186,16 @@ def _seed(site: DeskSite) -> World:
                     "disposition": "dropped",
                 },
             )
-            return int(made(f"/v1/interactions/{interaction['id']}/callback", {})["id"])
+            path = f"/v1/interactions/{interaction['id']}/callback"
+            return int(made(path, body)["id"])
 
         dropped = dropped_call(denver, DENVER_PHONE, EARLIER)
         # The round that sends its "Dropped Call" notice (nobody is in Follow-Up yet).
         run_once(earlier, client.app.state.callbacks, worker_id="seed")  # type: ignore[attr-defined]
-        honolulu_callback = dropped_call(honolulu, HONOLULU_PHONE, EARLIER)
+        # Kept by the agent who took the dropped call, so its changes reach their pages live.
+        honolulu_callback = dropped_call(
+            honolulu, HONOLULU_PHONE, EARLIER, owner_agent_id=agent["id"]
+        )
     with earlier.uow() as uow:
         users.create_user(
             uow,
@@ -386,3 +391,24 @@ def test_the_desktop_at_390_px(site: tuple[DeskSite, World], browser: Browser) -
         screenshot(page, "desk-call-phone")
     finally:
         context.close()
+
+
+def test_the_call_page_follows_its_callback_live(
+    site: tuple[DeskSite, World], desk_page: Page
+) -> None:
+    served, world = site
+    page = desk_page
+    sign_in(page, served, "ari", PASSWORD)
+    page.goto(f"{served.base}/desk/callbacks/{world.honolulu}")
+    expect(page.locator("#live-status")).to_have_text("Live")
+    expect(page.get_by_role("heading", name="Before you dial")).to_be_visible()
+    db = served.database()
+    with db.uow() as uow:
+        cancel_callback(
+            uow,
+            actor=Actor.system("test"),
+            callback_id=world.honolulu,
+            reason="The customer called in and it was solved on that call.",
+        )
+    db.engine.dispose()
+    expect(page.get_by_role("heading", name="This callback is cancelled")).to_be_visible()

@@ -67,6 +67,21 @@ def test_the_conversation_goes_in_the_handbooks_order(desk: Desk) -> None:
     assert post(desk, who, f"{call}/steps", step="payment").status_code == 303
     assert "Recorded as raised by the customer" in page(desk, who, call)
 
+    no_otp = post(desk, who, f"{call}/steps", step="otp")
+    assert no_otp.status_code == 409 and "OB-OTP" in no_otp.text
+    otp = post(desk, who, f"{call}/steps", step="otp", otp_guidelines_followed="true")
+    assert otp.status_code == 303
+    assert "One-time PIN process recorded" in page(desk, who, call)
+
+    # Troubleshooting the very device being called is refused: ask for another number.
+    same_line = post(desk, who, f"{call}/steps", step="troubleshoot", device_being_called="true")
+    assert same_line.status_code == 409
+    assert "OB-ALT-NUMBER" in same_line.text and "ask for another number" in same_line.text
+    assert post(desk, who, f"{call}/steps", step="troubleshoot").status_code == 303
+    workspace = page(desk, who, f"{call}/workspace")
+    assert workspace.lstrip().startswith("<div") and 'id="call-workspace"' in workspace
+    assert "Troubleshooting on record" in workspace
+
     given = post(
         desk, who, f"{call}/steps", step="alternate_number", alternate_number="720.555.0199"
     )

@@ -23,7 +23,7 @@ from caredesk.callbacks.attempts import UNANSWERED, latest_attempt
 from caredesk.callbacks.dial_refusals import cannot_take
 from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackStatus
 from caredesk.callbacks.policy_view import CallSoFar, attempts_of, build_context, call_events
-from caredesk.callbacks.records import load_callback
+from caredesk.callbacks.records import Event, load_callback
 from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.callbacks.wrapup import REACHED
 from caredesk.db.session import UnitOfWork
@@ -145,6 +145,9 @@ class Guide:
     outcomes: tuple[CallbackOutcome, ...]
     done: frozenset[str]
     """The kinds of the timeline entries of the call in progress (since its last dial)."""
+    troubleshooting: tuple[str, ...] | None = None
+    """On the line, once troubleshooting is on record: the steps the policy asked for then (the
+    alternate number when the device being called is the one to troubleshoot)."""
     not_theirs: tuple[tuple[str, str], ...] = ()
     """Before the dial: why this agent may not take the callback at all (offered to another
     agent, another team's, held by a dispatcher), as (rule ID, sentence)."""
@@ -265,6 +268,14 @@ def call_guide(
     dial = evaluate(context, runtime.policy)
     events = call_events(uow, callback)
     progress = CallSoFar.of(callback, events).progress
+    troubleshooting = next(
+        (
+            tuple(str(step) for step in (event.facts or {}).get("required_steps") or ())
+            for event in reversed(events)
+            if event.kind == Event.TROUBLESHOOTING
+        ),
+        None,
+    )
     context = dataclasses.replace(context, call=progress)
     steps: dict[Step, Decision] = {}
     blocked: list[Blocked] = []
@@ -302,4 +313,5 @@ def call_guide(
         outcomes=outcomes_for(callback),
         done=frozenset(event.kind for event in events),
         not_theirs=not_theirs,
+        troubleshooting=troubleshooting,
     )
