@@ -277,7 +277,9 @@ def test_an_offer_arrives_live_and_the_guided_call_ends_with_a_voicemail_and_a_m
     assert_accessible(page)
     screenshot(page, "desk-call-checklist")
     for attempt in (1, 2):
-        page.get_by_role("button", name="Dial (303) 555-0123").click()
+        # The first dial takes the offer; the second is the callback's next attempt.
+        label = "Accept and dial" if attempt == 1 else "Dial"
+        page.get_by_role("button", name=f"{label} (303) 555-0123", exact=True).click()
         expect(page.get_by_role("heading", name="Calling (303) 555-0123")).to_be_visible()
         expect(page.locator("#call-agent-state")).to_have_text("Talking")
         if attempt == 1:

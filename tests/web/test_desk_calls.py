@@ -44,6 +44,7 @@ def test_no_answer_twice_then_the_voicemail_and_the_memo(desk: Desk) -> None:
     before = page(desk, who, call)
     assert "Pre-call checklist" in before and "OB-WINDOW" in before
     assert "disabled" not in _dial_button(before)
+    assert "Accept and dial (303) 555-0123" in before
 
     dialled = post(desk, who, f"{call}/dial")
     assert dialled.status_code == 303, dialled.text
