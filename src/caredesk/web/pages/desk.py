@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from caredesk.agents.models import Agent
 from caredesk.agents.presence import change_state
 from caredesk.agents.states import ALLOWED_TRANSITIONS
-from caredesk.callbacks.worklist import calls_of, due_for, offered_to
+from caredesk.callbacks.worklist import MAX_ITEMS, calls_of, due_for, offered_to
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import DomainError, ValidationFailed
 from caredesk.policy.vocabulary import AGENT_STATE_LABELS, AgentState
@@ -109,6 +109,7 @@ def _worklist(uow: UnitOfWork, agent: Agent | None, now: datetime) -> dict[str, 
         "now": now,
         "reason_text": reason_text,
         "words": words,
+        "max_items": MAX_ITEMS,
     }
 
 
