@@ -42,6 +42,8 @@ FLOORS: tuple[str, ...] = (
     "interactions",
     "callbacks",
     "sim",
+    # Leaders' figures over every domain above; /metrics reads the same definitions.
+    "reports",
     "metrics",
     "bootstrap",
     "demo",

@@ -14,34 +14,18 @@ from datetime import datetime, timedelta
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from caredesk.agents.models import Agent
 from caredesk.callbacks.dispatch.report import dispatcher_totals
 from caredesk.callbacks.models import Callback, CallbackStatus
 from caredesk.channels.models import OutboxMessage, OutboxStatus
 from caredesk.db.session import Database, UnitOfWork
-from caredesk.policy import RULES_BY_ID, AgentState
-from caredesk.tickets.models import SLA_STOPPED, Ticket
+from caredesk.policy import AgentState
+from caredesk.reports.floor import callback_figures, tickets_past_sla
+from caredesk.reports.refusals import refusals_by_rule
 
 OTHER = "other"
-# Waiting to be dialled: scheduled, or offered to an agent who has not dialled yet.
-WAITING = (CallbackStatus.SCHEDULED.value, CallbackStatus.OFFERED.value)
-_REFUSALS_SQL = {
-    # rule_ids is a JSON array; a JSON null (no rules) counts for nothing.
-    "postgresql": """
-        SELECT rule, count(*) FROM callback_events,
-            json_array_elements_text(
-                CASE WHEN json_typeof(rule_ids) = 'array' THEN rule_ids ELSE '[]'::json END
-            ) AS rule
-        WHERE kind = 'refused' GROUP BY rule
-    """,
-    "sqlite": """
-        SELECT rules.value, count(*) FROM callback_events,
-            json_each(CASE WHEN json_type(rule_ids) = 'array' THEN rule_ids ELSE '[]' END) AS rules
-        WHERE kind = 'refused' GROUP BY rules.value
-    """,
-}
 
 
 @dataclass(frozen=True)
@@ -75,44 +59,22 @@ def _counts(
     return counts
 
 
-def _refusals(uow: UnitOfWork) -> dict[str, int]:
-    counts = dict.fromkeys(sorted(RULES_BY_ID), 0)
-    sql = _REFUSALS_SQL[uow.session.get_bind().dialect.name]
-    for rule, count in uow.session.execute(text(sql)):
-        key = rule if rule in counts else OTHER
-        counts[key] = counts.get(key, 0) + int(count)
-    return counts
-
-
 def read_figures(uow: UnitOfWork, *, now: datetime, overdue_after: timedelta) -> BusinessFigures:
     """Every business figure at ``now``. A callback is due when it waits to be dialled and its
     due time has come, overdue when it has waited longer than ``overdue_after`` past it."""
-    waiting = Callback.status.in_(WAITING)
-    due, overdue, oldest = uow.session.execute(
-        select(
-            func.count().filter(Callback.due_at <= now),
-            func.count().filter(Callback.due_at <= now - overdue_after),
-            func.min(Callback.due_at).filter(Callback.due_at <= now),
-        ).where(waiting)
-    ).one()
-    stopped = [status.value for status in SLA_STOPPED]
-    past_sla = uow.session.scalar(
-        select(func.count())
-        .select_from(Ticket)
-        .where(Ticket.sla_due_at <= now, Ticket.status.not_in(stopped))
-    )
+    callbacks = callback_figures(uow, now=now, overdue_after=overdue_after)
     totals = dispatcher_totals(uow)
     return BusinessFigures(
         callbacks_by_status=_counts(uow, Callback.status, (s.value for s in CallbackStatus)),
-        callbacks_due=int(due),
-        callbacks_overdue=int(overdue),
-        oldest_due_seconds=(now - oldest).total_seconds() if oldest is not None else 0.0,
-        refusals_by_rule=_refusals(uow),
+        callbacks_due=callbacks.due,
+        callbacks_overdue=callbacks.overdue,
+        oldest_due_seconds=callbacks.oldest_due_seconds,
+        refusals_by_rule=refusals_by_rule(uow),
         outbox_by_status=_counts(uow, OutboxMessage.status, (s.value for s in OutboxStatus)),
         agents_by_state=_counts(
             uow, Agent.state, (s.value for s in AgentState), Agent.active.is_(True)
         ),
-        tickets_past_sla=int(past_sla or 0),
+        tickets_past_sla=tickets_past_sla(uow, now=now),
         dispatcher_rounds=totals.rounds,
         dispatcher_failed_steps=totals.failed_steps,
         dispatcher_offers=totals.offers,
