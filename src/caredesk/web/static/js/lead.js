@@ -39,6 +39,8 @@
 
   function drawCharts(root) {
     if (!window.Chart) { return; }
+    window.Chart.defaults.color = "#1c2530";
+    window.Chart.defaults.font.size = 13;
     (root || document).querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
       var data;
       try { data = JSON.parse(canvas.getAttribute("data-chart")); } catch (ignored) { return; }
@@ -55,7 +57,8 @@
               data: series.data,
               backgroundColor: COLOURS[i % COLOURS.length],
               borderColor: COLOURS[i % COLOURS.length],
-              borderWidth: 1
+              borderWidth: 1,
+              maxBarThickness: 36
             };
           })
         },
@@ -65,7 +68,7 @@
           animation: false,
           plugins: { legend: { display: data.series.length > 1, position: "bottom" } },
           scales: {
-            x: { ticks: { color: "#1c2530", autoSkip: true, maxRotation: 0 }, beginAtZero: true },
+            x: { ticks: { color: "#1c2530", autoSkip: true, maxRotation: 0, precision: 0 }, beginAtZero: true },
             y: { ticks: { color: "#1c2530", precision: 0 }, beginAtZero: true }
           }
         }
