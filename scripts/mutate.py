@@ -153,7 +153,16 @@ def _prepare(area: Area, fresh: bool) -> Path:
         "only_mutate": list(area.mutate),
         "do_not_mutate": list(area.skip),
         "also_copy": ["benchmarks", "config"],
-        "pytest_add_cli_args": ["-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning"],
+        "pytest_add_cli_args": [
+            "-p",
+            "no:cacheprovider",
+            "-W",
+            "ignore::DeprecationWarning",
+            # Every test starts with empty caches, so every test that needs a cached answer is
+            # seen computing it (tests/mutation_plugin.py says why).
+            "-p",
+            "tests.mutation_plugin",
+        ],
         "pytest_add_cli_args_test_selection": _expand(area.tests),
         "use_git_change_detection": False,
         # One process imports the tests once and forks a fresh one per mutant: no import per

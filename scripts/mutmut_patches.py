@@ -123,6 +123,9 @@ def patch() -> None:
 
 def main() -> None:
     patch()
+    # mutmut runs pytest from its mutants/ folder; the current folder on the path lets `-p`
+    # load tests/mutation_plugin.py from the copy of the tests there.
+    sys.path.insert(0, "")
     import mutmut.__main__ as cli  # after the patches: it binds some names on import
 
     cli.cli(sys.argv[1:])

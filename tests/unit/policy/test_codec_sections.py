@@ -113,7 +113,7 @@ FULL = PolicyContext(
                 NOW - timedelta(hours=5),
                 ConsentChannel.EMAIL,
                 local_start=time(21, 30),
-                local_end=time(7, 15),
+                local_end=time(7, 15, 30),
                 zone="America/Chicago",
             ),
         ),
@@ -174,7 +174,9 @@ def test_every_field_is_read_as_written() -> None:
         "confirmed_by": "agent-7",
         "confirmed_at": "2026-03-09T18:00:00+00:00",
     }
+    # Minutes, or seconds when there are any.
     assert document["callback"]["consents"][1]["local_start"] == "21:30"
+    assert document["callback"]["consents"][1]["local_end"] == "07:15:30"
 
 
 def _minimal(**sections: Any) -> dict[str, Any]:
@@ -215,6 +217,40 @@ def test_left_out_fields_take_the_context_defaults() -> None:
         None,
     )
     assert context_from_json(_minimal(wrap_up={})).wrap_up == WrapUp()
+
+
+def test_a_zone_confirmation_needs_only_its_zone() -> None:
+    ctx = context_from_json(
+        _minimal(customer={"account_id": "A", "confirmed_zones": [{"zone": "America/Denver"}]})
+    )
+    assert ctx.customer.confirmed_zones == (ZoneConfirmation("America/Denver", None, "", None),)
+    with pytest.raises(ContextError) as refused:
+        context_from_json(_minimal(customer={"account_id": "A", "confirmed_zones": [{}]}))
+    assert str(refused.value) == "customer.confirmed_zones[0].zone: is required"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("9:00", 'must be a local time "HH:MM"'),
+        ("half past nine", 'must be a local time "HH:MM"'),
+        ("09:00+02:00", "is a local time: give the zone in `zone`"),
+    ],
+)
+def test_a_consent_local_time_is_hh_mm_without_an_offset(value: str, message: str) -> None:
+    consent = {
+        "callback_id": "C",
+        "given_by": "x",
+        "given_at": "2026-03-10T18:00:00Z",
+        "channel": "phone",
+        "local_start": value,
+        "local_end": "10:00",
+        "zone": "America/Denver",
+    }
+    callback = {"callback_id": "C", "origin": "dropped_call", "consents": [consent]}
+    with pytest.raises(ContextError) as refused:
+        context_from_json(_minimal(callback=callback))
+    assert str(refused.value) == f"callback.consents[0].local_start: {message}"
 
 
 def test_a_contact_point_may_be_a_bare_number() -> None:

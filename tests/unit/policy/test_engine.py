@@ -10,6 +10,7 @@ from caredesk.policy import (
     Blocker,
     CallEnd,
     Notification,
+    RuleResult,
     Step,
     StepKind,
     evaluate,
@@ -71,3 +72,25 @@ def test_not_applicable_follows_catalogue_order() -> None:
     order = [rule.rule_id for rule in RULES]
     listed = list(evaluate(base()).not_applicable)
     assert listed == sorted(listed, key=order.index)
+
+
+def test_rule_results_are_equal_only_with_the_same_facts() -> None:
+    def explain(facts: dict[str, object]) -> object:
+        return lambda: ("the same sentence", facts)
+
+    first = RuleResult("OB-DEVICE", True, explain({"line": "gw-1"}))  # type: ignore[arg-type]
+    same = RuleResult("OB-DEVICE", True, explain({"line": "gw-1"}))  # type: ignore[arg-type]
+    other = RuleResult("OB-DEVICE", True, explain({"line": "gw-2"}))  # type: ignore[arg-type]
+    assert first == same and hash(first) == hash(same)
+    assert first != other
+    assert len({first, same, other}) == 2
+
+
+def test_the_package_lists_what_it_exports() -> None:
+    import caredesk.policy as policy
+
+    listed = dir(policy)
+    assert listed == sorted(listed)
+    for name in ("evaluate", "RuleResult", "zones_for", "context_from_json", "Case"):
+        assert name in listed or not hasattr(policy, name), name
+    assert {"evaluate", "RuleResult", "zones_for", "context_from_json"} <= set(listed)
