@@ -12,6 +12,9 @@ from caredesk.callbacks.dispatch.claims import claim_due_callbacks, release_clai
 from caredesk.callbacks.dispatch.report import DispatcherWorker
 from caredesk.callbacks.dispatch.worker import run_forever
 from caredesk.callbacks.models import CallbackStatus
+from caredesk.channels import outbox
+from caredesk.channels.models import OutboxMessage, OutboxStatus
+from caredesk.channels.ports import Channel, OutboundMessage
 from caredesk.clock import FixedClock
 from caredesk.db.session import Database
 from tests.integration.callbacks.dispatch_support import (
@@ -92,6 +95,28 @@ def test_a_batch_exactly_filled_is_busy_one_short_is_not(db: Database, clock: Fi
     runtime = make_runtime(db, dispatcher_poll_seconds=POLL, dispatcher_batch=3)
     assert run_forever(db, runtime, worker_id="short", stop=stop) == 2
     assert stop.waits == [POLL] and _rounds(db, "short") == 1
+
+
+def test_a_full_batch_of_messages_also_goes_straight_on(db: Database) -> None:
+    with db.uow() as uow:
+        for index in range(3):
+            message = OutboundMessage(
+                channel=Channel.EMAIL,
+                to="ana@example.com",
+                subject="Hi",
+                text="Body",
+                idempotency_key=f"k{index}",
+            )
+            outbox.enqueue_message(uow, kind="test", message=message)
+        uow.commit()
+    stop = CountingStop(waits=1)
+    runtime = make_runtime(db, dispatcher_poll_seconds=POLL, dispatcher_batch=2)
+    assert run_forever(db, runtime, worker_id="mail", stop=stop) == 0
+    # Two messages (a full batch), then one: only then a wait.
+    assert stop.waits == [POLL] and _rounds(db, "mail") == 2
+    with db.uow() as uow:
+        sent = uow.session.scalars(select(OutboxMessage.status)).all()
+    assert sent == [OutboxStatus.SENT] * 3
 
 
 def test_a_failing_round_backs_off_longer_each_time(db: Database) -> None:
