@@ -72,7 +72,9 @@ AREAS = (
             "--ignore=tests/unit/policy/test_equivalence.py",
             "--ignore=tests/unit/policy/test_rules_read_only.py",
         ),
-        skip=("src/caredesk/policy/pii*.py",),
+        # The package's lazy export table runs when a name is first imported, which in a mutation
+        # run happens once, before any mutant is switched on: its mutants cannot be run.
+        skip=("src/caredesk/policy/pii*.py", "src/caredesk/policy/__init__.py"),
     ),
     Area(
         "secrets",
@@ -282,8 +284,11 @@ def report(areas: tuple[Area, ...]) -> bool:
         results = _results(folder) if (folder / "mutants").exists() else {}
         killed = sum(code in KILLED for _, code in results.values())
         timeout = sum(code in TIMEOUT for _, code in results.values())
+        unchecked = sum(code is None for _, code in results.values())
         detected = KILLED | TIMEOUT
-        survivors = sorted(name for name, (_, code) in results.items() if code not in detected)
+        survivors = sorted(
+            name for name, (_, code) in results.items() if code not in detected and code is not None
+        )
         equivalent = []
         for name in survivors:
             source = results[name][0]
@@ -297,19 +302,29 @@ def report(areas: tuple[Area, ...]) -> bool:
             listed.append(f"  {area.name:8} {source}:{line} {name} [{status}]{stale}")
             listed.append(f"      {change}")
         survived = len(survivors) - len(equivalent)
-        counted = len(results) - len(equivalent)
+        counted = len(results) - len(equivalent) - unchecked
         rate = 100.0 * (killed + timeout) / counted if counted else 0.0
-        met = met and bool(results) and rate >= GOAL
-        rows.append((area.title, len(results), killed, survived, timeout, len(equivalent), rate))
-    header = ("area", "mutants", "killed", "survived", "timeout", "equivalent", "kill rate %")
+        met = met and bool(results) and not unchecked and rate >= GOAL
+        row = (len(results), killed, survived, timeout, len(equivalent), unchecked)
+        rows.append((area.title, *row, rate))
+    header = (
+        "area",
+        "mutants",
+        "killed",
+        "survived",
+        "timeout",
+        "equivalent",
+        "not run",
+        "kill rate %",
+    )
     print()
     print(f"{header[0]:16}" + "".join(f"{title:>12}" for title in header[1:]))
-    for title, total, killed, survived, timeout, equivalent, rate in rows:
-        print(
-            f"{title:16}{total:>12}{killed:>12}{survived:>12}{timeout:>12}{equivalent:>12}"
-            f"{rate:>12.1f}"
-        )
-    print(f"\nkill rate = (killed + timeout) / (mutants - equivalent); goal {GOAL:.0f}% each")
+    for title, *counts, rate in rows:
+        print(f"{title:16}" + "".join(f"{count:>12}" for count in counts) + f"{rate:>12.1f}")
+    print(
+        "\nkill rate = (killed + timeout) / (mutants - equivalent - not run); "
+        f"goal {GOAL:.0f}% in each area, with every mutant run"
+    )
     print(f"equivalent mutants, reviewed: {EQUIVALENTS.relative_to(ROOT)}")
     print("\nsurvivors:" if listed else "\nsurvivors: none")
     for text in listed:
