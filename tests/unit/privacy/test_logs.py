@@ -7,11 +7,13 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sqlite3
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy.exc import StatementError
 
-from caredesk.logs import JsonFormatter, TextFormatter
+from caredesk.logs import JsonFormatter, TextFormatter, describe_exception, format_exception
 from caredesk.privacy import REDACTED
 
 HASH = PasswordHasher().hash("hunter2hunter2")
@@ -80,3 +82,163 @@ def test_secret_named_fields_are_redacted_in_json_logs() -> None:
     for key in ("token", "cvv", "ssn", "ssn_last4", "password_hash", "detail"):
         assert payload[key] in (REDACTED, f"stored {REDACTED}"), key
     assert payload["pin_set"] is True
+
+
+# What a log line says about an exception: kind, first line and statement, never the values.
+
+
+def _sqlite_error() -> sqlite3.Error:
+    try:
+        sqlite3.connect(":memory:").execute("SELECT * FROM nowhere")
+    except sqlite3.Error as error:
+        return error
+    raise AssertionError("no error")
+
+
+def test_a_database_error_keeps_its_kind_first_line_and_statement_not_its_values() -> None:
+    orig = sqlite3.IntegrityError(
+        'UNIQUE constraint failed: people.ssn_hash: "abc123"\nDETAIL: Key (ssn)=(123-45-6789)'
+    )
+    error = StatementError(
+        "wrapped", "INSERT INTO people\n   (name, ssn_hash)  VALUES (?, ?)", ("Ana", "x"), orig
+    )
+    assert describe_exception(error) == (
+        '(sqlite3.IntegrityError) UNIQUE constraint failed: people.ssn_hash: "..." '
+        "[SQL: INSERT INTO people (name, ssn_hash) VALUES (?, ?)]"
+    )
+
+
+def test_a_long_statement_is_cut_and_a_missing_one_left_out() -> None:
+    orig = sqlite3.OperationalError("database is locked")
+    long = StatementError("w", "SELECT " + "x, " * 400 + "y", None, orig)
+    described = describe_exception(long)
+    assert described.startswith("(sqlite3.OperationalError) database is locked [SQL: SELECT x,")
+    assert len(described.split("[SQL: ", 1)[1]) == 500 + 1  # the statement's 500, then "]"
+    assert describe_exception(StatementError("w", "", None, orig)) == (
+        "(sqlite3.OperationalError) database is locked"
+    )
+    bare = StatementError('no orig: "secret"\nsecond line', "SELECT 1", None, None)  # type: ignore[arg-type]
+    assert describe_exception(bare).startswith('no orig: "..."')
+    assert describe_exception(bare).endswith("[SQL: SELECT 1]")
+
+
+def test_driver_errors_give_their_first_line_only_with_quoted_values_hidden() -> None:
+    assert describe_exception(_sqlite_error()) == "no such table: nowhere"
+    error = sqlite3.DataError('invalid input for type integer: "4111 1111"\nrow 7')
+    assert describe_exception(error) == 'invalid input for type integer: "..."'
+    assert describe_exception(sqlite3.Error("")) == ""
+
+    class FakeDriverError(Exception):
+        __module__ = "psycopg.errors"
+
+    assert describe_exception(FakeDriverError('bad: "x"\nDETAIL: y')) == 'bad: "..."'
+    # Anything else keeps its whole message (the scrubber still masks secrets in it).
+    assert describe_exception(ValueError('bad: "x"\nsecond')) == 'bad: "x"\nsecond'
+
+
+def _raised(error: BaseException) -> BaseException:
+    try:
+        raise error
+    except BaseException as caught:
+        return caught
+
+
+def test_a_traceback_reads_as_python_prints_it_with_each_message_described() -> None:
+    def chained() -> None:
+        try:
+            raise KeyError("first")
+        except KeyError as first:
+            raise _sqlite_error() from first
+
+    try:
+        chained()
+    except sqlite3.Error as error:
+        text = format_exception(error)
+    assert text.startswith("Traceback (most recent call last):\n")
+    assert "KeyError: 'first'\n" in text
+    assert "\nThe above exception was the direct cause of the following exception:\n\n" in text
+    assert text.endswith("sqlite3.OperationalError: no such table: nowhere")
+
+    def during() -> None:
+        try:
+            raise KeyError("first")
+        except KeyError:
+            raise ValueError("second")  # noqa: B904 - the implicit context is what is shown
+
+    try:
+        during()
+    except ValueError as error:
+        text = format_exception(error)
+    assert "\nDuring handling of the above exception, another exception occurred:\n\n" in text
+    assert text.index("KeyError") < text.index("ValueError: second")
+
+    try:
+        try:
+            raise KeyError("hidden")
+        except KeyError:
+            raise ValueError("shown") from None
+    except ValueError as error:
+        text = format_exception(error)
+    assert "hidden" not in text and text.endswith("ValueError: shown")
+
+
+def test_an_exception_group_lists_each_sub_exception() -> None:
+    group = _raised(ExceptionGroup("two failed", [ValueError("a"), _raised(KeyError("b"))]))
+    text = format_exception(group)
+    assert "ExceptionGroup: two failed (2 sub-exceptions)" in text
+    assert "\n+-- sub-exception 1 of 2:\nValueError: a" in text
+    assert "\n+-- sub-exception 2 of 2:\nTraceback (most recent call last):\n" in text
+    assert text.endswith("KeyError: 'b'")
+    # Never built, never raised: no traceback, just the line.
+    assert format_exception(ValueError("plain")) == "ValueError: plain"
+
+
+def _record(
+    msg: object, *args: object, exc: BaseException | None = None, **extra: object
+) -> logging.LogRecord:
+    record = logging.makeLogRecord(
+        {"name": "caredesk.test", "levelname": "ERROR", "msg": msg, "args": args or None, **extra}
+    )
+    record.created = 1773165600.0  # 2026-03-10T18:00:00Z
+    if exc is not None:
+        record.exc_info = (type(exc), exc, exc.__traceback__)
+    return record
+
+
+def test_json_lines_carry_time_level_logger_process_message_and_fields() -> None:
+    record = _record("claimed %s of %s", 2, 5, worker="w-1", _private="x", error=_sqlite_error())
+    payload = json.loads(JsonFormatter().format(record))
+    assert payload == {
+        "ts": "2026-03-10T18:00:00+00:00",
+        "level": "error",
+        "logger": "caredesk.test",
+        "pid": record.process,
+        "msg": "claimed 2 of 5",
+        "worker": "w-1",
+        "error": "no such table: nowhere",
+    }
+
+
+def test_json_lines_describe_exceptions_in_the_message_and_the_traceback() -> None:
+    error = _raised(sqlite3.IntegrityError('duplicate: "123-45-6789"'))
+    payload = json.loads(JsonFormatter().format(_record("failed: %s", error, exc=error)))
+    assert payload["msg"] == 'failed: duplicate: "..."'
+    assert payload["exc"].startswith("Traceback (most recent call last):")
+    assert payload["exc"].endswith('sqlite3.IntegrityError: duplicate: "..."')
+    assert "123-45-6789" not in json.dumps(payload)
+    as_message = json.loads(JsonFormatter().format(_record(error)))
+    assert as_message["msg"] == 'duplicate: "..."' and "exc" not in as_message
+
+
+def test_plain_lines_read_time_level_logger_message_then_the_traceback() -> None:
+    error = _raised(ValueError("pin was reset to 0042"))
+    formatter = TextFormatter()
+    record = _record("saving %s failed", "card 4111 1111 1111 1111", exc=error)
+    line = formatter.format(record)
+    head, _, rest = line.partition("\n")
+    assert (
+        head == f"{formatter.formatTime(record)} ERROR caredesk.test saving card {REDACTED} failed"
+    )
+    assert rest.startswith("Traceback (most recent call last):")
+    assert rest.endswith(f"ValueError: pin was reset to {REDACTED}")
+    assert formatter.format(_record("no traceback")).endswith("ERROR caredesk.test no traceback")
