@@ -295,7 +295,14 @@ class TwinCore:
             self._offline(agent)
             return
         self.make_ready(agent, self.at(now))
-        self.route(now)
+        self._route_for(agent, now)
+
+    def _route_for(self, agent: SimAgent, now: int) -> None:
+        """Route now that `agent` is Ready, unless nobody waits in any queue it serves: then
+        no decision can differ, and the engine counts the agent in at its next decision."""
+        waiting = self.state.waiting
+        if any(waiting(queue) for queue in agent.queues):
+            self.route(now)
 
     def _log_on(self, agent: SimAgent) -> None:
         now = self.sched.now

@@ -44,6 +44,8 @@ class SimAgent:
     primary: frozenset[str]
     secondary: frozenset[str]
     shift: Shift | None
+    queues: tuple[str, ...] = ()
+    """Every queue it serves, primary and secondary."""
     logged_in: bool = False
     busy: bool = False
     leaving: bool = False

@@ -55,6 +55,7 @@ class Twin(CallbackFlow):
                     group.primary,
                     group.secondary,
                     shift,
+                    tuple(sorted(group.primary | group.secondary)),
                 )
                 self.agents[agent.id] = agent
                 self.state.add_agent(

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 
-from caredesk.sim.scenario import load_scenario
+from caredesk.sim.model import SimAgent
+from caredesk.sim.scenario import Scenario, load_scenario
 from caredesk.sim.twin import Twin
 
 from .scripted import scripted
 
 
-def _short(name: str, hours: float) -> object:
+def _short(name: str, hours: float) -> Scenario:
     scenario = load_scenario(name)
     return dataclasses.replace(scenario, hours=hours, warmup_hours=0, drain_hours=0.5)
 
@@ -82,3 +83,24 @@ def test_agents_work_their_shifts() -> None:
     assert figures.report.answered == 1 and figures.unserved == 1
     staffed = [round(item.staffed, 3) for item in figures.intervals]
     assert staffed[:2] == [1.0, 1.0] and staffed[2:4] == [0.0, 0.0]
+
+
+class _AlwaysRouting(Twin):
+    """Asks the routing engine at every timer and every agent turning Ready."""
+
+    def _woken(self, wake: int) -> None:
+        self._wakes.discard(wake)
+        self.route(wake)
+
+    def _route_for(self, agent: SimAgent, now: int) -> None:
+        self.route(now)
+
+
+def test_leaving_out_routing_calls_that_cannot_decide_anything_changes_nothing() -> None:
+    scenario = _short("multiskill_day", 1.5)
+    lean = Twin(scenario).run()
+    full = _AlwaysRouting(scenario).run()
+    assert full.decisions > lean.decisions
+    assert dataclasses.replace(lean, decisions=0, events=0) == dataclasses.replace(
+        full, decisions=0, events=0
+    )
