@@ -272,15 +272,15 @@ def accuracy(seed: int, hours: float | None) -> None:
             best = min(rase[name] for name in DELAY_HISTORY if name in rase)
             verdict = "met" if chosen <= 0.55 * best else "NOT met"
             print(
-                f"  goal chosen <= 0.55x best delay-history ({best:.3f}): {chosen:.3f} = "
+                f"  goal chosen <= 0.55x best delay-history ({best:.4f}): {chosen:.4f} = "
                 f"{chosen / best:.2f}x, {verdict}"
             )
         else:
             best_name = min((n for n in rase if n != CHOSEN), key=rase.__getitem__)
             verdict = "met" if chosen <= rase[best_name] else "NOT met"
             print(
-                f"  goal chosen the best of all: chosen {chosen:.3f}, best single "
-                f"{best_name} {rase[best_name]:.3f}, {verdict}"
+                f"  goal chosen the best of all: chosen {chosen:.4f}, best single "
+                f"{best_name} {rase[best_name]:.4f}, {verdict}"
             )
 
 

@@ -5,11 +5,11 @@ sequence, action, argument), and `SimpyScheduler`, the same events as simpy time
 action as the event's callback. Both run events at one instant in the order they were
 scheduled, so a seed gives the same day on either (a test holds it).
 
-Measured (`benchmarks/sim_bench.py --part engines`, mm100 for 2 hours, 8,535 events, on 2 shared
-cores): 75 us of CPU an event on the heap against 85 us on simpy, model included, so simpy's
-event list costs about 10 us an event more (some 4 s of CPU on the 400,000 events of big_day,
-whose goal is 60 s). The heap is the default; `--engine simpy` runs the same day on simpy, with
-the same figures.
+Measured (`benchmarks/sim_bench.py --part engines`: mm100 for 3 hours, 12,163 events, on 2 cores
+shared with other work): 74 us of CPU an event on the heap against 88 us on simpy, model
+included, so simpy's event list costs some 14 us an event more, about 6 s of CPU over the
+415,000 events of big_day, whose goal is 60 s. The heap is the default; `--engine simpy` runs
+the same day on simpy, with the same figures.
 """
 
 from __future__ import annotations
