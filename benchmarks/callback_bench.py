@@ -118,20 +118,19 @@ def agents_ready(db: Database, per_line: int) -> int:
     """Every demo agent, and ``per_line`` more in each line of business, in Not Ready -
     Follow-Up."""
     with db.uow() as uow:
-        for lob in LineOfBusiness:
-            for n in range(per_line):
-                agents.create_agent(
-                    uow,
-                    actor=BENCH,
-                    login=f"bench-{lob.value.replace('_', '')}-{n}",
-                    name=f"Bench {lob.value} {n}",
-                    role="agent",
-                    line_of_business=lob,
-                    time_zone="America/Chicago",
-                    platform_line="+12065550100",
-                    commit=False,
-                )
-        uow.commit()
+        with uow.atomic():
+            for lob in LineOfBusiness:
+                for n in range(per_line):
+                    agents.create_agent(
+                        uow,
+                        actor=BENCH,
+                        login=f"bench-{lob.value.replace('_', '')}-{n}",
+                        name=f"Bench {lob.value} {n}",
+                        role="agent",
+                        line_of_business=lob,
+                        time_zone="America/Chicago",
+                        platform_line="+12065550100",
+                    )
         ids = list(uow.session.scalars(select(Agent.id).where(Agent.active.is_(True))))
     for agent_id in ids:
         with db.uow() as uow:

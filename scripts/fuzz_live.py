@@ -78,17 +78,15 @@ def _admin_token(url: str) -> str:
     from caredesk.users.models import Role
 
     db = Database.connect(url, SystemClock())
-    with db.uow() as uow:
+    with db.uow() as uow, uow.atomic():
         user = users.create_user(
             uow,
             actor=Actor.system("fuzz"),
             login=f"fuzz-{uuid.uuid4().hex[:8]}",
             display_name="Fuzz run",
             role=Role.ADMIN,
-            commit=False,
         )
         issued = users.issue_token(uow, actor=Actor.system("fuzz"), user=user)
-        uow.commit()
     db.engine.dispose()
     return str(issued.token)
 

@@ -124,7 +124,7 @@ def _seed(site: Site) -> World:
             "/v1/tickets",
             {"account_id": theirs, "subject": "Bill question", "description": "Line 2 fee."},
         )["case_number"]
-    with db.uow() as uow:
+    with db.uow() as uow, uow.atomic():
         agent_user = users.create_user(
             uow,
             actor=Actor.system("test"),
@@ -133,7 +133,6 @@ def _seed(site: Site) -> World:
             role=Role.AGENT,
             password=PASSWORD,
             agent_id=int(agent["id"]),
-            commit=False,
         )
         users.create_user(
             uow,
@@ -142,7 +141,6 @@ def _seed(site: Site) -> World:
             display_name="Lena Ortiz",
             role=Role.LEADER,
             password=PASSWORD,
-            commit=False,
         )
         users.create_user(
             uow,
@@ -152,7 +150,6 @@ def _seed(site: Site) -> World:
             role=Role.CUSTOMER,
             password=PASSWORD,
             account_id=mine,
-            commit=False,
         )
         ticket = get_ticket(uow, ref=case)
         add_update(
@@ -160,7 +157,6 @@ def _seed(site: Site) -> World:
             actor=Actor.user(agent_user.id),
             ticket=ticket,
             body="We reset the network settings for your line; please restart the phone.",
-            commit=False,
         )
         add_update(
             uow,

@@ -50,14 +50,13 @@ def site(tmp_path: Path) -> Site:
     url = f"sqlite:///{database}"
     migrate.upgrade(url)
     db = Database.connect(url, SystemClock())
-    with db.uow() as uow:
+    with db.uow() as uow, uow.atomic():
         user = users.create_user(
             uow,
             actor=Actor.system("test"),
             login="root",
             display_name="Root",
             role=Role.ADMIN,
-            commit=False,
         )
         token = users.issue_token(uow, actor=Actor.system("test"), user=user).token
     db.engine.dispose()

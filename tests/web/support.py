@@ -50,7 +50,7 @@ def signed_in(
     display_name: str | None = None,
 ) -> Browser:
     name = login or f"{role.value}-{uuid.uuid4().hex[:8]}"
-    with db.uow() as uow:
+    with db.uow() as uow, uow.atomic():
         user = users.create_user(
             uow,
             actor=Actor.system("test"),
@@ -60,7 +60,6 @@ def signed_in(
             password=password,
             account_id=account_id,
             agent_id=agent_id,
-            commit=False,
         )
         opened = start_session(uow, user=user)
         return Browser(name, opened.token, opened.csrf_token, user.id)

@@ -3,7 +3,8 @@ found only by the database (two requests racing) become the same Conflict a pre-
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -158,11 +159,13 @@ def flush(uow: UnitOfWork) -> None:
         raise conflict from None
 
 
-def commit(uow: UnitOfWork) -> None:
+@contextmanager
+def conflicts_named() -> Iterator[None]:
+    """Around a use case's ``uow.atomic()`` block: a unique rule a concurrent request broke
+    first, found only when the transaction commits, is the Conflict naming the field."""
     try:
-        uow.commit()
+        yield
     except IntegrityError as exc:
-        uow.session.rollback()
         conflict = conflict_from(exc)
         if conflict is None:
             raise

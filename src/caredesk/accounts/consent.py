@@ -42,55 +42,53 @@ def record_consent(
     callback_id: int | None = None,
     time_zone: str | None = None,
     expires_at: datetime | None = None,
-    commit: bool = True,
 ) -> ConsentWindow:
     """Records consent; unless told otherwise it expires when its window ends."""
-    now = uow.clock.now()
-    start = checks.required_instant("window_start", window_start)
-    end = checks.required_instant("window_end", window_end)
-    if end <= start:
-        raise ValidationFailed("must be after window_start", field="window_end")
-    if end <= now:
-        raise ValidationFailed("is already in the past", field="window_end")
-    given = checks.instant("given_at", given_at) or now
-    if given > now:
-        raise ValidationFailed("must not be in the future", field="given_at")
-    expires = checks.instant("expires_at", expires_at) or end
-    if expires <= given:
-        raise ValidationFailed("must be after given_at", field="expires_at")
-    consent_channel = checks.choice("channel", ConsentChannel, channel)
-    checks.identifier("callback_id", callback_id)
-    zone = checks.optional_text("time_zone", time_zone, max_length=64)
-    if zone is not None:
-        zone = checks.valid("time_zone", values.check_time_zone, zone)
-    account = checks.open_account(uow, account_id)
-    person = get_person(uow, account_id=account.id, person_id=person_id)
-    consent = ConsentWindow(
-        account_id=account.id,
-        person_id=person.id,
-        given_at=given,
-        window_start=start,
-        window_end=end,
-        channel=consent_channel.value,
-        callback_id=callback_id,
-        time_zone=zone,
-        expires_at=expires,
-        recorded_by=str(actor),
-        created_at=now,
-    )
-    uow.session.add(consent)
-    checks.flush(uow)
-    record(
-        uow,
-        actor=actor,
-        action="account.consent_recorded",
-        subject_type="account",
-        subject_id=account.id,
-        after=_consent_snapshot(consent),
-    )
-    if commit:
-        checks.commit(uow)
-    return consent
+    with checks.conflicts_named(), uow.atomic():
+        now = uow.clock.now()
+        start = checks.required_instant("window_start", window_start)
+        end = checks.required_instant("window_end", window_end)
+        if end <= start:
+            raise ValidationFailed("must be after window_start", field="window_end")
+        if end <= now:
+            raise ValidationFailed("is already in the past", field="window_end")
+        given = checks.instant("given_at", given_at) or now
+        if given > now:
+            raise ValidationFailed("must not be in the future", field="given_at")
+        expires = checks.instant("expires_at", expires_at) or end
+        if expires <= given:
+            raise ValidationFailed("must be after given_at", field="expires_at")
+        consent_channel = checks.choice("channel", ConsentChannel, channel)
+        checks.identifier("callback_id", callback_id)
+        zone = checks.optional_text("time_zone", time_zone, max_length=64)
+        if zone is not None:
+            zone = checks.valid("time_zone", values.check_time_zone, zone)
+        account = checks.open_account(uow, account_id)
+        person = get_person(uow, account_id=account.id, person_id=person_id)
+        consent = ConsentWindow(
+            account_id=account.id,
+            person_id=person.id,
+            given_at=given,
+            window_start=start,
+            window_end=end,
+            channel=consent_channel.value,
+            callback_id=callback_id,
+            time_zone=zone,
+            expires_at=expires,
+            recorded_by=str(actor),
+            created_at=now,
+        )
+        uow.session.add(consent)
+        checks.flush(uow)
+        record(
+            uow,
+            actor=actor,
+            action="account.consent_recorded",
+            subject_type="account",
+            subject_id=account.id,
+            after=_consent_snapshot(consent),
+        )
+        return consent
 
 
 def consents_query(
@@ -133,25 +131,24 @@ def list_consents(
 
 
 def close_consent(
-    uow: UnitOfWork, *, actor: Actor, account_id: int, consent_id: int, commit: bool = True
+    uow: UnitOfWork, *, actor: Actor, account_id: int, consent_id: int
 ) -> ConsentWindow:
     """Ends a consent early: the callback it was for is done, or the customer withdrew it."""
-    consent = (
-        uow.session.get(ConsentWindow, consent_id) if 1 <= consent_id <= values.MAX_ID else None
-    )
-    if consent is None or consent.account_id != account_id:
-        raise NotFound(f"no consent {consent_id} on account {account_id}", field="consent_id")
-    if consent.closed_at is not None:
-        raise InvalidTransition("the consent is already closed", field="consent_id")
-    consent.closed_at = uow.clock.now()
-    record(
-        uow,
-        actor=actor,
-        action="account.consent_closed",
-        subject_type="account",
-        subject_id=account_id,
-        details={"consent_id": consent.id, "closed_at": consent.closed_at.isoformat()},
-    )
-    if commit:
-        checks.commit(uow)
-    return consent
+    with checks.conflicts_named(), uow.atomic():
+        consent = (
+            uow.session.get(ConsentWindow, consent_id) if 1 <= consent_id <= values.MAX_ID else None
+        )
+        if consent is None or consent.account_id != account_id:
+            raise NotFound(f"no consent {consent_id} on account {account_id}", field="consent_id")
+        if consent.closed_at is not None:
+            raise InvalidTransition("the consent is already closed", field="consent_id")
+        consent.closed_at = uow.clock.now()
+        record(
+            uow,
+            actor=actor,
+            action="account.consent_closed",
+            subject_type="account",
+            subject_id=account_id,
+            details={"consent_id": consent.id, "closed_at": consent.closed_at.isoformat()},
+        )
+        return consent

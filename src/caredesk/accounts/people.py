@@ -171,30 +171,28 @@ def add_person(
     pin: str | None = None,
     ssn_last4: str | None = None,
     contact_points: Sequence[ContactPointSpec] = (),
-    commit: bool = True,
 ) -> Person:
-    now = uow.clock.now()
-    spec = PersonSpec(first_name, last_name, str(role), pin, ssn_last4, tuple(contact_points))
-    checked = check_person(spec, "", now)
-    account = checks.open_account(uow, account_id)
-    if checked.role == PersonRole.ACCOUNT_HOLDER and any(
-        p.role == PersonRole.ACCOUNT_HOLDER for p in account.people
-    ):
-        raise Conflict("the account already has an account holder", field="role")
-    person = new_person(account.id, checked, now)
-    uow.session.add(person)
-    checks.flush(uow)
-    record(
-        uow,
-        actor=actor,
-        action="account.person_added",
-        subject_type="account",
-        subject_id=account.id,
-        after=person_snapshot(person),
-    )
-    if commit:
-        checks.commit(uow)
-    return person
+    with checks.conflicts_named(), uow.atomic():
+        now = uow.clock.now()
+        spec = PersonSpec(first_name, last_name, str(role), pin, ssn_last4, tuple(contact_points))
+        checked = check_person(spec, "", now)
+        account = checks.open_account(uow, account_id)
+        if checked.role == PersonRole.ACCOUNT_HOLDER and any(
+            p.role == PersonRole.ACCOUNT_HOLDER for p in account.people
+        ):
+            raise Conflict("the account already has an account holder", field="role")
+        person = new_person(account.id, checked, now)
+        uow.session.add(person)
+        checks.flush(uow)
+        record(
+            uow,
+            actor=actor,
+            action="account.person_added",
+            subject_type="account",
+            subject_id=account.id,
+            after=person_snapshot(person),
+        )
+        return person
 
 
 def get_person(uow: UnitOfWork, *, account_id: int, person_id: int) -> Person:
@@ -222,40 +220,38 @@ def add_contact_point(
     given_at: datetime | None = None,
     interaction_id: int | None = None,
     note: str | None = None,
-    commit: bool = True,
 ) -> ContactPoint:
     """Adds a number or address to a person, with where it came from (OB-SCOPE-CUSTOMER)."""
-    spec = ContactPointSpec(
-        str(kind),
-        value,
-        str(label) if label else None,
-        verified,
-        given_by,
-        given_at,
-        interaction_id,
-        note,
-    )
-    now = uow.clock.now()
-    checked = _check_contact(spec, "", now)
-    checks.open_account(uow, account_id)
-    person = get_person(uow, account_id=account_id, person_id=person_id)
-    if any((c.kind, c.value) == (checked.kind, checked.value) for c in person.contact_points):
-        raise Conflict("the person already has this contact point", field="value")
-    contact = _new_contact(checked, now)
-    contact.person_id = person.id
-    uow.session.add(contact)
-    checks.flush(uow)
-    record(
-        uow,
-        actor=actor,
-        action="account.contact_point_added",
-        subject_type="account",
-        subject_id=account_id,
-        after={"person_id": person.id, **_contact_snapshot(contact)},
-    )
-    if commit:
-        checks.commit(uow)
-    return contact
+    with checks.conflicts_named(), uow.atomic():
+        spec = ContactPointSpec(
+            str(kind),
+            value,
+            str(label) if label else None,
+            verified,
+            given_by,
+            given_at,
+            interaction_id,
+            note,
+        )
+        now = uow.clock.now()
+        checked = _check_contact(spec, "", now)
+        checks.open_account(uow, account_id)
+        person = get_person(uow, account_id=account_id, person_id=person_id)
+        if any((c.kind, c.value) == (checked.kind, checked.value) for c in person.contact_points):
+            raise Conflict("the person already has this contact point", field="value")
+        contact = _new_contact(checked, now)
+        contact.person_id = person.id
+        uow.session.add(contact)
+        checks.flush(uow)
+        record(
+            uow,
+            actor=actor,
+            action="account.contact_point_added",
+            subject_type="account",
+            subject_id=account_id,
+            after={"person_id": person.id, **_contact_snapshot(contact)},
+        )
+        return contact
 
 
 def find_contact_point(uow: UnitOfWork, *, account_id: int, phone: str) -> ContactPoint | None:

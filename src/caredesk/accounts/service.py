@@ -104,76 +104,74 @@ def create_account(
     service_address: ServiceAddress | None = None,
     people: Sequence[PersonSpec] = (),
     lines: Sequence[LineSpec] = (),
-    commit: bool = True,
 ) -> Account:
     """Opens an account with its people, their contact points and its lines: all or nothing."""
-    number = checks.valid("number", values.check_account_number, number)
-    account_type = checks.choice("type", AccountType, type)
-    business_name = checks.optional_text("business_name", business_name, max_length=200)
-    if account_type != AccountType.BUSINESS:
-        if business_name is not None:
-            raise ValidationFailed("only business accounts have one", field="business_name")
-        if account_manager_id is not None:
+    with checks.conflicts_named(), uow.atomic():
+        number = checks.valid("number", values.check_account_number, number)
+        account_type = checks.choice("type", AccountType, type)
+        business_name = checks.optional_text("business_name", business_name, max_length=200)
+        if account_type != AccountType.BUSINESS:
+            if business_name is not None:
+                raise ValidationFailed("only business accounts have one", field="business_name")
+            if account_manager_id is not None:
+                raise ValidationFailed(
+                    "only business accounts have an account manager", field="account_manager_id"
+                )
+        checks.require_row(uow, "agents", account_manager_id, "account_manager_id")
+        plan_name = checks.optional_text("plan_name", plan_name, max_length=100)
+        amount = checks.money("balance", balance, allow_negative=True)
+        address = _check_address(service_address or ServiceAddress())
+        now = uow.clock.now()
+        checked_people = [check_person(spec, f"people[{i}].", now) for i, spec in enumerate(people)]
+        holders = sum(1 for p in checked_people if p.role == PersonRole.ACCOUNT_HOLDER)
+        if checked_people and holders != 1:
             raise ValidationFailed(
-                "only business accounts have an account manager", field="account_manager_id"
+                f"exactly one person must be the account holder, not {holders}", field="people"
             )
-    checks.require_row(uow, "agents", account_manager_id, "account_manager_id")
-    plan_name = checks.optional_text("plan_name", plan_name, max_length=100)
-    amount = checks.money("balance", balance, allow_negative=True)
-    address = _check_address(service_address or ServiceAddress())
-    now = uow.clock.now()
-    checked_people = [check_person(spec, f"people[{i}].", now) for i, spec in enumerate(people)]
-    holders = sum(1 for p in checked_people if p.role == PersonRole.ACCOUNT_HOLDER)
-    if checked_people and holders != 1:
-        raise ValidationFailed(
-            f"exactly one person must be the account holder, not {holders}", field="people"
-        )
-    checked_lines = _check_lines(uow, lines)
-    if number_taken(uow, number):
-        raise Conflict(f"account number {number} is taken", field="number")
+        checked_lines = _check_lines(uow, lines)
+        if number_taken(uow, number):
+            raise Conflict(f"account number {number} is taken", field="number")
 
-    account = Account(
-        number=number,
-        status=AccountStatus.ACTIVE.value,
-        type=account_type.value,
-        business_name=business_name,
-        account_manager_id=account_manager_id,
-        plan_name=plan_name,
-        past_due=past_due,
-        balance=amount,
-        address_street=address.street,
-        address_city=address.city,
-        address_region=address.region,
-        address_postal_code=address.postal_code,
-        address_country=address.country,
-        time_zone=address.time_zone,
-        created_at=now,
-    )
-    uow.session.add(account)
-    # The account row first: a concurrent request for the same number stops here, before the
-    # people and lines are written.
-    checks.flush(uow)
-    account.people = [new_person(account.id, p, now) for p in checked_people]
-    account.lines = [
-        Line(account_id=account.id, msisdn=msisdn, status=status, created_at=now)
-        for msisdn, status in checked_lines
-    ]
-    checks.flush(uow)
-    record(
-        uow,
-        actor=actor,
-        action="account.created",
-        subject_type="account",
-        subject_id=account.id,
-        after=account_snapshot(account),
-        details={
-            "people": [person_snapshot(p) for p in account.people],
-            "lines": [{"id": line.id, "msisdn": line.msisdn} for line in account.lines],
-        },
-    )
-    if commit:
-        checks.commit(uow)
-    return account
+        account = Account(
+            number=number,
+            status=AccountStatus.ACTIVE.value,
+            type=account_type.value,
+            business_name=business_name,
+            account_manager_id=account_manager_id,
+            plan_name=plan_name,
+            past_due=past_due,
+            balance=amount,
+            address_street=address.street,
+            address_city=address.city,
+            address_region=address.region,
+            address_postal_code=address.postal_code,
+            address_country=address.country,
+            time_zone=address.time_zone,
+            created_at=now,
+        )
+        uow.session.add(account)
+        # The account row first: a concurrent request for the same number stops here, before the
+        # people and lines are written.
+        checks.flush(uow)
+        account.people = [new_person(account.id, p, now) for p in checked_people]
+        account.lines = [
+            Line(account_id=account.id, msisdn=msisdn, status=status, created_at=now)
+            for msisdn, status in checked_lines
+        ]
+        checks.flush(uow)
+        record(
+            uow,
+            actor=actor,
+            action="account.created",
+            subject_type="account",
+            subject_id=account.id,
+            after=account_snapshot(account),
+            details={
+                "people": [person_snapshot(p) for p in account.people],
+                "lines": [{"id": line.id, "msisdn": line.msisdn} for line in account.lines],
+            },
+        )
+        return account
 
 
 def get_account(uow: UnitOfWork, *, account_id: int) -> Account:
@@ -282,30 +280,28 @@ def change_account_status(
     account_id: int,
     status: AccountStatus | str,
     reason: str,
-    commit: bool = True,
 ) -> Account:
-    target = checks.choice("status", AccountStatus, status)
-    reason_text = checks.required_text("reason", reason, max_length=500)
-    # Locked so that two leaders changing the status at once cannot both pass the check.
-    account = checks.load_account(uow, account_id, for_update=True)
-    current = AccountStatus(account.status)
-    if target not in ACCOUNT_TRANSITIONS[current]:
-        allowed = ", ".join(sorted(ACCOUNT_TRANSITIONS[current])) or "none (closed is final)"
-        raise InvalidTransition(
-            f"an account that is {current} cannot become {target}; allowed: {allowed}",
-            field="status",
+    with checks.conflicts_named(), uow.atomic():
+        target = checks.choice("status", AccountStatus, status)
+        reason_text = checks.required_text("reason", reason, max_length=500)
+        # Locked so that two leaders changing the status at once cannot both pass the check.
+        account = checks.load_account(uow, account_id, for_update=True)
+        current = AccountStatus(account.status)
+        if target not in ACCOUNT_TRANSITIONS[current]:
+            allowed = ", ".join(sorted(ACCOUNT_TRANSITIONS[current])) or "none (closed is final)"
+            raise InvalidTransition(
+                f"an account that is {current} cannot become {target}; allowed: {allowed}",
+                field="status",
+            )
+        account.status = target.value
+        record(
+            uow,
+            actor=actor,
+            action="account.status_changed",
+            subject_type="account",
+            subject_id=account.id,
+            before={"status": current.value},
+            after={"status": target.value},
+            details={"reason": reason_text},
         )
-    account.status = target.value
-    record(
-        uow,
-        actor=actor,
-        action="account.status_changed",
-        subject_type="account",
-        subject_id=account.id,
-        before={"status": current.value},
-        after={"status": target.value},
-        details={"reason": reason_text},
-    )
-    if commit:
-        checks.commit(uow)
-    return account
+        return account

@@ -123,45 +123,43 @@ def confirm_zone(
     zone: str,
     number: str | None = None,
     note: str | None = None,
-    commit: bool = True,
 ) -> ConfirmedZone:
     """A person confirms the zone of the account, or of one of its numbers: stored, audited
     (who and when), and used by the policy from then on where the service address gives none.
     """
-    zone = checks.valid("zone", values.check_time_zone, zone.strip())
-    phone = checks.valid("number", values.normalise_phone, number) if number else None
-    note = checks.optional_text("note", note, max_length=500)
-    account = checks.load_account(uow, account_id, for_update=True)
-    if account.time_zone:
-        raise Conflict(
-            f"the service address gives this account's zone ({account.time_zone}); "
-            "change the address instead",
-            field="zone",
+    with checks.conflicts_named(), uow.atomic():
+        zone = checks.valid("zone", values.check_time_zone, zone.strip())
+        phone = checks.valid("number", values.normalise_phone, number) if number else None
+        note = checks.optional_text("note", note, max_length=500)
+        account = checks.load_account(uow, account_id, for_update=True)
+        if account.time_zone:
+            raise Conflict(
+                f"the service address gives this account's zone ({account.time_zone}); "
+                "change the address instead",
+                field="zone",
+            )
+        if phone is not None and not _on_account(uow, account, phone):
+            raise ValidationFailed("is not a line or contact point of this account", field="number")
+        row = ConfirmedZone(
+            account_id=account.id,
+            number=phone,
+            zone=zone,
+            note=note,
+            confirmed_by=str(actor),
+            confirmed_at=uow.clock.now(),
         )
-    if phone is not None and not _on_account(uow, account, phone):
-        raise ValidationFailed("is not a line or contact point of this account", field="number")
-    row = ConfirmedZone(
-        account_id=account.id,
-        number=phone,
-        zone=zone,
-        note=note,
-        confirmed_by=str(actor),
-        confirmed_at=uow.clock.now(),
-    )
-    uow.session.add(row)
-    checks.flush(uow)
-    record(
-        uow,
-        actor=actor,
-        action="account.zone_confirmed",
-        subject_type="account",
-        subject_id=account.id,
-        after={"zone": zone, "number": phone},
-        details={"confirmation_id": row.id, "note": note},
-    )
-    if commit:
-        checks.commit(uow)
-    return row
+        uow.session.add(row)
+        checks.flush(uow)
+        record(
+            uow,
+            actor=actor,
+            action="account.zone_confirmed",
+            subject_type="account",
+            subject_id=account.id,
+            after={"zone": zone, "number": phone},
+            details={"confirmation_id": row.id, "note": note},
+        )
+        return row
 
 
 def confirmations_query(*, account_id: int) -> Select[ConfirmedZone]:

@@ -34,11 +34,14 @@ def change_state(
     state: AgentState | str,
     reason: str | None = None,
     expected_version: int | None = None,
-    commit: bool = True,
 ) -> Agent:
     """Moves the agent to ``state``. Refused with InvalidTransition (409, field ``state``) when
     the table does not allow it, and with Conflict (409, field ``state``) when another change
-    got there first; either way nothing is written."""
+    got there first; either way nothing is written.
+
+    Every refusal is raised outside the transaction's block, after nothing was written: a
+    caller inside its own transaction (a callback moving its agent along) may catch it and go
+    on, and its transaction stays whole."""
     try:
         target = AgentState(state)
     except ValueError:
@@ -68,6 +71,28 @@ def change_state(
     current = _current_state(agent)
     check_transition(current, target)
 
+    with uow.atomic():
+        moved = _move(uow, actor=actor, agent=agent, current=current, target=target, reason=reason)
+    if not moved:
+        raise Conflict(
+            f"another change to this agent's state was made at the same moment; it was no longer "
+            f"{current.value}, so {target.value} was not applied",
+            field="state",
+        )
+    return agent
+
+
+def _move(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    agent: Agent,
+    current: AgentState,
+    target: AgentState,
+    reason: str | None,
+) -> bool:
+    """Writes the move, its history row and audit record; False (nothing written) when another
+    change moved the agent since it was read."""
     now = uow.clock.now()
     prior_version, prior_since = agent.state_version, agent.state_since
     # The version in the WHERE makes the read-check-write atomic on every engine: a change that
@@ -79,11 +104,7 @@ def change_state(
         .execution_options(synchronize_session=False)
     )
     if getattr(result, "rowcount", 0) != 1:
-        raise Conflict(
-            f"another change to this agent's state was made at the same moment; it was no longer "
-            f"{current.value}, so {target.value} was not applied",
-            field="state",
-        )
+        return False
     uow.session.add(
         AgentStateChange(
             agent_id=agent.id,
@@ -120,9 +141,7 @@ def change_state(
     )
     uow.flush()
     uow.session.refresh(agent)
-    if commit:
-        uow.commit()
-    return agent
+    return True
 
 
 def state_history_query(*, agent_id: int) -> Select[AgentStateChange]:

@@ -99,61 +99,59 @@ def create_agent(
     platform_line: str,
     skills: Sequence[str] = (),
     actor_role: Role | None = None,
-    commit: bool = True,
 ) -> Agent:
     """``actor_role`` is the role of the user acting through the API; None for the operator."""
-    login = _checked(check_login, login, "login")
-    name = _checked(check_text, name.strip(), "name")
-    if not name or len(name) > 200:
-        raise ValidationFailed("name must be 1 to 200 characters", field="name")
-    agent_role: AgentRole = _enum(AgentRole, role, "role")
-    lob: LineOfBusiness = _enum(LineOfBusiness, line_of_business, "line_of_business")
-    time_zone = _checked(check_time_zone, time_zone, "time_zone")
-    platform_line = _checked(normalise_platform_line, platform_line, "platform_line")
-    skill_names = _checked(normalise_skills, tuple(skills), "skills")
-    _require_admin_for_admin_role(actor_role, agent_role)
-    if uow.session.scalar(select(Agent.id).where(Agent.login == login)) is not None:
-        raise Conflict(f"an agent with login {login!r} already exists", field="login")
+    with uow.atomic():
+        login = _checked(check_login, login, "login")
+        name = _checked(check_text, name.strip(), "name")
+        if not name or len(name) > 200:
+            raise ValidationFailed("name must be 1 to 200 characters", field="name")
+        agent_role: AgentRole = _enum(AgentRole, role, "role")
+        lob: LineOfBusiness = _enum(LineOfBusiness, line_of_business, "line_of_business")
+        time_zone = _checked(check_time_zone, time_zone, "time_zone")
+        platform_line = _checked(normalise_platform_line, platform_line, "platform_line")
+        skill_names = _checked(normalise_skills, tuple(skills), "skills")
+        _require_admin_for_admin_role(actor_role, agent_role)
+        if uow.session.scalar(select(Agent.id).where(Agent.login == login)) is not None:
+            raise Conflict(f"an agent with login {login!r} already exists", field="login")
 
-    now = uow.clock.now()
-    agent = Agent(
-        login=login,
-        name=name,
-        role=agent_role.value,
-        line_of_business=lob.value,
-        time_zone=time_zone,
-        platform_line=platform_line,
-        active=True,
-        created_at=now,
-        state=INITIAL_STATE.value,
-        state_since=now,
-        state_version=0,
-        skill_rows=[AgentSkill(skill=skill) for skill in skill_names],
-    )
-    uow.session.add(agent)
-    uow.flush()
-    uow.session.add(
-        AgentStateChange(
-            agent_id=agent.id,
-            from_state=None,
-            to_state=INITIAL_STATE.value,
-            from_since=None,
-            reason="created",
-            at=now,
-            actor=str(actor),
+        now = uow.clock.now()
+        agent = Agent(
+            login=login,
+            name=name,
+            role=agent_role.value,
+            line_of_business=lob.value,
+            time_zone=time_zone,
+            platform_line=platform_line,
+            active=True,
+            created_at=now,
+            state=INITIAL_STATE.value,
+            state_since=now,
+            state_version=0,
+            skill_rows=[AgentSkill(skill=skill) for skill in skill_names],
         )
-    )
-    record(
-        uow,
-        actor=actor,
-        action="agent.created",
-        subject_type="agent",
-        subject_id=agent.id,
-        after=_snapshot(agent),
-    )
-    if commit:
-        uow.commit()
-    return agent
+        uow.session.add(agent)
+        uow.flush()
+        uow.session.add(
+            AgentStateChange(
+                agent_id=agent.id,
+                from_state=None,
+                to_state=INITIAL_STATE.value,
+                from_since=None,
+                reason="created",
+                at=now,
+                actor=str(actor),
+            )
+        )
+        record(
+            uow,
+            actor=actor,
+            action="agent.created",
+            subject_type="agent",
+            subject_id=agent.id,
+            after=_snapshot(agent),
+        )
+        return agent
 
 
 def get_agent(uow: UnitOfWork, *, agent_id: int) -> Agent:
@@ -213,64 +211,64 @@ def update_agent(
     platform_line: str | None = None,
     active: bool | None = None,
     actor_role: Role | None = None,
-    commit: bool = True,
 ) -> Agent:
     """Changes the fields given (None leaves a field as it is)."""
-    agent = get_agent(uow, agent_id=agent_id)
-    changes: dict[str, Any] = {}
-    if name is not None:
-        name = _checked(check_text, name.strip(), "name")
-        if not name or len(name) > 200:
-            raise ValidationFailed("name must be 1 to 200 characters", field="name")
-        changes["name"] = name
-    if role is not None:
-        agent_role: AgentRole = _enum(AgentRole, role, "role")
-        _require_admin_for_admin_role(actor_role, agent_role)
-        if agent.role == AgentRole.ADMIN and agent_role != AgentRole.ADMIN:
-            _require_admin_for_admin_role(actor_role, AgentRole.ADMIN)
-        changes["role"] = agent_role.value
-    if line_of_business is not None:
-        lob: LineOfBusiness = _enum(LineOfBusiness, line_of_business, "line_of_business")
-        changes["line_of_business"] = lob.value
-    if time_zone is not None:
-        changes["time_zone"] = _checked(check_time_zone, time_zone, "time_zone")
-    if platform_line is not None:
-        changes["platform_line"] = _checked(normalise_platform_line, platform_line, "platform_line")
-    skill_names = (
-        _checked(normalise_skills, tuple(skills), "skills") if skills is not None else None
-    )
-    if active is False and agent.active and agent.state != AgentState.OFFLINE:
-        raise Conflict(
-            f"the agent is {agent.state}; they must be offline before being deactivated",
-            field="active",
+    with uow.atomic():
+        agent = get_agent(uow, agent_id=agent_id)
+        changes: dict[str, Any] = {}
+        if name is not None:
+            name = _checked(check_text, name.strip(), "name")
+            if not name or len(name) > 200:
+                raise ValidationFailed("name must be 1 to 200 characters", field="name")
+            changes["name"] = name
+        if role is not None:
+            agent_role: AgentRole = _enum(AgentRole, role, "role")
+            _require_admin_for_admin_role(actor_role, agent_role)
+            if agent.role == AgentRole.ADMIN and agent_role != AgentRole.ADMIN:
+                _require_admin_for_admin_role(actor_role, AgentRole.ADMIN)
+            changes["role"] = agent_role.value
+        if line_of_business is not None:
+            lob: LineOfBusiness = _enum(LineOfBusiness, line_of_business, "line_of_business")
+            changes["line_of_business"] = lob.value
+        if time_zone is not None:
+            changes["time_zone"] = _checked(check_time_zone, time_zone, "time_zone")
+        if platform_line is not None:
+            changes["platform_line"] = _checked(
+                normalise_platform_line, platform_line, "platform_line"
+            )
+        skill_names = (
+            _checked(normalise_skills, tuple(skills), "skills") if skills is not None else None
         )
-    if active is not None:
-        changes["active"] = active
+        if active is False and agent.active and agent.state != AgentState.OFFLINE:
+            raise Conflict(
+                f"the agent is {agent.state}; they must be offline before being deactivated",
+                field="active",
+            )
+        if active is not None:
+            changes["active"] = active
 
-    before = _snapshot(agent)
-    for key, value in changes.items():
-        setattr(agent, key, value)
-    if skill_names is not None and skill_names != agent.skills:
-        kept = [row for row in agent.skill_rows if row.skill in skill_names]
-        held = {row.skill for row in kept}
-        agent.skill_rows = kept + [
-            AgentSkill(skill=skill) for skill in skill_names if skill not in held
-        ]
-    uow.flush()
-    after = _snapshot(agent)
-    if after != before:
-        record(
-            uow,
-            actor=actor,
-            action="agent.updated",
-            subject_type="agent",
-            subject_id=agent.id,
-            before={key: value for key, value in before.items() if after[key] != value},
-            after={key: value for key, value in after.items() if before[key] != value},
-        )
-    if commit:
-        uow.commit()
-    return agent
+        before = _snapshot(agent)
+        for key, value in changes.items():
+            setattr(agent, key, value)
+        if skill_names is not None and skill_names != agent.skills:
+            kept = [row for row in agent.skill_rows if row.skill in skill_names]
+            held = {row.skill for row in kept}
+            agent.skill_rows = kept + [
+                AgentSkill(skill=skill) for skill in skill_names if skill not in held
+            ]
+        uow.flush()
+        after = _snapshot(agent)
+        if after != before:
+            record(
+                uow,
+                actor=actor,
+                action="agent.updated",
+                subject_type="agent",
+                subject_id=agent.id,
+                before={key: value for key, value in before.items() if after[key] != value},
+                after={key: value for key, value in after.items() if before[key] != value},
+            )
+        return agent
 
 
 def _shift_of(row: AgentShift) -> Shift:
@@ -293,37 +291,35 @@ def replace_shifts(
     actor: Actor,
     agent_id: int,
     shifts: Sequence[Shift],
-    commit: bool = True,
 ) -> Schedule:
     """Replaces the agent's whole weekly schedule; an empty list clears it."""
-    agent = get_agent(uow, agent_id=agent_id)
-    try:
-        shift_rules.validate_shifts(shifts)
-    except ShiftProblem as exc:
-        raise ValidationFailed(str(exc), field=f"shifts[{exc.index}]") from None
-    before = get_schedule(uow, agent_id=agent.id)
-    ordered = tuple(sorted(shifts))
-    uow.session.execute(delete(AgentShift).where(AgentShift.agent_id == agent.id))
-    for shift in ordered:
-        uow.session.add(
-            AgentShift(
-                agent_id=agent.id,
-                weekday=shift.weekday,
-                start_time=shift.start,
-                end_time=shift.end,
+    with uow.atomic():
+        agent = get_agent(uow, agent_id=agent_id)
+        try:
+            shift_rules.validate_shifts(shifts)
+        except ShiftProblem as exc:
+            raise ValidationFailed(str(exc), field=f"shifts[{exc.index}]") from None
+        before = get_schedule(uow, agent_id=agent.id)
+        ordered = tuple(sorted(shifts))
+        uow.session.execute(delete(AgentShift).where(AgentShift.agent_id == agent.id))
+        for shift in ordered:
+            uow.session.add(
+                AgentShift(
+                    agent_id=agent.id,
+                    weekday=shift.weekday,
+                    start_time=shift.start,
+                    end_time=shift.end,
+                )
             )
+        uow.flush()
+        record(
+            uow,
+            actor=actor,
+            action="agent.shifts_replaced",
+            subject_type="agent",
+            subject_id=agent.id,
+            before={"shifts": [shift.label() for shift in before.shifts]},
+            after={"shifts": [shift.label() for shift in ordered]},
+            details={"time_zone": agent.time_zone},
         )
-    uow.flush()
-    record(
-        uow,
-        actor=actor,
-        action="agent.shifts_replaced",
-        subject_type="agent",
-        subject_id=agent.id,
-        before={"shifts": [shift.label() for shift in before.shifts]},
-        after={"shifts": [shift.label() for shift in ordered]},
-        details={"time_zone": agent.time_zone},
-    )
-    if commit:
-        uow.commit()
-    return Schedule(agent.id, agent.time_zone, ordered)
+        return Schedule(agent.id, agent.time_zone, ordered)

@@ -32,7 +32,8 @@ def move_agent(
     callback: Callback,
 ) -> str:
     """Moves the agent through ``states`` in order (a state they are in already is skipped),
-    without committing; returns what became of it, for the callback event's facts."""
+    in the caller's transaction; returns what became of it, for the callback event's facts.
+    A move the state service refuses wrote nothing, so the caller's transaction goes on."""
     if agent_id is None:
         return "no agent"
     reached: str | None = None
@@ -50,7 +51,6 @@ def move_agent(
                 agent_id=agent_id,
                 state=state,
                 reason=f"callback {callback.id}",
-                commit=False,
             )
         except DomainError as exc:
             return f"unchanged ({exc.detail})"[:MAX_NOTE] if reached is None else reached

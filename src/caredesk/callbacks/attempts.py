@@ -159,25 +159,25 @@ def record_attempt_result(
 ) -> CallbackAttempt:
     """How the dial ended: contact puts the call in progress; anything else schedules the next
     attempt, or after the last allowed one asks for the voicemail and the memo (OB-VOICEMAIL)."""
-    try:
-        outcome = AttemptResult(result)
-    except ValueError:
-        names = ", ".join(item.value for item in AttemptResult)
-        raise ValidationFailed(f"must be one of: {names}", field="result") from None
-    callback = load_callback(uow, callback_id)
-    attempt = _attempt(uow, callback, attempt_id)
-    if attempt.result is not None:
-        if attempt.result == outcome.value:
-            return attempt
-        raise Conflict(f"attempt {attempt.id} already ended {attempt.result}", field="result")
-    current = require_caller(uow, callback, agent_id)
-    if current.id != attempt.id or callback.status != S.DIALING.value:
-        raise InvalidTransition(
-            f"attempt {attempt.id} is not the call being dialled", field="attempt_id"
-        )
-    apply_result(uow, callback, attempt, outcome, actor=actor, policy=policy)
-    uow.commit()
-    return attempt
+    with uow.atomic():
+        try:
+            outcome = AttemptResult(result)
+        except ValueError:
+            names = ", ".join(item.value for item in AttemptResult)
+            raise ValidationFailed(f"must be one of: {names}", field="result") from None
+        callback = load_callback(uow, callback_id)
+        attempt = _attempt(uow, callback, attempt_id)
+        if attempt.result is not None:
+            if attempt.result == outcome.value:
+                return attempt
+            raise Conflict(f"attempt {attempt.id} already ended {attempt.result}", field="result")
+        current = require_caller(uow, callback, agent_id)
+        if current.id != attempt.id or callback.status != S.DIALING.value:
+            raise InvalidTransition(
+                f"attempt {attempt.id} is not the call being dialled", field="attempt_id"
+            )
+        apply_result(uow, callback, attempt, outcome, actor=actor, policy=policy)
+        return attempt
 
 
 def poll_call(
@@ -192,36 +192,32 @@ def poll_call(
     """Reads the gateway's events for the attempt and records what they show: the result once
     the call is answered, busy, unanswered, taken by a machine or failed; the end of the call
     once an answered call hangs up. Nothing is written while it is still ringing."""
-    callback = load_callback(uow, callback_id)
-    attempt = _attempt(uow, callback, attempt_id)
-    if attempt.call_id is None:
-        raise InvalidTransition("the gateway never placed this call", field="attempt_id")
-    events = gateway.poll(attempt.call_id, now=uow.clock.now())
-    signal = next((SIGNALS[e.kind] for e in events if e.kind in SIGNALS), None)
-    ended = next((e for e in events if e.kind is CallEventKind.ENDED), None)
-    changed = False
-    if attempt.result is None and signal is not None and callback.status == S.DIALING.value:
-        apply_result(
-            uow,
-            callback,
-            attempt,
-            signal,
-            actor=actor,
-            policy=policy,
-            detail=f"the gateway reports {signal.value}",
-        )
-        changed = True
-    if (
-        attempt.result == AttemptResult.CONTACT.value
-        and ended is not None
-        and callback.status == S.IN_CALL.value
-    ):
-        _end(uow, callback, attempt, actor=actor, detail="the call ended")
-        attempt.ended_at = ended.at
-        changed = True
-    if changed:
-        uow.commit()
-    return attempt
+    with uow.atomic():
+        callback = load_callback(uow, callback_id)
+        attempt = _attempt(uow, callback, attempt_id)
+        if attempt.call_id is None:
+            raise InvalidTransition("the gateway never placed this call", field="attempt_id")
+        events = gateway.poll(attempt.call_id, now=uow.clock.now())
+        signal = next((SIGNALS[e.kind] for e in events if e.kind in SIGNALS), None)
+        ended = next((e for e in events if e.kind is CallEventKind.ENDED), None)
+        if attempt.result is None and signal is not None and callback.status == S.DIALING.value:
+            apply_result(
+                uow,
+                callback,
+                attempt,
+                signal,
+                actor=actor,
+                policy=policy,
+                detail=f"the gateway reports {signal.value}",
+            )
+        if (
+            attempt.result == AttemptResult.CONTACT.value
+            and ended is not None
+            and callback.status == S.IN_CALL.value
+        ):
+            _end(uow, callback, attempt, actor=actor, detail="the call ended")
+            attempt.ended_at = ended.at
+        return attempt
 
 
 def _end(
@@ -248,15 +244,18 @@ def end_call(
     callback_id: int,
     agent_id: int | None = None,
 ) -> Callback:
-    """The agent hangs up: the call moves to wrap-up (and the agent to After-Call Work)."""
-    callback = load_callback(uow, callback_id)
-    attempt = require_caller(uow, callback, agent_id)
-    if callback.status != S.IN_CALL.value:
-        raise InvalidTransition(
-            f"callback {callback.id} is {callback.status}, not on a call", field="callback_id"
-        )
-    _end(uow, callback, attempt, actor=actor, detail="the agent ended the call")
-    uow.commit()
+    """The agent hangs up: the call moves to wrap-up (and the agent to After-Call Work).
+
+    Durable: the end of the call is committed before the gateway is asked to hang up, so the
+    record never waits on (or is lost with) the gateway's answer."""
+    with uow.atomic(durable=True):
+        callback = load_callback(uow, callback_id)
+        attempt = require_caller(uow, callback, agent_id)
+        if callback.status != S.IN_CALL.value:
+            raise InvalidTransition(
+                f"callback {callback.id} is {callback.status}, not on a call", field="callback_id"
+            )
+        _end(uow, callback, attempt, actor=actor, detail="the agent ended the call")
     if attempt.call_id:
         try:
             gateway.hangup(attempt.call_id)
@@ -274,22 +273,23 @@ def leave_voicemail(
     agent_id: int | None = None,
 ) -> Callback:
     """OB-VOICEMAIL: the voicemail after the last allowed attempt went unanswered."""
-    callback = load_callback(uow, callback_id)
-    attempt = require_caller(uow, callback, agent_id)
-    last = AttemptResult(attempt.result) if attempt.result else None
-    if callback.status != S.WRAP_UP.value or callback.contact_made or last not in UNANSWERED:
-        raise InvalidTransition(
-            "a voicemail is left when the last allowed attempt was not answered "
-            f"(callback {callback.id} is {callback.status}, last attempt {last or 'in progress'})",
-            field="step",
+    with uow.atomic():
+        callback = load_callback(uow, callback_id)
+        attempt = require_caller(uow, callback, agent_id)
+        last = AttemptResult(attempt.result) if attempt.result else None
+        if callback.status != S.WRAP_UP.value or callback.contact_made or last not in UNANSWERED:
+            raise InvalidTransition(
+                "a voicemail is left when the last allowed attempt was not answered "
+                f"(callback {callback.id} is {callback.status}, "
+                f"last attempt {last or 'in progress'})",
+                field="step",
+            )
+        note(
+            uow,
+            callback,
+            actor=actor,
+            kind=Event.VOICEMAIL_LEFT,
+            rule_ids=["OB-VOICEMAIL"],
+            facts={"attempt_id": attempt.id, "number": attempt.number},
         )
-    note(
-        uow,
-        callback,
-        actor=actor,
-        kind=Event.VOICEMAIL_LEFT,
-        rule_ids=["OB-VOICEMAIL"],
-        facts={"attempt_id": attempt.id, "number": attempt.number},
-    )
-    uow.commit()
-    return callback
+        return callback

@@ -13,7 +13,7 @@ from caredesk.audit.service import Actor
 from caredesk.callbacks.models import Callback, CallbackEvent, CallbackStatus
 from caredesk.callbacks.records import Event, change, load_callback
 from caredesk.channels.models import OutboxMessage, OutboxStatus
-from caredesk.channels.outbox import revive_message, withdraw_message
+from caredesk.channels.outbox import requeue_message, withdraw_message
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import DomainError, InvalidTransition
 
@@ -32,8 +32,8 @@ def _message_ids(callback: Callback) -> list[int]:
 def withdraw_owed_messages(
     uow: UnitOfWork, callback: Callback, *, actor: Actor, reason: str
 ) -> dict[str, str]:
-    """Withdraws the callback's messages not yet sent (no commit); message id -> its status
-    afterwards ("withdrawn", or "sent"/"sending" when it was too late)."""
+    """Withdraws the callback's messages not yet sent, in the caller's transaction; message
+    id -> its status afterwards ("withdrawn", or "sent"/"sending" when it was too late)."""
     return {
         str(message_id): withdraw_message(
             uow, actor=actor, message_id=message_id, reason=f"callback {callback.id}: {reason}"
@@ -72,33 +72,37 @@ def flag_dead_messages(uow: UnitOfWork) -> int:
     flagged = 0
     for callback_id in list(uow.session.scalars(dead_messages_query())):
         try:
-            callback = load_callback(uow, callback_id)
-            dead = _dead(uow, callback)
-            if not dead or callback.status not in WAITING:
-                continue
-            change(
-                uow,
-                callback,
-                actor=WATCHER,
-                kind=Event.NEEDS_ATTENTION,
-                to=S.NEEDS_ATTENTION,
-                facts={
-                    "messages": [
-                        {"message_id": row.id, "kind": row.kind, "error": row.last_error}
-                        for row in dead
-                    ],
-                    "waiting_in": callback.status,
-                },
-                detail=(
-                    f"the outbox gave up on {dead[0].kind} (message {dead[0].id}): "
-                    f"{dead[0].last_error or 'no reason recorded'}; requeue it or cancel"
-                ),
-            )
-            uow.commit()
-            flagged += 1
+            with uow.atomic():
+                moved = _flag(uow, callback_id)
         except DomainError:
-            uow.session.rollback()  # changed meanwhile; the next pass sees it afresh
+            continue  # changed meanwhile (nothing written); the next pass sees it afresh
+        flagged += moved
     return flagged
+
+
+def _flag(uow: UnitOfWork, callback_id: int) -> bool:
+    callback = load_callback(uow, callback_id)
+    dead = _dead(uow, callback)
+    if not dead or callback.status not in WAITING:
+        return False
+    change(
+        uow,
+        callback,
+        actor=WATCHER,
+        kind=Event.NEEDS_ATTENTION,
+        to=S.NEEDS_ATTENTION,
+        facts={
+            "messages": [
+                {"message_id": row.id, "kind": row.kind, "error": row.last_error} for row in dead
+            ],
+            "waiting_in": callback.status,
+        },
+        detail=(
+            f"the outbox gave up on {dead[0].kind} (message {dead[0].id}): "
+            f"{dead[0].last_error or 'no reason recorded'}; requeue it or cancel"
+        ),
+    )
+    return True
 
 
 def _waited_in(uow: UnitOfWork, callback: Callback) -> CallbackStatus:
@@ -124,24 +128,24 @@ def _waited_in(uow: UnitOfWork, callback: Callback) -> CallbackStatus:
 def requeue_notice(uow: UnitOfWork, *, actor: Actor, callback_id: int) -> Callback:
     """A leader gives the dead message a fresh start (after fixing the cause, e.g. the address):
     the callback waits for it again where it waited before."""
-    callback = load_callback(uow, callback_id)
-    if callback.status != S.NEEDS_ATTENTION.value:
-        raise InvalidTransition(
-            f"callback {callback.id} is {callback.status}; only a callback that needs attention "
-            "has a message to requeue",
-            field="callback_id",
+    with uow.atomic():
+        callback = load_callback(uow, callback_id)
+        if callback.status != S.NEEDS_ATTENTION.value:
+            raise InvalidTransition(
+                f"callback {callback.id} is {callback.status}; only a callback that needs "
+                "attention has a message to requeue",
+                field="callback_id",
+            )
+        dead = _dead(uow, callback)
+        for row in dead:
+            requeue_message(uow, actor=actor, message_id=row.id)
+        change(
+            uow,
+            callback,
+            actor=actor,
+            kind=Event.NOTICE_REQUEUED,
+            to=_waited_in(uow, callback),
+            facts={"message_ids": [row.id for row in dead]},
+            detail="the message is queued again",
         )
-    dead = _dead(uow, callback)
-    for row in dead:
-        revive_message(uow, actor=actor, message_id=row.id)
-    change(
-        uow,
-        callback,
-        actor=actor,
-        kind=Event.NOTICE_REQUEUED,
-        to=_waited_in(uow, callback),
-        facts={"message_ids": [row.id for row in dead]},
-        detail="the message is queued again",
-    )
-    uow.commit()
     return callback

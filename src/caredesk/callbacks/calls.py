@@ -28,7 +28,14 @@ from caredesk.callbacks.dial_refusals import (
 )
 from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackStatus
 from caredesk.callbacks.policy_view import attempts_of, build_context
-from caredesk.callbacks.records import Event, change, load_callback, note, refuse
+from caredesk.callbacks.records import (
+    Event,
+    atomic_keeping_refusals,
+    change,
+    load_callback,
+    note,
+    refuse,
+)
 from caredesk.channels.ports import VoiceGateway
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -76,7 +83,66 @@ def start_call(
 ) -> CallbackAttempt:
     """The agent dials: an offer made to them, a callback they own or one they pick by hand.
     The dial gate runs on every path; a refusal is recorded with its rule IDs and raised.
-    Every refusal of the dial, the gate's or not, names its catalogue rules (dial_refusals)."""
+    Every refusal of the dial, the gate's or not, names its catalogue rules (dial_refusals).
+
+    Three durable transactions, because the gateway is called between them: the gate's
+    verdict and the dial (DIALING, the attempt, the timeline) are committed before the gateway
+    is asked to place the call, so no call is ever placed off the record; what the gateway
+    answered (the call placed, or the attempt failed) is committed once it answered. Being
+    durable, it cannot run inside another transaction, which would hold those commits back."""
+    with atomic_keeping_refusals(uow, durable=True):
+        callback, attempt = _open_attempt(
+            uow,
+            actor=actor,
+            policy=policy,
+            gateway=gateway,
+            callback_id=callback_id,
+            agent_id=agent_id,
+            number=number,
+        )
+    try:
+        call_id = gateway.dial(
+            attempt.dial_string,
+            from_line=attempt.from_line,
+            call_ref=f"callback-{callback.id}-attempt-{attempt.id}",
+        )
+    except Exception as exc:  # the gateway's refusal or outage is this attempt's result
+        log.warning("gateway could not place the call", extra={"callback_id": callback.id})
+        reason = exc.detail if isinstance(exc, DomainError) else type(exc).__name__
+        with uow.atomic(durable=True):
+            apply_result(
+                uow,
+                callback,
+                attempt,
+                AttemptResult.FAILED,
+                actor=actor,
+                policy=policy,
+                detail=f"the gateway could not place the call: {reason}",
+            )
+        return attempt
+    with uow.atomic(durable=True):
+        attempt.call_id = call_id[:80]
+        note(
+            uow,
+            callback,
+            actor=actor,
+            kind=Event.CALL_PLACED,
+            facts={"attempt_id": attempt.id, "call_id": attempt.call_id},
+        )
+    return attempt
+
+
+def _open_attempt(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    policy: PolicyConfig,
+    gateway: VoiceGateway,
+    callback_id: int,
+    agent_id: int,
+    number: str | None,
+) -> tuple[Callback, CallbackAttempt]:
+    """The dial gate and, when it allows the dial, the attempt with the callback DIALING."""
     callback = load_callback(uow, callback_id)
     agent = _agent(uow, agent_id)
     now = uow.clock.now()
@@ -175,34 +241,4 @@ def start_call(
         )
         rules = [(attempts_rule(callback.line_of_business), sentence)]
         raise named(Conflict, rules, field="callback_id", now=now) from None
-    uow.commit()
-    try:
-        call_id = gateway.dial(
-            digits,
-            from_line=agent.platform_line,
-            call_ref=f"callback-{callback.id}-attempt-{attempt.id}",
-        )
-    except Exception as exc:  # the gateway's refusal or outage is this attempt's result
-        log.warning("gateway could not place the call", extra={"callback_id": callback.id})
-        reason = exc.detail if isinstance(exc, DomainError) else type(exc).__name__
-        apply_result(
-            uow,
-            callback,
-            attempt,
-            AttemptResult.FAILED,
-            actor=actor,
-            policy=policy,
-            detail=f"the gateway could not place the call: {reason}",
-        )
-        uow.commit()
-        return attempt
-    attempt.call_id = call_id[:80]
-    note(
-        uow,
-        callback,
-        actor=actor,
-        kind=Event.CALL_PLACED,
-        facts={"attempt_id": attempt.id, "call_id": attempt.call_id},
-    )
-    uow.commit()
-    return attempt
+    return callback, attempt

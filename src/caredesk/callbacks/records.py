@@ -1,11 +1,14 @@
 """Keeping a callback's record: loading it, changing it under its version, and writing the
 timeline event and audit record that go with every change, in the caller's transaction.
 
-A refused step is recorded too: the ``refused`` event (with the rule IDs) is committed on its
-own and then the refusal is raised, so the record survives the refused request."""
+A refused step is recorded too: a use case that may refuse runs in
+``atomic_keeping_refusals``, so the ``refused`` event (with the rule IDs) is committed and then
+the refusal is raised: the record survives the refused request."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from enum import Enum
 from typing import Any, NoReturn, cast
@@ -267,6 +270,26 @@ def note(
     return event
 
 
+class StepRefused(PolicyRefused):
+    """A refusal ``refuse`` put on the callback's record; ``atomic_keeping_refusals`` keeps it."""
+
+
+@contextmanager
+def atomic_keeping_refusals(uow: UnitOfWork, *, durable: bool = False) -> Iterator[None]:
+    """``uow.atomic()`` around a use case that may refuse a step: a refusal ``refuse`` wrote is
+    the record of what was refused, so the block commits it and the refusal is raised after;
+    any other error writes nothing. Inside another transaction the refusal is that
+    transaction's to keep or roll back, as every nested block's work is."""
+    refused: StepRefused | None = None
+    with uow.atomic(durable=durable):
+        try:
+            yield
+        except StepRefused as error:
+            refused = error
+    if refused is not None:
+        raise refused
+
+
 def refusal_text(decision: Decision) -> str:
     return "; ".join(result.explanation for result in decision.failed)
 
@@ -282,8 +305,9 @@ def refuse(
     facts: dict[str, Any] | None = None,
 ) -> NoReturn:
     """Records the refusal (``refused`` event naming the rule IDs, the callback's last refusal,
-    an audit record), commits it, and raises ``PolicyRefused`` carrying the decision. Nothing
-    else may be pending in the unit of work: callers refuse before they write."""
+    an audit record) and raises ``StepRefused`` carrying the decision; the use case's
+    ``atomic_keeping_refusals`` block commits the record. Callers refuse before they write:
+    whatever else the transaction holds is committed with the refusal."""
     rule_ids = list(decision.failed_rule_ids)
     detail = refusal_text(decision)
     step_name = step.value if isinstance(step, Step) else step
@@ -319,9 +343,8 @@ def refuse(
         subject_id=callback.id,
         details={"rule_ids": rule_ids, **plain(shown)},
     )
-    uow.commit()
     first = decision.failed[0].sentence if decision.failed else "refused"
-    raise PolicyRefused(
+    raise StepRefused(
         f"{step_name} refused by {', '.join(rule_ids)}: {first}",
         field="step",
         extra={"rule_ids": rule_ids, "decision": decision_to_json(decision)},

@@ -97,11 +97,12 @@ def submit_callback_request(
     brand: MessageBrand | None = None,
     from_line: str | None = None,
     agreed_window: AgreedWindow | None = None,
-    commit: bool = True,
 ) -> Submitted:
     """``request_callback`` that also says whether this request created the callback. With
     ``agreed_window``, the customer's chosen time is recorded as consent for it before the
-    policy plans it, so it is planned inside that time."""
+    policy plans it, so it is planned inside that time. One transaction; when another request
+    with the same key got in first, its callback is returned instead (or, inside another
+    transaction, the error is that transaction's)."""
     key = check_key(idempotency_key)
     request = {
         "account_id": account_id,
@@ -126,34 +127,33 @@ def submit_callback_request(
         existing = find_by_idempotency_key(uow, key)
         if existing is not None:
             return replay(uow, existing, fingerprint)
+    nested = uow.in_transaction
     for _ in range(_TRIES):
         try:
-            callback = _create(
-                uow,
-                actor=actor,
-                policy=policy,
-                fingerprint=fingerprint,
-                key=key,
-                requested_by_agent_id=requested_by_agent_id,
-                slots=slots,
-                brand=brand,
-                from_line=from_line,
-                agreed_window=agreed_window,
-                **{
-                    name: value
-                    for name, value in request.items()
-                    if name not in ("slots", "agreed_window")
-                },
-            )
-            if commit:
-                uow.commit()
+            with uow.atomic():
+                callback = _create(
+                    uow,
+                    actor=actor,
+                    policy=policy,
+                    fingerprint=fingerprint,
+                    key=key,
+                    requested_by_agent_id=requested_by_agent_id,
+                    slots=slots,
+                    brand=brand,
+                    from_line=from_line,
+                    agreed_window=agreed_window,
+                    **{
+                        name: value
+                        for name, value in request.items()
+                        if name not in ("slots", "agreed_window")
+                    },
+                )
             return Submitted(callback, True)
         except (IntegrityError, OperationalError) as exc:
             # Two requests with one key at once: the database lets one in, and the other
             # returns what that one made (or tries again while SQLite's single writer is busy).
-            if key is None or not commit:
+            if key is None or nested:
                 raise
-            uow.session.rollback()
             existing = find_by_idempotency_key(uow, key)
             if existing is not None:
                 return replay(uow, existing, fingerprint)
@@ -375,7 +375,6 @@ def _record_agreed_window(
         channel=window.channel,
         callback_id=callback.id,
         time_zone=window.zone,
-        commit=False,
     )
 
 

@@ -144,13 +144,13 @@ def advance_after_notifications(uow: UnitOfWork, *, policy: PolicyConfig, now: d
     changed = 0
     for callback_id in list(uow.session.scalars(waiting_on_messages_query())):
         try:
-            callback = load_callback(uow, callback_id)
-            if record_sent_messages(uow, callback, actor=NOTIFIER, policy=policy, now=now):
-                uow.commit()
-                changed += 1
+            with uow.atomic():
+                callback = load_callback(uow, callback_id)
+                moved = record_sent_messages(uow, callback, actor=NOTIFIER, policy=policy, now=now)
         except DomainError:
             # Changed by someone else since it was read; the next pass sees it afresh.
-            uow.session.rollback()
+            continue
+        changed += moved
     return changed + flag_dead_messages(uow) + renotice_stale(uow, policy=policy, now=now)
 
 
@@ -179,8 +179,8 @@ def reschedule_due(uow: UnitOfWork, *, policy: PolicyConfig, callback: Callback)
 def _notice_again(
     uow: UnitOfWork, *, policy: PolicyConfig, callback: Callback, now: datetime
 ) -> dict[str, Any] | None:
-    """Queues a new notice the lead time before a newly planned dial (no commit); the values
-    that put it on the callback, or None when no plan will do."""
+    """Queues a new notice the lead time before a newly planned dial, in the caller's
+    transaction; the values that put it on the callback, or None when no plan will do."""
     plan = notice_times(uow, policy=policy, callback=callback, now=now)
     account = uow.session.get(Account, callback.account_id)
     person = uow.session.get(Person, callback.person_id) if callback.person_id else None
@@ -228,32 +228,37 @@ def renotice_stale(uow: UnitOfWork, *, policy: PolicyConfig, now: datetime) -> i
     changed = 0
     for callback_id in ids:
         try:
-            callback = load_callback(uow, callback_id)
-            values = _notice_again(uow, policy=policy, callback=callback, now=now)
-            if values is None:
-                uow.session.rollback()
-                continue
-            change(
-                uow,
-                callback,
-                actor=NOTIFIER,
-                kind=Event.NOTIFICATION_QUEUED,
-                values=values,
-                facts={"message_id": values["notification_message_id"], "again": True},
-                detail="the last notice is too old to announce the call; a new one is queued",
-            )
-            uow.commit()
-            changed += 1
+            with uow.atomic():
+                moved = _renotice(uow, policy=policy, callback_id=callback_id, now=now)
         except DomainError:
-            uow.session.rollback()
+            continue  # changed meanwhile (nothing written); the next pass sees it afresh
+        changed += moved
     return changed
+
+
+def _renotice(uow: UnitOfWork, *, policy: PolicyConfig, callback_id: int, now: datetime) -> bool:
+    callback = load_callback(uow, callback_id)
+    values = _notice_again(uow, policy=policy, callback=callback, now=now)
+    if values is None:
+        return False
+    change(
+        uow,
+        callback,
+        actor=NOTIFIER,
+        kind=Event.NOTIFICATION_QUEUED,
+        values=values,
+        facts={"message_id": values["notification_message_id"], "again": True},
+        detail="the last notice is too old to announce the call; a new one is queued",
+    )
+    return True
 
 
 def record_sent_messages(
     uow: UnitOfWork, callback: Callback, *, actor: Actor, policy: PolicyConfig, now: datetime
 ) -> bool:
     """Copies the outbox's "sent" onto the callback (notified_at, scheduling_email_sent_at) and
-    moves an AWAITING_NOTIFICATION callback to SCHEDULED. No commit. True when anything changed.
+    moves an AWAITING_NOTIFICATION callback to SCHEDULED, in the caller's transaction. True
+    when anything changed.
     The due time comes from the plan decision at that moment (``scheduling.plan``)."""
     changed = False
     email_sent = sent_at(uow, callback.scheduling_email_message_id)

@@ -97,18 +97,18 @@ def offer_slots(
     from_line: str | None = None,
 ) -> Callback:
     """Offers these times instead of those first proposed, by a new scheduling email."""
-    callback = load_callback(uow, callback_id)
-    _record_offer(
-        uow,
-        actor=actor,
-        callback=callback,
-        slots=slots,
-        email=True,
-        brand=brand,
-        from_line=from_line,
-    )
-    uow.commit()
-    return callback
+    with uow.atomic():
+        callback = load_callback(uow, callback_id)
+        _record_offer(
+            uow,
+            actor=actor,
+            callback=callback,
+            slots=slots,
+            email=True,
+            brand=brand,
+            from_line=from_line,
+        )
+        return callback
 
 
 def offer_and_choose_slot(
@@ -126,39 +126,40 @@ def offer_and_choose_slot(
     """Explicit times and/or the customer's choice, in one transaction. Offered and chosen at
     once, the times are put on record without a new email (the customer already agreed; the
     scheduling email sent before still stands for OB-SA-EMAIL-FIRST)."""
-    if not slots and slot is None:
-        raise ValidationFailed("offer times, choose one, or both", field="slots")
-    if slot is None:
-        assert slots is not None
-        return offer_slots(
+    with uow.atomic():
+        if not slots and slot is None:
+            raise ValidationFailed("offer times, choose one, or both", field="slots")
+        if slot is None:
+            assert slots is not None
+            return offer_slots(
+                uow,
+                actor=actor,
+                callback_id=callback_id,
+                slots=slots,
+                brand=brand,
+                from_line=from_line,
+            )
+        if slots:
+            callback = load_callback(uow, callback_id)
+            _record_offer(
+                uow,
+                actor=actor,
+                callback=callback,
+                slots=slots,
+                email=False,
+                brand=brand,
+                from_line=from_line,
+            )
+        return choose_slot(
             uow,
             actor=actor,
+            policy=policy,
             callback_id=callback_id,
-            slots=slots,
+            slot=slot,
+            channel=channel,
             brand=brand,
             from_line=from_line,
         )
-    if slots:
-        callback = load_callback(uow, callback_id)
-        _record_offer(
-            uow,
-            actor=actor,
-            callback=callback,
-            slots=slots,
-            email=False,
-            brand=brand,
-            from_line=from_line,
-        )
-    return choose_slot(
-        uow,
-        actor=actor,
-        policy=policy,
-        callback_id=callback_id,
-        slot=slot,
-        channel=channel,
-        brand=brand,
-        from_line=from_line,
-    )
 
 
 def parse_slot(text: str) -> tuple[datetime, datetime]:
@@ -212,82 +213,83 @@ def choose_slot(
     """The customer picked one of the offered times (by replying, in the portal or through the
     API): it becomes their consent window for this callback (OB-WINDOW), the callback is due at
     its start, and a "Customer Callback" message confirms the time (OB-NOTIFY)."""
-    consent_channel = _consent_channel(str(channel))
-    callback = load_callback(uow, callback_id)
-    if callback.status != CallbackStatus.AWAITING_SCHEDULE.value:
-        raise InvalidTransition(
-            f"a time is picked while the callback waits for one; this one is {callback.status}",
-            field="slot",
+    with uow.atomic():
+        consent_channel = _consent_channel(str(channel))
+        callback = load_callback(uow, callback_id)
+        if callback.status != CallbackStatus.AWAITING_SCHEDULE.value:
+            raise InvalidTransition(
+                f"a time is picked while the callback waits for one; this one is {callback.status}",
+                field="slot",
+            )
+        start, end = offered_slot(callback, slot)
+        now = uow.clock.now()
+        if end <= now:
+            raise ValidationFailed("that time has already passed; pick a later one", field="slot")
+        email_sent = callback.scheduling_email_sent_at or sent_at(
+            uow, callback.scheduling_email_message_id
         )
-    start, end = offered_slot(callback, slot)
-    now = uow.clock.now()
-    if end <= now:
-        raise ValidationFailed("that time has already passed; pick a later one", field="slot")
-    email_sent = callback.scheduling_email_sent_at or sent_at(
-        uow, callback.scheduling_email_message_id
-    )
-    if email_sent is None:
-        raise Conflict(
-            "the scheduling email has not gone out yet, so no time can be picked from it",
-            field="slot",
+        if email_sent is None:
+            raise Conflict(
+                "the scheduling email has not gone out yet, so no time can be picked from it",
+                field="slot",
+            )
+        account = uow.session.get(Account, callback.account_id)
+        person = uow.session.get(Person, callback.person_id) if callback.person_id else None
+        if account is None or person is None:
+            raise ValidationFailed("the callback names no person to agree the time", field="slot")
+        recipient = recipient_for(uow, account, person, callback.number)
+        consent = record_consent(
+            uow,
+            actor=actor,
+            account_id=account.id,
+            person_id=person.id,
+            window_start=start,
+            window_end=end,
+            channel=consent_channel,
+            callback_id=callback.id,
+            time_zone=recipient.zone,
         )
-    account = uow.session.get(Account, callback.account_id)
-    person = uow.session.get(Person, callback.person_id) if callback.person_id else None
-    if account is None or person is None:
-        raise ValidationFailed("the callback names no person to agree the time", field="slot")
-    recipient = recipient_for(uow, account, person, callback.number)
-    consent = record_consent(
-        uow,
-        actor=actor,
-        account_id=account.id,
-        person_id=person.id,
-        window_start=start,
-        window_end=end,
-        channel=consent_channel,
-        callback_id=callback.id,
-        time_zone=recipient.zone,
-        commit=False,
-    )
-    # OB-NOTIFY: the notice goes the lead time before the dial, inside the chosen time.
-    plan = notice_times(uow, policy=policy, callback=callback, now=max(start, now))
-    dial_at = plan.dial_at if plan is not None else start
-    lob = LineOfBusiness(callback.line_of_business)
-    owned = ownership(uow, lob=lob, owner=owner_of(uow, callback), due=dial_at)
-    template = policy.template_for(CallbackReason(callback.reason), CallbackOrigin(callback.origin))
-    owner = owner_of(uow, callback)
-    message = queue_notice(
-        uow,
-        callback=callback,
-        recipient=recipient,
-        template=template,
-        callback_at=dial_at,
-        from_line=from_line or (owner.platform_line if owner else default_platform_line()),
-        brand=brand or message_brand(),
-        send_at=plan.notice_at if plan is not None else None,
-    )
-    change(
-        uow,
-        callback,
-        actor=actor,
-        kind=Event.SLOT_CHOSEN,
-        to=CallbackStatus.SCHEDULED,
-        values={
-            "due_at": dial_at,
-            "scheduling_email_sent_at": email_sent,
-            "notification_template": template,
-            "notification_message_id": message.id,
-            **owned,
-        },
-        facts={
-            "slot": slot,
-            "start": start,
-            "end": end,
-            "channel": consent_channel.value,
-            "consent_id": consent.id,
-            "confirmation_message_id": message.id,
-            "assignment_pool": owned["in_assignment_pool"],
-        },
-        detail=f"the customer chose time {slot} ({start.isoformat()} to {end.isoformat()})",
-    )
-    uow.commit()
-    return callback
+        # OB-NOTIFY: the notice goes the lead time before the dial, inside the chosen time.
+        plan = notice_times(uow, policy=policy, callback=callback, now=max(start, now))
+        dial_at = plan.dial_at if plan is not None else start
+        lob = LineOfBusiness(callback.line_of_business)
+        owned = ownership(uow, lob=lob, owner=owner_of(uow, callback), due=dial_at)
+        template = policy.template_for(
+            CallbackReason(callback.reason), CallbackOrigin(callback.origin)
+        )
+        owner = owner_of(uow, callback)
+        message = queue_notice(
+            uow,
+            callback=callback,
+            recipient=recipient,
+            template=template,
+            callback_at=dial_at,
+            from_line=from_line or (owner.platform_line if owner else default_platform_line()),
+            brand=brand or message_brand(),
+            send_at=plan.notice_at if plan is not None else None,
+        )
+        change(
+            uow,
+            callback,
+            actor=actor,
+            kind=Event.SLOT_CHOSEN,
+            to=CallbackStatus.SCHEDULED,
+            values={
+                "due_at": dial_at,
+                "scheduling_email_sent_at": email_sent,
+                "notification_template": template,
+                "notification_message_id": message.id,
+                **owned,
+            },
+            facts={
+                "slot": slot,
+                "start": start,
+                "end": end,
+                "channel": consent_channel.value,
+                "consent_id": consent.id,
+                "confirmation_message_id": message.id,
+                "assignment_pool": owned["in_assignment_pool"],
+            },
+            detail=f"the customer chose time {slot} ({start.isoformat()} to {end.isoformat()})",
+        )
+        return callback

@@ -26,7 +26,14 @@ from caredesk.audit.service import Actor
 from caredesk.callbacks.attempts import require_caller
 from caredesk.callbacks.models import Callback, CallbackEvent, CallbackStatus
 from caredesk.callbacks.policy_view import CallSoFar, build_context, call_events
-from caredesk.callbacks.records import Event, change, load_callback, note, refuse
+from caredesk.callbacks.records import (
+    Event,
+    atomic_keeping_refusals,
+    change,
+    load_callback,
+    note,
+    refuse,
+)
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import InvalidTransition, PolicyRefused, ValidationFailed
 from caredesk.policy import (
@@ -147,7 +154,6 @@ def _add_alternate(
         label=ContactLabel.ALTERNATE,
         given_by=f"agent:{agent_id}" if agent_id else "customer",
         note=f"given on callback {callback.id} to troubleshoot the device being called",
-        commit=False,
     )
     return contact.id
 
@@ -171,181 +177,186 @@ def record_step(
     alternate_number: str | None = None,
 ) -> StepOutcome:
     """Runs one guided-call step through the policy and records it (see the module docstring)."""
-    try:
-        which = CallStep(step)
-    except ValueError:
-        names = ", ".join(item.value for item in CallStep)
-        raise ValidationFailed(f"must be one of: {names}", field="step") from None
-    callback = load_callback(uow, callback_id)
-    after_call = callback.status == CallbackStatus.WRAP_UP.value
-    if not (which is CallStep.SUPPORT_NUMBER and after_call):
-        # The 800 number alone may still be put on record at wrap-up (marked as such), so a
-        # callback never sticks on OB-SA-ALTERNATIVE; every other step needs the customer.
-        _in_call(callback)
-    attempt = require_caller(uow, callback, agent_id)
-    progress: dict[str, object] = {}
-    failed_before = 0
-    if which is CallStep.VERIFY_NAME:
-        progress["verification_fields"] = _fields(fields)
-    elif which is CallStep.PROOF:
-        progress["proof_facts"] = _proof_wanted(proof)
-    elif which is CallStep.VERIFY_PIN:
-        change_text = (account_change or "").strip()
-        if len(change_text) > MAX_ACCOUNT_CHANGE:
-            raise ValidationFailed(
-                f"must be at most {MAX_ACCOUNT_CHANGE} characters", field="account_change"
-            )
-        refuse_secrets({"account_change": change_text})
-        progress["account_change"] = change_text or None
-        failed_before = failed_pin_checks(uow, callback)
-        progress["pin_checks_failed"] = failed_before
-    elif which is CallStep.OTP:
-        progress["otp_guidelines_followed"] = otp_guidelines_followed
-    elif which is CallStep.PAYMENT:
-        if payment_raised_by is not None:
-            try:
-                progress["payment_raised_by"] = PaymentRaisedBy(payment_raised_by)
-            except ValueError:
+    with atomic_keeping_refusals(uow):
+        try:
+            which = CallStep(step)
+        except ValueError:
+            names = ", ".join(item.value for item in CallStep)
+            raise ValidationFailed(f"must be one of: {names}", field="step") from None
+        callback = load_callback(uow, callback_id)
+        after_call = callback.status == CallbackStatus.WRAP_UP.value
+        if not (which is CallStep.SUPPORT_NUMBER and after_call):
+            # The 800 number alone may still be put on record at wrap-up (marked as such), so a
+            # callback never sticks on OB-SA-ALTERNATIVE; every other step needs the customer.
+            _in_call(callback)
+        attempt = require_caller(uow, callback, agent_id)
+        progress: dict[str, object] = {}
+        failed_before = 0
+        if which is CallStep.VERIFY_NAME:
+            progress["verification_fields"] = _fields(fields)
+        elif which is CallStep.PROOF:
+            progress["proof_facts"] = _proof_wanted(proof)
+        elif which is CallStep.VERIFY_PIN:
+            change_text = (account_change or "").strip()
+            if len(change_text) > MAX_ACCOUNT_CHANGE:
                 raise ValidationFailed(
-                    "must be customer or agent", field="payment_raised_by"
-                ) from None
-    elif which in (CallStep.ALTERNATE_NUMBER, CallStep.TROUBLESHOOT):
-        progress["troubleshooting_device_being_called"] = device_being_called
-    if which is CallStep.ALTERNATE_NUMBER:
-        if alternate_number is not None:
-            try:
-                alternate_number = account_values.normalise_phone(alternate_number)
-            except ValueError as exc:
-                raise ValidationFailed(str(exc), field="alternate_number") from None
-        progress.update(alternate_number_asked=True, alternate_number=alternate_number)
+                    f"must be at most {MAX_ACCOUNT_CHANGE} characters", field="account_change"
+                )
+            refuse_secrets({"account_change": change_text})
+            progress["account_change"] = change_text or None
+            failed_before = failed_pin_checks(uow, callback)
+            progress["pin_checks_failed"] = failed_before
+        elif which is CallStep.OTP:
+            progress["otp_guidelines_followed"] = otp_guidelines_followed
+        elif which is CallStep.PAYMENT:
+            if payment_raised_by is not None:
+                try:
+                    progress["payment_raised_by"] = PaymentRaisedBy(payment_raised_by)
+                except ValueError:
+                    raise ValidationFailed(
+                        "must be customer or agent", field="payment_raised_by"
+                    ) from None
+        elif which in (CallStep.ALTERNATE_NUMBER, CallStep.TROUBLESHOOT):
+            progress["troubleshooting_device_being_called"] = device_being_called
+        if which is CallStep.ALTERNATE_NUMBER:
+            if alternate_number is not None:
+                try:
+                    alternate_number = account_values.normalise_phone(alternate_number)
+                except ValueError as exc:
+                    raise ValidationFailed(str(exc), field="alternate_number") from None
+            progress.update(alternate_number_asked=True, alternate_number=alternate_number)
 
-    policy_step = POLICY_STEPS[which]
-    decision = _decide(uow, callback, policy_step, policy, **progress) if policy_step else None
-    if decision is not None:
-        # Giving the alternate number is how OB-ALT-NUMBER's advice is followed, not refused.
-        blocking = [
-            result
-            for result in decision.failed
-            if not (which is CallStep.ALTERNATE_NUMBER and result.rule_id == "OB-ALT-NUMBER")
-        ]
-        if blocking:
-            refuse(
-                uow, callback, decision, actor=actor, step=which.value, agent_id=attempt.agent_id
-            )
-    if which is CallStep.VERIFY_PIN and (pin is None or not _PIN.match(pin)):
-        raise ValidationFailed("the PIN/passcode is 4 to 12 digits", field="pin")
-    passed = [result.rule_id for result in decision.passed] if decision else []
-    steps_due = [item.label for item in decision.required_steps] if decision else []
-    base = {"attempt_id": attempt.id, "agent_id": attempt.agent_id}
-    found: ProofFacts | None = None
-    matched: bool | None = None
-    if which is CallStep.DISCLOSURE:
-        event = note(
-            uow,
-            callback,
-            actor=actor,
-            kind=Event.DISCLOSURE_READ,
-            rule_ids=passed,
-            facts={**base, "script": DISCLOSURE_SCRIPT},
-        )
-    elif which is CallStep.VERIFY_NAME:
-        kind = Event.NAME_VERIFIED if name_matched else Event.NAME_NOT_VERIFIED
-        event = note(
-            uow,
-            callback,
-            actor=actor,
-            kind=kind,
-            rule_ids=passed,
-            facts={**base, "fields": sorted(_fields(fields))},
-        )
-    elif which is CallStep.PROOF:
-        found = proof_facts(uow, account_id=callback.account_id)
-        event = note(
-            uow,
-            callback,
-            actor=actor,
-            kind=Event.PROOF_GIVEN,
-            rule_ids=passed,
-            facts={**base, "facts_shown": sorted(_proof_wanted(proof))},
-        )
-    elif which is CallStep.VERIFY_PIN:
-        assert pin is not None and callback.person_id is not None
-        matched = verify_person_pin(uow, person_id=callback.person_id, pin=pin)
-        failed = failed_before + (0 if matched else 1)
-        # Written under the callback's version: of two checks racing on one count, one is a
-        # Conflict, so the limit holds however many arrive at once.
-        event = change(
-            uow,
-            callback,
-            actor=actor,
-            kind=Event.PIN_CHECKED,
-            rule_ids=passed,
-            facts={
-                **base,
-                "account_change": progress["account_change"],
-                "matched": matched,
-                "failed_checks": failed,
-                "max_pin_attempts": policy.max_pin_attempts,
-            },
-            detail="Service Assurance PIN/passcode check for an account change",
-        )
-    elif which is CallStep.OTP:
-        event = note(
-            uow, callback, actor=actor, kind=Event.OTP_FOLLOWED, rule_ids=passed, facts=base
-        )
-    elif which is CallStep.PAYMENT:
-        event = note(
-            uow,
-            callback,
-            actor=actor,
-            kind=Event.PAYMENT_HELP,
-            rule_ids=passed,
-            facts={**base, "raised_by": progress.get("payment_raised_by")},
-        )
-    elif which is CallStep.ALTERNATE_NUMBER:
-        contact_id = None
-        if alternate_number is not None:
-            contact_id = _add_alternate(
+        policy_step = POLICY_STEPS[which]
+        decision = _decide(uow, callback, policy_step, policy, **progress) if policy_step else None
+        if decision is not None:
+            # Giving the alternate number is how OB-ALT-NUMBER's advice is followed, not refused.
+            blocking = [
+                result
+                for result in decision.failed
+                if not (which is CallStep.ALTERNATE_NUMBER and result.rule_id == "OB-ALT-NUMBER")
+            ]
+            if blocking:
+                refuse(
+                    uow,
+                    callback,
+                    decision,
+                    actor=actor,
+                    step=which.value,
+                    agent_id=attempt.agent_id,
+                )
+        if which is CallStep.VERIFY_PIN and (pin is None or not _PIN.match(pin)):
+            raise ValidationFailed("the PIN/passcode is 4 to 12 digits", field="pin")
+        passed = [result.rule_id for result in decision.passed] if decision else []
+        steps_due = [item.label for item in decision.required_steps] if decision else []
+        base = {"attempt_id": attempt.id, "agent_id": attempt.agent_id}
+        found: ProofFacts | None = None
+        matched: bool | None = None
+        if which is CallStep.DISCLOSURE:
+            event = note(
                 uow,
+                callback,
                 actor=actor,
-                callback=callback,
-                agent_id=attempt.agent_id,
-                number=alternate_number,
+                kind=Event.DISCLOSURE_READ,
+                rule_ids=passed,
+                facts={**base, "script": DISCLOSURE_SCRIPT},
             )
-        event = change(
-            uow,
-            callback,
-            actor=actor,
-            kind=Event.ALTERNATE_NUMBER,
-            values={"alternate_number": alternate_number},
-            rule_ids=["OB-ALT-NUMBER"],
-            facts={
-                **base,
-                "alternate_number": alternate_number,
-                "contact_point_id": contact_id,
-                "required_steps": steps_due,
-            },
-        )
-    elif which is CallStep.TROUBLESHOOT:
-        event = note(
-            uow,
-            callback,
-            actor=actor,
-            kind=Event.TROUBLESHOOTING,
-            rule_ids=passed,
-            facts={**base, "required_steps": steps_due},
-        )
-    else:
-        event = note(
-            uow,
-            callback,
-            actor=actor,
-            kind=Event.SUPPORT_NUMBER_OFFERED,
-            rule_ids=["OB-SA-ALTERNATIVE"],
-            facts={**base, "during_call": not after_call},
-        )
-    uow.commit()
-    return StepOutcome(which, event, decision, found, matched)
+        elif which is CallStep.VERIFY_NAME:
+            kind = Event.NAME_VERIFIED if name_matched else Event.NAME_NOT_VERIFIED
+            event = note(
+                uow,
+                callback,
+                actor=actor,
+                kind=kind,
+                rule_ids=passed,
+                facts={**base, "fields": sorted(_fields(fields))},
+            )
+        elif which is CallStep.PROOF:
+            found = proof_facts(uow, account_id=callback.account_id)
+            event = note(
+                uow,
+                callback,
+                actor=actor,
+                kind=Event.PROOF_GIVEN,
+                rule_ids=passed,
+                facts={**base, "facts_shown": sorted(_proof_wanted(proof))},
+            )
+        elif which is CallStep.VERIFY_PIN:
+            assert pin is not None and callback.person_id is not None
+            matched = verify_person_pin(uow, person_id=callback.person_id, pin=pin)
+            failed = failed_before + (0 if matched else 1)
+            # Written under the callback's version: of two checks racing on one count, one is a
+            # Conflict, so the limit holds however many arrive at once.
+            event = change(
+                uow,
+                callback,
+                actor=actor,
+                kind=Event.PIN_CHECKED,
+                rule_ids=passed,
+                facts={
+                    **base,
+                    "account_change": progress["account_change"],
+                    "matched": matched,
+                    "failed_checks": failed,
+                    "max_pin_attempts": policy.max_pin_attempts,
+                },
+                detail="Service Assurance PIN/passcode check for an account change",
+            )
+        elif which is CallStep.OTP:
+            event = note(
+                uow, callback, actor=actor, kind=Event.OTP_FOLLOWED, rule_ids=passed, facts=base
+            )
+        elif which is CallStep.PAYMENT:
+            event = note(
+                uow,
+                callback,
+                actor=actor,
+                kind=Event.PAYMENT_HELP,
+                rule_ids=passed,
+                facts={**base, "raised_by": progress.get("payment_raised_by")},
+            )
+        elif which is CallStep.ALTERNATE_NUMBER:
+            contact_id = None
+            if alternate_number is not None:
+                contact_id = _add_alternate(
+                    uow,
+                    actor=actor,
+                    callback=callback,
+                    agent_id=attempt.agent_id,
+                    number=alternate_number,
+                )
+            event = change(
+                uow,
+                callback,
+                actor=actor,
+                kind=Event.ALTERNATE_NUMBER,
+                values={"alternate_number": alternate_number},
+                rule_ids=["OB-ALT-NUMBER"],
+                facts={
+                    **base,
+                    "alternate_number": alternate_number,
+                    "contact_point_id": contact_id,
+                    "required_steps": steps_due,
+                },
+            )
+        elif which is CallStep.TROUBLESHOOT:
+            event = note(
+                uow,
+                callback,
+                actor=actor,
+                kind=Event.TROUBLESHOOTING,
+                rule_ids=passed,
+                facts={**base, "required_steps": steps_due},
+            )
+        else:
+            event = note(
+                uow,
+                callback,
+                actor=actor,
+                kind=Event.SUPPORT_NUMBER_OFFERED,
+                rule_ids=["OB-SA-ALTERNATIVE"],
+                facts={**base, "during_call": not after_call},
+            )
+        return StepOutcome(which, event, decision, found, matched)
 
 
 def failed_pin_checks(uow: UnitOfWork, callback: Callback) -> int:

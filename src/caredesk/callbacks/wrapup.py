@@ -19,7 +19,13 @@ from caredesk.callbacks.attention import withdraw_owed_messages
 from caredesk.callbacks.models import Callback, CallbackStatus
 from caredesk.callbacks.notices import case_number
 from caredesk.callbacks.policy_view import CallSoFar, build_context, call_events
-from caredesk.callbacks.records import Event, change, load_callback, refuse
+from caredesk.callbacks.records import (
+    Event,
+    atomic_keeping_refusals,
+    change,
+    load_callback,
+    refuse,
+)
 from caredesk.callbacks.scheduling import reschedule_due
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import InvalidTransition, ValidationFailed
@@ -74,7 +80,6 @@ def _close_consents(uow: UnitOfWork, callback: Callback, *, actor: Actor, now: d
                 actor=actor,
                 account_id=callback.account_id,
                 consent_id=consent.id,
-                commit=False,
             )
 
 
@@ -104,161 +109,161 @@ def wrap_up(
     """Documents the call and closes (or reschedules) the callback in one transaction: the
     account memo (OB-MEMO; kind voicemail after a voicemail, else outbound_call), the ticket
     update when the callback is linked to one (OB-TICKET-UPDATE), and the outcome."""
-    try:
-        result = CallbackOutcome(outcome)
-    except ValueError:
-        names = ", ".join(item.value for item in CallbackOutcome)
-        raise ValidationFailed(f"must be one of: {names}", field="outcome") from None
-    reason = _text(reason, "reason", MAX_REASON)
-    summary = _text(summary, "summary", MAX_TEXT)
-    customer_response = _text(customer_response, "customer_response", MAX_TEXT)
-    progress = {
-        "findings": _text(findings, "findings", MAX_TEXT),
-        "actions_taken": _text(actions_taken, "actions_taken", MAX_TEXT),
-        "new_information": _text(new_information, "new_information", MAX_TEXT),
-    }
-    callback = load_callback(uow, callback_id)
-    if callback.status != S.WRAP_UP.value:
-        raise InvalidTransition(
-            f"callback {callback.id} is {callback.status}; wrap-up follows the call",
-            field="status",
+    with atomic_keeping_refusals(uow):
+        try:
+            result = CallbackOutcome(outcome)
+        except ValueError:
+            names = ", ".join(item.value for item in CallbackOutcome)
+            raise ValidationFailed(f"must be one of: {names}", field="outcome") from None
+        reason = _text(reason, "reason", MAX_REASON)
+        summary = _text(summary, "summary", MAX_TEXT)
+        customer_response = _text(customer_response, "customer_response", MAX_TEXT)
+        progress = {
+            "findings": _text(findings, "findings", MAX_TEXT),
+            "actions_taken": _text(actions_taken, "actions_taken", MAX_TEXT),
+            "new_information": _text(new_information, "new_information", MAX_TEXT),
+        }
+        callback = load_callback(uow, callback_id)
+        if callback.status != S.WRAP_UP.value:
+            raise InvalidTransition(
+                f"callback {callback.id} is {callback.status}; wrap-up follows the call",
+                field="status",
+            )
+        attempt = require_caller(uow, callback, agent_id)
+        if callback.contact_made and result not in REACHED:
+            raise ValidationFailed(
+                f"the customer was reached; {result.value} is for a customer who was not",
+                field="outcome",
+            )
+        if not callback.contact_made and result in REACHED:
+            raise ValidationFailed(
+                f"the customer was not reached, so the outcome cannot be {result.value}",
+                field="outcome",
+            )
+        case = case_number(uow, callback.ticket_id)
+        tickets = (case,) if case else ()
+        wrap = WrapUp(
+            memo=Memo(reason, tickets, summary, customer_response),
+            outcome=result,
+            ticket_update=(
+                TicketUpdate(tickets, includes_memo_details=True, **progress) if tickets else None
+            ),
         )
-    attempt = require_caller(uow, callback, agent_id)
-    if callback.contact_made and result not in REACHED:
-        raise ValidationFailed(
-            f"the customer was reached; {result.value} is for a customer who was not",
-            field="outcome",
+        agent = get_agent(uow, agent_id=attempt.agent_id) if attempt.agent_id else None
+        now = uow.clock.now()
+        context = build_context(
+            uow, callback=callback, step=Step.WRAP_UP, now=now, agent=agent, wrap_up=wrap
         )
-    if not callback.contact_made and result in REACHED:
-        raise ValidationFailed(
-            f"the customer was not reached, so the outcome cannot be {result.value}",
-            field="outcome",
-        )
-    case = case_number(uow, callback.ticket_id)
-    tickets = (case,) if case else ()
-    wrap = WrapUp(
-        memo=Memo(reason, tickets, summary, customer_response),
-        outcome=result,
-        ticket_update=(
-            TicketUpdate(tickets, includes_memo_details=True, **progress) if tickets else None
-        ),
-    )
-    agent = get_agent(uow, agent_id=attempt.agent_id) if attempt.agent_id else None
-    now = uow.clock.now()
-    context = build_context(
-        uow, callback=callback, step=Step.WRAP_UP, now=now, agent=agent, wrap_up=wrap
-    )
-    decision = evaluate(context, policy)
-    if not decision.allowed:
-        refuse(uow, callback, decision, actor=actor, step=Step.WRAP_UP, agent_id=attempt.agent_id)
-    refuse_secrets(progress)
+        decision = evaluate(context, policy)
+        if not decision.allowed:
+            refuse(
+                uow, callback, decision, actor=actor, step=Step.WRAP_UP, agent_id=attempt.agent_id
+            )
+        refuse_secrets(progress)
 
-    memo = create_memo(
-        uow,
-        actor=actor,
-        account_id=callback.account_id,
-        kind=MemoKind.VOICEMAIL
-        if result is CallbackOutcome.VOICEMAIL_LEFT
-        else MemoKind.OUTBOUND_CALL,
-        reason=reason,
-        summary=summary,
-        customer_response=customer_response,
-        ticket_numbers=list(tickets),
-        author_user_id=author_user_id,
-        author_agent_id=attempt.agent_id,
-        commit=False,
-    )
-    update_id = None
-    if callback.ticket_id is not None:
-        entry = add_update(
+        memo = create_memo(
             uow,
             actor=actor,
-            ticket=get_ticket(uow, ref=callback.ticket_id),
-            body=f"Callback {callback.id} ({result.value.replace('_', ' ')}): {summary}",
-            kind=UpdateKind.CALLBACK_UPDATE,
-            details={
-                "callback_id": callback.id,
-                "memo_id": memo.id,
-                "outcome": result.value,
-                **progress,
-            },
-            # It repeats the memo, and memos are internal: customers never read this entry.
-            internal=True,
-            commit=False,
+            account_id=callback.account_id,
+            kind=MemoKind.VOICEMAIL
+            if result is CallbackOutcome.VOICEMAIL_LEFT
+            else MemoKind.OUTBOUND_CALL,
+            reason=reason,
+            summary=summary,
+            customer_response=customer_response,
+            ticket_numbers=list(tickets),
+            author_user_id=author_user_id,
+            author_agent_id=attempt.agent_id,
         )
-        update_id = entry.id
-    target = CLOSING[result]
-    # The handbook's alternate-number path: a follow-up to the number the customer gave on this
-    # call is dialled from After-Call Work, so the agent stays there; otherwise they move on.
-    alternate_next = result is CallbackOutcome.FOLLOW_UP_SCHEDULED and bool(
-        CallSoFar.of(callback, call_events(uow, callback)).progress.alternate_number
-    )
-    agent_state = move_agent(
-        uow,
-        actor=actor,
-        agent_id=attempt.agent_id,
-        states=[AgentState.AFTER_CALL_WORK] if alternate_next else [policy.after_wrap_up],
-        callback=callback,
-    )
-    values: dict[str, Any] = {"outcome": result.value}
-    if target is S.SCHEDULED:
-        values.update(reschedule_due(uow, policy=policy, callback=callback))
-    else:
-        values["closed_at"] = now
-        _close_consents(uow, callback, actor=actor, now=now)
-    change(
-        uow,
-        callback,
-        actor=actor,
-        kind=Event.WRAPPED_UP,
-        to=target,
-        values=values,
-        rule_ids=[item.rule_id for item in decision.passed],
-        facts={
-            "memo_id": memo.id,
-            "memo_kind": memo.kind,
-            "ticket_update_id": update_id,
-            "outcome": result.value,
-            "attempt_id": attempt.id,
-            "agent_state": agent_state,
-        },
-        detail=f"wrapped up as {result.value.replace('_', ' ')}",
-    )
-    uow.commit()
-    return callback
+        update_id = None
+        if callback.ticket_id is not None:
+            entry = add_update(
+                uow,
+                actor=actor,
+                ticket=get_ticket(uow, ref=callback.ticket_id),
+                body=f"Callback {callback.id} ({result.value.replace('_', ' ')}): {summary}",
+                kind=UpdateKind.CALLBACK_UPDATE,
+                details={
+                    "callback_id": callback.id,
+                    "memo_id": memo.id,
+                    "outcome": result.value,
+                    **progress,
+                },
+                # It repeats the memo, and memos are internal: customers never read this entry.
+                internal=True,
+            )
+            update_id = entry.id
+        target = CLOSING[result]
+        # The handbook's alternate-number path: a follow-up to the number the customer gave on this
+        # call is dialled from After-Call Work, so the agent stays there; otherwise they move on.
+        alternate_next = result is CallbackOutcome.FOLLOW_UP_SCHEDULED and bool(
+            CallSoFar.of(callback, call_events(uow, callback)).progress.alternate_number
+        )
+        agent_state = move_agent(
+            uow,
+            actor=actor,
+            agent_id=attempt.agent_id,
+            states=[AgentState.AFTER_CALL_WORK] if alternate_next else [policy.after_wrap_up],
+            callback=callback,
+        )
+        values: dict[str, Any] = {"outcome": result.value}
+        if target is S.SCHEDULED:
+            values.update(reschedule_due(uow, policy=policy, callback=callback))
+        else:
+            values["closed_at"] = now
+            _close_consents(uow, callback, actor=actor, now=now)
+        change(
+            uow,
+            callback,
+            actor=actor,
+            kind=Event.WRAPPED_UP,
+            to=target,
+            values=values,
+            rule_ids=[item.rule_id for item in decision.passed],
+            facts={
+                "memo_id": memo.id,
+                "memo_kind": memo.kind,
+                "ticket_update_id": update_id,
+                "outcome": result.value,
+                "attempt_id": attempt.id,
+                "agent_state": agent_state,
+            },
+            detail=f"wrapped up as {result.value.replace('_', ' ')}",
+        )
+        return callback
 
 
 def cancel_callback(uow: UnitOfWork, *, actor: Actor, callback_id: int, reason: str) -> Callback:
     """Cancels a callback that is not on a call (a call in progress ends in wrap-up)."""
-    text = _text(reason, "reason", MAX_REASON)
-    if not text:
-        raise ValidationFailed("say why the callback is cancelled", field="reason")
-    refuse_secrets({"reason": text})
-    callback = load_callback(uow, callback_id)
-    if S(callback.status) not in CANCELLABLE:
-        raise InvalidTransition(
-            f"callback {callback.id} is {callback.status}; only a callback not yet dialled "
-            "can be cancelled",
-            field="status",
+    with uow.atomic():
+        text = _text(reason, "reason", MAX_REASON)
+        if not text:
+            raise ValidationFailed("say why the callback is cancelled", field="reason")
+        refuse_secrets({"reason": text})
+        callback = load_callback(uow, callback_id)
+        if S(callback.status) not in CANCELLABLE:
+            raise InvalidTransition(
+                f"callback {callback.id} is {callback.status}; only a callback not yet dialled "
+                "can be cancelled",
+                field="status",
+            )
+        now = uow.clock.now()
+        _close_consents(uow, callback, actor=actor, now=now)
+        # The notice or scheduling email still owed is withdrawn with the cancel, never sent.
+        messages = withdraw_owed_messages(uow, callback, actor=actor, reason="cancelled")
+        change(
+            uow,
+            callback,
+            actor=actor,
+            kind=Event.CANCELLED,
+            to=S.CANCELLED,
+            values={
+                "closed_at": now,
+                "lease_owner": None,
+                "lease_token": None,
+                "lease_expires_at": None,
+            },
+            detail=text,
+            facts={"reason": text, "messages": messages},
         )
-    now = uow.clock.now()
-    _close_consents(uow, callback, actor=actor, now=now)
-    # The notice or scheduling email still owed is withdrawn with the cancel, never sent.
-    messages = withdraw_owed_messages(uow, callback, actor=actor, reason="cancelled")
-    change(
-        uow,
-        callback,
-        actor=actor,
-        kind=Event.CANCELLED,
-        to=S.CANCELLED,
-        values={
-            "closed_at": now,
-            "lease_owner": None,
-            "lease_token": None,
-            "lease_expires_at": None,
-        },
-        detail=text,
-        facts={"reason": text, "messages": messages},
-    )
-    uow.commit()
-    return callback
+        return callback

@@ -38,7 +38,6 @@ __all__ = [
     "list_messages",
     "pending_count",
     "requeue_message",
-    "revive_message",
     "send_claimed",
     "withdraw_message",
 ]
@@ -180,31 +179,26 @@ def withdraw_message(uow: UnitOfWork, *, actor: Actor, message_id: int, reason: 
 
 def requeue_message(uow: UnitOfWork, *, actor: Actor, message_id: int) -> OutboxMessage:
     """Gives a dead message a fresh start (after an operator fixed the cause)."""
-    row = revive_message(uow, actor=actor, message_id=message_id)
-    uow.commit()
-    return row
-
-
-def revive_message(uow: UnitOfWork, *, actor: Actor, message_id: int) -> OutboxMessage:
-    """``requeue_message`` in the caller's transaction (no commit)."""
-    row = uow.session.get(OutboxMessage, message_id)
-    if row is None:
-        raise NotFound(f"no outbox message with id {message_id}", field="message_id")
-    if row.status != OutboxStatus.DEAD.value:
-        raise InvalidTransition(
-            f"only a dead message can be requeued; this one is {row.status}", field="message_id"
+    with uow.atomic():
+        row = uow.session.get(OutboxMessage, message_id)
+        if row is None:
+            raise NotFound(f"no outbox message with id {message_id}", field="message_id")
+        if row.status != OutboxStatus.DEAD.value:
+            raise InvalidTransition(
+                f"only a dead message can be requeued; this one is {row.status}",
+                field="message_id",
+            )
+        before = {"status": row.status, "attempts": row.attempts, "last_error": row.last_error}
+        row.status = OutboxStatus.PENDING.value
+        row.attempts = 0
+        row.available_at = uow.clock.now()
+        record(
+            uow,
+            actor=actor,
+            action="message.requeued",
+            subject_type="outbox_message",
+            subject_id=row.id,
+            before=before,
+            after={"status": row.status, "attempts": 0},
         )
-    before = {"status": row.status, "attempts": row.attempts, "last_error": row.last_error}
-    row.status = OutboxStatus.PENDING.value
-    row.attempts = 0
-    row.available_at = uow.clock.now()
-    record(
-        uow,
-        actor=actor,
-        action="message.requeued",
-        subject_type="outbox_message",
-        subject_id=row.id,
-        before=before,
-        after={"status": row.status, "attempts": 0},
-    )
     return row

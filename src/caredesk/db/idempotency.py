@@ -104,7 +104,7 @@ def _answer_for(record: IdempotencyRecord, fingerprint: str) -> StoredAnswer:
 
 
 def claim_key(uow: UnitOfWork, *, scope: str, key: str, fingerprint: str) -> StoredAnswer | None:
-    """Claims the key inside the caller's transaction (no commit) and returns None, or returns
+    """Claims the key inside the caller's transaction and returns None, or returns
     the answer the first request with this key got. Raises Conflict for another request."""
     record = _existing(uow, scope, key)
     if record is not None:
@@ -127,7 +127,7 @@ def claim_key(uow: UnitOfWork, *, scope: str, key: str, fingerprint: str) -> Sto
 def store_answer(db: Database, *, scope: str, key: str, status_code: int, body: str) -> None:
     """Attaches the answer to a committed claim; a claim rolled back with its request is gone
     and nothing happens."""
-    with db.uow() as uow:
+    with db.uow() as uow, uow.atomic():
         uow.session.execute(
             update(IdempotencyRecord)
             .where(
@@ -137,4 +137,3 @@ def store_answer(db: Database, *, scope: str, key: str, status_code: int, body: 
             )
             .values(status_code=status_code, response=body)
         )
-        uow.commit()

@@ -124,7 +124,13 @@ class UnitOfWork:
         if self._broken:
             self._reset()
             raise TransactionBroken("a step of this transaction failed; nothing was written")
-        self.commit()
+        try:
+            self.commit()
+        except BaseException:
+            # A commit the database refused (a unique rule another request broke first)
+            # leaves nothing written and nothing to run after it.
+            self._reset()
+            raise
 
     def _reset(self) -> None:
         self._broken = False

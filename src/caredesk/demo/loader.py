@@ -96,7 +96,7 @@ def load_demo(
     noon = datetime.combine(as_of, time(12, 0), tzinfo=UTC)
     pool = ProcessPoolExecutor() if accounts >= PARALLEL_HASHING_FROM else None
     try:
-        with db.uow() as uow:
+        with db.uow() as uow, uow.atomic():
             staff = _ensure_staff(uow, rng, report)
             ids = _next_ids(uow)
             used_numbers = _existing_numbers(uow)
@@ -123,7 +123,6 @@ def load_demo(
                 subject_id=seed,
                 details={"accounts": accounts, "seed": seed, "as_of": as_of.isoformat()},
             )
-            uow.commit()
     finally:
         if pool:
             pool.shutdown()
@@ -167,7 +166,6 @@ def _ensure_staff(uow: UnitOfWork, rng: random.Random, report: LoadReport) -> li
                     time_zone=zone,
                     platform_line=f"+1{line}",
                     skills=[lob, "billing"] if n % 2 else [lob, "device_troubleshooting"],
-                    commit=False,
                 )
                 line += 1
                 start = time(8, 0) if n % 2 else time(12, 0)
@@ -177,7 +175,6 @@ def _ensure_staff(uow: UnitOfWork, rng: random.Random, report: LoadReport) -> li
                     actor=LOADER,
                     agent_id=agent.id,
                     shifts=[Shift(weekday=d, start=start, end=end) for d in range(5)],
-                    commit=False,
                 )
                 users.create_user(
                     uow,
@@ -188,7 +185,6 @@ def _ensure_staff(uow: UnitOfWork, rng: random.Random, report: LoadReport) -> li
                     # The first agent and the leader (n == 4) of each team can sign in.
                     password=STAFF_PASSWORD if n in (1, 4) else None,
                     agent_id=agent.id,
-                    commit=False,
                 )
                 report.agents += 1
                 report.users += 1
@@ -200,7 +196,6 @@ def _ensure_staff(uow: UnitOfWork, rng: random.Random, report: LoadReport) -> li
             display_name="Administrator",
             role=Role.ADMIN,
             password=ADMIN_PASSWORD,
-            commit=False,
         )
         report.users += 1
     uow.flush()
@@ -243,7 +238,6 @@ def _ensure_customer(uow: UnitOfWork, report: LoadReport) -> None:
         role=Role.CUSTOMER,
         password=CUSTOMER_PASSWORD,
         account_id=account_id,
-        commit=False,
     )
     report.users += 1
 

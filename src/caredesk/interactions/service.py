@@ -88,59 +88,61 @@ def create_interaction(
     ticket_id: int | None = None,
     from_address: str | None = None,
     to_address: str | None = None,
-    commit: bool = True,
 ) -> Interaction:
     """Records a contact. One that already ended is given with ``ended_at`` and
     ``disposition`` together; a case's interaction takes the case's account."""
-    now = uow.clock.now()
-    started_at = started_at or now
-    if started_at.tzinfo is None:
-        raise ValidationFailed("must include a UTC offset", field="started_at")
-    if started_at > now + CLOCK_SKEW:
-        raise ValidationFailed("must not be in the future", field="started_at")
-    if ended_at is not None:
-        _check_end(uow, started_at=started_at, ended_at=ended_at)
-        if disposition is None:
-            raise ValidationFailed("an ended interaction needs a disposition", field="disposition")
-    elif disposition is not None:
-        raise ValidationFailed("a disposition is set when the interaction ends", field="ended_at")
-    from_address = normalise_address(from_address, channel=channel, field="from_address")
-    to_address = normalise_address(to_address, channel=channel, field="to_address")
-    require_reference(uow, "agents", agent_id, field="agent_id")
-    require_reference(uow, "accounts", account_id, field="account_id")
-    if ticket_id is not None:
-        owner = uow.session.scalar(select(Ticket.account_id).where(Ticket.id == ticket_id))
-        if owner is None:
-            raise NotFound(f"no case with id {ticket_id}", field="ticket_id")
-        if account_id is not None and owner != account_id:
-            raise ValidationFailed("the case is on another account", field="ticket_id")
-        account_id = owner
-    interaction = Interaction(
-        channel=channel.value,
-        direction=direction.value,
-        started_at=started_at,
-        ended_at=ended_at,
-        disposition=disposition.value if disposition else None,
-        agent_id=agent_id,
-        account_id=account_id,
-        ticket_id=ticket_id,
-        from_address=from_address,
-        to_address=to_address,
-        created_at=now,
-    )
-    uow.session.add(interaction)
-    uow.flush()
-    record(
-        uow,
-        actor=actor,
-        action="interaction.recorded",
-        subject_type="interaction",
-        subject_id=interaction.id,
-        after=_snapshot(interaction),
-    )
-    if commit:
-        uow.commit()
-    return interaction
+    with uow.atomic():
+        now = uow.clock.now()
+        started_at = started_at or now
+        if started_at.tzinfo is None:
+            raise ValidationFailed("must include a UTC offset", field="started_at")
+        if started_at > now + CLOCK_SKEW:
+            raise ValidationFailed("must not be in the future", field="started_at")
+        if ended_at is not None:
+            _check_end(uow, started_at=started_at, ended_at=ended_at)
+            if disposition is None:
+                raise ValidationFailed(
+                    "an ended interaction needs a disposition", field="disposition"
+                )
+        elif disposition is not None:
+            raise ValidationFailed(
+                "a disposition is set when the interaction ends", field="ended_at"
+            )
+        from_address = normalise_address(from_address, channel=channel, field="from_address")
+        to_address = normalise_address(to_address, channel=channel, field="to_address")
+        require_reference(uow, "agents", agent_id, field="agent_id")
+        require_reference(uow, "accounts", account_id, field="account_id")
+        if ticket_id is not None:
+            owner = uow.session.scalar(select(Ticket.account_id).where(Ticket.id == ticket_id))
+            if owner is None:
+                raise NotFound(f"no case with id {ticket_id}", field="ticket_id")
+            if account_id is not None and owner != account_id:
+                raise ValidationFailed("the case is on another account", field="ticket_id")
+            account_id = owner
+        interaction = Interaction(
+            channel=channel.value,
+            direction=direction.value,
+            started_at=started_at,
+            ended_at=ended_at,
+            disposition=disposition.value if disposition else None,
+            agent_id=agent_id,
+            account_id=account_id,
+            ticket_id=ticket_id,
+            from_address=from_address,
+            to_address=to_address,
+            created_at=now,
+        )
+        uow.session.add(interaction)
+        uow.flush()
+        record(
+            uow,
+            actor=actor,
+            action="interaction.recorded",
+            subject_type="interaction",
+            subject_id=interaction.id,
+            after=_snapshot(interaction),
+        )
+        return interaction
 
 
 def end_interaction(
@@ -150,31 +152,29 @@ def end_interaction(
     interaction: Interaction,
     disposition: Disposition,
     ended_at: datetime | None = None,
-    commit: bool = True,
 ) -> Interaction:
-    uow.session.refresh(interaction, with_for_update=True)
-    if interaction.ended_at is not None:
-        raise Conflict(
-            f"this interaction already ended at {interaction.ended_at.isoformat()}",
-            field="ended_at",
+    with uow.atomic():
+        uow.session.refresh(interaction, with_for_update=True)
+        if interaction.ended_at is not None:
+            raise Conflict(
+                f"this interaction already ended at {interaction.ended_at.isoformat()}",
+                field="ended_at",
+            )
+        ended_at = ended_at or uow.clock.now()
+        _check_end(uow, started_at=interaction.started_at, ended_at=ended_at)
+        before = _snapshot(interaction)
+        interaction.ended_at = ended_at
+        interaction.disposition = disposition.value
+        record(
+            uow,
+            actor=actor,
+            action="interaction.ended",
+            subject_type="interaction",
+            subject_id=interaction.id,
+            before=before,
+            after=_snapshot(interaction),
         )
-    ended_at = ended_at or uow.clock.now()
-    _check_end(uow, started_at=interaction.started_at, ended_at=ended_at)
-    before = _snapshot(interaction)
-    interaction.ended_at = ended_at
-    interaction.disposition = disposition.value
-    record(
-        uow,
-        actor=actor,
-        action="interaction.ended",
-        subject_type="interaction",
-        subject_id=interaction.id,
-        before=before,
-        after=_snapshot(interaction),
-    )
-    if commit:
-        uow.commit()
-    return interaction
+        return interaction
 
 
 def get_interaction(

@@ -19,48 +19,46 @@ def change_status(
     ticket: Ticket,
     status: TicketStatus,
     note: str | None = None,
-    commit: bool = True,
 ) -> Ticket:
     """Moves between the working statuses (and closes a resolved case). Escalating, resolving
     and reopening need more than a status and have their own use cases."""
-    note = (note or "").strip() or None
-    if note:
-        refuse_secrets({"note": note})
-    lock(uow, ticket)
-    check_transition(ticket.status, status)
-    if status in DEDICATED_ACTIONS:
-        action = DEDICATED_ACTIONS[status]
-        raise ValidationFailed(
-            f"moving to {status.value} needs its own action: POST /v1/tickets/"
-            f"{ticket.case_number}/{action}",
-            field="status",
+    with uow.atomic():
+        note = (note or "").strip() or None
+        if note:
+            refuse_secrets({"note": note})
+        lock(uow, ticket)
+        check_transition(ticket.status, status)
+        if status in DEDICATED_ACTIONS:
+            action = DEDICATED_ACTIONS[status]
+            raise ValidationFailed(
+                f"moving to {status.value} needs its own action: POST /v1/tickets/"
+                f"{ticket.case_number}/{action}",
+                field="status",
+            )
+        now = uow.clock.now()
+        before = snapshot(ticket)
+        previous = ticket.status
+        ticket.status = status.value
+        if status == TicketStatus.CLOSED:
+            ticket.closed_at = now
+        write_timeline(
+            uow,
+            actor=actor,
+            ticket=ticket,
+            kind=UpdateKind.STATUS_CHANGE,
+            body=note or f"Status {previous} -> {status.value}",
+            details={"from": previous, "to": status.value},
         )
-    now = uow.clock.now()
-    before = snapshot(ticket)
-    previous = ticket.status
-    ticket.status = status.value
-    if status == TicketStatus.CLOSED:
-        ticket.closed_at = now
-    write_timeline(
-        uow,
-        actor=actor,
-        ticket=ticket,
-        kind=UpdateKind.STATUS_CHANGE,
-        body=note or f"Status {previous} -> {status.value}",
-        details={"from": previous, "to": status.value},
-    )
-    record(
-        uow,
-        actor=actor,
-        action="ticket.status_changed",
-        subject_type="ticket",
-        subject_id=ticket.id,
-        before=before,
-        after=snapshot(ticket),
-    )
-    if commit:
-        uow.commit()
-    return ticket
+        record(
+            uow,
+            actor=actor,
+            action="ticket.status_changed",
+            subject_type="ticket",
+            subject_id=ticket.id,
+            before=before,
+            after=snapshot(ticket),
+        )
+        return ticket
 
 
 def escalate_ticket(
@@ -71,49 +69,49 @@ def escalate_ticket(
     reason: str,
     leader_id: int | None = None,
     department: str | None = None,
-    commit: bool = True,
 ) -> Ticket:
     """Escalates to a leader (their agent id), a department (the case moves to its queue and
     waits for someone there), or both."""
-    reason = require_meaningful(reason, field="reason", what="an escalation reason")
-    refuse_secrets({"reason": reason})
-    if leader_id is None and department is None:
-        raise ValidationFailed("name a leader or a department to escalate to", field="leader_id")
-    if department is not None:
-        require_queue(department, field="department")
-    require_reference(uow, "agents", leader_id, field="leader_id")
-    lock(uow, ticket)
-    check_transition(ticket.status, TicketStatus.ESCALATED)
-    now = uow.clock.now()
-    before = snapshot(ticket)
-    previous = ticket.status
-    ticket.status = TicketStatus.ESCALATED.value
-    ticket.escalated_at = now
-    ticket.escalated_to_agent_id = leader_id
-    ticket.escalated_to_queue = department
-    if department is not None and department != ticket.queue:
-        ticket.queue = department
-        ticket.assignee_id = None
-    details = {"from": previous, "leader_id": leader_id, "department": department}
-    write_timeline(
-        uow,
-        actor=actor,
-        ticket=ticket,
-        kind=UpdateKind.ESCALATION,
-        body=reason,
-        details=details,
-        internal=True,
-    )
-    record(
-        uow,
-        actor=actor,
-        action="ticket.escalated",
-        subject_type="ticket",
-        subject_id=ticket.id,
-        before=before,
-        after=snapshot(ticket),
-        details={**details, "reason": reason},
-    )
-    if commit:
-        uow.commit()
-    return ticket
+    with uow.atomic():
+        reason = require_meaningful(reason, field="reason", what="an escalation reason")
+        refuse_secrets({"reason": reason})
+        if leader_id is None and department is None:
+            raise ValidationFailed(
+                "name a leader or a department to escalate to", field="leader_id"
+            )
+        if department is not None:
+            require_queue(department, field="department")
+        require_reference(uow, "agents", leader_id, field="leader_id")
+        lock(uow, ticket)
+        check_transition(ticket.status, TicketStatus.ESCALATED)
+        now = uow.clock.now()
+        before = snapshot(ticket)
+        previous = ticket.status
+        ticket.status = TicketStatus.ESCALATED.value
+        ticket.escalated_at = now
+        ticket.escalated_to_agent_id = leader_id
+        ticket.escalated_to_queue = department
+        if department is not None and department != ticket.queue:
+            ticket.queue = department
+            ticket.assignee_id = None
+        details = {"from": previous, "leader_id": leader_id, "department": department}
+        write_timeline(
+            uow,
+            actor=actor,
+            ticket=ticket,
+            kind=UpdateKind.ESCALATION,
+            body=reason,
+            details=details,
+            internal=True,
+        )
+        record(
+            uow,
+            actor=actor,
+            action="ticket.escalated",
+            subject_type="ticket",
+            subject_id=ticket.id,
+            before=before,
+            after=snapshot(ticket),
+            details={**details, "reason": reason},
+        )
+        return ticket

@@ -84,52 +84,50 @@ def create_ticket(
     queue: str = DEFAULT_QUEUE,
     assignee_id: int | None = None,
     rules: TicketRules | None = None,
-    commit: bool = True,
 ) -> Ticket:
-    rules = rules or get_ticket_rules()
-    subject, description = subject.strip(), description.strip()
-    if not subject or len(subject) > 200:
-        raise ValidationFailed("a subject of 1 to 200 characters is required", field="subject")
-    if not description:
-        raise ValidationFailed("a description is required", field="description")
-    require_queue(queue)
-    refuse_secrets({"subject": subject, "description": description})
-    require_reference(uow, "accounts", account_id, field="account_id")
-    require_reference(uow, "agents", assignee_id, field="assignee_id")
-    now = uow.clock.now()
-    ticket = Ticket(
-        # The case number comes from the id, known only after the insert; a unique
-        # placeholder keeps the column NOT NULL and unique in between.
-        case_number=f"new-{uuid.uuid4().hex[:16]}",
-        account_id=account_id,
-        subject=subject,
-        description=description,
-        status=TicketStatus.NEW.value,
-        priority=priority.value,
-        queue=queue,
-        assignee_id=assignee_id,
-        sla_due_at=rules.sla_due(now, priority),
-        reopen_count=0,
-        created_by=str(actor),
-        created_at=now,
-        updated_at=now,
-    )
-    uow.session.add(ticket)
-    uow.flush()
-    ticket.case_number = case_number_for(ticket.id)
-    uow.flush()
-    record(
-        uow,
-        actor=actor,
-        action="ticket.created",
-        subject_type="ticket",
-        subject_id=ticket.id,
-        after={**snapshot(ticket), "sla_due_at": ticket.sla_due_at.isoformat()},
-    )
-    publish_ticket(uow, ticket, "ticket.created")
-    if commit:
-        uow.commit()
-    return ticket
+    with uow.atomic():
+        rules = rules or get_ticket_rules()
+        subject, description = subject.strip(), description.strip()
+        if not subject or len(subject) > 200:
+            raise ValidationFailed("a subject of 1 to 200 characters is required", field="subject")
+        if not description:
+            raise ValidationFailed("a description is required", field="description")
+        require_queue(queue)
+        refuse_secrets({"subject": subject, "description": description})
+        require_reference(uow, "accounts", account_id, field="account_id")
+        require_reference(uow, "agents", assignee_id, field="assignee_id")
+        now = uow.clock.now()
+        ticket = Ticket(
+            # The case number comes from the id, known only after the insert; a unique
+            # placeholder keeps the column NOT NULL and unique in between.
+            case_number=f"new-{uuid.uuid4().hex[:16]}",
+            account_id=account_id,
+            subject=subject,
+            description=description,
+            status=TicketStatus.NEW.value,
+            priority=priority.value,
+            queue=queue,
+            assignee_id=assignee_id,
+            sla_due_at=rules.sla_due(now, priority),
+            reopen_count=0,
+            created_by=str(actor),
+            created_at=now,
+            updated_at=now,
+        )
+        uow.session.add(ticket)
+        uow.flush()
+        ticket.case_number = case_number_for(ticket.id)
+        uow.flush()
+        record(
+            uow,
+            actor=actor,
+            action="ticket.created",
+            subject_type="ticket",
+            subject_id=ticket.id,
+            after={**snapshot(ticket), "sla_due_at": ticket.sla_due_at.isoformat()},
+        )
+        publish_ticket(uow, ticket, "ticket.created")
+        return ticket
 
 
 def get_ticket(uow: UnitOfWork, *, ref: str | int, within_account: int | None = None) -> Ticket:
@@ -202,56 +200,54 @@ def update_ticket(
     queue: str | None = None,
     assignee_id: int | _Keep | None = KEEP,
     rules: TicketRules | None = None,
-    commit: bool = True,
 ) -> Ticket:
     """Changes priority (the SLA due time follows, from creation), queue or assignee."""
-    rules = rules or get_ticket_rules()
-    if queue is not None:
-        require_queue(queue)
-    if not isinstance(assignee_id, _Keep):
-        require_reference(uow, "agents", assignee_id, field="assignee_id")
-    lock(uow, ticket)
-    if ticket.status == TicketStatus.CLOSED:
-        raise Conflict("a closed case cannot be changed; reopen it first", field="status")
-    before = snapshot(ticket)
-    if priority is not None and priority != ticket.priority:
-        ticket.priority = priority.value
-        ticket.sla_due_at = rules.sla_due(ticket.created_at, priority)
-    moved: dict[str, Any] = {}
-    if queue is not None and queue != ticket.queue:
-        moved["queue"] = {"from": ticket.queue, "to": queue}
-        ticket.queue = queue
-    if not isinstance(assignee_id, _Keep) and assignee_id != ticket.assignee_id:
-        moved["assignee_id"] = {"from": ticket.assignee_id, "to": assignee_id}
-        ticket.assignee_id = assignee_id
-    after = snapshot(ticket)
-    if after == before:
-        return ticket
-    if moved:
-        write_timeline(
+    with uow.atomic():
+        rules = rules or get_ticket_rules()
+        if queue is not None:
+            require_queue(queue)
+        if not isinstance(assignee_id, _Keep):
+            require_reference(uow, "agents", assignee_id, field="assignee_id")
+        lock(uow, ticket)
+        if ticket.status == TicketStatus.CLOSED:
+            raise Conflict("a closed case cannot be changed; reopen it first", field="status")
+        before = snapshot(ticket)
+        if priority is not None and priority != ticket.priority:
+            ticket.priority = priority.value
+            ticket.sla_due_at = rules.sla_due(ticket.created_at, priority)
+        moved: dict[str, Any] = {}
+        if queue is not None and queue != ticket.queue:
+            moved["queue"] = {"from": ticket.queue, "to": queue}
+            ticket.queue = queue
+        if not isinstance(assignee_id, _Keep) and assignee_id != ticket.assignee_id:
+            moved["assignee_id"] = {"from": ticket.assignee_id, "to": assignee_id}
+            ticket.assignee_id = assignee_id
+        after = snapshot(ticket)
+        if after == before:
+            return ticket
+        if moved:
+            write_timeline(
+                uow,
+                actor=actor,
+                ticket=ticket,
+                kind=UpdateKind.ASSIGNMENT,
+                body=_describe_assignment(moved),
+                details=moved,
+            )
+        ticket.updated_at = uow.clock.now()
+        record(
             uow,
             actor=actor,
-            ticket=ticket,
-            kind=UpdateKind.ASSIGNMENT,
-            body=_describe_assignment(moved),
-            details=moved,
+            action="ticket.changed",
+            subject_type="ticket",
+            subject_id=ticket.id,
+            before=before,
+            after={**after, "sla_due_at": ticket.sla_due_at.isoformat()},
         )
-    ticket.updated_at = uow.clock.now()
-    record(
-        uow,
-        actor=actor,
-        action="ticket.changed",
-        subject_type="ticket",
-        subject_id=ticket.id,
-        before=before,
-        after={**after, "sla_due_at": ticket.sla_due_at.isoformat()},
-    )
-    if not moved:
-        # Moves are published with their timeline entry; a priority change has none.
-        publish_ticket(uow, ticket, "ticket.updated", internal=True, change="priority")
-    if commit:
-        uow.commit()
-    return ticket
+        if not moved:
+            # Moves are published with their timeline entry; a priority change has none.
+            publish_ticket(uow, ticket, "ticket.updated", internal=True, change="priority")
+        return ticket
 
 
 def _describe_assignment(moved: dict[str, Any]) -> str:

@@ -105,37 +105,43 @@ def add_update(
     kind: UpdateKind = UpdateKind.COMMENT,
     details: dict[str, Any] | None = None,
     internal: bool = False,
-    commit: bool = True,
 ) -> TicketUpdate:
     """Adds an entry to the case timeline: a comment, a follow-up, or a callback's findings,
     actions taken and new information (put those under ``details``)."""
-    body = body.strip()
-    if not body:
-        raise ValidationFailed("an update needs a body", field="body")
-    if kind not in MANUAL_UPDATE_KINDS:
-        names = ", ".join(sorted(k.value for k in MANUAL_UPDATE_KINDS))
-        raise ValidationFailed(
-            f"{kind.value} entries are written by their own action; add one of: {names}",
-            field="kind",
+    with uow.atomic():
+        body = body.strip()
+        if not body:
+            raise ValidationFailed("an update needs a body", field="body")
+        if kind not in MANUAL_UPDATE_KINDS:
+            names = ", ".join(sorted(k.value for k in MANUAL_UPDATE_KINDS))
+            raise ValidationFailed(
+                f"{kind.value} entries are written by their own action; add one of: {names}",
+                field="kind",
+            )
+        refuse_secrets({"body": body, **_strings_in(details or {}, "details")})
+        if ticket.status == TicketStatus.CLOSED and kind != UpdateKind.COMMENT:
+            raise Conflict(
+                "a closed case takes comments only; reopen it to work on it", field="kind"
+            )
+        entry = write_timeline(
+            uow,
+            actor=actor,
+            ticket=ticket,
+            kind=kind,
+            body=body,
+            details=details,
+            internal=internal,
         )
-    refuse_secrets({"body": body, **_strings_in(details or {}, "details")})
-    if ticket.status == TicketStatus.CLOSED and kind != UpdateKind.COMMENT:
-        raise Conflict("a closed case takes comments only; reopen it to work on it", field="kind")
-    entry = write_timeline(
-        uow, actor=actor, ticket=ticket, kind=kind, body=body, details=details, internal=internal
-    )
-    uow.flush()
-    record(
-        uow,
-        actor=actor,
-        action="ticket.update_added",
-        subject_type="ticket",
-        subject_id=ticket.id,
-        details={"update_id": entry.id, "kind": kind.value, "internal": internal},
-    )
-    if commit:
-        uow.commit()
-    return entry
+        uow.flush()
+        record(
+            uow,
+            actor=actor,
+            action="ticket.update_added",
+            subject_type="ticket",
+            subject_id=ticket.id,
+            details={"update_id": entry.id, "kind": kind.value, "internal": internal},
+        )
+        return entry
 
 
 def list_updates(

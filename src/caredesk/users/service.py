@@ -51,41 +51,39 @@ def create_user(
     password: str | None = None,
     account_id: int | None = None,
     agent_id: int | None = None,
-    commit: bool = True,
 ) -> User:
-    if role == Role.CUSTOMER and account_id is None:
-        raise ValidationFailed(
-            "a customer user must name the account they may see", field="account_id"
+    with uow.atomic():
+        if role == Role.CUSTOMER and account_id is None:
+            raise ValidationFailed(
+                "a customer user must name the account they may see", field="account_id"
+            )
+        if role != Role.CUSTOMER and account_id is not None:
+            raise ValidationFailed("only customer users are tied to an account", field="account_id")
+        if uow.session.scalar(select(User.id).where(User.login == login)) is not None:
+            raise Conflict(f"login {login!r} is taken", field="login")
+        _check_reference(uow, "accounts", account_id, "account_id")
+        _check_reference(uow, "agents", agent_id, "agent_id")
+        user = User(
+            login=login,
+            display_name=display_name,
+            role=role.value,
+            password_hash=hash_password(password) if password else None,
+            account_id=account_id,
+            agent_id=agent_id,
+            active=True,
+            created_at=uow.clock.now(),
         )
-    if role != Role.CUSTOMER and account_id is not None:
-        raise ValidationFailed("only customer users are tied to an account", field="account_id")
-    if uow.session.scalar(select(User.id).where(User.login == login)) is not None:
-        raise Conflict(f"login {login!r} is taken", field="login")
-    _check_reference(uow, "accounts", account_id, "account_id")
-    _check_reference(uow, "agents", agent_id, "agent_id")
-    user = User(
-        login=login,
-        display_name=display_name,
-        role=role.value,
-        password_hash=hash_password(password) if password else None,
-        account_id=account_id,
-        agent_id=agent_id,
-        active=True,
-        created_at=uow.clock.now(),
-    )
-    uow.session.add(user)
-    uow.flush()
-    record(
-        uow,
-        actor=actor,
-        action="user.created",
-        subject_type="user",
-        subject_id=user.id,
-        after=_user_snapshot(user),
-    )
-    if commit:
-        uow.commit()
-    return user
+        uow.session.add(user)
+        uow.flush()
+        record(
+            uow,
+            actor=actor,
+            action="user.created",
+            subject_type="user",
+            subject_id=user.id,
+            after=_user_snapshot(user),
+        )
+        return user
 
 
 def _check_reference(uow: UnitOfWork, table: str, value: int | None, field: str) -> None:
@@ -123,43 +121,45 @@ def issue_token(
     user: User,
     name: str = "api",
     ttl_days: int = DEFAULT_TOKEN_TTL_DAYS,
-    commit: bool = True,
 ) -> IssuedToken:
-    now = uow.clock.now()
-    plain = new_token()
-    token = ApiToken(
-        user_id=user.id,
-        name=name,
-        digest=token_digest(plain),
-        created_at=now,
-        expires_at=now + timedelta(days=ttl_days),
-    )
-    uow.session.add(token)
-    uow.flush()
-    record(
-        uow,
-        actor=actor,
-        action="token.issued",
-        subject_type="user",
-        subject_id=user.id,
-        details={"token_id": token.id, "name": name, "expires_at": token.expires_at.isoformat()},
-    )
-    if commit:
-        uow.commit()
-    return IssuedToken(plain, token.id, user.id, token.expires_at)
+    with uow.atomic():
+        now = uow.clock.now()
+        plain = new_token()
+        token = ApiToken(
+            user_id=user.id,
+            name=name,
+            digest=token_digest(plain),
+            created_at=now,
+            expires_at=now + timedelta(days=ttl_days),
+        )
+        uow.session.add(token)
+        uow.flush()
+        record(
+            uow,
+            actor=actor,
+            action="token.issued",
+            subject_type="user",
+            subject_id=user.id,
+            details={
+                "token_id": token.id,
+                "name": name,
+                "expires_at": token.expires_at.isoformat(),
+            },
+        )
+        return IssuedToken(plain, token.id, user.id, token.expires_at)
 
 
-def authenticate(
+def verify_login(
     uow: UnitOfWork,
     *,
     login: str,
     password: str,
     address: str = "unknown",
     limits: throttle.LoginLimits | None = None,
-) -> User:
-    """The user with this login and password, for a token (API) or a session (pages) alike.
-    The attempt is counted (and refused with 429 past the limits) per login and per client
-    address before the password is checked; a failure is committed with its count."""
+) -> User | None:
+    """The user with this login and password, or None; in the caller's transaction. The attempt
+    is counted (and refused with 429 past the limits) per login and per client address before
+    the password is checked, and the success or the failure is recorded on the counts."""
     limits = limits or throttle.LoginLimits()
     now = uow.clock.now()
     keys = throttle.counters(login=login, address=address)
@@ -172,9 +172,26 @@ def authenticate(
     verified = verify_password(stored or dummy_password_hash(), password)
     if not (usable and verified) or user is None:
         throttle.record_failure(uow, keys=keys, limits=limits, now=now)
-        uow.commit()
-        raise Unauthenticated("login or password is wrong", field="password")
+        return None
     throttle.record_success(uow, keys=keys)
+    return user
+
+
+def authenticate(
+    uow: UnitOfWork,
+    *,
+    login: str,
+    password: str,
+    address: str = "unknown",
+    limits: throttle.LoginLimits | None = None,
+) -> User:
+    """The user with this login and password, for a token (API) or a session (pages) alike
+    (see ``verify_login``). A failure is refused once its count is committed, so that the
+    refusal cannot take the count back with it."""
+    with uow.atomic():
+        user = verify_login(uow, login=login, password=password, address=address, limits=limits)
+    if user is None:
+        raise Unauthenticated("login or password is wrong", field="password")
     return user
 
 
@@ -186,24 +203,28 @@ def login_with_password(
     address: str = "unknown",
     limits: throttle.LoginLimits | None = None,
 ) -> IssuedToken:
-    """A token for a right login and password (see ``authenticate``)."""
-    user = authenticate(uow, login=login, password=password, address=address, limits=limits)
-    return issue_token(uow, actor=Actor.user(user.id), user=user, name="login", ttl_days=1)
+    """A token for a right login and password (see ``verify_login``), in the transaction that
+    counts the attempt; a failure is refused once its count is committed."""
+    with uow.atomic():
+        user = verify_login(uow, login=login, password=password, address=address, limits=limits)
+        if user is not None:
+            return issue_token(uow, actor=Actor.user(user.id), user=user, name="login", ttl_days=1)
+    raise Unauthenticated("login or password is wrong", field="password")
 
 
 def revoke_token(uow: UnitOfWork, *, actor: Actor, token_id: int) -> ApiToken:
-    token = uow.session.get(ApiToken, token_id)
-    if token is None:
-        raise NotFound(f"no token with id {token_id}", field="token_id")
-    if token.revoked_at is None:
-        token.revoked_at = uow.clock.now()
-        record(
-            uow,
-            actor=actor,
-            action="token.revoked",
-            subject_type="user",
-            subject_id=token.user_id,
-            details={"token_id": token.id},
-        )
-    uow.commit()
+    with uow.atomic():
+        token = uow.session.get(ApiToken, token_id)
+        if token is None:
+            raise NotFound(f"no token with id {token_id}", field="token_id")
+        if token.revoked_at is None:
+            token.revoked_at = uow.clock.now()
+            record(
+                uow,
+                actor=actor,
+                action="token.revoked",
+                subject_type="user",
+                subject_id=token.user_id,
+                details={"token_id": token.id},
+            )
     return token

@@ -77,29 +77,28 @@ class SignedIn:
     user: SessionUser
 
 
-def start_session(uow: UnitOfWork, *, user: User, commit: bool = True) -> OpenedSession:
-    now = uow.clock.now()
-    token = secrets.token_urlsafe(SESSION_TOKEN_BYTES)
-    session = WebSession(
-        user_id=user.id,
-        digest=token_digest(token),
-        csrf_token=secrets.token_urlsafe(SESSION_TOKEN_BYTES),
-        created_at=now,
-        last_seen_at=now,
-    )
-    uow.session.add(session)
-    uow.flush()
-    record(
-        uow,
-        actor=Actor.user(user.id),
-        action="user.signed_in",
-        subject_type="user",
-        subject_id=user.id,
-        details={"session_id": session.id},
-    )
-    if commit:
-        uow.commit()
-    return OpenedSession(token, session.csrf_token, session.id)
+def start_session(uow: UnitOfWork, *, user: User) -> OpenedSession:
+    with uow.atomic():
+        now = uow.clock.now()
+        token = secrets.token_urlsafe(SESSION_TOKEN_BYTES)
+        session = WebSession(
+            user_id=user.id,
+            digest=token_digest(token),
+            csrf_token=secrets.token_urlsafe(SESSION_TOKEN_BYTES),
+            created_at=now,
+            last_seen_at=now,
+        )
+        uow.session.add(session)
+        uow.flush()
+        record(
+            uow,
+            actor=Actor.user(user.id),
+            action="user.signed_in",
+            subject_type="user",
+            subject_id=user.id,
+            details={"session_id": session.id},
+        )
+        return OpenedSession(token, session.csrf_token, session.id)
 
 
 def find_session(
@@ -123,32 +122,33 @@ def find_session(
         return None
     found = SignedIn(session.id, session.csrf_token, SessionUser.of(user))
     if touch and now - session.last_seen_at >= rules.touch:
-        uow.session.execute(
-            update(WebSession)
-            .where(WebSession.id == session.id, WebSession.ended_at.is_(None))
-            .values(last_seen_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        uow.commit()
+        with uow.atomic():
+            uow.session.execute(
+                update(WebSession)
+                .where(WebSession.id == session.id, WebSession.ended_at.is_(None))
+                .values(last_seen_at=now)
+                .execution_options(synchronize_session=False)
+            )
     return found
 
 
-def end_session(uow: UnitOfWork, *, token: str, commit: bool = True) -> bool:
+def end_session(uow: UnitOfWork, *, token: str) -> bool:
     """Signs the session of ``token`` out; False when there was none to end."""
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        return False
-    session = uow.session.scalar(select(WebSession).where(WebSession.digest == token_digest(token)))
-    if session is None or session.ended_at is not None:
-        return False
-    session.ended_at = uow.clock.now()
-    record(
-        uow,
-        actor=Actor.user(session.user_id),
-        action="user.signed_out",
-        subject_type="user",
-        subject_id=session.user_id,
-        details={"session_id": session.id},
-    )
-    if commit:
-        uow.commit()
-    return True
+    with uow.atomic():
+        if not token or len(token) > MAX_TOKEN_LENGTH:
+            return False
+        session = uow.session.scalar(
+            select(WebSession).where(WebSession.digest == token_digest(token))
+        )
+        if session is None or session.ended_at is not None:
+            return False
+        session.ended_at = uow.clock.now()
+        record(
+            uow,
+            actor=Actor.user(session.user_id),
+            action="user.signed_out",
+            subject_type="user",
+            subject_id=session.user_id,
+            details={"session_id": session.id},
+        )
+        return True

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from caredesk.audit.models import AuditEvent
 from caredesk.audit.service import Actor, record
 from caredesk.db.session import Database, TransactionBroken, UnitOfWork
+from tests.conftest import T0
 
 ACTOR = Actor.system("test")
 
@@ -85,3 +86,25 @@ def test_a_durable_block_refuses_to_nest(db: Database) -> None:
             _note(uow, "t.durable")
     assert _count(db, "t.durable_nested") == 0
     assert _count(db, "t.durable") == 1
+
+
+def test_a_commit_the_database_refuses_leaves_nothing_to_run_after(db: Database) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from caredesk.users.models import User
+
+    ran: list[str] = []
+
+    def user(login: str) -> User:
+        return User(login=login, display_name="Twin", role="agent", active=True, created_at=T0)
+
+    with db.uow() as uow:
+        with pytest.raises(IntegrityError), uow.atomic():
+            uow.session.add_all([user("twin"), user("twin")])
+            uow.after_commit.append(lambda: ran.append("after"))
+        # The refused commit is forgotten: the next transaction neither carries it nor runs
+        # what was meant to follow it.
+        with uow.atomic():
+            _note(uow, "t.after_refused_commit")
+    assert ran == []
+    assert _count(db, "t.after_refused_commit") == 1

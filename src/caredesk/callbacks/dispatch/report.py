@@ -92,7 +92,7 @@ def record_round(
     failed_steps: int,
 ) -> None:
     """Adds one round to the worker's row (creating it on the worker's first round)."""
-    with db.uow() as uow:
+    with db.uow() as uow, uow.atomic():
         changed = uow.session.execute(
             update(DispatcherWorker)
             .where(DispatcherWorker.worker_id == worker_id)
@@ -118,7 +118,6 @@ def record_round(
                     last_round_at=at,
                 )
             )
-        uow.commit()
 
 
 @dataclass(frozen=True)

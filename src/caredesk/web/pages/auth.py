@@ -97,9 +97,10 @@ def sign_in(
         )
     # A session cookie the browser brought in is never carried over to the new sign-in.
     old = request.cookies.get(SESSION_COOKIE)
-    if old:
-        end_session(uow, token=old, commit=False)
-    opened = start_session(uow, user=user)
+    with uow.atomic():
+        if old:
+            end_session(uow, token=old)
+        opened = start_session(uow, user=user)
     response = see_other(target or HOME_FOR[principal_of(user).role])
     set_session_cookie(response, request, opened.token)
     response.delete_cookie(PRESIGN_COOKIE, path="/")
