@@ -106,7 +106,7 @@ def claim_due(
         )
     lease = Lease.take(worker_id, now=now, seconds=lease_seconds)
     due = (OutboxMessage.status.in_(OPEN_STATUSES), OutboxMessage.available_at <= now)
-    with db.uow() as uow:
+    with db.uow() as uow, uow.atomic():
         leased = lease_rows(
             uow,
             OutboxMessage,
@@ -124,7 +124,6 @@ def claim_due(
                 OutboxMessage.available_at,
             ),
         )
-        uow.commit()
     ordered = sorted(
         (claimed.after for claimed in leased), key=lambda row: (row.available_at, row.id)
     )
@@ -216,7 +215,7 @@ def _record_outcome(
                 reason = f"gave up after {attempts} attempts: {reason}"[:MAX_ERROR]
                 values["last_error"] = details["error"] = reason
             values["status"] = OutboxStatus.DEAD.value
-    with db.uow() as uow:
+    with db.uow() as uow, uow.atomic():
         recorded = release_lease(
             uow,
             OutboxMessage,
@@ -240,7 +239,6 @@ def _record_outcome(
             subject_id=claim.id,
             details=details,
         )
-        uow.commit()
     if outcome == "dead":
         log.warning(
             "outbox message is dead",

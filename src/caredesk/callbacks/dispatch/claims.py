@@ -112,7 +112,7 @@ def claim_due_callbacks(
     check_lease_seconds(lease_seconds)
     lease = Lease.take(worker_id, now=now, seconds=lease_seconds)
     due = (Callback.status == SCHEDULED, Callback.due_at <= now)
-    with db.uow() as uow:
+    with db.uow() as uow, uow.atomic():
         leased = lease_rows(
             uow,
             Callback,
@@ -129,7 +129,6 @@ def claim_due_callbacks(
                 Callback.in_assignment_pool,
             ),
         )
-        uow.commit()
     rows = sorted((claimed.after for claimed in leased), key=lambda row: (row.due_at, row.id))
     return [
         CallbackClaim(

@@ -50,7 +50,7 @@ def expire_offers(db: Database, *, now: datetime, batch: int = 100, worker_id: s
         Callback.lease_expires_at.is_not(None),
         Callback.lease_expires_at < now,
     )
-    with db.uow() as uow:
+    with db.uow() as uow, uow.atomic():
         # Started, cancelled or expired by someone else since it was read: left alone.
         expired = claim_rows(
             uow,
@@ -102,7 +102,6 @@ def expire_offers(db: Database, *, now: datetime, batch: int = 100, worker_id: s
                 after={"status": SCHEDULED},
                 details=facts,
             )
-        uow.commit()
     return len(expired)
 
 
@@ -317,7 +316,7 @@ def offer_claims(
     check_lease_seconds(offer_seconds, "offer_seconds")
     outcomes: list[tuple[CallbackClaim, str, int | None]] = []
     try:
-        with db.uow() as uow:
+        with db.uow() as uow, uow.atomic():
             board = AgentBoard.load(uow)
             # The timeline and audit rows go in together at commit, not one by one before
             # each UPDATE.
@@ -327,7 +326,6 @@ def offer_claims(
                         uow, claim, board, now=now, offer_seconds=offer_seconds
                     )
                     outcomes.append((claim, outcome, agent_id))
-            uow.commit()
     except Exception:
         log.exception(
             "offering a batch failed; offering one by one",
@@ -338,11 +336,10 @@ def offer_claims(
             board = AgentBoard.load(uow)
         for claim in claims:
             try:
-                with db.uow() as uow:
+                with db.uow() as uow, uow.atomic():
                     outcome, agent_id = _offer_one(
                         uow, claim, board, now=now, offer_seconds=offer_seconds
                     )
-                    uow.commit()
             except Exception:
                 log.exception("offering a callback failed", extra={"callback_id": claim.id})
                 outcome, agent_id = "failed", None

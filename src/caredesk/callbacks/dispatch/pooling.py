@@ -33,7 +33,7 @@ def pool_overdue_owned(
         Callback.in_assignment_pool.is_(False),
         Callback.due_at < now - timedelta(minutes=overdue_minutes),
     )
-    with db.uow() as uow:
+    with db.uow() as uow, uow.atomic():
         pooled = claim_rows(
             uow,
             Callback,
@@ -82,5 +82,4 @@ def pool_overdue_owned(
                 after={"in_assignment_pool": True},
                 details={**facts, "reason": reason},
             )
-        uow.commit()
     return len(pooled)
