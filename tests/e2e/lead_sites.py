@@ -76,7 +76,7 @@ def token_maker(db: Database) -> Any:
         agent_id: int | None = None,
         login: str | None = None,
     ) -> dict[str, str]:
-        with db.uow() as uow:
+        with db.uow() as uow, uow.atomic():
             user = users.create_user(
                 uow,
                 actor=Actor.system("test"),
@@ -85,7 +85,6 @@ def token_maker(db: Database) -> Any:
                 role=role,
                 account_id=account_id,
                 agent_id=agent_id,
-                commit=False,
             )
             issued = users.issue_token(uow, actor=Actor.system("test"), user=user)
         return {"Authorization": f"Bearer {issued.token}"}
