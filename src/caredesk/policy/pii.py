@@ -312,6 +312,13 @@ class _Scan:
 
     def _forward(self, label: _Label, label_index: int) -> int:
         index = label.last
+        glued = self.run_at.get(index)
+        if glued is not None and len(glued.groups) > 1:
+            # "CVV2 123": the label's 2 and its value were read as one spaced number.
+            rest = Run(index + 2, glued.last, glued.groups[1:], glued.seps[1:])
+            if self._is_value(rest, label):
+                self._add_run(rest, label.kind)
+                return self._chain(rest, label)
         previous = self.tokens[label_index].text
         steps = 0
         while steps < words.REACH:

@@ -100,3 +100,53 @@ def test_a_refusal_names_the_field_the_kind_and_the_span_never_the_value() -> No
     )
     assert "4821" not in str(error)
     refuse_secrets({"reason": "Dropped call", "summary": None, "note": ""})
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "kind"),
+    [
+        # A value after an SSN label is nine digits, or four (the last four).
+        ("ssn 123456789", [(4, 13)], PiiKind.SSN),
+        ("ssn 1234", [(4, 8)], PiiKind.SSN),
+        ("ssn 12345", [], PiiKind.SSN),
+        ("ss# 6789", [(4, 8)], PiiKind.SSN),
+        ("soc. sec. 6789", [(10, 14)], PiiKind.SSN),
+        ("soc sec no. 123456789", [(12, 21)], PiiKind.SSN),
+        # "last 4" says how many digits follow; "first 4" does not.
+        ("SSN last 4 6789", [(11, 15)], PiiKind.SSN),
+        ("ssn last 4 is 6789", [(14, 18)], PiiKind.SSN),
+        ("ssn last 4 6789 and 1234", [(11, 15), (20, 24)], PiiKind.SSN),
+        ("SSN first 4 6789", [], PiiKind.SSN),
+        ("SSN ending in 6789", [(14, 18)], PiiKind.SSN),
+        ("social security number ending in 6789", [(33, 37)], PiiKind.SSN),
+        # A PIN read out digit by digit: four to twelve single digits.
+        ("pin 1 2 3 4", [(4, 11)], PiiKind.PIN),
+        ("pin 1 2 3", [], PiiKind.PIN),
+        ("pin 1 2 3 4 5 6 7 8 9 0 1 2", [(4, 27)], PiiKind.PIN),
+        ("pin 1 2 3 4 5 6 7 8 9 0 1 2 3", [], PiiKind.PIN),
+        ("pin is 4821 or 1 2 3 4", [(7, 11), (15, 22)], PiiKind.PIN),
+        ("pin no. 4821", [(8, 12)], PiiKind.PIN),
+        # Three or four digits after CVV, CVV2 and CVC2.
+        ("cvv 123", [(4, 7)], PiiKind.PIN),
+        ("cvv2 123", [(5, 8)], PiiKind.PIN),
+        ("cvc2 1234 or 5678", [(5, 9), (13, 17)], PiiKind.PIN),
+        ("cvv2 12345", [], PiiKind.PIN),
+        ("cvv2", [], PiiKind.PIN),
+        # A label looks past filler words, at most eight tokens ahead.
+        ("pin the the the the the the the 4821", [(32, 36)], PiiKind.PIN),
+        ("pin the the the the the the the the 4821", [], PiiKind.PIN),
+        ("pin a b c d e f 4821", [], PiiKind.PIN),
+        ("the pin, which we changed, is 4821", [], PiiKind.PIN),
+        # Before the label: "4821 is the new PIN".
+        ("4821 is the new pin", [(0, 4)], PiiKind.PIN),
+        ("4821 is my pin", [(0, 4)], PiiKind.PIN),
+        ("4821 is the pin for account 1", [(0, 4)], PiiKind.PIN),
+        ("account 4821 is the new pin", [], PiiKind.PIN),
+        ("0042 is the last 4 of her ssn", [(0, 4)], PiiKind.SSN),
+        ("6789 is the last four of her ssn", [(0, 4)], PiiKind.SSN),
+        ("12 34 is the new pin", [], PiiKind.PIN),
+        ("4821 is the the the the the the the the pin", [], PiiKind.PIN),
+    ],
+)
+def test_label_rules(text: str, spans: list[tuple[int, int]], kind: PiiKind) -> None:
+    assert _spans(text) == [(start, end, kind) for start, end in spans]
