@@ -64,6 +64,8 @@ bench: install
 	$(BIN)/python benchmarks/pii_bench.py
 	$(BIN)/python benchmarks/api_bench.py --engine sqlite
 	$(BIN)/python benchmarks/api_bench.py --engine postgresql
+	$(BIN)/python benchmarks/web_bench.py --engine sqlite
+	$(BIN)/python benchmarks/web_bench.py --engine postgresql
 	$(BIN)/python benchmarks/callback_bench.py --engine sqlite --callbacks $(BENCH_CALLBACKS)
 	$(BIN)/python benchmarks/callback_bench.py --engine postgresql --callbacks $(BENCH_CALLBACKS)
 	$(BIN)/python benchmarks/callback_bench.py --engine sqlite --callbacks 2000 --planner service

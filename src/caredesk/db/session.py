@@ -18,11 +18,17 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
     """Every engine hides bound parameters from its errors and echo: they hold PIN and SSN
     hashes, names and addresses, and an error's text ends up in logs."""
     if url.startswith("sqlite"):
+        # No ceiling on connections to a file: a web request holds its connection while it
+        # waits for a worker thread, so with a ceiling every thread could end up waiting for a
+        # connection held by a request waiting for a thread (seen with a few hundred live
+        # streams). A SQLite connection is only an open file; ``pool_size`` stay open.
         engine = create_engine(
             url,
             echo=echo,
             hide_parameters=True,
             connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=pool_size,
+            max_overflow=-1,
         )
 
         @event.listens_for(engine, "connect")

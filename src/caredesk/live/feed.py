@@ -87,6 +87,16 @@ class Viewer:
             seen.append(LiveEvent.leaders.is_(True))
         return or_(*seen)
 
+    def sees(self, item: Addressed) -> bool:
+        """``condition()`` for one event already read (the two must agree: a test holds it)."""
+        if not self.staff:
+            return self.account_id is not None and item.account_id == self.account_id
+        return (
+            item.staff
+            or (self.agent_id is not None and item.agent_id == self.agent_id)
+            or (self.leader and item.leaders)
+        )
+
 
 @dataclass(frozen=True)
 class Delivered:
@@ -128,36 +138,19 @@ def head(uow: UnitOfWork) -> Position:
     return Position(int(row.txid), int(row.id)) if row is not None else Position()
 
 
-def read_after(
-    uow: UnitOfWork, viewer: Viewer, position: Position, *, limit: int = DEFAULT_BATCH
-) -> Batch:
-    """The events ``viewer`` may see after ``position``, oldest first, at most ``limit``; the
-    position moves past the events nobody asked this reader to see too, so the next read
-    starts near the head whatever the reader's audience."""
+def _read(
+    uow: UnitOfWork, position: Position, where: ColumnElement[bool] | None, limit: int
+) -> tuple[list[LiveEvent], Position, bool, bool]:
     top = head(uow)
     after = tuple_(LiveEvent.txid, LiveEvent.id) > tuple_(position.txid, position.id)
     upto = tuple_(LiveEvent.txid, LiveEvent.id) <= tuple_(top.txid, top.id)
-    rows = list(
-        uow.session.scalars(
-            select(LiveEvent)
-            .where(after, upto, viewer.condition())
-            .order_by(LiveEvent.txid, LiveEvent.id)
-            .limit(limit + 1)
-        )
-    )
+    query = select(LiveEvent).where(after, upto)
+    if where is not None:
+        query = query.where(where)
+    rows = list(uow.session.scalars(query.order_by(LiveEvent.txid, LiveEvent.id).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    events = [
-        Delivered(
-            row.id,
-            row.kind,
-            dict(row.payload or {}),
-            row.created_at.isoformat(),
-            Position(row.txid, row.id),
-        )
-        for row in rows
-    ]
-    reached = events[-1].position if more else max(position, top)
+    reached = Position(rows[-1].txid, rows[-1].id) if more else max(position, top)
     held = False
     if uow.dialect == "postgresql":
         held = bool(
@@ -166,8 +159,67 @@ def read_after(
             )
         )
     # Nothing to keep open between reads: the stream waits outside any transaction.
+    uow.session.expunge_all()
     uow.session.rollback()
-    return Batch(events, reached, more, held)
+    return rows, reached, more, held
+
+
+def _delivered(row: LiveEvent) -> Delivered:
+    return Delivered(
+        row.id,
+        row.kind,
+        dict(row.payload or {}),
+        row.created_at.isoformat(),
+        Position(row.txid, row.id),
+    )
+
+
+def read_after(
+    uow: UnitOfWork, viewer: Viewer, position: Position, *, limit: int = DEFAULT_BATCH
+) -> Batch:
+    """The events ``viewer`` may see after ``position``, oldest first, at most ``limit``; the
+    position moves past the events nobody asked this reader to see too, so the next read
+    starts near the head whatever the reader's audience."""
+    rows, reached, more, held = _read(uow, position, viewer.condition(), limit)
+    return Batch([_delivered(row) for row in rows], reached, more, held)
+
+
+@dataclass(frozen=True)
+class Addressed:
+    """An event with its audience, as read once for every stream of a process."""
+
+    event: Delivered
+    account_id: int | None
+    agent_id: int | None
+    staff: bool
+    leaders: bool
+
+
+@dataclass(frozen=True)
+class SharedBatch:
+    """Every event after a position (whoever may see it): one read that the streams at that
+    position share, each taking what its viewer may see (``for_viewer``)."""
+
+    events: list[Addressed]
+    position: Position
+    more: bool
+    held: bool
+
+    def for_viewer(self, viewer: Viewer) -> Batch:
+        """Exactly what ``read_after`` gives ``viewer`` from the same position."""
+        seen = [item.event for item in self.events if viewer.sees(item)]
+        return Batch(seen, self.position, self.more, self.held)
+
+
+def read_all_after(
+    uow: UnitOfWork, position: Position, *, limit: int = DEFAULT_BATCH
+) -> SharedBatch:
+    rows, reached, more, held = _read(uow, position, None, limit)
+    events = [
+        Addressed(_delivered(row), row.account_id, row.agent_id, bool(row.staff), bool(row.leaders))
+        for row in rows
+    ]
+    return SharedBatch(events, reached, more, held)
 
 
 def newest_id(uow: UnitOfWork) -> int:

@@ -3,7 +3,12 @@
 Streams wait on the hub instead of each asking the database: on PostgreSQL the hub LISTENs on
 the events channel (a NOTIFY arrives when a transaction that published commits, whichever
 process or machine it ran in); on SQLite, and as a fallback on PostgreSQL, it polls the newest
-event id every ``poll_seconds``. The hub runs only while some stream waits on it."""
+event id every ``poll_seconds``. The hub runs only while some stream waits on it.
+
+Woken streams also read through the hub (``read``): the streams at one position share one read
+of every event after it, each keeping what its viewer may see, so a wake-up costs the database
+one query per position, not one per stream. A read is shared only within the wake-up it
+started in (and briefly): anything committed after it started wakes every stream again."""
 
 from __future__ import annotations
 
@@ -16,10 +21,12 @@ from typing import Any
 import anyio
 
 from caredesk.db.session import Database
-from caredesk.live.feed import newest_id
+from caredesk.live.feed import Batch, Position, SharedBatch, Viewer, newest_id, read_all_after
 from caredesk.live.publish import CHANNEL
 
 log = logging.getLogger("caredesk.live")
+# How long a finished read may still serve streams arriving late to the same wake-up.
+SHARE_SECONDS = 0.1
 
 
 class Hub:
@@ -28,6 +35,8 @@ class Hub:
         self.poll_seconds = poll_seconds
         self._waiting: set[asyncio.Event] = set()
         self._task: asyncio.Task[None] | None = None
+        self._generation = 0
+        self._reads: dict[Position, tuple[int, float, asyncio.Future[SharedBatch]]] = {}
 
     @contextlib.asynccontextmanager
     async def subscribe(self) -> AsyncIterator[asyncio.Event]:
@@ -43,8 +52,31 @@ class Hub:
             self._waiting.discard(woken)
 
     def _wake(self) -> None:
+        self._generation += 1
+        self._reads.clear()
         for woken in self._waiting:
             woken.set()
+
+    async def read(
+        self, viewer: Viewer, position: Position, *, limiter: anyio.CapacityLimiter | None = None
+    ) -> Batch:
+        """What ``viewer`` may see after ``position`` (as ``read_after`` gives it), from a
+        read shared with the other streams at that position in this wake-up."""
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        entry = self._reads.get(position)
+        if entry is None or entry[0] != self._generation or now - entry[1] > SHARE_SECONDS:
+
+            def read_all() -> SharedBatch:
+                with self.db.uow() as uow:
+                    return read_all_after(uow, position)
+
+            future = asyncio.ensure_future(anyio.to_thread.run_sync(read_all, limiter=limiter))
+            entry = (self._generation, now, future)
+            self._reads[position] = entry
+        # A stream that goes away while waiting must not cancel the read the others share.
+        shared = await asyncio.shield(entry[2])
+        return shared.for_viewer(viewer)
 
     async def _newest(self) -> int:
         def read() -> int:

@@ -37,6 +37,10 @@ def get_database(request: Request) -> Database:
 
 def get_uow(request: Request) -> Iterator[UnitOfWork]:
     with get_database(request).uow() as uow:
+        # Whatever else the request reads (a page's live-stream start) goes through this unit
+        # of work: a second connection taken while this one is held can wait forever once
+        # every pooled connection is held by a request waiting for its second.
+        request.state.uow = uow
         yield uow
 
 
@@ -80,23 +84,26 @@ class Principal:
 
 
 def current_principal(
-    uow: UoW,
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("send Authorization: Bearer <token>", field="Authorization")
-    now = uow.clock.now()
-    row = uow.session.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.digest == token_digest(credentials.credentials))
-    ).first()
-    if row is None:
-        raise Unauthenticated("the token is not known", field="Authorization")
-    token, user = row
-    if token.revoked_at is not None or token.expires_at <= now or not user.active:
-        raise Unauthenticated("the token is expired or revoked", field="Authorization")
-    return principal_of(user)
+    # A unit of work of its own, closed at once (see caredesk.web.sessions.current_session):
+    # the route's unit of work takes its connection only when the route reads.
+    with get_database(request).uow() as uow:
+        now = uow.clock.now()
+        row = uow.session.execute(
+            select(ApiToken.revoked_at, ApiToken.expires_at, User)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.digest == token_digest(credentials.credentials))
+        ).first()
+        if row is None:
+            raise Unauthenticated("the token is not known", field="Authorization")
+        revoked_at, expires_at, user = row
+        if revoked_at is not None or expires_at <= now or not user.active:
+            raise Unauthenticated("the token is expired or revoked", field="Authorization")
+        return principal_of(user)
 
 
 def principal_of(user: User | SessionUser) -> Principal:

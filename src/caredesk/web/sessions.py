@@ -22,7 +22,7 @@ from starlette.datastructures import FormData
 from caredesk.errors import PermissionDenied, Unauthenticated
 from caredesk.security import constant_time_equal
 from caredesk.users.sessions import SessionRules, SignedIn, find_session
-from caredesk.web.deps import Principal, UoW, principal_of
+from caredesk.web.deps import Principal, get_database, principal_of
 
 SESSION_COOKIE = "caredesk_session"
 PRESIGN_COOKIE = "caredesk_csrf"
@@ -46,12 +46,16 @@ def session_rules(request: Request) -> SessionRules:
     return SessionRules.from_settings(request.app.state.settings)
 
 
-def current_session(request: Request, uow: UoW) -> SignedIn | None:
+def current_session(request: Request) -> SignedIn | None:
     """The request's live session, if its cookie names one (found once per request)."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    signed = find_session(uow, token=token, rules=session_rules(request))
+    # In a unit of work of its own, closed at once: the request's own unit of work takes a
+    # connection only when its route reads, so a request waiting for a worker thread holds
+    # none (held connections and waiting threads could otherwise wait on each other).
+    with get_database(request).uow() as uow:
+        signed = find_session(uow, token=token, rules=session_rules(request))
     request.state.signed_in = signed
     return signed
 

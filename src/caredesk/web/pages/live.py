@@ -25,12 +25,10 @@ from caredesk.db.session import Database
 from caredesk.live.feed import (
     MAX_TOKEN,
     SESSION_FAMILY,
-    Batch,
     Delivered,
     Position,
     Viewer,
     head,
-    read_after,
 )
 from caredesk.live.hub import Hub
 from caredesk.users.sessions import SessionRules, SignedIn, find_session
@@ -44,6 +42,19 @@ RETRY_MILLISECONDS = 1000
 HELD_RETRY_SECONDS = 0.25
 MAX_STREAM_SECONDS = 600.0
 HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+
+
+# Streams read the database in worker threads of their own, a few at a time: however many
+# streams a wake-up sets reading, the pages keep the shared worker threads to themselves.
+STREAM_READERS = 8
+
+
+def readers_of(request: Request) -> anyio.CapacityLimiter:
+    limiter: anyio.CapacityLimiter | None = getattr(request.app.state, "live_readers", None)
+    if limiter is None:
+        limiter = anyio.CapacityLimiter(STREAM_READERS)
+        request.app.state.live_readers = limiter
+    return limiter
 
 
 def hub_of(request: Request) -> Hub:
@@ -98,7 +109,8 @@ async def live(
     settings = request.app.state.settings
     rules = SessionRules.from_settings(settings)
     token = request.cookies.get(SESSION_COOKIE)
-    signed = await anyio.to_thread.run_sync(_session, db, token, rules)
+    readers = readers_of(request)
+    signed = await anyio.to_thread.run_sync(_session, db, token, rules, limiter=readers)
     if signed is None:
         return StreamingResponse(_only_ended(), media_type="text/event-stream", headers=HEADERS)
     start = Position.parse(request.headers.get("last-event-id")) or Position.parse(last_event_id)
@@ -109,6 +121,7 @@ async def live(
         start,
         check=lambda: _session(db, token, rules) is not None,
         keepalive=settings.live_keepalive_seconds,
+        readers=readers,
     )
     return StreamingResponse(stream, media_type="text/event-stream", headers=HEADERS)
 
@@ -121,25 +134,24 @@ async def _stream(
     *,
     check: Callable[[], bool],
     keepalive: float,
+    readers: anyio.CapacityLimiter | None = None,
 ) -> AsyncIterator[str]:
     def first() -> Position:
         with db.uow() as uow:
             return head(uow)
 
-    def read(position: Position) -> Batch:
-        with db.uow() as uow:
-            return read_after(uow, viewer, position)
-
     loop = asyncio.get_running_loop()
     yield f"retry: {RETRY_MILLISECONDS}\n\n"
     try:
-        position = start if start is not None else await anyio.to_thread.run_sync(first)
+        position = (
+            start if start is not None else await anyio.to_thread.run_sync(first, limiter=readers)
+        )
         next_beat = loop.time() + keepalive
         ends = loop.time() + MAX_STREAM_SECONDS
         async with hub.subscribe() as woken:
             while True:
                 woken.clear()
-                batch = await anyio.to_thread.run_sync(read, position)
+                batch = await hub.read(viewer, position, limiter=readers)
                 for event in batch.events:
                     yield _message(event)
                 position = batch.position
@@ -153,7 +165,7 @@ async def _stream(
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(woken.wait(), timeout=max(0.0, wait))
                 if loop.time() >= next_beat:
-                    if not await anyio.to_thread.run_sync(check):
+                    if not await anyio.to_thread.run_sync(check, limiter=readers):
                         yield _ended()
                         return
                     yield ": keep-alive\n\n"

@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import SQLAlchemyError
 
+from caredesk.db.session import UnitOfWork
 from caredesk.live.feed import SESSION_FAMILY, head
 from caredesk.live.publish import FAMILIES
 from caredesk.users.models import LEADER_ROLES, STAFF_ROLES, Role
@@ -128,6 +130,12 @@ def _live_from(request: Request, signed: SignedIn | None) -> str | None:
     """Where a full page's live stream starts: just past the events it already shows."""
     if signed is None or is_htmx(request):
         return None
+    current: UnitOfWork | None = getattr(request.state, "uow", None)
+    if current is not None:
+        try:
+            return head(current).token
+        except SQLAlchemyError:
+            pass  # the request's transaction failed (an error page): read on its own
     with request.app.state.db.uow() as uow:
         return head(uow).token
 
