@@ -94,7 +94,7 @@ def percentile(values: list[float], fraction: float) -> float:
 def sign_in_agents(db: Database, count: int) -> list[str]:
     """``count`` agents, each with a login and a live session; their session cookies."""
     tokens = []
-    with db.uow() as uow:
+    with db.uow() as uow, uow.atomic():  # one transaction for them all
         for n in range(count):
             agent = agents.create_agent(
                 uow,
@@ -105,7 +105,6 @@ def sign_in_agents(db: Database, count: int) -> list[str]:
                 line_of_business="care",
                 time_zone="America/New_York",
                 platform_line="+12065550100",
-                commit=False,
             )
             user = users.create_user(
                 uow,
@@ -114,10 +113,8 @@ def sign_in_agents(db: Database, count: int) -> list[str]:
                 display_name=f"Bench Agent {n}",
                 role=Role.AGENT,
                 agent_id=agent.id,
-                commit=False,
             )
-            tokens.append(start_session(uow, user=user, commit=False).token)
-        uow.commit()
+            tokens.append(start_session(uow, user=user).token)
     return tokens
 
 
@@ -214,9 +211,8 @@ async def send_probes(
     """A probe for every staff member, written as any use case writes its event."""
 
     def write(number: int) -> float:
-        with db.uow() as uow:
+        with db.uow() as uow, uow.atomic():
             publish(uow, PROBE_KIND, audience=Audience(staff=True), payload={"probe": number})
-            uow.commit()
         return time.perf_counter()
 
     number = 0
@@ -277,6 +273,15 @@ async def run(
     for client in clients:
         await client.aclose()
     return results, sent
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_servers(
@@ -381,10 +386,13 @@ def main() -> None:
                 accounts = [int(i) for i in uow.session.scalars(text("SELECT id FROM accounts"))]
             running = start_servers(servers, env, workdir)
             load_before = os.getloadavg()[0]
+            pids = [os.getpid(), *(process.pid for process, _ in running)]
+            cpu_before = [cpu_seconds(pid) for pid in pids]
             try:
                 results, sent = asyncio.run(
                     run([b for _, b in running], db, tokens, accounts, args)
                 )
+                cpu = [cpu_seconds(pid) - was for pid, was in zip(pids, cpu_before, strict=True)]
             finally:
                 for process, _ in running:
                     process.terminate()
@@ -399,6 +407,8 @@ def main() -> None:
             if pg_name:
                 drop_database(pg_name)
     report(args, servers, results, sent, (load_before, load_after))
+    servers_cpu = " + ".join(f"{seconds:.1f}" for seconds in cpu[1:])
+    print(f"  cpu seconds used: simulated agents {cpu[0]:.1f}, server(s) {servers_cpu}")
 
 
 if __name__ == "__main__":
