@@ -22,6 +22,7 @@ SRC = Path(caredesk.__file__).parent
 FLOORS: tuple[str, ...] = (
     "errors",
     "clock",
+    "signals",
     "config",
     "schemas",
     "policy",

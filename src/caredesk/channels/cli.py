@@ -4,7 +4,6 @@ for demos). Heavy modules are imported inside the commands so that `--help` stay
 from __future__ import annotations
 
 import ipaddress
-import signal
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from caredesk.cli_support import console, fail, open_database, run_command
+from caredesk.signals import stop_on_signals
 
 if TYPE_CHECKING:
     from caredesk.channels.email.catcher import Caught
@@ -135,14 +135,12 @@ def catch(
         # aiosmtpd reports a port in use as a failed start of its server thread.
         raise fail(f"--port: cannot listen on {host}:{port} ({exc})") from None
     stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    signal.signal(signal.SIGINT, lambda *_: stopped.set())
     console.print(f"catching mail on {host}:{port}; messages go to {directory}/")
     try:
-        # A signal may be delivered to the server's thread; Python runs the handler only when
-        # the main thread runs again, so wait in short steps rather than once for ever.
-        while not stopped.wait(0.2):
-            pass
+        with stop_on_signals(stopped):
+            # Python runs a handler only when the main thread runs again: wait in short steps.
+            while not stopped.wait(0.2):
+                pass
     finally:
         controller.stop()
 

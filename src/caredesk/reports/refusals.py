@@ -38,7 +38,7 @@ _BY_RULE_SQL = {
     """,
 }
 # "blocked by OB-WINDOW: it is 21:40 in New York; ..." as a step's refusal is written.
-_EXPLAINED = re.compile(r"(?:^|; )blocked by ([A-Z][A-Z0-9-]*): ")
+_EXPLAINED = re.compile(r"(?:^|; )blocked by ([A-Z][A-Z0-9-]{0,39}): ")
 
 
 def rule_title(rule_id: str) -> str:

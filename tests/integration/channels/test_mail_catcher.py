@@ -127,6 +127,7 @@ def test_make_run_delivers_the_outbox_to_the_catcher(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,
     )
     kept = tmp_path / "var" / "mail" / "000001.eml"
     try:
@@ -136,6 +137,11 @@ def test_make_run_delivers_the_outbox_to_the_catcher(tmp_path: Path) -> None:
             assert answer.status == 200
     finally:
         run.send_signal(signal.SIGTERM)
-        output, _ = run.communicate(timeout=180)
+        try:
+            output, _ = run.communicate(timeout=180)
+        except subprocess.TimeoutExpired:
+            # Nothing of the run may outlive the test, whatever held it up.
+            os.killpg(run.pid, signal.SIGKILL)
+            raise
     assert run.returncode == 0, output
     assert "Sorry we got cut off" in kept.read_text()

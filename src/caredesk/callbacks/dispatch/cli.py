@@ -17,11 +17,12 @@ import typer
 from caredesk.bootstrap import build_callback_runtime
 from caredesk.callbacks.dispatch.claims import MAX_WORKER_ID, CallbackClaim
 from caredesk.callbacks.dispatch.report import DispatchReport
-from caredesk.callbacks.dispatch.worker import run_forever, run_once, stop_on_signals
+from caredesk.callbacks.dispatch.worker import run_forever, run_once
 from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.cli_support import fail, open_database, run_command
 from caredesk.config import Settings, get_settings
 from caredesk.db.session import Database
+from caredesk.signals import stop_on_signals
 
 app = typer.Typer(
     help="The callback dispatcher: claims due callbacks, offers them to agents.",

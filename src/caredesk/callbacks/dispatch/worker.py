@@ -12,12 +12,9 @@ business in Not Ready - Follow-Up, the one with the fewest open offers first, ti
 from __future__ import annotations
 
 import logging
-import signal
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
-from types import FrameType
 
 from caredesk.callbacks.dispatch.claims import (
     check_batch,
@@ -32,6 +29,7 @@ from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.callbacks.scheduling import advance_after_notifications
 from caredesk.channels.delivery import RetryPolicy, deliver_due
 from caredesk.db.session import Database
+from caredesk.signals import stop_on_signals
 
 # The name operators filter the dispatcher's log lines by.
 log = logging.getLogger("caredesk.callbacks.dispatcher")
@@ -153,29 +151,6 @@ def run_once(
         # The figures miss one round; the round's work stands.
         log.exception("dispatcher round not counted", extra={"worker": worker_id})
     return report
-
-
-@contextmanager
-def stop_on_signals(stop: threading.Event) -> Iterator[list[str]]:
-    """SIGTERM and SIGINT set ``stop`` (the current round finishes first) while inside; the
-    names of the signals received are collected in the list it yields."""
-    received: list[str] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield received
-        return
-
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        # Only flags: logging from inside a signal handler could interleave with a log line the
-        # interrupted code was writing.
-        received.append(signal.Signals(signum).name)
-        stop.set()
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield received
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 def run_forever(
