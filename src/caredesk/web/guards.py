@@ -13,12 +13,18 @@ from __future__ import annotations
 
 import json
 import re
+import typing
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
+from fastapi.routing import APIRoute
 
 from caredesk.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from fastapi._compat import ModelField
+    from fastapi.dependencies.models import Dependant
 
 # C0 controls and DEL, except tab, newline and carriage return, which free text may hold.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -45,21 +51,27 @@ def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from _strings(item, f"{path}[{index}]")
 
 
-def _integer_parameters(app: FastAPI, template: str, method: str) -> frozenset[str]:
-    """Names of the integer path/query parameters of one operation, from the app's OpenAPI."""
+def _fields(dependant: Dependant) -> Iterator[ModelField]:
+    yield from dependant.path_params
+    yield from dependant.query_params
+    for inner in dependant.dependencies:
+        yield from _fields(inner)
+
+
+def _integer_parameters(app: FastAPI, route: APIRoute, method: str) -> frozenset[str]:
+    """Names of the integer path/query parameters of one operation (an ``int``, an optional
+    one or a list of them), read from the route's own parameters and their dependencies'."""
     cache: dict[tuple[str, str], frozenset[str]] = app.state.__dict__.setdefault(
         "integer_parameters", {}
     )
-    key = (template, method)
+    key = (route.path, method)
     if key not in cache:
-        operation = app.openapi().get("paths", {}).get(template, {}).get(method.lower(), {})
-        names = set()
-        for parameter in operation.get("parameters", []):
-            schema = parameter.get("schema", {})
-            kinds = [schema.get("type")] + [part.get("type") for part in schema.get("anyOf", [])]
-            if parameter.get("in") in ("path", "query") and "integer" in kinds:
-                names.add(parameter["name"])
-        cache[key] = frozenset(names)
+        cache[key] = frozenset(
+            field.alias
+            for field in _fields(route.dependant)
+            if field.field_info.annotation is int
+            or int in typing.get_args(field.field_info.annotation)
+        )
     return cache[key]
 
 
@@ -72,9 +84,8 @@ async def check_inputs(request: Request) -> None:
         if isinstance(value, str) and has_control_characters(value):
             raise ValidationFailed(CONTROL_MESSAGE, field=name)
     route = request.scope.get("route")
-    template = getattr(route, "path", None)
-    if template is not None:
-        integers = _integer_parameters(request.app, template, request.method)
+    if isinstance(route, APIRoute):
+        integers = _integer_parameters(request.app, route, request.method)
         raw_path = request.path_params
         for name in integers:
             raw = raw_path.get(name)
