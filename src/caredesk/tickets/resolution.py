@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from caredesk.audit.service import Actor, record
+from caredesk.db.leases import claim_rows
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import InvalidTransition, ValidationFailed
 from caredesk.privacy import refuse_secrets
@@ -216,37 +217,32 @@ def lapse_resolution_checks(
     limit: int = 500,
 ) -> list[Ticket]:
     """Closes resolved cases whose follow-up date passed with no answer. Safe to run from
-    several workers at once: each case is claimed under a skip-locked row lock."""
+    several workers at once: the cases are taken with one leased claim (``db.leases``)."""
     with uow.atomic():
         now = now or uow.clock.now()
-        due = list(
-            uow.session.scalars(
-                select(Ticket)
-                .where(Ticket.status == TicketStatus.RESOLVED.value, Ticket.follow_up_due_at <= now)
-                .order_by(Ticket.follow_up_due_at, Ticket.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
+        # The claim's guard (the case still resolved) makes a second worker's attempt a no-op.
+        claims = claim_rows(
+            uow,
+            Ticket,
+            candidates=[
+                Ticket.status == TicketStatus.RESOLVED.value,
+                Ticket.follow_up_due_at <= now,
+            ],
+            order_by=[Ticket.follow_up_due_at, Ticket.id],
+            values={
+                "status": TicketStatus.CLOSED.value,
+                "closed_at": now,
+                "resolution_outcome": ResolutionOutcome.LAPSED.value,
+            },
+            batch=limit,
+            before=[Ticket.status],
         )
         closed: list[Ticket] = []
-        for ticket in due:
-            before = snapshot(ticket)
-            # The guard on status makes a second worker's attempt a no-op even where row locks
-            # are not available (SQLite): only one of them sees its update match the row.
-            claimed = uow.session.execute(
-                update(Ticket)
-                .where(Ticket.id == ticket.id, Ticket.status == TicketStatus.RESOLVED.value)
-                .values(
-                    status=TicketStatus.CLOSED.value,
-                    closed_at=now,
-                    resolution_outcome=ResolutionOutcome.LAPSED.value,
-                )
-                .execution_options(synchronize_session="fetch")
-            )
-            if getattr(claimed, "rowcount", 0) != 1:
-                continue
-            uow.session.refresh(ticket)
+        for claim in claims:
+            fresh = select(Ticket).where(Ticket.id == claim.id)
+            ticket = uow.session.scalars(fresh.execution_options(populate_existing=True)).one()
             closed.append(ticket)
+            before = {**snapshot(ticket), "status": claim.before._mapping["status"]}
             due_at = ticket.follow_up_due_at.isoformat() if ticket.follow_up_due_at else None
             write_timeline(
                 uow,

@@ -160,6 +160,11 @@ def test_lapse_closes_only_due_unanswered_cases(db: Database, clock: FixedClock)
     assert statuses[answered.id] == ("closed", "held")
     assert statuses[open_case.id] == ("new", None)
     assert _actions(db, due.id)[-1] == "ticket.resolution_check_lapsed"
+    with db.uow() as uow:
+        lapsed = uow.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "ticket.resolution_check_lapsed")
+        ).one()
+        assert (lapsed.before["status"], lapsed.after["status"]) == ("resolved", "closed")
 
     # Running it again finds nothing more to do.
     with db.uow() as uow:
