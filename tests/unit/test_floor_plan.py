@@ -24,6 +24,7 @@ FLOORS: tuple[str, ...] = (
     "clock",
     "signals",
     "config",
+    "config_files",
     "schemas",
     "policy",
     "routing",

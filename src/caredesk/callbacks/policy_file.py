@@ -6,11 +6,11 @@ config/policy.toml under the working directory, else the handbook defaults built
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
+from caredesk.config_files import chosen_file
 from caredesk.policy import PolicyConfig, PolicyConfigError, parse_policy_config
 
 ENV_VAR = "CAREDESK_POLICY_FILE"
@@ -50,12 +50,7 @@ def resolve_policy_path(
     explicit: Path | None = None, environ: Mapping[str, str] | None = None
 ) -> Path | None:
     """The policy file to use, or None for the built-in handbook defaults."""
-    if explicit is not None:
-        return explicit
-    from_env = (os.environ if environ is None else environ).get(ENV_VAR, "").strip()
-    if from_env:
-        return Path(from_env)
-    return DEFAULT_POLICY_PATH if DEFAULT_POLICY_PATH.is_file() else None
+    return chosen_file(explicit, environ, env_var=ENV_VAR, default=DEFAULT_POLICY_PATH)
 
 
 def load_policy(

@@ -7,13 +7,13 @@ guide's main line).
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from caredesk.config_files import chosen_file
 from caredesk.routing.config import RoutingConfig, RoutingConfigError, parse_routing_config
 
 ENV_VAR = "CAREDESK_ROUTING_FILE"
@@ -67,12 +67,7 @@ def resolve_routing_path(
     explicit: Path | None = None, environ: Mapping[str, str] | None = None
 ) -> Path | None:
     """The routing file to use, or None for the shipped default."""
-    if explicit is not None:
-        return explicit
-    from_env = (os.environ if environ is None else environ).get(ENV_VAR, "").strip()
-    if from_env:
-        return Path(from_env)
-    return DEFAULT_ROUTING_PATH if DEFAULT_ROUTING_PATH.is_file() else None
+    return chosen_file(explicit, environ, env_var=ENV_VAR, default=DEFAULT_ROUTING_PATH)
 
 
 def load_routing(
