@@ -236,23 +236,23 @@ def _insert(db: Database, rows: list[dict[str, Any]]) -> int:
 def _request_slice(url: str, count: int, first: int, step: int) -> None:
     """Requests callbacks first, first + step, ... below count through the service, all at
     PLAN_AT (as the engine planner plans them)."""
+    from caredesk.bootstrap import build_callback_runtime
+    from caredesk.callbacks.inputs import CallbackRequest
     from caredesk.callbacks.policy_file import load_policy
     from caredesk.callbacks.requests import request_callback
+    from caredesk.config import get_settings
     from caredesk.errors import DomainError
 
     logging.disable(logging.WARNING)
     db = Database.connect(url, FixedClock(PLAN_AT))
-    policy = load_policy()
+    runtime = build_callback_runtime(get_settings(), db.clock, policy=load_policy())
     people = customers(db)
     for n in range(first, count, step):
         account_id, _zone, number = people[n % len(people)]
         lob = LineOfBusiness.GLOBAL_CARE if not number.startswith("+1") else DOMESTIC_LINES[n % 4]
         try:
             with db.uow() as uow:
-                request_callback(
-                    uow,
-                    actor=BENCH,
-                    policy=policy,
+                request = CallbackRequest(
                     account_id=account_id,
                     origin=CallbackOrigin.FOLLOW_UP.value,
                     reason=CallbackReason.DEVICE_TROUBLESHOOTING.value,
@@ -260,6 +260,7 @@ def _request_slice(url: str, count: int, first: int, step: int) -> None:
                     caller_role=CallerRole.AGENT.value,
                     number=number,
                 )
+                request_callback(uow, request, actor=BENCH, runtime=runtime)
         except DomainError:
             continue  # not planned: counted below
     db.engine.dispose()

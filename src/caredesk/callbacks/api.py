@@ -27,6 +27,7 @@ from caredesk.callbacks.api_support import (
     caller_role,
 )
 from caredesk.callbacks.call_api import router as call_router
+from caredesk.callbacks.inputs import CallbackRequest
 from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackEvent, CallbackStatus
 from caredesk.callbacks.notices import message_brand
 from caredesk.callbacks.schemas import (
@@ -72,10 +73,7 @@ def request_callback(
     """Request a callback. One the policy refuses for good is kept with status `refused` and
     answered 409 (a problem document naming the rules and the stored refusal's id); otherwise
     the customer's notice (or the scheduling email) is queued and the callback waits for it."""
-    submitted = requests.submit_callback_request(
-        uow,
-        actor=principal.actor,
-        policy=runtime.policy,
+    request = CallbackRequest(
         account_id=body.account_id,
         origin=body.origin,
         reason=body.reason,
@@ -90,10 +88,12 @@ def request_callback(
         agent_spoke_to_customer=body.agent_spoke_to_customer,
         last_call_end=body.last_call_end,
         owner_agent_id=body.owner_agent_id,
-        idempotency_key=idempotency_key,
         requested_by_agent_id=principal.agent_id,
         slots=[(slot.start, slot.end) for slot in body.slots] if body.slots else None,
-        brand=message_brand(runtime.settings),
+        idempotency_key=idempotency_key,
+    )
+    submitted = requests.submit_callback_request(
+        uow, request, actor=principal.actor, runtime=runtime
     )
     if not submitted.created:
         response.status_code = status.HTTP_200_OK
@@ -122,14 +122,13 @@ def request_dropped_call_callback(
     submitted = dropped_calls.request_dropped_call_callback(
         uow,
         actor=principal.actor,
-        policy=runtime.policy,
+        runtime=runtime,
         interaction_id=interaction_id,
         line_of_business=body.line_of_business,
         caller_role=caller_role(principal),
         owner_agent_id=body.owner_agent_id,
         requested_by_agent_id=principal.agent_id,
         idempotency_key=idempotency_key,
-        brand=message_brand(runtime.settings),
     )
     if not submitted.created:
         response.status_code = status.HTTP_200_OK

@@ -11,14 +11,17 @@ from rich.table import Table
 
 from caredesk.accounts.models import ConsentChannel
 from caredesk.audit.service import Actor
-from caredesk.bootstrap import load_callback_policy
+from caredesk.bootstrap import build_callback_runtime, load_callback_policy
 from caredesk.callbacks import attention, queries, refusals, requests, scheduling, slots, wrapup
+from caredesk.callbacks.inputs import CallbackRequest
 from caredesk.callbacks.models import Callback, CallbackEvent, CallbackStatus
 from caredesk.callbacks.notices import message_brand
 from caredesk.callbacks.policy_file import PolicyFileError
+from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.cli_support import console, err_console, fail, open_database, run_command
 from caredesk.config import get_settings
 from caredesk.db.paging import MAX_LIMIT
+from caredesk.db.session import Database
 from caredesk.policy import (
     CallbackOrigin,
     CallbackReason,
@@ -38,6 +41,10 @@ def _policy() -> PolicyConfig:
         return load_callback_policy(get_settings())
     except PolicyFileError as error:
         raise fail(f"policy file {error}") from None
+
+
+def _runtime(db: Database) -> CallbackRuntime:
+    return build_callback_runtime(get_settings(), db.clock, policy=_policy())
 
 
 def _when(value: datetime | None) -> str:
@@ -102,10 +109,7 @@ def request(
     """Request a callback. A refusal for good is stored, and each refusing rule is printed on
     stderr with its sentence (exit 2)."""
     with run_command(), open_database() as db, db.uow() as uow:
-        callback = requests.request_callback(
-            uow,
-            actor=OPERATOR,
-            policy=_policy(),
+        request = CallbackRequest(
             account_id=account_id,
             origin=origin,
             reason=reason,
@@ -117,8 +121,8 @@ def request(
             owner_agent_id=owner_agent_id,
             customer_spoken_to=not never_spoken,
             idempotency_key=idempotency_key,
-            brand=message_brand(get_settings()),
         )
+        callback = requests.request_callback(uow, request, actor=OPERATOR, runtime=_runtime(db))
         if callback.status == CallbackStatus.REFUSED.value:
             _refused(refusals.refused_error(uow, callback))
         _print_callback(callback)

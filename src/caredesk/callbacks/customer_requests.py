@@ -14,20 +14,19 @@ from caredesk.accounts.consent import list_consents
 from caredesk.accounts.models import ConsentChannel, ConsentWindow
 from caredesk.accounts.zones import zones_for_account
 from caredesk.audit.service import Actor
+from caredesk.callbacks.inputs import AgreedWindow, CallbackRequest
 from caredesk.callbacks.models import OPEN_STATUSES, Callback, CallbackStatus
 from caredesk.callbacks.records import load_callback
 from caredesk.callbacks.refusals import refusal_rules
-from caredesk.callbacks.request_inputs import AgreedWindow
 from caredesk.callbacks.requests import submit_callback_request
+from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.callbacks.wrapup import CANCELLABLE, cancel_callback
-from caredesk.channels.templates import MessageBrand
 from caredesk.db.session import UnitOfWork
 from caredesk.policy import (
     CallbackOrigin,
     CallbackReason,
     CallerRole,
     LineOfBusiness,
-    PolicyConfig,
 )
 
 PORTAL_CANCEL_REASON = "cancelled by the customer in the portal"
@@ -61,22 +60,18 @@ def request_by_customer(
     uow: UnitOfWork,
     *,
     actor: Actor,
-    policy: PolicyConfig,
+    runtime: CallbackRuntime,
     account_id: int,
     start: datetime,
     end: datetime,
     zone: str | None,
     number: str | None = None,
     idempotency_key: str | None = None,
-    brand: MessageBrand | None = None,
 ) -> CustomerRequest:
     """A callback the customer asked for, in ``start``-``end``: stored with that window as the
     customer's consent (through the portal) and planned inside it, or stored as refused with
     the rules that refused it. One transaction, committed here."""
-    submitted = submit_callback_request(
-        uow,
-        actor=actor,
-        policy=policy,
+    request = CallbackRequest(
         account_id=account_id,
         origin=CallbackOrigin.FOLLOW_UP,
         reason=CallbackReason.CUSTOMER_REQUESTED,
@@ -85,8 +80,8 @@ def request_by_customer(
         number=number,
         agreed_window=AgreedWindow(start, end, zone, ConsentChannel.PORTAL.value),
         idempotency_key=idempotency_key,
-        brand=brand,
     )
+    submitted = submit_callback_request(uow, request, actor=actor, runtime=runtime)
     callback = submitted.callback
     refused = []
     if callback.status == CallbackStatus.REFUSED.value:

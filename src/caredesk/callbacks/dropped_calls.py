@@ -7,9 +7,10 @@ from sqlalchemy import select
 from caredesk.accounts.models import ContactPoint as ContactRow
 from caredesk.accounts.models import Person
 from caredesk.audit.service import Actor
+from caredesk.callbacks.inputs import CallbackRequest
 from caredesk.callbacks.request_inputs import Submitted, agent_or_none
 from caredesk.callbacks.requests import submit_callback_request
-from caredesk.channels.templates import MessageBrand
+from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import ValidationFailed
 from caredesk.interactions.models import Direction, Disposition
@@ -20,7 +21,6 @@ from caredesk.policy import (
     CallEnd,
     CallerRole,
     LineOfBusiness,
-    PolicyConfig,
 )
 
 
@@ -28,15 +28,13 @@ def request_dropped_call_callback(
     uow: UnitOfWork,
     *,
     actor: Actor,
-    policy: PolicyConfig,
+    runtime: CallbackRuntime,
     interaction_id: int,
     line_of_business: LineOfBusiness | str | None = None,
     caller_role: CallerRole | str = CallerRole.AGENT,
     owner_agent_id: int | None = None,
     requested_by_agent_id: int | None = None,
     idempotency_key: str | None = None,
-    brand: MessageBrand | None = None,
-    from_line: str | None = None,
 ) -> Submitted:
     """A dropped call becomes a "Dropped Call" callback to the number that called (when it is
     on the account). One per interaction unless another idempotency key is given."""
@@ -67,10 +65,7 @@ def request_dropped_call_callback(
     if lob is None:
         handler = agent_or_none(uow, interaction.agent_id, "interaction_id")
         lob = handler.line_of_business if handler else LineOfBusiness.CARE
-    return submit_callback_request(
-        uow,
-        actor=actor,
-        policy=policy,
+    request = CallbackRequest(
         account_id=interaction.account_id,
         origin=CallbackOrigin.DROPPED_CALL,
         reason=CallbackReason.DROPPED_CALL,
@@ -84,6 +79,5 @@ def request_dropped_call_callback(
         owner_agent_id=owner_agent_id,
         requested_by_agent_id=requested_by_agent_id,
         idempotency_key=idempotency_key or f"interaction:{interaction.id}:dropped-call",
-        brand=brand,
-        from_line=from_line,
     )
+    return submit_callback_request(uow, request, actor=actor, runtime=runtime)

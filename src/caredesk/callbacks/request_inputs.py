@@ -3,9 +3,6 @@ field at fault."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,8 +15,9 @@ from caredesk.accounts.models import ContactPoint as ContactRow
 from caredesk.accounts.people import get_person
 from caredesk.agents.models import Agent as AgentRow
 from caredesk.agents.service import get_agent
+from caredesk.callbacks.inputs import Slots
 from caredesk.callbacks.models import Callback, CallbackEvent
-from caredesk.callbacks.records import Event, plain
+from caredesk.callbacks.records import Event
 from caredesk.db.idempotency import HEADER as IDEMPOTENCY_FIELD
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, NotFound, ValidationFailed
@@ -28,8 +26,6 @@ from caredesk.policy import CallbackOrigin
 MAX_POLICY_REFERENCE = 200
 MAX_SLOTS = 10
 
-Slots = Sequence[tuple[datetime, datetime]]
-
 
 def check_choice(kind: Any, value: Any, field: str) -> Any:
     try:
@@ -37,11 +33,6 @@ def check_choice(kind: Any, value: Any, field: str) -> Any:
     except ValueError:
         names = ", ".join(member.value for member in kind)
         raise ValidationFailed(f"must be one of: {names}", field=field) from None
-
-
-def fingerprint_of(request: dict[str, Any]) -> str:
-    text = json.dumps(plain(request), sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def person_to_call(uow: UnitOfWork, account_id: int, person_id: int | None) -> Person:
@@ -105,20 +96,6 @@ def agent_or_none(uow: UnitOfWork, agent_id: int | None, field: str) -> AgentRow
         return get_agent(uow, agent_id=agent_id)
     except NotFound:
         raise NotFound(f"no agent with id {agent_id}", field=field) from None
-
-
-@dataclass(frozen=True)
-class AgreedWindow:
-    """A time the customer chose to be called in, recorded as their consent for this callback
-    (OB-WINDOW): it replaces the default calling hours for it, and expires when it ends."""
-
-    start: datetime
-    end: datetime
-    zone: str | None
-    channel: str
-
-    def as_request(self) -> list[str | None]:
-        return [self.start.isoformat(), self.end.isoformat(), self.zone, self.channel]
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """Requesting a callback: from a dropped call, an agent's follow-up, a leader's ticket follow-up,
-a Service Assurance ticket or an email request.
+a Service Assurance ticket or an email request. The request comes as one frozen
+``inputs.CallbackRequest``; the policy, the brand and the line to call from come with the
+``CallbackRuntime``.
 
 What is refused how:
 - A malformed request (unknown account, person, ticket or interaction; a number that is not a
@@ -25,33 +27,25 @@ from caredesk.accounts.checks import load_account
 from caredesk.accounts.consent import record_consent
 from caredesk.accounts.models import AccountStatus
 from caredesk.audit.service import Actor, record
+from caredesk.callbacks.inputs import AgreedWindow, CallbackRequest
 from caredesk.callbacks.models import Callback, CallbackStatus
-from caredesk.callbacks.notices import (
-    default_platform_line,
-    message_brand,
-    offer_times,
-    queue_notice,
-    recipient_for,
-)
+from caredesk.callbacks.notices import offer_times, queue_notice, recipient_for
 from caredesk.callbacks.policy_view import build_context
 from caredesk.callbacks.records import Event, add_event, plain
 from caredesk.callbacks.refusals import add_requested, store_refused
 from caredesk.callbacks.request_inputs import (
     MAX_POLICY_REFERENCE,
-    AgreedWindow,
-    Slots,
     Submitted,
     agent_or_none,
     check_choice,
     check_slots,
     find_by_idempotency_key,
-    fingerprint_of,
     number_to_call,
     person_to_call,
     replay,
 )
+from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.callbacks.scheduling import final_failures, notice_times, ownership
-from caredesk.channels.templates import MessageBrand
 from caredesk.db.idempotency import HEADER as IDEMPOTENCY_FIELD
 from caredesk.db.idempotency import check_key
 from caredesk.db.session import UnitOfWork
@@ -63,7 +57,6 @@ from caredesk.policy import (
     CallEnd,
     CallerRole,
     LineOfBusiness,
-    PolicyConfig,
     Step,
     evaluate,
 )
@@ -73,56 +66,15 @@ _TRIES = 3
 
 
 def submit_callback_request(
-    uow: UnitOfWork,
-    *,
-    actor: Actor,
-    policy: PolicyConfig,
-    account_id: int,
-    origin: CallbackOrigin | str,
-    reason: CallbackReason | str,
-    line_of_business: LineOfBusiness | str,
-    caller_role: CallerRole | str,
-    number: str | None = None,
-    person_id: int | None = None,
-    ticket_ref: str | int | None = None,
-    interaction_id: int | None = None,
-    policy_reference: str | None = None,
-    customer_spoken_to: bool = True,
-    agent_spoke_to_customer: bool = True,
-    last_call_end: CallEnd | str | None = None,
-    owner_agent_id: int | None = None,
-    idempotency_key: str | None = None,
-    requested_by_agent_id: int | None = None,
-    slots: Slots | None = None,
-    brand: MessageBrand | None = None,
-    from_line: str | None = None,
-    agreed_window: AgreedWindow | None = None,
+    uow: UnitOfWork, request: CallbackRequest, *, actor: Actor, runtime: CallbackRuntime
 ) -> Submitted:
     """``request_callback`` that also says whether this request created the callback. With
     ``agreed_window``, the customer's chosen time is recorded as consent for it before the
     policy plans it, so it is planned inside that time. One transaction; when another request
     with the same key got in first, its callback is returned instead (or, inside another
     transaction, the error is that transaction's)."""
-    key = check_key(idempotency_key)
-    request = {
-        "account_id": account_id,
-        "origin": origin,
-        "reason": reason,
-        "line_of_business": line_of_business,
-        "caller_role": caller_role,
-        "number": number,
-        "person_id": person_id,
-        "ticket_ref": ticket_ref,
-        "interaction_id": interaction_id,
-        "policy_reference": policy_reference,
-        "customer_spoken_to": customer_spoken_to,
-        "agent_spoke_to_customer": agent_spoke_to_customer,
-        "last_call_end": last_call_end,
-        "owner_agent_id": owner_agent_id,
-        "slots": [list(slot) for slot in slots] if slots is not None else None,
-        "agreed_window": agreed_window.as_request() if agreed_window else None,
-    }
-    fingerprint = fingerprint_of(request)
+    key = check_key(request.idempotency_key)
+    fingerprint = request.fingerprint()
     if key is not None:
         existing = find_by_idempotency_key(uow, key)
         if existing is not None:
@@ -132,21 +84,7 @@ def submit_callback_request(
         try:
             with uow.atomic():
                 callback = _create(
-                    uow,
-                    actor=actor,
-                    policy=policy,
-                    fingerprint=fingerprint,
-                    key=key,
-                    requested_by_agent_id=requested_by_agent_id,
-                    slots=slots,
-                    brand=brand,
-                    from_line=from_line,
-                    agreed_window=agreed_window,
-                    **{
-                        name: value
-                        for name, value in request.items()
-                        if name not in ("slots", "agreed_window")
-                    },
+                    uow, request, actor=actor, runtime=runtime, fingerprint=fingerprint, key=key
                 )
             return Submitted(callback, True)
         except (IntegrityError, OperationalError) as exc:
@@ -165,45 +103,41 @@ def submit_callback_request(
     )
 
 
-def request_callback(uow: UnitOfWork, **kwargs: Any) -> Callback:
-    """Records a callback request (keyword arguments of ``submit_callback_request``): refused
-    for good and stored as REFUSED with the rule IDs when a FINAL rule fails at the create or
-    plan step, else waiting for its notice or scheduling email. See the module docstring."""
-    return submit_callback_request(uow, **kwargs).callback
+def request_callback(
+    uow: UnitOfWork, request: CallbackRequest, *, actor: Actor, runtime: CallbackRuntime
+) -> Callback:
+    """Records a callback request: refused for good and stored as REFUSED with the rule IDs
+    when a FINAL rule fails at the create or plan step, else waiting for its notice or
+    scheduling email. See the module docstring."""
+    return submit_callback_request(uow, request, actor=actor, runtime=runtime).callback
 
 
 def _create(
     uow: UnitOfWork,
+    request: CallbackRequest,
     *,
     actor: Actor,
-    policy: PolicyConfig,
+    runtime: CallbackRuntime,
     fingerprint: str,
     key: str | None,
-    requested_by_agent_id: int | None,
-    slots: Slots | None,
-    brand: MessageBrand | None,
-    from_line: str | None,
-    agreed_window: AgreedWindow | None,
-    **request: Any,
 ) -> Callback:
+    policy = runtime.policy
     now = uow.clock.now()
-    origin: CallbackOrigin = check_choice(CallbackOrigin, request["origin"], "origin")
-    reason: CallbackReason = check_choice(CallbackReason, request["reason"], "reason")
-    lob: LineOfBusiness = check_choice(
-        LineOfBusiness, request["line_of_business"], "line_of_business"
-    )
-    role: CallerRole = check_choice(CallerRole, request["caller_role"], "caller_role")
-    ending = request["last_call_end"]
+    origin: CallbackOrigin = check_choice(CallbackOrigin, request.origin, "origin")
+    reason: CallbackReason = check_choice(CallbackReason, request.reason, "reason")
+    lob: LineOfBusiness = check_choice(LineOfBusiness, request.line_of_business, "line_of_business")
+    role: CallerRole = check_choice(CallerRole, request.caller_role, "caller_role")
+    ending = request.last_call_end
     last_end: CallEnd | None = check_choice(CallEnd, ending, "last_call_end") if ending else None
-    account = load_account(uow, request["account_id"])
+    account = load_account(uow, request.account_id)
     if account.status == AccountStatus.CLOSED.value:
         raise ValidationFailed("the account is closed", field="account_id")
-    person = person_to_call(uow, account.id, request["person_id"])
-    number = number_to_call(uow, account.id, person, request["number"])
+    person = person_to_call(uow, account.id, request.person_id)
+    number = number_to_call(uow, account.id, person, request.number)
     ticket_id = None
-    if request["ticket_ref"] is not None:
+    if request.ticket_ref is not None:
         try:
-            ticket = get_ticket(uow, ref=request["ticket_ref"])
+            ticket = get_ticket(uow, ref=request.ticket_ref)
         except (NotFound, ValidationFailed) as exc:
             raise type(exc)(exc.detail, field="ticket_ref") from None
         if ticket.account_id != account.id:
@@ -215,38 +149,38 @@ def _create(
         raise ValidationFailed(
             "a Service Assurance ticket callback names its ticket", field="ticket_ref"
         )
-    if request["interaction_id"] is not None:
-        interaction = get_interaction(uow, interaction_id=request["interaction_id"])
+    if request.interaction_id is not None:
+        interaction = get_interaction(uow, interaction_id=request.interaction_id)
         if interaction.account_id not in (None, account.id):
             raise ValidationFailed("the interaction is on another account", field="interaction_id")
-    reference = (request["policy_reference"] or "").strip() or None
+    reference = (request.policy_reference or "").strip() or None
     if reference is not None and len(reference) > MAX_POLICY_REFERENCE:
         raise ValidationFailed(
             f"must be at most {MAX_POLICY_REFERENCE} characters", field="policy_reference"
         )
-    owner = agent_or_none(uow, request["owner_agent_id"], "owner_agent_id")
+    owner = agent_or_none(uow, request.owner_agent_id, "owner_agent_id")
     if owner is not None and owner.line_of_business != lob.value:
         raise ValidationFailed(
             f"the owner works in {owner.line_of_business}, not {lob.value}", field="owner_agent_id"
         )
-    agent_or_none(uow, requested_by_agent_id, "requested_by_agent_id")
-    offered = check_slots(slots, origin, now)
+    agent_or_none(uow, request.requested_by_agent_id, "requested_by_agent_id")
+    offered = check_slots(request.slots, origin, now)
 
     callback = Callback(
         account_id=account.id,
         person_id=person.id,
         ticket_id=ticket_id,
-        origin_interaction_id=request["interaction_id"],
+        origin_interaction_id=request.interaction_id,
         line_of_business=lob.value,
         origin=origin.value,
         reason=reason.value,
         policy_reference=reference,
         requested_by=str(actor)[:120],
-        requested_by_agent_id=requested_by_agent_id,
+        requested_by_agent_id=request.requested_by_agent_id,
         caller_role=role.value,
         number=number,
-        customer_spoken_to=bool(request["customer_spoken_to"]),
-        agent_spoke_to_customer=bool(request["agent_spoke_to_customer"]),
+        customer_spoken_to=bool(request.customer_spoken_to),
+        agent_spoke_to_customer=bool(request.agent_spoke_to_customer),
         last_call_end=last_end.value if last_end else None,
         status=CallbackStatus.REQUESTED.value,
         owner_agent_id=owner.id if owner else None,
@@ -258,8 +192,8 @@ def _create(
         updated_at=now,
         version=0,
     )
-    if agreed_window is not None:
-        _record_agreed_window(uow, callback, actor=actor, window=agreed_window)
+    if request.agreed_window is not None:
+        _record_agreed_window(uow, callback, actor=actor, window=request.agreed_window)
     created = evaluate(
         build_context(uow, callback=callback, step=Step.CREATE, now=now, caller_role=role), policy
     )
@@ -281,7 +215,7 @@ def _create(
             facts=facts,
         )
 
-    brand = brand or message_brand()
+    brand = runtime.brand
     email_request = origin is CallbackOrigin.SA_EMAIL_REQUEST
     due = None if email_request else decision.next_allowed_at
     # OB-NOTIFY: "about to call" — the notice goes the lead time before the planned dial.
@@ -298,7 +232,7 @@ def _create(
     callback.due_at = due
     add_requested(uow, callback, actor=actor, facts=facts)
     recipient = recipient_for(uow, account, person, number)
-    line = from_line or (owner.platform_line if owner else default_platform_line())
+    line = owner.platform_line if owner else runtime.default_line
     if email_request:
         message = offer_times(
             uow,

@@ -1,13 +1,16 @@
-"""What a callback use case needs besides the database: the policy in force, the sender that
-delivers customer messages, the voice gateway and the settings. Built once per process by
-``caredesk.bootstrap.build_callback_runtime`` (the web app keeps it at ``app.state.callbacks``;
-the dispatcher process builds its own the same way)."""
+"""What a callback use case needs besides the database and its input: the policy in force, the
+sender that delivers customer messages, the voice gateway and the settings (with the brand the
+messages carry and the line called from when no agent's own line applies). Built once per
+process by ``caredesk.bootstrap.build_callback_runtime`` (the web app keeps it at
+``app.state.callbacks``; the dispatcher process and the commands build their own the same way)
+and handed to a use case whole, never piece by piece."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from caredesk.channels.ports import MessageSender, VoiceGateway
+from caredesk.channels.templates import MessageBrand
 from caredesk.config import Settings
 from caredesk.policy import PolicyConfig
 
@@ -18,3 +21,17 @@ class CallbackRuntime:
     sender: MessageSender
     gateway: VoiceGateway
     settings: Settings
+
+    @property
+    def brand(self) -> MessageBrand:
+        """The name, support number and mailbox customer messages carry."""
+        return MessageBrand(
+            name=self.settings.brand_name,
+            support_number=self.settings.support_number,
+            care_mailbox=self.settings.care_mailbox,
+        )
+
+    @property
+    def default_line(self) -> str:
+        """The first platform line (the number customers see us call from)."""
+        return self.settings.voice_lines[0]

@@ -11,6 +11,7 @@ from typing import Any
 from caredesk.accounts.consent import record_consent
 from caredesk.accounts.models import Account, ConsentChannel, Person
 from caredesk.audit.service import Actor
+from caredesk.callbacks.inputs import Slots
 from caredesk.callbacks.models import Callback, CallbackStatus
 from caredesk.callbacks.notices import (
     NOTIFIER,
@@ -22,7 +23,7 @@ from caredesk.callbacks.notices import (
 )
 from caredesk.callbacks.policy_view import sent_at
 from caredesk.callbacks.records import Event, change, load_callback
-from caredesk.callbacks.request_inputs import Slots, check_slots
+from caredesk.callbacks.request_inputs import check_slots
 from caredesk.callbacks.scheduling import notice_times, owner_of, ownership
 from caredesk.channels.outbox import withdraw_message
 from caredesk.channels.templates import MessageBrand

@@ -17,8 +17,10 @@ from caredesk.accounts.service import create_account
 from caredesk.accounts.values import ContactPointSpec, PersonSpec, ServiceAddress
 from caredesk.agents.service import create_agent
 from caredesk.audit.service import Actor
+from caredesk.callbacks.inputs import CallbackRequest
 from caredesk.callbacks.queries import callbacks_query, get_callback
 from caredesk.callbacks.requests import request_callback
+from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.callbacks.scheduling import advance_after_notifications
 from caredesk.channels.delivery import RetryPolicy, deliver_due
 from caredesk.channels.email.log_sender import LogSender
@@ -72,19 +74,25 @@ def make_account(db: Database) -> Account:
         )
 
 
+def _runtime(clock: FixedClock) -> CallbackRuntime:
+    return bootstrap.build_callback_runtime(get_settings(), clock, policy=PolicyConfig())
+
+
 def test_request_due_show_why_and_cancel(cli_database: Database, clock: FixedClock) -> None:
     account = make_account(cli_database)
     clock.set(LONG_AGO)
     with cli_database.uow() as uow:
         callback = request_callback(
             uow,
+            CallbackRequest(
+                account_id=account.id,
+                origin="follow_up",
+                reason="device_troubleshooting",
+                line_of_business="care",
+                caller_role="agent",
+            ),
             actor=STAFF,
-            policy=PolicyConfig(),
-            account_id=account.id,
-            origin="follow_up",
-            reason="device_troubleshooting",
-            line_of_business="care",
-            caller_role="agent",
+            runtime=_runtime(clock),
         )
     deliver_due(cli_database, LogSender(), now=clock.now(), worker_id="test")
     with cli_database.uow() as uow:
@@ -218,13 +226,15 @@ def test_attention_lists_a_callback_whose_notice_died_and_requeue_notice_sends_i
     with cli_database.uow() as uow:
         callback = request_callback(
             uow,
+            CallbackRequest(
+                account_id=account.id,
+                origin="follow_up",
+                reason="device_troubleshooting",
+                line_of_business="care",
+                caller_role="agent",
+            ),
             actor=STAFF,
-            policy=PolicyConfig(),
-            account_id=account.id,
-            origin="follow_up",
-            reason="device_troubleshooting",
-            line_of_business="care",
-            caller_role="agent",
+            runtime=_runtime(clock),
         )
         callback_id = callback.id
     down = SmtpServer(free_port())  # never started: every connection is refused

@@ -26,6 +26,7 @@ from caredesk.callbacks.calls import start_call
 from caredesk.callbacks.dispatch.claims import claim_due_callbacks
 from caredesk.callbacks.dispatch.report import DispatchReport
 from caredesk.callbacks.dispatch.worker import run_once
+from caredesk.callbacks.inputs import CallbackRequest
 from caredesk.callbacks.models import CallbackAttempt, CallbackStatus
 from caredesk.callbacks.requests import request_callback
 from caredesk.callbacks.wrapup import wrap_up
@@ -166,17 +167,15 @@ def test_a_dispatcher_killed_mid_lease_loses_nothing_and_the_callback_completes_
     account_id = make_customer(db, zone=midday_zone(clock.now()))
     runtime = make_runtime(db)
     with db.uow() as uow:
-        callback_id = request_callback(
-            uow,
-            actor=STAFF,
-            policy=runtime.policy,
+        request = CallbackRequest(
             account_id=account_id,
             origin="follow_up",
             reason="device_troubleshooting",
             line_of_business="care",
             caller_role="agent",
             requested_by_agent_id=agent_id,
-        ).id
+        )
+        callback_id = request_callback(uow, request, actor=STAFF, runtime=runtime).id
     assert callback(db, callback_id).status == CallbackStatus.AWAITING_NOTIFICATION
 
     # The first dispatcher sends the notice, schedules the callback, claims it, and dies.

@@ -18,11 +18,11 @@ from caredesk.callbacks.customer_requests import (
     customer_zone,
     request_by_customer,
 )
-from caredesk.callbacks.notices import message_brand
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import DomainError
 from caredesk.schemas import MAX_ID
 from caredesk.web.deps import Principal, UoW
+from caredesk.web.pages.desk_support import runtime_of
 from caredesk.web.pages.portal import account_of
 from caredesk.web.pages.rendering import render
 from caredesk.web.pages.routing import SignedCustomer, page_router, see_other
@@ -144,14 +144,13 @@ def request_callback(
         answer = request_by_customer(
             uow,
             actor=principal.actor,
-            policy=request.app.state.policy,
+            runtime=runtime_of(request),
             account_id=account_id,
             start=window[0],
             end=window[1],
             zone=context["zone"],
             number=number or None,
             idempotency_key=f"portal:{principal.user_id}:{key}" if key else None,
-            brand=message_brand(request.app.state.settings),
         )
     except DomainError as exc:
         uow.session.rollback()
