@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from caredesk.callbacks.runtime import CallbackRuntime
     from caredesk.channels.ports import MessageSender, VoiceGateway
     from caredesk.policy import PolicyConfig
+    from caredesk.routing.config import RoutingConfig
 
 
 def load_secrets(settings: Settings) -> None:
@@ -48,6 +49,15 @@ def load_callback_policy(settings: Settings) -> PolicyConfig:
     if path == DEFAULT_POLICY_PATH and not path.is_file():
         return PolicyConfig()
     return load_policy_file(path)
+
+
+def load_routing_config() -> RoutingConfig:
+    """The IVR menus and queues in force: $CAREDESK_ROUTING_FILE, else config/routing.toml, else
+    the shipped default. A bad file is refused here, at start, with the key named
+    (``RoutingFileError``)."""
+    from caredesk.routing.config_file import load_routing
+
+    return load_routing()
 
 
 def build_message_sender(settings: Settings, clock: Clock) -> MessageSender:

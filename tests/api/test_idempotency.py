@@ -140,6 +140,10 @@ def _interactions(desk: Desk) -> Request:
     return "/v1/interactions", body, desk.admin
 
 
+def _ivr_calls(desk: Desk) -> Request:
+    return "/v1/ivr/calls", {"number": "+14155550123", "language": "en"}, desk.admin
+
+
 def _callbacks(desk: Desk) -> Request:
     account = _account(desk)
     _, agent = desk.agent()
@@ -174,6 +178,7 @@ CREATES: dict[str, Factory] = {
     "/v1/tickets/{ref}/updates": _ticket_updates,
     "/v1/accounts/{account_id}/memos": _memos,
     "/v1/interactions": _interactions,
+    "/v1/ivr/calls": _ivr_calls,
     "/v1/callbacks": _callbacks,
     "/v1/interactions/{interaction_id}/callback": _dropped_call_callbacks,
 }

@@ -88,6 +88,10 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | Public] = {
     ("GET", "/v1/interactions/{interaction_id}"): EVERYONE,
     ("PATCH", "/v1/interactions/{interaction_id}"): STAFF,
     ("POST", "/v1/interactions/{interaction_id}/callback"): STAFF,
+    # The phone adapter calls with a staff token; a customer's call is on their own account.
+    ("POST", "/v1/ivr/calls"): EVERYONE,
+    ("GET", "/v1/ivr/calls/{call_id}"): EVERYONE,
+    ("POST", "/v1/ivr/calls/{call_id}/input"): EVERYONE,
     ("GET", "/v1/audit-events"): LEADERS,
     ("POST", "/v1/policy/evaluate"): STAFF,
     ("POST", "/v1/callbacks"): STAFF,
@@ -234,7 +238,7 @@ def test_without_a_token_only_the_public_operations_answer(client: TestClient) -
         path = path.replace("{", "").replace("}", "")
         for name in ("account_id", "person_id", "consent_id", "memo_id", "interaction_id"):
             path = path.replace(name, "1")
-        for name in ("callback_id", "attempt_id", "agent_id"):
+        for name in ("callback_id", "attempt_id", "agent_id", "call_id"):
             path = path.replace(name, "1")
         body = {} if method.lower() in WRITES else None
         response = client.request(method, path, json=body)

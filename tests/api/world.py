@@ -27,6 +27,7 @@ MISSING = {
     "attempt_id": "987647",
     "agent_id": "987646",
     "login": "nobody-987645",
+    "call_id": "987644",
 }
 # Words that would only be in a response that carries internal data (see build_world).
 MEMO_TEXT = "Zq7 memo: customer sounded unsure about the upgrade"
@@ -136,6 +137,7 @@ def build_world(desk: Desk, *, with_call: bool = True) -> World:
         line_of_business="care",
         ticket=case,
     )
+    ivr_call = made(client.post("/v1/ivr/calls", json={"number": "+14155550123"}, headers=customer))
     attempt_id = MISSING["attempt_id"]
     if with_call:
         attempt_id = str(_call_and_wrap_up(desk, callback["id"], agent_id, agent))
@@ -151,6 +153,7 @@ def build_world(desk: Desk, *, with_call: bool = True) -> World:
         "attempt_id": attempt_id,
         "agent_id": str(agent_id),
         "login": login,
+        "call_id": str(ivr_call["id"]),
     }
     return world
 

@@ -43,6 +43,8 @@ FLOORS: tuple[str, ...] = (
     "memos",
     "interactions",
     "callbacks",
+    # Inbound calls on the stored path: the IVR walk, the wait told and the callback offer.
+    "inbound",
     "sim",
     # Leaders' figures over every domain above; /metrics reads the same definitions.
     "reports",

@@ -16,6 +16,7 @@ def load_all_models() -> MetaData:
     import caredesk.callbacks.models
     import caredesk.channels.models
     import caredesk.db.idempotency
+    import caredesk.inbound.models
     import caredesk.interactions.models
     import caredesk.live.models
     import caredesk.memos.models

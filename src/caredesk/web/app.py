@@ -16,6 +16,7 @@ from caredesk.bootstrap import (
     build_callback_runtime,
     connect_database,
     load_callback_policy,
+    load_routing_config,
     load_secrets,
 )
 from caredesk.callbacks import api as callbacks_api
@@ -23,6 +24,7 @@ from caredesk.callbacks import policy_api
 from caredesk.clock import Clock
 from caredesk.config import Settings, get_settings
 from caredesk.db.session import Database
+from caredesk.inbound import api as inbound_api
 from caredesk.interactions import api as interactions_api
 from caredesk.logs import configure_logging
 from caredesk.memos import api as memos_api
@@ -55,6 +57,7 @@ ROUTERS = (
     tickets_api.router,
     memos_api.router,
     interactions_api.router,
+    inbound_api.router,
     audit_api.router,
     policy_api.router,
     callbacks_api.router,
@@ -79,6 +82,7 @@ def create_app(
     load_secrets(settings)
     # A bad policy file stops the start here, naming the key (PolicyFileError).
     policy = load_callback_policy(settings)
+    routing = load_routing_config()
     db = database or connect_database(settings, clock)
     app = FastAPI(
         title="caredesk",
@@ -93,6 +97,7 @@ def create_app(
     app.state.db = db
     app.state.settings = settings
     app.state.policy = policy
+    app.state.routing = routing
     app.state.callbacks = build_callback_runtime(settings, db.clock, policy=policy)
     install_problem_handlers(app)
     install_idempotency(app)

@@ -1,0 +1,13 @@
+"""Inbound calls on the stored path: a caller's walk through the IVR menus, recorded step by step
+on the call's interaction, the estimated wait when the walk ends in a queue and the "call me back,
+keep my place" offer, whose acceptance goes through the callback request use case (and so through
+the same outbound policy gate as every other callback).
+
+The decisions are the pure core's (`caredesk.routing.ivr`, `wait`, `announce`); this package
+loads and stores what they need and what they decide.
+
+- `models`: the walk (where the caller is, how it ended) and its steps.
+- `walks`: start a walk, take a caller's input, read a walk.
+- `views`: a call as the caller hears it (the API's and the phone page's answer).
+- `words`: what the caller hears that the routing file does not say (the offer's prompts).
+"""

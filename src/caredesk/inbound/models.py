@@ -1,0 +1,86 @@
+"""The tables of a caller's IVR walk: one walk per inbound call (its interaction), and every step
+of it in order, with what the caller did and what they heard."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from caredesk.db.base import Base, UTCDateTime
+
+MAX_INPUT = 500
+
+
+class WalkPhase(StrEnum):
+    MENU = "menu"
+    """The caller is choosing in a menu."""
+    OFFER = "offer"
+    """The caller is asked whether to be called back (a long wait, or a closed queue)."""
+    ENDED = "ended"
+
+
+class WalkOutcome(StrEnum):
+    QUEUED = "queued"
+    """Connected to a queue to wait for an agent."""
+    CLOSED = "closed"
+    """The queue was closed: its after-hours message and action ended the walk."""
+    CALLBACK = "callback"
+    """The caller accepted a callback instead of waiting."""
+
+
+class IvrWalk(Base):
+    """Where one caller is in the menus, and once the walk is over, where it went."""
+
+    __tablename__ = "ivr_walks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(ForeignKey("interactions.id"), unique=True)
+    phase: Mapped[str] = mapped_column(String(10))
+    menu: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(16))
+    misses: Mapped[int] = mapped_column(Integer)
+    # Menus left behind on the way here, for "back".
+    trail: Mapped[list[str]] = mapped_column(JSON)
+    steps_taken: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str | None] = mapped_column(String(10))
+    queue: Mapped[str | None] = mapped_column(String(64), index=True)
+    # The queue the menu pointed at (differs from `queue` after an after-hours transfer).
+    chosen_queue: Mapped[str | None] = mapped_column(String(64))
+    route_reason: Mapped[str | None] = mapped_column(String(20))
+    priority: Mapped[int] = mapped_column(Integer)
+    after_hours_action: Mapped[str | None] = mapped_column(String(10))
+    # What was offered in the OFFER phase: "queue_callback" (long wait) or "after_hours".
+    offer: Mapped[str | None] = mapped_column(String(20))
+    estimate_seconds: Mapped[float | None] = mapped_column(Float)
+    # The estimate as the caller heard it (kind, minutes, words...), kept as told.
+    announcement: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    callback_id: Mapped[int | None] = mapped_column(ForeignKey("callbacks.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class IvrStep(Base):
+    """One step of a walk: the caller's input (none for the greeting) and what they heard."""
+
+    __tablename__ = "ivr_steps"
+    __table_args__ = (UniqueConstraint("walk_id", "seq", name="uq_ivr_steps_walk_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    walk_id: Mapped[int] = mapped_column(ForeignKey("ivr_walks.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The menu the input was given in ("offer" for the callback question).
+    menu: Mapped[str] = mapped_column(String(64))
+    # "start", "digit", "keyword", "no_input" or "invalid".
+    kind: Mapped[str] = mapped_column(String(10))
+    # Spoken or typed words are stored with any secret in them masked.
+    value: Mapped[str] = mapped_column(String(MAX_INPUT))
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    said: Mapped[list[str]] = mapped_column(JSON)
+    phase: Mapped[str] = mapped_column(String(10))
+    """The walk's phase after this step."""

@@ -1,0 +1,96 @@
+"""The IVR call API's bodies: starting a call, one input, and a call as the caller hears it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from caredesk.inbound.models import MAX_INPUT
+from caredesk.schemas import Input, Output
+
+
+class CallStart(Input):
+    number: str = Field(
+        min_length=3, max_length=32, description="The caller's number in E.164 (+14155550123)."
+    )
+    language: str | None = Field(
+        default=None,
+        max_length=16,
+        description="The caller's language when already known (a number dialled for it): the "
+        "language menu is skipped.",
+    )
+
+
+class CallInput(Input):
+    """Exactly one of the three."""
+
+    digit: str | None = Field(default=None, max_length=1, description="A DTMF key: 0-9, * or #.")
+    words: str | None = Field(
+        default=None, max_length=MAX_INPUT, description="Words the caller spoke or typed."
+    )
+    event: Literal["no_input", "invalid"] | None = Field(
+        default=None,
+        description="no_input: nothing before the timeout; invalid: speech not made out.",
+    )
+
+
+class ChoiceRead(Output):
+    digit: str | None
+    keywords: list[str]
+    leads_to: Literal["menu", "queue", "repeat", "back", "accept", "decline"]
+    target: str | None = Field(description="The menu or queue it leads to.")
+    title: str | None = Field(description="The queue's title.")
+
+
+class WaitRead(Output):
+    seconds: float | None = Field(description="The estimate; null when there is no data.")
+    kind: str = Field(description="fallback, less_than, about, range or more_than.")
+    minutes: int | None
+    high_minutes: int | None
+    words: str = Field(description="The sentence the caller hears.")
+
+
+class OutcomeRead(Output):
+    outcome: Literal["queued", "closed", "callback"]
+    queue: str | None
+    queue_title: str | None
+    chosen_queue: str | None
+    reason: str | None = Field(description="selected, fallback, after_hours or closed.")
+    priority: int
+    after_hours_action: str | None = Field(
+        description="When the queue was closed: message, callback or voicemail."
+    )
+    estimated_wait: WaitRead | None = None
+    callback_offered: bool = False
+    callback_id: int | None = None
+
+
+class CallRead(Output):
+    id: int = Field(description="The call's id: its interaction's id.")
+    interaction_id: int
+    account_id: int | None
+    phase: Literal["menu", "offer", "ended"]
+    menu: str
+    language: str
+    say: list[str] = Field(description="What the caller hears now, in order.")
+    choices: list[ChoiceRead] = Field(description="What the caller may answer now.")
+    result: OutcomeRead | None = Field(description="Where the walk went, once it ended.")
+    started_at: datetime
+    ended_at: datetime | None
+
+
+class StepRead(Output):
+    seq: int
+    at: datetime
+    menu: str
+    kind: str = Field(description="start, digit, keyword, no_input or invalid.")
+    value: str
+    accepted: bool
+    said: list[str]
+    phase: str
+
+
+class CallDetailRead(CallRead):
+    steps: list[StepRead]
