@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     # (SQLite has no LISTEN/NOTIFY, and it is the fallback on PostgreSQL), and the keep-alive.
     live_poll_seconds: float = Field(default=0.5, gt=0, le=60)
     live_keepalive_seconds: float = Field(default=15.0, gt=0, le=300)
+    # How long live events (a browser catching up after a disconnect) and idempotency keys (a
+    # client retrying a create) are kept; the dispatcher drops older ones as it goes.
+    live_keep_hours: int = Field(default=48, ge=1, le=24 * 90)
+    idempotency_keep_hours: int = Field(default=48, ge=1, le=24 * 90)
     # For tests and demonstrations only: the clock stands still at this instant (with offset).
     fixed_clock: datetime | None = Field(
         default=None, description="An ISO 8601 instant with offset; unset means the real time."

@@ -37,6 +37,8 @@ class DispatchReport:
     notifications_advanced: int = 0
     offers_expired: int = 0
     pooled: int = 0
+    # Old live events and idempotency keys dropped (caredesk.db.pruning).
+    pruned: int = 0
     claimed: int = 0
     offered: int = 0
     no_agent: int = 0

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from caredesk.callbacks.dispatch.claims import (
     check_batch,
@@ -28,7 +28,10 @@ from caredesk.callbacks.dispatch.report import DispatchReport, record_round
 from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.callbacks.scheduling import advance_after_notifications
 from caredesk.channels.delivery import RetryPolicy, deliver_due
+from caredesk.db.idempotency import IdempotencyRecord
+from caredesk.db.pruning import prune_oldest
 from caredesk.db.session import Database
+from caredesk.live.models import LiveEvent
 from caredesk.signals import stop_on_signals
 
 # The name operators filter the dispatcher's log lines by.
@@ -36,6 +39,8 @@ log = logging.getLogger("caredesk.callbacks.dispatcher")
 
 # Steps that work through a backlog stop after this many batches, so one round stays short.
 MAX_BATCHES_PER_STEP = 20
+# Old rows are cheap to drop: a prune takes this many times a dispatch batch.
+PRUNE_PER_BATCH = 10
 
 
 def _drain(step: Callable[[], int], batch: int) -> int:
@@ -109,6 +114,28 @@ def run_once(
             size,
         )
 
+    def tidy() -> None:
+        limit = size * PRUNE_PER_BATCH
+        for _ in range(MAX_BATCHES_PER_STEP):
+            with db.uow() as uow, uow.atomic():
+                events = prune_oldest(
+                    uow,
+                    LiveEvent.id,
+                    LiveEvent.created_at,
+                    before=at() - timedelta(hours=settings.live_keep_hours),
+                    limit=limit,
+                )
+                keys = prune_oldest(
+                    uow,
+                    IdempotencyRecord.id,
+                    IdempotencyRecord.created_at,
+                    before=at() - timedelta(hours=settings.idempotency_keep_hours),
+                    limit=limit,
+                )
+            report.pruned += events + keys
+            if max(events, keys) < limit:
+                break
+
     def dispatch() -> None:
         claims = claim_due_callbacks(
             db,
@@ -131,6 +158,7 @@ def run_once(
         ("advance", advance),
         ("expire", expire),
         ("pool", pool),
+        ("tidy", tidy),
         ("dispatch", dispatch),
     ):
         try:
