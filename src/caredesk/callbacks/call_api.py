@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from caredesk.callbacks import attempts, calls, queries, steps, wrapup
 from caredesk.callbacks.api_support import AttemptId, CallbackId, Runtime, acting_agent
+from caredesk.callbacks.inputs import StepInput
 from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackStatus
 from caredesk.callbacks.schemas import (
     AgentAction,
@@ -100,10 +101,7 @@ def record_step(
 ) -> CallStepRead:
     """One guided-call step, checked by the policy and recorded; refused steps are a 409 with
     the rule IDs (and are on the callback's timeline)."""
-    outcome = steps.record_step(
-        uow,
-        actor=principal.actor,
-        policy=runtime.policy,
+    given = StepInput(
         callback_id=callback_id,
         step=body.step,
         agent_id=acting_agent(principal, body.agent_id),
@@ -117,6 +115,7 @@ def record_step(
         device_being_called=body.device_being_called,
         alternate_number=body.alternate_number,
     )
+    outcome = steps.record_step(uow, given, actor=principal.actor, runtime=runtime)
     callback = queries.get_callback(uow, callback_id=callback_id)
     decision = outcome.decision
     return CallStepRead(
@@ -143,7 +142,7 @@ def proof_facts(
     once the customer's name is verified on the call."""
     facts = steps.proof_facts_for(
         uow,
-        policy=runtime.policy,
+        runtime=runtime,
         callback_id=callback_id,
         agent_id=acting_agent(principal, agent_id),
     )

@@ -132,16 +132,14 @@ def step(
 ) -> None:
     """One guided-call step, checked by the policy and recorded; a refused step names its
     rules and is kept on the callback's timeline."""
+    from caredesk.callbacks.inputs import StepInput
     from caredesk.callbacks.steps import record_step
     from caredesk.cli_refs import agent_id_for
 
     pin = typer.prompt("PIN", hide_input=True) if ask_pin else None
     with run_command(), open_database() as db, db.uow() as uow:
         runtime = _runtime(db)
-        outcome = record_step(
-            uow,
-            actor=_actor(),
-            policy=runtime.policy,
+        given = StepInput(
             callback_id=callback_id,
             step=name,
             agent_id=agent_id_for(uow, agent),
@@ -155,6 +153,7 @@ def step(
             device_being_called=device_being_called,
             alternate_number=alternate_number,
         )
+        outcome = record_step(uow, given, actor=_actor(), runtime=runtime)
         rules = ", ".join(outcome.event.rule_ids or [])
         console.print(
             f"callback {callback_id}: {outcome.step} {outcome.event.kind}"

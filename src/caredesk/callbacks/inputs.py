@@ -1,19 +1,29 @@
 """What the callback use cases are asked to do, as frozen values: a callback request (with the
-times offered by email and the window the customer agreed to). Routes, commands and pages build
-one and hand it to one use case with the runtime; the use case checks it, naming the field at
-fault, before anything is written."""
+times offered by email and the window the customer agreed to) and a guided-call step. Routes,
+commands and pages build one and hand it to one use case with the runtime; the use case checks
+it, naming the field at fault, before anything is written."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from caredesk.callbacks.records import plain
-from caredesk.policy import CallbackOrigin, CallbackReason, CallEnd, CallerRole, LineOfBusiness
+from caredesk.policy import (
+    CallbackOrigin,
+    CallbackReason,
+    CallEnd,
+    CallerRole,
+    LineOfBusiness,
+    PaymentRaisedBy,
+    ProofFact,
+    VerificationField,
+)
 
 Slots = Sequence[tuple[datetime, datetime]]
 
@@ -80,3 +90,38 @@ class CallbackRequest:
         }
         text = json.dumps(plain(request), sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+class CallStep(StrEnum):
+    VERIFY_NAME = "verify_name"
+    DISCLOSURE = "disclosure"
+    PROOF = "proof"
+    VERIFY_PIN = "verify_pin"
+    VERIFY_SSN = "verify_ssn"
+    OTP = "otp"
+    PAYMENT = "payment"
+    ALTERNATE_NUMBER = "alternate_number"
+    TROUBLESHOOT = "troubleshoot"
+    SUPPORT_NUMBER = "support_number"
+
+
+@dataclass(frozen=True)
+class StepInput:
+    """One guided-call step as the agent gave it; ``steps.record_step`` checks the fields the
+    step reads, naming the one at fault. The PIN/passcode is compared and forgotten, and left
+    out of the repr so that no log line or traceback shows it."""
+
+    callback_id: int
+    step: CallStep | str
+    agent_id: int | None = None
+    fields: Collection[VerificationField | str] | None = None
+    """verify_name: the fields asked (default: first and last name)."""
+    name_matched: bool = True
+    proof: Collection[ProofFact | str] | None = None
+    """proof: the facts offered (default: all three)."""
+    pin: str | None = field(default=None, repr=False)
+    account_change: str | None = None
+    otp_guidelines_followed: bool = False
+    payment_raised_by: PaymentRaisedBy | str | None = None
+    device_being_called: bool = False
+    alternate_number: str | None = None

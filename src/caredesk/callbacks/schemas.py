@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from caredesk.accounts.models import ConsentChannel
+from caredesk.callbacks.inputs import CallStep
 from caredesk.callbacks.models import CallbackStatus
-from caredesk.callbacks.steps import CallStep
 from caredesk.policy import (
     AttemptResult,
     CallbackOrigin,

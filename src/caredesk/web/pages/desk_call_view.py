@@ -15,7 +15,7 @@ from caredesk.callbacks import steps
 from caredesk.callbacks.guide import DIAL_RESULTS, Guide, Phase, call_guide
 from caredesk.callbacks.models import CallbackEvent
 from caredesk.callbacks.records import Event
-from caredesk.callbacks.steps import DISCLOSURE_SCRIPT
+from caredesk.callbacks.step_handlers import DISCLOSURE_SCRIPT
 from caredesk.callbacks.wrapup_check import WrapUpDraft, check_wrap_up
 from caredesk.db.paging import fetch_page
 from caredesk.db.session import UnitOfWork
@@ -111,7 +111,7 @@ def call_context(
     if guide.phase is Phase.ON_THE_LINE and Event.PROOF_GIVEN in guide.done and guide.on_my_call:
         proof = steps.proof_facts_for(
             uow,
-            policy=runtime_of(request).policy,
+            runtime=runtime_of(request),
             callback_id=callback.id,
             agent_id=guide.attempt.agent_id if guide.attempt else None,
         )

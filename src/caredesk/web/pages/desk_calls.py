@@ -18,6 +18,7 @@ from fastapi import Form, Request, Response
 
 from caredesk.callbacks import attempts, calls, steps
 from caredesk.callbacks.guide import call_guide
+from caredesk.callbacks.inputs import StepInput
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import DomainError, ValidationFailed
 from caredesk.web.deps import Principal, UoW
@@ -176,10 +177,7 @@ def call_step(
         names = ", ".join(sorted(STEP_NAMES))
         raise ValidationFailed(f"must be one of: {names}", field="step")
     try:
-        steps.record_step(
-            uow,
-            actor=principal.actor,
-            policy=runtime.policy,
+        given = StepInput(
             callback_id=callback_id,
             step=step,
             agent_id=acting_agent_id(principal),
@@ -191,6 +189,7 @@ def call_step(
             account_change=account_change or None,
             pin=pin or None,
         )
+        steps.record_step(uow, given, actor=principal.actor, runtime=runtime)
     except DomainError as exc:
         return _refused(request, uow, principal, callback_id, exc)
     return _back(callback_id, ANCHORS.get(step, f"step-{step}"))
