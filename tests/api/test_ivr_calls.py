@@ -17,6 +17,7 @@ from tests.conftest import TokenMaker
 from tests.integration.callbacks.builders import DENVER_PHONE, PROBLEM, Desk
 
 CALLER = "+14155550123"
+FALLBACK = "All of our agents are helping other customers. We will answer as soon as we can."
 # 03:00 in New York on that Tuesday: the standard hours (07:00-22:00) are closed.
 NIGHT = datetime(2026, 3, 10, 7, 0, tzinfo=UTC)
 
@@ -59,8 +60,17 @@ def test_a_walk_by_digits_ends_in_the_chosen_queue(client: TestClient, auth: Tok
     assert billing["title"] == "Billing and payments"
     done = answer(client, started["id"], phone, digit="1").json()
     assert done["phase"] == "ended" and done["choices"] == []
-    assert done["say"] == ["Please hold while we connect you."]
+    # Nobody serves billing yet: no figure to tell, the fallback sentence instead.
+    assert done["say"] == ["Please hold while we connect you.", FALLBACK]
     result = done["result"]
+    assert result["estimated_wait"] == {
+        "seconds": None,
+        "kind": "fallback",
+        "minutes": None,
+        "high_minutes": None,
+        "words": FALLBACK,
+    }
+    assert result["callback_offered"] is False
     assert (result["outcome"], result["queue"], result["reason"], result["priority"]) == (
         "queued",
         "billing",
@@ -81,7 +91,8 @@ def test_words_pick_options_and_a_known_language_skips_the_language_menu(
     assert business["menu"] == "business" and business["say"][0].startswith("Cuentas de empresa")
     done = answer(client, started["id"], phone, words="la flota").json()
     assert (done["result"]["queue"], done["result"]["priority"]) == ("business_technical", 2)
-    assert done["say"] == ["Por favor espere mientras le comunicamos."]
+    assert done["say"][0] == "Por favor espere mientras le comunicamos."
+    assert done["say"][1].startswith("Todos nuestros agentes")
 
 
 def test_back_and_repeat_keep_the_caller_in_the_menus(client: TestClient, auth: TokenMaker) -> None:
@@ -112,6 +123,7 @@ def test_invalid_and_no_input_replay_the_menu_then_go_to_general_care(
     assert third["say"] == [
         "Let me connect you with our general care team.",
         "Please hold while we connect you.",
+        FALLBACK,
     ]
     assert (third["result"]["queue"], third["result"]["reason"]) == ("general_care", "fallback")
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, status
 
+from caredesk.callbacks.api_support import Runtime
 from caredesk.errors import PermissionDenied
 from caredesk.inbound import walks
 from caredesk.inbound.schemas import CallDetailRead, CallInput, CallRead, CallStart
@@ -55,13 +56,21 @@ def start_call(body: CallStart, principal: AnyUser, uow: UoW, routing: Routing) 
 
 @router.post("/v1/ivr/calls/{call_id}/input", response_model=CallRead)
 def give_input(
-    body: CallInput, principal: AnyUser, uow: UoW, routing: Routing, call_id: CallId
+    body: CallInput,
+    principal: AnyUser,
+    uow: UoW,
+    routing: Routing,
+    runtime: Runtime,
+    call_id: CallId,
 ) -> CallRead:
-    """The caller's next input: a digit, words, or no_input / invalid from the phone."""
+    """The caller's next input: a digit, words, or no_input / invalid from the phone. At the
+    end of the walk in a queue the answer tells the estimated wait, and offers a callback when
+    it is long; answering the offer (1 / "call me back", 2 / "hold") is an input too."""
     walk = walks.take_input(
         uow,
         actor=principal.actor,
         routing=routing,
+        runtime=runtime,
         call_id=call_id,
         move=walks.CallerMove(digit=body.digit, words=body.words, event=body.event),
         within_account=principal.account_scope,

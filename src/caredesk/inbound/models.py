@@ -59,6 +59,9 @@ class IvrWalk(Base):
     # The estimate as the caller heard it (kind, minutes, words...), kept as told.
     announcement: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     callback_id: Mapped[int | None] = mapped_column(ForeignKey("callbacks.id"))
+    # The rules that refused the callback for good, or that hold it back until later (the
+    # calling window), as the policy said when the caller accepted.
+    callback_rules: Mapped[list[str] | None] = mapped_column(JSON)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

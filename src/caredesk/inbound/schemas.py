@@ -63,8 +63,19 @@ class OutcomeRead(Output):
         description="When the queue was closed: message, callback or voicemail."
     )
     estimated_wait: WaitRead | None = None
-    callback_offered: bool = False
+    callback_offered: bool = Field(
+        default=False, description='"Call me back, keep my place" (or, closed, when we open).'
+    )
     callback_id: int | None = None
+    callback_status: str | None = Field(
+        default=None, description="The callback's status: refused when the policy refused it."
+    )
+    callback_due_at: datetime | None = Field(default=None, description="When it is planned.")
+    callback_rules: list[str] = Field(
+        default_factory=list,
+        description="The policy rules that refused the callback, or that hold it back until "
+        "later (OB-WINDOW: outside the customer's calling hours).",
+    )
 
 
 class CallRead(Output):

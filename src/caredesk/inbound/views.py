@@ -3,8 +3,10 @@ has ended, where it went. Read by the API and by the phone page alike."""
 
 from __future__ import annotations
 
+from caredesk.callbacks.models import Callback
 from caredesk.db.session import UnitOfWork
 from caredesk.inbound.models import IvrWalk, WalkPhase
+from caredesk.inbound.offers import QUEUE_OFFER
 from caredesk.inbound.schemas import (
     CallDetailRead,
     CallRead,
@@ -66,13 +68,15 @@ def choices(routing: RoutingConfig, walk: IvrWalk) -> list[ChoiceRead]:
     return found
 
 
-def outcome(routing: RoutingConfig, walk: IvrWalk) -> OutcomeRead | None:
+def outcome(uow: UnitOfWork, routing: RoutingConfig, walk: IvrWalk) -> OutcomeRead | None:
     if walk.phase == WalkPhase.MENU.value or walk.queue is None:
         return None
     told = walk.announcement
     wait = WaitRead(seconds=walk.estimate_seconds, **told) if told is not None else None
+    callback = uow.session.get(Callback, walk.callback_id) if walk.callback_id else None
+    pending = "queued" if walk.offer == QUEUE_OFFER else "closed"
     return OutcomeRead(
-        outcome=walk.outcome or "queued",
+        outcome=walk.outcome or pending,
         queue=walk.queue,
         queue_title=_title(routing, walk.queue),
         chosen_queue=walk.chosen_queue,
@@ -82,6 +86,9 @@ def outcome(routing: RoutingConfig, walk: IvrWalk) -> OutcomeRead | None:
         estimated_wait=wait,
         callback_offered=walk.offer is not None,
         callback_id=walk.callback_id,
+        callback_status=callback.status if callback else None,
+        callback_due_at=callback.due_at if callback else None,
+        callback_rules=walk.callback_rules or [],
     )
 
 
@@ -99,7 +106,7 @@ def call_view(
         "language": walk.language,
         "say": last_step(uow, walk).said,
         "choices": choices(routing, walk),
-        "result": outcome(routing, walk),
+        "result": outcome(uow, routing, walk),
         "started_at": walk.started_at,
         "ended_at": walk.ended_at,
     }

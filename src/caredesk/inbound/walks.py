@@ -15,14 +15,17 @@ from sqlalchemy import select
 
 from caredesk.accounts.models import ContactKind, ContactPoint, Line, Person
 from caredesk.audit.service import Actor, record
+from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, NotFound, ValidationFailed
+from caredesk.inbound import offers
 from caredesk.inbound.models import MAX_INPUT, IvrStep, IvrWalk, WalkOutcome, WalkPhase
 from caredesk.interactions.models import Channel, Direction, Interaction
 from caredesk.interactions.service import create_interaction, normalise_address
 from caredesk.privacy import scrub_text
 from caredesk.routing import ivr
 from caredesk.routing.config import RoutingConfig
+from caredesk.routing.config_queues import AfterHoursAction
 from caredesk.routing.ivr import CallerInput, InputKind, IvrState
 
 EVENTS = {"no_input": InputKind.NO_INPUT, "invalid": InputKind.INVALID}
@@ -197,17 +200,12 @@ def state_of(walk: IvrWalk) -> IvrState:
     )
 
 
-def _end(walk: IvrWalk, outcome: WalkOutcome, now: datetime) -> None:
-    walk.phase = WalkPhase.ENDED.value
-    walk.outcome = outcome.value
-    walk.ended_at = now
-
-
 def take_input(
     uow: UnitOfWork,
     *,
     actor: Actor,
     routing: RoutingConfig,
+    runtime: CallbackRuntime,
     call_id: int,
     move: CallerMove,
     within_account: int | None = None,
@@ -220,28 +218,14 @@ def take_input(
         if walk.phase == WalkPhase.ENDED.value:
             raise Conflict("this call's IVR walk has ended", field="call_id")
         now = uow.clock.now()
-        menu = walk.menu
-        try:
-            moved = ivr.step(routing, state_of(walk), given, now)
-        except ValueError as error:
-            # The routing file changed under a live call (its menu or language is gone).
-            raise Conflict(f"the walk cannot go on: {error}", field="call_id") from None
-        state = moved.state
-        walk.menu, walk.language, walk.misses = state.menu, state.language, state.misses
-        walk.trail = list(state.trail)
-        if moved.route is not None:
-            route = moved.route
-            walk.queue, walk.chosen_queue = route.queue, route.chosen_queue
-            walk.route_reason, walk.priority = route.reason.value, route.priority
-            walk.queued_at = now
-            _end(walk, WalkOutcome.QUEUED, now)
-        elif moved.closed is not None:
-            closed = moved.closed
-            walk.queue = walk.chosen_queue = closed.queue
-            walk.after_hours_action, walk.priority = closed.action.value, closed.priority
-            walk.route_reason = "closed"
-            _end(walk, WalkOutcome.CLOSED, now)
-        accepted = state.path[-1].accepted if state.path else False
+        if walk.phase == WalkPhase.OFFER.value:
+            accepted, said = offers.answer_offer(
+                uow, actor=actor, runtime=runtime, routing=routing, walk=walk, given=given, now=now
+            )
+            menu = "offer"
+        else:
+            menu = walk.menu
+            accepted, said = _menu_step(uow, routing=routing, walk=walk, given=given, now=now)
         _add_step(
             uow,
             walk,
@@ -249,7 +233,7 @@ def take_input(
             kind=given.kind.value,
             value=given.value,
             accepted=accepted,
-            said=moved.say,
+            said=said,
         )
         if walk.phase == WalkPhase.ENDED.value:
             record(
@@ -258,9 +242,44 @@ def take_input(
                 action="ivr.walk_ended",
                 subject_type="interaction",
                 subject_id=walk.interaction_id,
-                after={"outcome": walk.outcome, "queue": walk.queue, "steps": walk.steps_taken},
+                after={
+                    "outcome": walk.outcome,
+                    "queue": walk.queue,
+                    "steps": walk.steps_taken,
+                    "callback_id": walk.callback_id,
+                },
             )
         return walk
+
+
+def _menu_step(
+    uow: UnitOfWork, *, routing: RoutingConfig, walk: IvrWalk, given: CallerInput, now: datetime
+) -> tuple[bool, tuple[str, ...]]:
+    try:
+        moved = ivr.step(routing, state_of(walk), given, now)
+    except ValueError as error:
+        # The routing file changed under a live call (its menu or language is gone).
+        raise Conflict(f"the walk cannot go on: {error}", field="call_id") from None
+    state = moved.state
+    walk.menu, walk.language, walk.misses = state.menu, state.language, state.misses
+    walk.trail = list(state.trail)
+    said = moved.say
+    if moved.route is not None:
+        route = moved.route
+        walk.queue, walk.chosen_queue = route.queue, route.chosen_queue
+        walk.route_reason, walk.priority = route.reason.value, route.priority
+        said = (*said, *offers.enter_queue(uow, routing=routing, walk=walk, now=now))
+    elif moved.closed is not None:
+        closed = moved.closed
+        walk.queue = walk.chosen_queue = closed.queue
+        walk.after_hours_action, walk.priority = closed.action.value, closed.priority
+        walk.route_reason = "closed"
+        if closed.action is AfterHoursAction.CALLBACK:
+            said = (*said, *offers.offer_after_hours(uow, walk=walk, now=now))
+        else:
+            offers.end_in(walk, WalkOutcome.CLOSED, now)
+    accepted = state.path[-1].accepted if state.path else False
+    return accepted, said
 
 
 def walk_steps(uow: UnitOfWork, walk: IvrWalk) -> list[IvrStep]:

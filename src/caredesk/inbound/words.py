@@ -23,8 +23,9 @@ _OFFER = {
             "To be called back when we are open, press 1 or say call me back. "
             "Otherwise, press 2 or say no."
         ),
-        "accepted": "Thank you. We will call you back at {number}. Goodbye.",
-        "refused": "Sorry, we cannot schedule that call back right now.",
+        "accepted": "Thank you. We will call you back at {number}{when}. Goodbye.",
+        "refused": "Sorry, we cannot schedule that call back.",
+        "holding": "Please stay on the line. You keep your place.",
         "declined": "Thank you for calling. Goodbye.",
     },
     "es": {
@@ -37,8 +38,9 @@ _OFFER = {
             "Para que le llamemos cuando abramos, oprima 1 o diga llámeme. "
             "De lo contrario, oprima 2 o diga no."
         ),
-        "accepted": "Gracias. Le llamaremos al {number}. Adiós.",
-        "refused": "Lo sentimos, no podemos programar esa llamada en este momento.",
+        "accepted": "Gracias. Le llamaremos al {number}{when}. Adiós.",
+        "refused": "Lo sentimos, no podemos programar esa llamada.",
+        "holding": "Por favor, permanezca en la línea. Conserva su lugar.",
         "declined": "Gracias por llamar. Adiós.",
     },
 }

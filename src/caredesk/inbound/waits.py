@@ -1,0 +1,118 @@
+"""The estimated wait of a caller who has just joined a queue, from what the database holds.
+
+What is known (and so what `routing.wait.QueueView` gets):
+- callers ahead: walks queued in this queue whose call is still open with no agent on it;
+- agents serving it: active agents with the queue's skill who are Ready, Reserved, Talking or
+  in After-Call Work (Ready ones are idle);
+- mean handle time: the mean Talking spell plus the mean After-Call Work spell of those
+  agents' most recent finished spells, from the state history;
+- head of line: how long the first caller ahead has waited.
+The callers' patience and the wait of the last caller served are not recorded yet, so QL
+(queue length) is the estimate, head of line when QL has nothing to go on, and with neither
+the caller hears the fallback sentence. The figure is never below what the queue's state
+makes all but certain (`announce.state_floor`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from statistics import fmean
+
+from sqlalchemy import func, select
+
+from caredesk.agents.models import Agent, AgentSkill, AgentStateChange
+from caredesk.db.session import UnitOfWork
+from caredesk.inbound.models import IvrWalk
+from caredesk.interactions.models import Interaction
+from caredesk.policy import AgentState
+from caredesk.routing.announce import Announcement, announce, state_floor
+from caredesk.routing.config_queues import QueueConfig
+from caredesk.routing.wait import Predictor, QueueView, estimates
+
+SERVING = (AgentState.READY, AgentState.RESERVED, AgentState.TALKING, AgentState.AFTER_CALL_WORK)
+# Recent finished spells per state the mean handle time is taken over.
+HANDLE_SAMPLE = 200
+
+
+@dataclass(frozen=True)
+class WaitEstimate:
+    view: QueueView
+    seconds: float | None
+    predictor: Predictor | None
+    announcement: Announcement
+
+    def told(self, language: str) -> dict[str, object]:
+        """The announcement as stored on the walk and answered (see `schemas.WaitRead`)."""
+        return {
+            "kind": self.announcement.kind.value,
+            "minutes": self.announcement.minutes,
+            "high_minutes": self.announcement.high_minutes,
+            "words": self.announcement.words(language),
+        }
+
+
+def _mean_spell(uow: UnitOfWork, agent_ids: list[int], state: AgentState) -> float | None:
+    rows = uow.session.execute(
+        select(AgentStateChange.from_since, AgentStateChange.at)
+        .where(
+            AgentStateChange.agent_id.in_(agent_ids),
+            AgentStateChange.from_state == state.value,
+            AgentStateChange.from_since.is_not(None),
+        )
+        .order_by(AgentStateChange.at.desc())
+        .limit(HANDLE_SAMPLE)
+    ).all()
+    spells = [(at - since).total_seconds() for since, at in rows if since is not None]
+    return fmean(spells) if spells else None
+
+
+def queue_view(
+    uow: UnitOfWork, *, queue: QueueConfig, now: datetime, excluding_walk: int | None = None
+) -> QueueView:
+    waiting = (
+        select(func.count(), func.min(IvrWalk.queued_at))
+        .join(Interaction, Interaction.id == IvrWalk.interaction_id)
+        .where(
+            IvrWalk.queue == queue.name,
+            IvrWalk.queued_at.is_not(None),
+            IvrWalk.queued_at <= now,
+            IvrWalk.callback_id.is_(None),
+            Interaction.ended_at.is_(None),
+            Interaction.agent_id.is_(None),
+        )
+    )
+    if excluding_walk is not None:
+        waiting = waiting.where(IvrWalk.id != excluding_walk)
+    ahead, first_queued = uow.session.execute(waiting).one()
+    serving = uow.session.execute(
+        select(Agent.id, Agent.state)
+        .join(AgentSkill, AgentSkill.agent_id == Agent.id)
+        .where(
+            Agent.active.is_(True),
+            AgentSkill.skill == queue.skill,
+            Agent.state.in_([state.value for state in SERVING]),
+        )
+    ).all()
+    agent_ids = [agent_id for agent_id, _ in serving]
+    handle = None
+    if agent_ids:
+        talk = _mean_spell(uow, agent_ids, AgentState.TALKING)
+        wrap = _mean_spell(uow, agent_ids, AgentState.AFTER_CALL_WORK)
+        handle = talk + (wrap or 0.0) if talk is not None else None
+    return QueueView(
+        ahead=int(ahead or 0),
+        agents=len(agent_ids),
+        mean_handle_seconds=handle,
+        head_wait=(now - first_queued).total_seconds() if ahead and first_queued else None,
+        idle_agents=sum(1 for _, state in serving if state == AgentState.READY.value),
+    )
+
+
+def estimate_wait(view: QueueView) -> WaitEstimate:
+    found = estimates(view)
+    for predictor in (Predictor.QL, Predictor.HOL):
+        seconds = found[predictor]
+        if seconds is not None:
+            told = announce(seconds, floor_seconds=state_floor(view))
+            return WaitEstimate(view, seconds, predictor, told)
+    return WaitEstimate(view, None, None, announce(None))
