@@ -163,6 +163,9 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | Public] = {
     ("GET", "/lead/charts/rules.csv"): LEADERS,
     ("GET", "/lead/activity"): LEADERS,
     ("GET", "/lead/activity.csv"): LEADERS,
+    ("GET", "/phone"): EVERYONE,
+    ("POST", "/phone/calls"): EVERYONE,
+    ("POST", "/phone/calls/{call_id}/input"): EVERYONE,
     ("GET", "/portal"): CUSTOMERS,
     ("GET", "/portal/cases"): CUSTOMERS,
     ("GET", "/portal/cases/{ref}"): CUSTOMERS,
@@ -290,7 +293,7 @@ def test_signed_out_a_page_sends_the_browser_to_sign_in(client: TestClient) -> N
         if ACCESS[(method, template)] == PUBLIC or template == "/live":
             continue
         path = template.replace("{ref}", "CS-000001").replace("{callback_id}", "1")
-        path = path.replace("{account_id}", "1")
+        path = path.replace("{account_id}", "1").replace("{call_id}", "1")
         response = client.request(method, path, follow_redirects=False)
         if method == "GET":
             assert response.status_code == 303, (template, response.status_code)
