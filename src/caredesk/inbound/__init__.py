@@ -10,6 +10,7 @@ loads and stores what they need and what they decide.
 - `walks`: start a walk, take a caller's input, read a walk.
 - `waits`: the estimated wait from the queue's callers and agents as stored.
 - `offers`: the end of a walk in a queue (the wait told) and the callback offer.
+- `voicemail`: a message left after hours that opens a case.
 - `views`: a call as the caller hears it (the API's and the phone page's answer).
 - `words`: what the caller hears that the routing file does not say (the offer's prompts).
 """

@@ -20,6 +20,8 @@ class WalkPhase(StrEnum):
     """The caller is choosing in a menu."""
     OFFER = "offer"
     """The caller is asked whether to be called back (a long wait, or a closed queue)."""
+    VOICEMAIL = "voicemail"
+    """The caller is asked to leave a message, which will open a case."""
     ENDED = "ended"
 
 

@@ -48,7 +48,7 @@ AFTER_HOURS_OFFER = "after_hours"
 GLOBAL_SKILLS = frozenset({"international"})
 
 
-def _account_of(uow: UnitOfWork, walk: IvrWalk) -> int | None:
+def account_of(uow: UnitOfWork, walk: IvrWalk) -> int | None:
     interaction = uow.session.get(Interaction, walk.interaction_id)
     return interaction.account_id if interaction is not None else None
 
@@ -76,7 +76,7 @@ def enter_queue(
         threshold is not None
         and estimate.seconds is not None
         and estimate.seconds > threshold
-        and _account_of(uow, walk) is not None
+        and account_of(uow, walk) is not None
     ):
         walk.offer, walk.phase, walk.misses = QUEUE_OFFER, WalkPhase.OFFER.value, 0
         said.append(offer_words(walk.language, "queue"))
@@ -87,7 +87,7 @@ def enter_queue(
 
 def offer_after_hours(uow: UnitOfWork, *, walk: IvrWalk, now: datetime) -> tuple[str, ...]:
     """A closed queue whose action is a callback: offered for when it opens (on an account)."""
-    if _account_of(uow, walk) is None:
+    if account_of(uow, walk) is None:
         end_in(walk, WalkOutcome.CLOSED, now)
         return ()
     walk.offer, walk.phase, walk.misses = AFTER_HOURS_OFFER, WalkPhase.OFFER.value, 0

@@ -39,7 +39,9 @@ class CallInput(Input):
 class ChoiceRead(Output):
     digit: str | None
     keywords: list[str]
-    leads_to: Literal["menu", "queue", "repeat", "back", "accept", "decline"]
+    leads_to: Literal["menu", "queue", "repeat", "back", "accept", "decline", "message", "end"] = (
+        Field(description="message: the words are a voicemail; end: hang up without one.")
+    )
     target: str | None = Field(description="The menu or queue it leads to.")
     title: str | None = Field(description="The queue's title.")
 
@@ -76,13 +78,14 @@ class OutcomeRead(Output):
         description="The policy rules that refused the callback, or that hold it back until "
         "later (OB-WINDOW: outside the customer's calling hours).",
     )
+    case: str | None = Field(default=None, description="The case a voicemail opened.")
 
 
 class CallRead(Output):
     id: int = Field(description="The call's id: its interaction's id.")
     interaction_id: int
     account_id: int | None
-    phase: Literal["menu", "offer", "ended"]
+    phase: Literal["menu", "offer", "voicemail", "ended"]
     menu: str
     language: str
     say: list[str] = Field(description="What the caller hears now, in order.")

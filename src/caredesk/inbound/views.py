@@ -3,6 +3,8 @@ has ended, where it went. Read by the API and by the phone page alike."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from caredesk.callbacks.models import Callback
 from caredesk.db.session import UnitOfWork
 from caredesk.inbound.models import IvrWalk, WalkPhase
@@ -15,10 +17,12 @@ from caredesk.inbound.schemas import (
     StepRead,
     WaitRead,
 )
+from caredesk.inbound.voicemail import END_DIGIT
 from caredesk.inbound.walks import last_step, walk_steps
 from caredesk.inbound.words import ACCEPT_DIGIT, DECLINE_DIGIT
 from caredesk.interactions.models import Interaction
 from caredesk.routing.config import RoutingConfig
+from caredesk.tickets.models import Ticket
 
 
 def _title(routing: RoutingConfig, queue: str | None) -> str | None:
@@ -43,6 +47,13 @@ def choices(routing: RoutingConfig, walk: IvrWalk) -> list[ChoiceRead]:
                 target=None,
                 title=None,
             ),
+        ]
+    if walk.phase == WalkPhase.VOICEMAIL.value:
+        return [
+            ChoiceRead(
+                digit=None, keywords=["your message"], leads_to="message", target=None, title=None
+            ),
+            ChoiceRead(digit=END_DIGIT, keywords=[], leads_to="end", target=None, title=None),
         ]
     menu = routing.ivr.menus.get(walk.menu)
     if walk.phase == WalkPhase.ENDED.value or menu is None:
@@ -74,6 +85,9 @@ def outcome(uow: UnitOfWork, routing: RoutingConfig, walk: IvrWalk) -> OutcomeRe
     told = walk.announcement
     wait = WaitRead(seconds=walk.estimate_seconds, **told) if told is not None else None
     callback = uow.session.get(Callback, walk.callback_id) if walk.callback_id else None
+    interaction = uow.session.get(Interaction, walk.interaction_id)
+    ticket_id = interaction.ticket_id if interaction is not None else None
+    case = uow.session.scalar(select(Ticket.case_number).where(Ticket.id == ticket_id))
     pending = "queued" if walk.offer == QUEUE_OFFER else "closed"
     return OutcomeRead(
         outcome=walk.outcome or pending,
@@ -89,6 +103,7 @@ def outcome(uow: UnitOfWork, routing: RoutingConfig, walk: IvrWalk) -> OutcomeRe
         callback_status=callback.status if callback else None,
         callback_due_at=callback.due_at if callback else None,
         callback_rules=walk.callback_rules or [],
+        case=case,
     )
 
 

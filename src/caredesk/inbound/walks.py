@@ -18,7 +18,7 @@ from caredesk.audit.service import Actor, record
 from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, NotFound, ValidationFailed
-from caredesk.inbound import offers
+from caredesk.inbound import offers, voicemail
 from caredesk.inbound.models import MAX_INPUT, IvrStep, IvrWalk, WalkOutcome, WalkPhase
 from caredesk.interactions.models import Channel, Direction, Interaction
 from caredesk.interactions.service import create_interaction, normalise_address
@@ -223,6 +223,11 @@ def take_input(
                 uow, actor=actor, runtime=runtime, routing=routing, walk=walk, given=given, now=now
             )
             menu = "offer"
+        elif walk.phase == WalkPhase.VOICEMAIL.value:
+            accepted, said = voicemail.take_message(
+                uow, actor=actor, routing=routing, walk=walk, given=given, now=now
+            )
+            menu = "voicemail"
         else:
             menu = walk.menu
             accepted, said = _menu_step(uow, routing=routing, walk=walk, given=given, now=now)
@@ -276,6 +281,8 @@ def _menu_step(
         walk.route_reason = "closed"
         if closed.action is AfterHoursAction.CALLBACK:
             said = (*said, *offers.offer_after_hours(uow, walk=walk, now=now))
+        elif closed.action is AfterHoursAction.VOICEMAIL:
+            said = (*said, *voicemail.ask_for_message(uow, walk=walk, now=now))
         else:
             offers.end_in(walk, WalkOutcome.CLOSED, now)
     accepted = state.path[-1].accepted if state.path else False

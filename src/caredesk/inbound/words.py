@@ -1,4 +1,5 @@
-"""What the caller hears about a callback offer, and the answers that accept or decline it.
+"""What the caller hears about a callback offer or a voicemail, and the answers that accept or
+decline an offer.
 
 The routing file words the menus; the offer is the same on every line, so its wording lives
 here, in each of the languages the shipped menus speak (English is said for any other)."""
@@ -27,6 +28,15 @@ _OFFER = {
         "refused": "Sorry, we cannot schedule that call back.",
         "holding": "Please stay on the line. You keep your place.",
         "declined": "Thank you for calling. Goodbye.",
+        "voicemail_taken": (
+            "Thank you. We have opened case {case} with your message and will get back to you. "
+            "Goodbye."
+        ),
+        "voicemail_again": "Please leave your message after the tone, or press pound to end.",
+        "voicemail_unknown": (
+            "We could not find your account from this number, so we cannot take a message. "
+            "Please call again when we are open. Goodbye."
+        ),
     },
     "es": {
         "queue": (
@@ -42,6 +52,16 @@ _OFFER = {
         "refused": "Lo sentimos, no podemos programar esa llamada.",
         "holding": "Por favor, permanezca en la línea. Conserva su lugar.",
         "declined": "Gracias por llamar. Adiós.",
+        "voicemail_taken": (
+            "Gracias. Hemos abierto el caso {case} con su mensaje y le responderemos. Adiós."
+        ),
+        "voicemail_again": (
+            "Deje su mensaje después del tono, o oprima la tecla numeral para terminar."
+        ),
+        "voicemail_unknown": (
+            "No encontramos su cuenta con este número, así que no podemos tomar un mensaje. "
+            "Llame de nuevo cuando estemos abiertos. Adiós."
+        ),
     },
 }
 
