@@ -1,0 +1,276 @@
+"""What the dispatcher writes and reports, field by field: an offer's timeline event and audit
+record, the three outcomes of an offer under a lease, the "no agent" note and how often it is
+written, the round's report and the command line's totals, the figures every worker adds up, and
+the log lines an operator reads."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from caredesk.audit.models import AuditEvent
+from caredesk.callbacks.dispatch import cli as dispatch_cli
+from caredesk.callbacks.dispatch.claims import CallbackClaim, claim_due_callbacks
+from caredesk.callbacks.dispatch.offers import offer_claims, offer_under_lease
+from caredesk.callbacks.dispatch.report import (
+    DispatchReport,
+    dispatcher_totals,
+    record_round,
+)
+from caredesk.callbacks.dispatch.worker import run_forever
+from caredesk.callbacks.models import Callback, CallbackEvent, CallbackStatus
+from caredesk.clock import FixedClock
+from caredesk.config import Settings
+from caredesk.db.session import Database
+from caredesk.policy import AgentState
+from tests.integration.callbacks.dispatch_support import (
+    callback,
+    events,
+    force_agent,
+    make_account,
+    make_agent,
+    make_callbacks,
+    make_runtime,
+)
+
+WORKER = "records-1"
+
+
+def _claim(db: Database, count: int = 1) -> list[CallbackClaim]:
+    account = make_account(db)
+    make_callbacks(db, account_id=account, due_at=db.clock.now(), count=count)
+    return claim_due_callbacks(db, now=db.clock.now(), batch=10, worker_id=WORKER)
+
+
+def test_an_offer_is_written_with_its_facts_and_audited(db: Database, clock: FixedClock) -> None:
+    agent = make_agent(db)
+    [claim] = _claim(db)
+    clock.advance(timedelta(seconds=90))
+    now = clock.now()
+    with db.uow() as uow, uow.atomic():
+        assert offer_under_lease(uow, claim, agent, now=now, offer_seconds=120) == "offered"
+    expires = (now + timedelta(seconds=120)).isoformat()
+    facts = {
+        "agent_id": agent,
+        "lateness_seconds": 90.0,
+        "to_owner": False,
+        "from_pool": False,
+        "offer_expires_at": expires,
+        "worker": WORKER,
+    }
+    [offered] = [event for event in events(db, claim.id) if event.kind == "offered"]
+    assert offered.facts == facts
+    assert (offered.from_status, offered.to_status) == ("scheduled", "offered")
+    assert offered.detail == f"Offered to agent {agent} in Not Ready - Follow-Up."
+    with db.uow() as uow:
+        audit = uow.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "callback.offered")
+        ).one()
+        assert audit.details == facts
+        assert audit.before == {"status": "scheduled"}
+        assert audit.after == {"status": "offered", "offered_to_agent_id": agent}
+    offered_row = callback(db, claim.id)
+    assert offered_row.lease_expires_at == now + timedelta(seconds=120)
+
+
+def test_an_agent_who_left_follow_up_is_gone_and_the_claim_stays_ours(db: Database) -> None:
+    agent = make_agent(db)
+    [claim] = _claim(db)
+    force_agent(db, agent, state=AgentState.READY)
+    with db.uow() as uow, uow.atomic():
+        outcome = offer_under_lease(uow, claim, agent, now=db.clock.now(), offer_seconds=60)
+    assert outcome == "agent_gone"
+    row = callback(db, claim.id)
+    assert (row.status, row.lease_token) == ("scheduled", claim.lease_token)
+
+
+def test_a_claim_taken_over_or_a_callback_cancelled_is_a_lost_lease(db: Database) -> None:
+    agent = make_agent(db)
+    first, second = _claim(db, count=2)
+    # One batch shares one lease token: the cancelled callback must not borrow its neighbour's.
+    assert first.lease_token == second.lease_token
+    with db.uow() as uow, uow.atomic():
+        uow.session.execute(
+            update(Callback)
+            .where(Callback.id == first.id)
+            .values(status=CallbackStatus.CANCELLED.value)
+        )
+    with db.uow() as uow, uow.atomic():
+        assert offer_under_lease(uow, first, agent, now=db.clock.now(), offer_seconds=60) == (
+            "lease_lost"
+        )
+    with db.uow() as uow, uow.atomic():
+        uow.session.execute(
+            update(Callback).where(Callback.id == second.id).values(lease_token="someone-else")
+        )
+    with db.uow() as uow, uow.atomic():
+        assert offer_under_lease(uow, second, agent, now=db.clock.now(), offer_seconds=60) == (
+            "lease_lost"
+        )
+    assert [event.kind for event in events(db, second.id)] == []
+
+
+def test_no_agent_is_noted_with_who_is_missing_at_most_every_ten_minutes(
+    db: Database, clock: FixedClock
+) -> None:
+    owner = make_agent(db)
+    other = make_agent(db)
+
+    def round_of() -> DispatchReport:
+        # Both agents were there when the callbacks were claimed, and left before the offer.
+        for agent in (owner, other):
+            force_agent(db, agent, state=AgentState.NOT_READY_FOLLOW_UP)
+        claims = claim_due_callbacks(db, now=clock.now(), batch=10, worker_id=WORKER)
+        for agent in (owner, other):
+            force_agent(db, agent, state=AgentState.READY)
+        report = DispatchReport(worker=WORKER, batch=10)
+        offer_claims(db, claims, now=clock.now(), offer_seconds=60, report=report)
+        return report
+
+    def notes(callback_id: int) -> list[CallbackEvent]:
+        return [event for event in events(db, callback_id) if event.kind == "no_agent"]
+
+    account = make_account(db)
+    [pooled] = make_callbacks(db, account_id=account, due_at=clock.now())
+    [owned] = make_callbacks(db, account_id=account, due_at=clock.now(), owner_agent_id=owner)
+    assert round_of().no_agent == 2
+    [note] = notes(pooled)
+    assert note.detail == (
+        "Due, but no active care agent is in Not Ready - Follow-Up; it stays scheduled."
+    )
+    assert note.facts == {"owner_agent_id": None, "from_pool": False}
+    [owner_note] = notes(owned)
+    assert owner_note.detail == (
+        f"Due, but its owner (agent {owner}) is not in Not Ready - Follow-Up; it stays scheduled."
+    )
+    assert owner_note.facts == {"owner_agent_id": owner, "from_pool": False}
+    clock.advance(timedelta(minutes=9, seconds=59))
+    assert round_of().no_agent == 2
+    assert len(notes(pooled)) == 1
+    clock.advance(timedelta(seconds=2))
+    round_of()
+    assert len(notes(pooled)) == 2 and len(notes(owned)) == 2
+
+
+def test_the_report_counts_messages_and_work_done() -> None:
+    report = DispatchReport(worker=WORKER, batch=3)
+    assert not report.busy and not report.did_something
+    assert report.summary()["failed_steps"] == ""
+    assert report.summary()["max_lateness_seconds"] == 0.0
+    for field in ("messages_sent", "messages_retried", "messages_dead"):
+        one = DispatchReport(worker=WORKER, batch=3)
+        setattr(one, field, 2)
+        assert not one.busy and one.did_something
+        setattr(one, field, 3)
+        assert one.busy, field
+    mixed = DispatchReport(worker=WORKER, batch=3, messages_sent=1, messages_retried=1)
+    mixed.messages_dead = 1
+    assert mixed.busy
+    mixed.failed_steps.extend(["deliver", "pool"])
+    mixed.lateness_seconds.extend([0.5, 2.5])
+    summary = mixed.summary()
+    assert summary["failed_steps"] == "deliver,pool"
+    assert summary["max_lateness_seconds"] == 2.5
+    assert "offered_ids" not in summary and "lateness_seconds" not in summary
+
+
+def test_the_command_lines_totals_add_rounds_up() -> None:
+    totals: dict[str, object] = {"worker": "w", "rounds": 0}
+    first = DispatchReport(worker="w", batch=5, claimed=2, offered=1)
+    first.failed_steps.append("deliver")
+    first.lateness_seconds.append(0.25)
+    first.offered_ids.append(7)
+    second = DispatchReport(worker="w", batch=5, claimed=1, offered=1)
+    second.failed_steps.extend(["pool", "tidy"])
+    second.lateness_seconds.append(0.5)
+    second.offered_ids.append(9)
+    dispatch_cli._add(totals, first)
+    dispatch_cli._add(totals, second)
+    assert totals["worker"] == "w" and "batch" not in totals
+    assert totals["rounds"] == 2
+    assert totals["claimed"] == 3 and totals["offered"] == 2
+    assert totals["failed_steps"] == ["deliver", "pool", "tidy"]
+    assert totals["max_lateness_seconds"] == 0.5
+    assert totals["offered_ids"] == [7, 9]
+    quiet: dict[str, object] = {"worker": "w", "rounds": 0}
+    dispatch_cli._add(quiet, DispatchReport(worker="w", batch=5))
+    assert quiet["max_lateness_seconds"] == 0.0 and quiet["failed_steps"] == []
+
+
+def test_every_workers_figures_add_up(db: Database, clock: FixedClock) -> None:
+    record_round(db, worker_id="a", at=clock.now(), offers=3, offer_lag_seconds=1.5, failed_steps=2)
+    clock.advance(timedelta(seconds=5))
+    record_round(db, worker_id="b", at=clock.now(), offers=4, offer_lag_seconds=2.0, failed_steps=0)
+    record_round(db, worker_id="b", at=clock.now(), offers=0, offer_lag_seconds=0.0, failed_steps=1)
+    with db.uow() as uow:
+        totals = dispatcher_totals(uow)
+    assert (totals.rounds, totals.failed_steps, totals.offers) == (3, 3, 7)
+    assert totals.offer_lag_seconds == 3.5 and totals.last_round_at == clock.now()
+
+
+def test_a_worker_id_keeps_forty_characters_of_a_long_host_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(dispatch_cli.socket, "gethostname", lambda: "h" * 60)
+    monkeypatch.setattr(dispatch_cli.os, "getpid", lambda: 4242)
+    host, pid, suffix = dispatch_cli.default_worker_id().split(":")
+    assert host == "h" * 40 and pid == "4242" and len(suffix) == 6
+
+
+def test_the_dispatchers_runtime_runs_on_the_databases_clock(db: Database) -> None:
+    settings = Settings(database_url="sqlite://", log_json=False)
+    runtime = dispatch_cli.build_runtime(settings, db)
+    call = runtime.gateway.dial("13035550123", from_line="+12065550100", call_ref="clock-1")
+    # The database's clock stands at the tests' fixed instant, years from the real one.
+    later = db.clock.now() + timedelta(hours=1)
+    first = runtime.gateway.poll(call, now=later)[0]
+    assert timedelta(0) <= first.at - db.clock.now() < timedelta(minutes=5)
+
+
+def test_the_run_loop_logs_its_start_each_busy_round_its_failures_and_its_stop(
+    db: Database, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from caredesk.callbacks.dispatch import worker
+
+    runtime = make_runtime(db, dispatcher_poll_seconds=0.5)
+    reports = iter(
+        [
+            RuntimeError("database away"),
+            RuntimeError("still away"),
+            DispatchReport(worker=WORKER, batch=50, claimed=1),
+            DispatchReport(worker=WORKER, batch=50),
+        ]
+    )
+    stop = threading.Event()
+    waits: list[float] = []
+
+    def fake_round(*_args: object, **_kwargs: object) -> DispatchReport:
+        item = next(reports, None)
+        if item is None:
+            stop.set()
+            return DispatchReport(worker=WORKER, batch=50)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    monkeypatch.setattr(worker, "run_once", fake_round)
+    monkeypatch.setattr(stop, "wait", lambda seconds=None: waits.append(seconds) or stop.is_set())
+    with caplog.at_level(logging.INFO, logger="caredesk.callbacks.dispatcher"):
+        run_forever(db, runtime, worker_id=WORKER, stop=stop)
+    lines = [(record.getMessage(), record.__dict__) for record in caplog.records]
+    messages = [message for message, _ in lines]
+    assert messages[0] == "dispatcher started"
+    assert lines[0][1]["worker"] == WORKER and lines[0][1]["poll_seconds"] == 0.5
+    failed = [extra for message, extra in lines if message == "dispatcher round failed"]
+    assert [(extra["worker"], extra["failures"]) for extra in failed] == [(WORKER, 1), (WORKER, 2)]
+    # The wait after a failure grows with the failures in a row; a quiet round waits the poll.
+    assert waits[:2] == [0.5, 1.0] and 0.5 in waits[2:]
+    rounds = [extra for message, extra in lines if message == "dispatcher round"]
+    assert len(rounds) == 1 and rounds[0]["claimed"] == 1
+    assert messages[-1] == "dispatcher stopped"
+    assert lines[-1][1]["worker"] == WORKER and lines[-1][1]["offered"] == 0
+    assert lines[-1][1]["signal"] is None
