@@ -9,7 +9,8 @@ loads and stores what they need and what they decide.
 - `models`: the walk (where the caller is, how it ended) and its steps.
 - `walks`: start a walk, take a caller's input, read a walk.
 - `waits`: the estimated wait from the queue's callers and agents as stored.
-- `offers`: the end of a walk in a queue (the wait told) and the callback offer.
+- `entry`: the end of a walk in an open queue: the wait told, entry overflow rules.
+- `offers`: the callback offer and the caller's answer to it.
 - `voicemail`: a message left after hours that opens a case.
 - `views`: a call as the caller hears it (the API's and the phone page's answer).
 - `words`: what the caller hears that the routing file does not say (the offer's prompts).

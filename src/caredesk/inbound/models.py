@@ -55,6 +55,8 @@ class IvrWalk(Base):
     route_reason: Mapped[str | None] = mapped_column(String(20))
     priority: Mapped[int] = mapped_column(Integer)
     after_hours_action: Mapped[str | None] = mapped_column(String(10))
+    # The queue's entry overflow rule that acted on the caller (by its name in the file).
+    overflow_rule: Mapped[str | None] = mapped_column(String(64))
     # What was offered in the OFFER phase: "queue_callback" (long wait) or "after_hours".
     offer: Mapped[str | None] = mapped_column(String(20))
     estimate_seconds: Mapped[float | None] = mapped_column(Float)

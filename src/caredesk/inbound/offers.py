@@ -1,9 +1,9 @@
-"""The end of a walk in a queue, and the "call me back, keep my place" offer.
+"""The "call me back, keep my place" offer and the caller's answer to it.
 
-A caller who reaches an open queue hears the estimated wait (`waits`); when it passes the
-queue's `callback_offer_seconds`, they are offered a callback instead of holding. A caller who
-reaches a closed queue whose after-hours action is `callback` is offered one for when it opens.
-Only a call on a known account is offered one: a callback is made for an account.
+Made when the estimated wait passes the queue's `callback_offer_seconds` or an entry overflow
+rule's action is `callback` (see `entry`), and when a closed queue's after-hours action is
+`callback` (a callback for when it opens). Only a call on a known account is offered one: a
+callback is made for an account.
 
 Accepting goes through the callback request use case (`callbacks.requests`), so the same outbound
 policy gate decides: a request refused for good (OB-INTL, OB-SCOPE-CUSTOMER, ...) is stored as
@@ -27,7 +27,6 @@ from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.callbacks.scheduling import why_not_now
 from caredesk.db.session import UnitOfWork
 from caredesk.inbound.models import IvrWalk, WalkOutcome, WalkPhase
-from caredesk.inbound.waits import estimate_wait, queue_view
 from caredesk.inbound.words import answer_to_offer, offer_words
 from caredesk.interactions.models import Interaction
 from caredesk.policy import (
@@ -57,32 +56,6 @@ def end_in(walk: IvrWalk, outcome: WalkOutcome, now: datetime) -> None:
     walk.phase = WalkPhase.ENDED.value
     walk.outcome = outcome.value
     walk.ended_at = now
-
-
-def enter_queue(
-    uow: UnitOfWork, *, routing: RoutingConfig, walk: IvrWalk, now: datetime
-) -> tuple[str, ...]:
-    """The caller joins `walk.queue`: the estimate told (and stored), and the callback offer
-    when it passes the queue's threshold. Returns the words to say after the connect prompt."""
-    queue = routing.queue(walk.queue or "")
-    walk.queued_at = now
-    estimate = estimate_wait(queue_view(uow, queue=queue, now=now, excluding_walk=walk.id))
-    # A tenth of a second is finer than any wait is known to.
-    walk.estimate_seconds = round(estimate.seconds, 1) if estimate.seconds is not None else None
-    walk.announcement = estimate.told(walk.language)
-    said = [estimate.announcement.words(walk.language)]
-    threshold = queue.callback_offer_seconds
-    if (
-        threshold is not None
-        and estimate.seconds is not None
-        and estimate.seconds > threshold
-        and account_of(uow, walk) is not None
-    ):
-        walk.offer, walk.phase, walk.misses = QUEUE_OFFER, WalkPhase.OFFER.value, 0
-        said.append(offer_words(walk.language, "queue"))
-    else:
-        end_in(walk, WalkOutcome.QUEUED, now)
-    return tuple(said)
 
 
 def offer_after_hours(uow: UnitOfWork, *, walk: IvrWalk, now: datetime) -> tuple[str, ...]:

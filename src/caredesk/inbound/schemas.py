@@ -59,10 +59,15 @@ class OutcomeRead(Output):
     queue: str | None
     queue_title: str | None
     chosen_queue: str | None
-    reason: str | None = Field(description="selected, fallback, after_hours or closed.")
+    reason: str | None = Field(
+        description="selected, fallback, after_hours, closed or overflow (moved by a rule)."
+    )
     priority: int
     after_hours_action: str | None = Field(
         description="When the queue was closed: message, callback or voicemail."
+    )
+    overflow_rule: str | None = Field(
+        default=None, description="The queue's entry overflow rule that acted, by name."
     )
     estimated_wait: WaitRead | None = None
     callback_offered: bool = Field(

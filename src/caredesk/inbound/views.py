@@ -97,6 +97,7 @@ def outcome(uow: UnitOfWork, routing: RoutingConfig, walk: IvrWalk) -> OutcomeRe
         reason=walk.route_reason,
         priority=walk.priority,
         after_hours_action=walk.after_hours_action,
+        overflow_rule=walk.overflow_rule,
         estimated_wait=wait,
         callback_offered=walk.offer is not None,
         callback_id=walk.callback_id,

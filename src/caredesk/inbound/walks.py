@@ -18,7 +18,7 @@ from caredesk.audit.service import Actor, record
 from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, NotFound, ValidationFailed
-from caredesk.inbound import offers, voicemail
+from caredesk.inbound import entry, offers, voicemail
 from caredesk.inbound.models import MAX_INPUT, IvrStep, IvrWalk, WalkOutcome, WalkPhase
 from caredesk.interactions.models import Channel, Direction, Interaction
 from caredesk.interactions.service import create_interaction, normalise_address
@@ -273,7 +273,7 @@ def _menu_step(
         route = moved.route
         walk.queue, walk.chosen_queue = route.queue, route.chosen_queue
         walk.route_reason, walk.priority = route.reason.value, route.priority
-        said = (*said, *offers.enter_queue(uow, routing=routing, walk=walk, now=now))
+        said = (*said, *entry.enter_queue(uow, routing=routing, walk=walk, now=now))
     elif moved.closed is not None:
         closed = moved.closed
         walk.queue = walk.chosen_queue = closed.queue
