@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
 
 from caredesk.audit.models import AuditEvent
 from caredesk.callbacks.dispatch import cli as dispatch_cli
-from caredesk.callbacks.dispatch.claims import CallbackClaim, claim_due_callbacks
-from caredesk.callbacks.dispatch.offers import offer_claims, offer_under_lease
+from caredesk.callbacks.dispatch.claims import CallbackClaim, claim_due_callbacks, release_claim
+from caredesk.callbacks.dispatch.offers import (
+    AgentBoard,
+    _offer_one,
+    offer_claims,
+    offer_under_lease,
+)
 from caredesk.callbacks.dispatch.report import (
     DispatchReport,
     dispatcher_totals,
@@ -38,6 +43,7 @@ from tests.integration.callbacks.dispatch_support import (
 )
 
 WORKER = "records-1"
+T_ANY = datetime(2026, 3, 10, 18, 0, tzinfo=UTC)
 
 
 def _claim(db: Database, count: int = 1) -> list[CallbackClaim]:
@@ -274,3 +280,108 @@ def test_the_run_loop_logs_its_start_each_busy_round_its_failures_and_its_stop(
     assert messages[-1] == "dispatcher stopped"
     assert lines[-1][1]["worker"] == WORKER and lines[-1][1]["offered"] == 0
     assert lines[-1][1]["signal"] is None
+
+
+def test_the_board_holds_active_agents_in_follow_up_with_their_open_offers(db: Database) -> None:
+    busy = make_agent(db)
+    idle = make_agent(db)
+    away = make_agent(db, state=AgentState.READY)
+    gone = make_agent(db)
+    force_agent(db, gone, active=False)
+    account = make_account(db)
+    make_callbacks(db, account_id=account, due_at=db.clock.now(), status=CallbackStatus.OFFERED)
+    # Callbacks the agents took on long ago are not open offers.
+    later = db.clock.now() + timedelta(days=1)
+    make_callbacks(db, account_id=account, due_at=later, count=3)
+    with db.uow() as uow, uow.atomic():
+        first = uow.session.scalars(select(Callback.id).order_by(Callback.id)).all()
+        uow.session.execute(
+            update(Callback).where(Callback.id == first[0]).values(offered_to_agent_id=busy)
+        )
+        uow.session.execute(
+            update(Callback).where(Callback.id.in_(first[1:])).values(offered_to_agent_id=idle)
+        )
+    [claim] = _claim(db)
+    with db.uow() as uow:
+        board = AgentBoard.load(uow)
+    # The idle agent has no open offer (its three are scheduled), so it comes first.
+    assert board.candidates(claim) == [idle, busy]
+    assert away not in board.candidates(claim) and gone not in board.candidates(claim)
+
+
+def test_an_owned_callback_has_no_candidate_but_its_owner() -> None:
+    board = AgentBoard({1: "care", 2: "care"}, {})
+    owned = CallbackClaim(
+        id=5,
+        lease_owner=WORKER,
+        lease_token="t",
+        lease_expires_at=T_ANY,
+        due_at=T_ANY,
+        line_of_business="care",
+        owner_agent_id=9,
+        in_assignment_pool=False,
+    )
+    assert board.candidates(owned) == []
+    assert AgentBoard({9: "care"}, {}).candidates(owned) == [9]
+
+
+def test_offers_go_round_the_agents_fewest_open_offers_first(db: Database) -> None:
+    first_agent = make_agent(db)
+    second_agent = make_agent(db)
+    account = make_account(db)
+    [open_offer] = make_callbacks(
+        db, account_id=account, due_at=db.clock.now(), status=CallbackStatus.OFFERED
+    )
+    with db.uow() as uow, uow.atomic():
+        uow.session.execute(
+            update(Callback)
+            .where(Callback.id == open_offer)
+            .values(offered_to_agent_id=second_agent)
+        )
+    claims = _claim(db, count=3)
+    report = DispatchReport(worker=WORKER, batch=10)
+    offer_claims(db, claims, now=db.clock.now(), offer_seconds=60, report=report)
+    offered_to = [callback(db, claim.id).offered_to_agent_id for claim in claims]
+    # 0 against 1 open offer, then 1 against 1 (the lower id first), then 2 against 1.
+    assert offered_to == [first_agent, first_agent, second_agent]
+
+
+def test_a_lost_lease_leaves_the_agent_free_for_the_next_callback(db: Database) -> None:
+    agent = make_agent(db)
+    lost, kept = _claim(db, count=2)
+    with db.uow() as uow, uow.atomic():
+        uow.session.execute(
+            update(Callback).where(Callback.id == lost.id).values(lease_token="taken-over")
+        )
+    report = DispatchReport(worker=WORKER, batch=10)
+    offer_claims(db, [lost, kept], now=db.clock.now(), offer_seconds=60, report=report)
+    assert (report.lease_lost, report.offered, report.no_agent) == (1, 1, 0)
+    assert callback(db, kept.id).offered_to_agent_id == agent
+
+
+def test_an_agent_gone_since_the_board_was_read_passes_the_offer_to_the_next(
+    db: Database,
+) -> None:
+    left, stayed = make_agent(db), make_agent(db)
+    [claim] = _claim(db)
+    with db.uow() as uow:
+        board = AgentBoard.load(uow)
+    force_agent(db, left, state=AgentState.READY)
+    with db.uow() as uow, uow.atomic():
+        outcome = _offer_one(uow, claim, board, now=db.clock.now(), offer_seconds=60)
+    assert outcome == ("offered", stayed)
+
+
+def test_a_cancelled_callback_is_not_given_back_to_the_schedule(db: Database) -> None:
+    make_agent(db)
+    [claim] = _claim(db)
+    with db.uow() as uow, uow.atomic():
+        uow.session.execute(
+            update(Callback)
+            .where(Callback.id == claim.id)
+            .values(status=CallbackStatus.CANCELLED.value)
+        )
+    with db.uow() as uow, uow.atomic():
+        assert release_claim(uow, claim) is False
+    row = callback(db, claim.id)
+    assert (row.status, row.lease_token) == ("cancelled", claim.lease_token)
