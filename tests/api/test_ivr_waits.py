@@ -221,3 +221,37 @@ def test_after_hours_a_closed_queue_offers_a_callback_for_when_it_opens(
         "closed",
         ["Thank you for calling. Goodbye."],
     )
+
+
+def test_the_wait_asked_again_counts_only_the_callers_ahead(
+    client: TestClient, auth: TokenMaker, db: Database, clock: FixedClock
+) -> None:
+    desk = Desk(client, auth, db, clock)
+    account = desk.account()
+    phone = auth(Role.AGENT)
+    serving(desk, "billing", talk=2, wrap=1, busy=True)
+    first = to_queue(client, phone, CALLER, "1")
+    clock.advance(timedelta(seconds=30))
+    second = to_queue(client, phone, CALLER, "1")
+    clock.advance(timedelta(seconds=90))
+    now = client.get(f"/v1/ivr/calls/{first['id']}/wait", headers=phone).json()
+    assert (now["queue"], now["ahead"], now["waited_seconds"]) == ("billing", 0, 120.0)
+    assert (now["estimated_wait"]["seconds"], now["estimated_wait"]["minutes"]) == (180.0, 3)
+    # Billing re-announces every minute (the shipped queue defaults).
+    assert now["next_announcement_at"] == "2026-03-10T18:03:00Z"
+    behind = client.get(f"/v1/ivr/calls/{second['id']}/wait", headers=phone).json()
+    assert (behind["ahead"], behind["waited_seconds"]) == (1, 90.0)
+    assert behind["estimated_wait"]["seconds"] == 360.0
+    # Once the first call is answered, the second is at the head of the line.
+    answered = client.patch(
+        f"/v1/interactions/{first['id']}", json={"disposition": "resolved"}, headers=phone
+    )
+    assert answered.status_code == 200, answered.text
+    response = client.get(f"/v1/ivr/calls/{first['id']}/wait", headers=phone)
+    assert response.status_code == 409 and response.json()["field"] == "call_id"
+    assert client.get(f"/v1/ivr/calls/{second['id']}/wait", headers=phone).json()["ahead"] == 0
+    # A call still in the menus is not waiting; another customer's is not found.
+    menus = call(client, phone)
+    assert client.get(f"/v1/ivr/calls/{menus['id']}/wait", headers=phone).status_code == 409
+    customer = auth(Role.CUSTOMER, account_id=account["id"])
+    assert client.get(f"/v1/ivr/calls/{second['id']}/wait", headers=customer).status_code == 404

@@ -92,6 +92,7 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | Public] = {
     ("POST", "/v1/ivr/calls"): EVERYONE,
     ("GET", "/v1/ivr/calls/{call_id}"): EVERYONE,
     ("POST", "/v1/ivr/calls/{call_id}/input"): EVERYONE,
+    ("GET", "/v1/ivr/calls/{call_id}/wait"): EVERYONE,
     ("GET", "/v1/audit-events"): LEADERS,
     ("POST", "/v1/policy/evaluate"): STAFF,
     ("POST", "/v1/callbacks"): STAFF,

@@ -11,7 +11,15 @@ from fastapi import APIRouter, Depends, Path, Request, status
 from caredesk.callbacks.api_support import Runtime
 from caredesk.errors import PermissionDenied
 from caredesk.inbound import walks
-from caredesk.inbound.schemas import CallDetailRead, CallInput, CallRead, CallStart
+from caredesk.inbound.announcements import wait_now
+from caredesk.inbound.schemas import (
+    CallDetailRead,
+    CallInput,
+    CallRead,
+    CallStart,
+    WaitNowRead,
+    WaitRead,
+)
 from caredesk.inbound.views import call_view
 from caredesk.routing.config import RoutingConfig
 from caredesk.schemas import MAX_ID
@@ -83,3 +91,24 @@ def get_call(principal: AnyUser, uow: UoW, routing: Routing, call_id: CallId) ->
     """The call with every step of its walk."""
     walk = walks.load_walk(uow, call_id=call_id, within_account=principal.account_scope)
     return call_view(uow, routing, walk, with_steps=True)
+
+
+@router.get("/v1/ivr/calls/{call_id}/wait", response_model=WaitNowRead)
+def get_wait(principal: AnyUser, uow: UoW, routing: Routing, call_id: CallId) -> WaitNowRead:
+    """The estimate now for a caller waiting in a queue (to announce it again, or when asked);
+    409 when the call is not waiting."""
+    found = wait_now(uow, routing=routing, call_id=call_id, within_account=principal.account_scope)
+    language = found.walk.language
+    seconds = found.estimate.seconds
+    return WaitNowRead(
+        call_id=found.walk.interaction_id,
+        queue=found.queue.name,
+        queue_title=found.queue.title,
+        ahead=found.estimate.view.ahead,
+        waited_seconds=found.waited_seconds,
+        estimated_wait=WaitRead(
+            seconds=round(seconds, 1) if seconds is not None else None,
+            **found.estimate.told(language),
+        ),
+        next_announcement_at=found.next_announcement_at,
+    )

@@ -113,3 +113,15 @@ class StepRead(Output):
 
 class CallDetailRead(CallRead):
     steps: list[StepRead]
+
+
+class WaitNowRead(Output):
+    call_id: int
+    queue: str
+    queue_title: str
+    ahead: int = Field(description="Callers who arrived before this one and still wait.")
+    waited_seconds: float
+    estimated_wait: WaitRead
+    next_announcement_at: datetime = Field(
+        description="When to tell it again (the queue's announce_every_seconds from now)."
+    )

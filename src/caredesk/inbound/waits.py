@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from statistics import fmean
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from caredesk.agents.models import Agent, AgentSkill, AgentStateChange
 from caredesk.db.session import UnitOfWork
@@ -67,8 +67,16 @@ def _mean_spell(uow: UnitOfWork, agent_ids: list[int], state: AgentState) -> flo
 
 
 def queue_view(
-    uow: UnitOfWork, *, queue: QueueConfig, now: datetime, excluding_walk: int | None = None
+    uow: UnitOfWork,
+    *,
+    queue: QueueConfig,
+    now: datetime,
+    excluding_walk: int | None = None,
+    behind: IvrWalk | None = None,
 ) -> QueueView:
+    """The queue at `now` as a caller sees it: everyone waiting but `excluding_walk` (a caller
+    joining), or only those who arrived before `behind` (a caller already waiting: the ones who
+    came later are behind them)."""
     waiting = (
         select(func.count(), func.min(IvrWalk.queued_at))
         .join(Interaction, Interaction.id == IvrWalk.interaction_id)
@@ -83,6 +91,13 @@ def queue_view(
     )
     if excluding_walk is not None:
         waiting = waiting.where(IvrWalk.id != excluding_walk)
+    if behind is not None and behind.queued_at is not None:
+        waiting = waiting.where(
+            or_(
+                IvrWalk.queued_at < behind.queued_at,
+                and_(IvrWalk.queued_at == behind.queued_at, IvrWalk.id < behind.id),
+            )
+        )
     ahead, first_queued = uow.session.execute(waiting).one()
     serving = uow.session.execute(
         select(Agent.id, Agent.state)
