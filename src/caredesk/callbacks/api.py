@@ -29,7 +29,6 @@ from caredesk.callbacks.api_support import (
 from caredesk.callbacks.call_api import router as call_router
 from caredesk.callbacks.inputs import CallbackRequest
 from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackEvent, CallbackStatus
-from caredesk.callbacks.notices import message_brand
 from caredesk.callbacks.schemas import (
     AttemptRead,
     CallbackCancel,
@@ -311,11 +310,10 @@ def choose_slot(
     return slots.choose_slot(
         uow,
         actor=principal.actor,
-        policy=runtime.policy,
+        runtime=runtime,
         callback_id=callback_id,
         slot=body.slot,
         channel=channel,
-        brand=message_brand(runtime.settings),
     )
 
 

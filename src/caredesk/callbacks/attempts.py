@@ -13,8 +13,9 @@ from caredesk.callbacks.agent_moves import move_agent
 from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackStatus
 from caredesk.callbacks.policy_view import attempts_of
 from caredesk.callbacks.records import Event, change, load_callback, note
+from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.callbacks.scheduling import plan_decision, reschedule_due
-from caredesk.channels.ports import CallEventKind, VoiceGateway
+from caredesk.channels.ports import CallEventKind
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from caredesk.policy import AgentState, AttemptResult, LineOfBusiness, PolicyConfig
@@ -151,7 +152,7 @@ def record_attempt_result(
     uow: UnitOfWork,
     *,
     actor: Actor,
-    policy: PolicyConfig,
+    runtime: CallbackRuntime,
     callback_id: int,
     attempt_id: int,
     result: AttemptResult | str,
@@ -176,7 +177,7 @@ def record_attempt_result(
             raise InvalidTransition(
                 f"attempt {attempt.id} is not the call being dialled", field="attempt_id"
             )
-        apply_result(uow, callback, attempt, outcome, actor=actor, policy=policy)
+        apply_result(uow, callback, attempt, outcome, actor=actor, policy=runtime.policy)
         return attempt
 
 
@@ -184,8 +185,7 @@ def poll_call(
     uow: UnitOfWork,
     *,
     actor: Actor,
-    policy: PolicyConfig,
-    gateway: VoiceGateway,
+    runtime: CallbackRuntime,
     callback_id: int,
     attempt_id: int,
 ) -> CallbackAttempt:
@@ -197,7 +197,7 @@ def poll_call(
         attempt = _attempt(uow, callback, attempt_id)
         if attempt.call_id is None:
             raise InvalidTransition("the gateway never placed this call", field="attempt_id")
-        events = gateway.poll(attempt.call_id, now=uow.clock.now())
+        events = runtime.gateway.poll(attempt.call_id, now=uow.clock.now())
         signal = next((SIGNALS[e.kind] for e in events if e.kind in SIGNALS), None)
         ended = next((e for e in events if e.kind is CallEventKind.ENDED), None)
         if attempt.result is None and signal is not None and callback.status == S.DIALING.value:
@@ -207,7 +207,7 @@ def poll_call(
                 attempt,
                 signal,
                 actor=actor,
-                policy=policy,
+                policy=runtime.policy,
                 detail=f"the gateway reports {signal.value}",
             )
         if (
@@ -240,7 +240,7 @@ def end_call(
     uow: UnitOfWork,
     *,
     actor: Actor,
-    gateway: VoiceGateway,
+    runtime: CallbackRuntime,
     callback_id: int,
     agent_id: int | None = None,
 ) -> Callback:
@@ -258,7 +258,7 @@ def end_call(
         _end(uow, callback, attempt, actor=actor, detail="the agent ended the call")
     if attempt.call_id:
         try:
-            gateway.hangup(attempt.call_id)
+            runtime.gateway.hangup(attempt.call_id)
         except Exception:  # the call is over on our side whatever the gateway says
             log.warning("gateway hangup failed", extra={"callback_id": callback.id})
     return callback
@@ -268,7 +268,7 @@ def leave_voicemail(
     uow: UnitOfWork,
     *,
     actor: Actor,
-    policy: PolicyConfig,
+    runtime: CallbackRuntime,
     callback_id: int,
     agent_id: int | None = None,
 ) -> Callback:

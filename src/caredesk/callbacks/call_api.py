@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from caredesk.callbacks import attempts, calls, queries, steps, wrapup
 from caredesk.callbacks.api_support import AttemptId, CallbackId, Runtime, acting_agent
-from caredesk.callbacks.inputs import StepInput
+from caredesk.callbacks.inputs import StepInput, WrapUp
 from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackStatus
 from caredesk.callbacks.schemas import (
     AgentAction,
@@ -20,6 +20,7 @@ from caredesk.callbacks.schemas import (
     CallStepCreate,
     CallStepRead,
     ProofFactsRead,
+    TicketProgress,
     WrapUpCreate,
 )
 from caredesk.schemas import MAX_ID
@@ -37,8 +38,7 @@ def start_call(
     return calls.start_call(
         uow,
         actor=principal.actor,
-        policy=runtime.policy,
-        gateway=runtime.gateway,
+        runtime=runtime,
         callback_id=callback_id,
         agent_id=acting_agent(principal, body.agent_id),
         number=body.number,
@@ -58,7 +58,7 @@ def record_attempt_result(
     return attempts.record_attempt_result(
         uow,
         actor=principal.actor,
-        policy=runtime.policy,
+        runtime=runtime,
         callback_id=callback_id,
         attempt_id=attempt_id,
         result=body.result,
@@ -74,8 +74,7 @@ def poll_call(
     return attempts.poll_call(
         uow,
         actor=principal.actor,
-        policy=runtime.policy,
-        gateway=runtime.gateway,
+        runtime=runtime,
         callback_id=callback_id,
         attempt_id=attempt_id,
     )
@@ -89,7 +88,7 @@ def end_call(
     return attempts.end_call(
         uow,
         actor=principal.actor,
-        gateway=runtime.gateway,
+        runtime=runtime,
         callback_id=callback_id,
         agent_id=acting_agent(principal, body.agent_id),
     )
@@ -157,7 +156,7 @@ def leave_voicemail(
     return attempts.leave_voicemail(
         uow,
         actor=principal.actor,
-        policy=runtime.policy,
+        runtime=runtime,
         callback_id=callback_id,
         agent_id=acting_agent(principal, body.agent_id),
     )
@@ -168,17 +167,17 @@ def wrap_up(
     callback_id: CallbackId, body: WrapUpCreate, principal: Staff, uow: UoW, runtime: Runtime
 ) -> Callback:
     """Document the call (the account memo, the ticket update when linked) and close it."""
-    progress = body.ticket_update.model_dump() if body.ticket_update else {}
-    return wrapup.wrap_up(
-        uow,
-        actor=principal.actor,
-        policy=runtime.policy,
+    progress = body.ticket_update or TicketProgress()
+    given = WrapUp(
         callback_id=callback_id,
         outcome=body.outcome,
         reason=body.memo.reason,
         summary=body.memo.summary,
         customer_response=body.memo.customer_response,
+        findings=progress.findings,
+        actions_taken=progress.actions_taken,
+        new_information=progress.new_information,
         agent_id=acting_agent(principal, body.agent_id),
         author_user_id=principal.user_id,
-        **progress,
     )
+    return wrapup.wrap_up(uow, given, actor=principal.actor, runtime=runtime)

@@ -59,8 +59,7 @@ def start(
         attempt = start_call(
             uow,
             actor=_actor(),
-            policy=runtime.policy,
-            gateway=runtime.gateway,
+            runtime=runtime,
             callback_id=callback_id,
             agent_id=agent_id_for(uow, agent),
             number=number,
@@ -100,7 +99,7 @@ def result(
         row = record_attempt_result(
             uow,
             actor=_actor(),
-            policy=runtime.policy,
+            runtime=runtime,
             callback_id=callback_id,
             attempt_id=attempt,
             result=outcome,
@@ -178,7 +177,7 @@ def hangup(callback_id: int = typer.Argument(..., min=1), agent: str = AGENT) ->
         callback = end_call(
             uow,
             actor=_actor(),
-            gateway=runtime.gateway,
+            runtime=runtime,
             callback_id=callback_id,
             agent_id=agent_id_for(uow, agent),
         )
@@ -198,7 +197,7 @@ def voicemail(callback_id: int = typer.Argument(..., min=1), agent: str = AGENT)
         callback = leave_voicemail(
             uow,
             actor=_actor(),
-            policy=runtime.policy,
+            runtime=runtime,
             callback_id=callback_id,
             agent_id=agent_id_for(uow, agent),
         )
@@ -219,15 +218,13 @@ def wrap_up(
 ) -> None:
     """Document the call (the account memo, the case update when linked) and close it."""
     _one_of(outcome, OUTCOMES, "--outcome")
+    from caredesk.callbacks.inputs import WrapUp
     from caredesk.callbacks.wrapup import wrap_up
     from caredesk.cli_refs import agent_id_for
 
     with run_command(), open_database() as db, db.uow() as uow:
         runtime = _runtime(db)
-        callback = wrap_up(
-            uow,
-            actor=_actor(),
-            policy=runtime.policy,
+        given = WrapUp(
             callback_id=callback_id,
             outcome=outcome,
             reason=reason,
@@ -238,6 +235,7 @@ def wrap_up(
             new_information=new_information,
             agent_id=agent_id_for(uow, agent),
         )
+        callback = wrap_up(uow, given, actor=_actor(), runtime=runtime)
         console.print(
             f"callback {callback.id}: {callback.status} ({callback.outcome})", markup=False
         )

@@ -36,6 +36,7 @@ from caredesk.callbacks.records import (
     note,
     refuse,
 )
+from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.channels.ports import VoiceGateway
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -75,8 +76,7 @@ def start_call(
     uow: UnitOfWork,
     *,
     actor: Actor,
-    policy: PolicyConfig,
-    gateway: VoiceGateway,
+    runtime: CallbackRuntime,
     callback_id: int,
     agent_id: int,
     number: str | None = None,
@@ -94,14 +94,14 @@ def start_call(
         callback, attempt = _open_attempt(
             uow,
             actor=actor,
-            policy=policy,
-            gateway=gateway,
+            policy=runtime.policy,
+            gateway=runtime.gateway,
             callback_id=callback_id,
             agent_id=agent_id,
             number=number,
         )
     try:
-        call_id = gateway.dial(
+        call_id = runtime.gateway.dial(
             attempt.dial_string,
             from_line=attempt.from_line,
             call_ref=f"callback-{callback.id}-attempt-{attempt.id}",
@@ -116,7 +116,7 @@ def start_call(
                 attempt,
                 AttemptResult.FAILED,
                 actor=actor,
-                policy=policy,
+                policy=runtime.policy,
                 detail=f"the gateway could not place the call: {reason}",
             )
         return attempt

@@ -15,7 +15,6 @@ from caredesk.bootstrap import build_callback_runtime, load_callback_policy
 from caredesk.callbacks import attention, queries, refusals, requests, scheduling, slots, wrapup
 from caredesk.callbacks.inputs import CallbackRequest
 from caredesk.callbacks.models import Callback, CallbackEvent, CallbackStatus
-from caredesk.callbacks.notices import message_brand
 from caredesk.callbacks.policy_file import PolicyFileError
 from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.cli_support import console, err_console, fail, open_database, run_command
@@ -281,12 +280,11 @@ def slot(
         callback = slots.offer_and_choose_slot(
             uow,
             actor=OPERATOR,
-            policy=_policy(),
+            runtime=_runtime(db),
             callback_id=callback_id,
             slots=offered,
             slot=choice,
             channel=channel,
-            brand=message_brand(get_settings()),
         )
         if choice is None:
             for number, item in enumerate(callback.offered_slots or [], start=1):

@@ -1,5 +1,6 @@
 """What the callback use cases are asked to do, as frozen values: a callback request (with the
-times offered by email and the window the customer agreed to) and a guided-call step. Routes,
+times offered by email and the window the customer agreed to), a guided-call step and a
+wrap-up. Routes,
 commands and pages build one and hand it to one use case with the runtime; the use case checks
 it, naming the field at fault, before anything is written."""
 
@@ -16,6 +17,7 @@ from typing import Any
 from caredesk.callbacks.records import plain
 from caredesk.policy import (
     CallbackOrigin,
+    CallbackOutcome,
     CallbackReason,
     CallEnd,
     CallerRole,
@@ -125,3 +127,21 @@ class StepInput:
     payment_raised_by: PaymentRaisedBy | str | None = None
     device_being_called: bool = False
     alternate_number: str | None = None
+
+
+@dataclass(frozen=True)
+class WrapUp:
+    """The wrap-up as the agent wrote it: how the callback ends, the account memo and, for a
+    callback linked to a case, the progress the case update records. ``wrapup.wrap_up`` checks
+    each field (and the policy the whole) before anything is stored."""
+
+    callback_id: int
+    outcome: CallbackOutcome | str
+    reason: str
+    summary: str
+    customer_response: str = ""
+    findings: str = ""
+    actions_taken: str = ""
+    new_information: str = ""
+    agent_id: int | None = None
+    author_user_id: int | None = None

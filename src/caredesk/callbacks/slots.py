@@ -15,8 +15,6 @@ from caredesk.callbacks.inputs import Slots
 from caredesk.callbacks.models import Callback, CallbackStatus
 from caredesk.callbacks.notices import (
     NOTIFIER,
-    default_platform_line,
-    message_brand,
     queue_notice,
     queue_scheduling_email,
     recipient_for,
@@ -24,12 +22,12 @@ from caredesk.callbacks.notices import (
 from caredesk.callbacks.policy_view import sent_at
 from caredesk.callbacks.records import Event, change, load_callback
 from caredesk.callbacks.request_inputs import check_slots
+from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.callbacks.scheduling import notice_times, owner_of, ownership
 from caredesk.channels.outbox import withdraw_message
-from caredesk.channels.templates import MessageBrand
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, InvalidTransition, ValidationFailed
-from caredesk.policy import CallbackOrigin, CallbackReason, LineOfBusiness, PolicyConfig
+from caredesk.policy import CallbackOrigin, CallbackReason, LineOfBusiness
 
 
 def _record_offer(
@@ -39,8 +37,7 @@ def _record_offer(
     callback: Callback,
     slots: Slots,
     email: bool,
-    brand: MessageBrand | None,
-    from_line: str | None,
+    runtime: CallbackRuntime,
 ) -> None:
     if callback.status != CallbackStatus.AWAITING_SCHEDULE.value:
         raise InvalidTransition(
@@ -71,8 +68,8 @@ def _record_offer(
             recipient=recipient_for(uow, account, person, callback.number),
             slots=offered,
             specialist=owner,
-            from_line=from_line or (owner.platform_line if owner else default_platform_line()),
-            brand=brand or message_brand(),
+            from_line=owner.platform_line if owner else runtime.default_line,
+            brand=runtime.brand,
             key_suffix=digest,
         )
         values.update(scheduling_email_message_id=message.id, scheduling_email_sent_at=None)
@@ -92,10 +89,9 @@ def offer_slots(
     uow: UnitOfWork,
     *,
     actor: Actor,
+    runtime: CallbackRuntime,
     callback_id: int,
     slots: Slots,
-    brand: MessageBrand | None = None,
-    from_line: str | None = None,
 ) -> Callback:
     """Offers these times instead of those first proposed, by a new scheduling email."""
     with uow.atomic():
@@ -106,8 +102,7 @@ def offer_slots(
             callback=callback,
             slots=slots,
             email=True,
-            brand=brand,
-            from_line=from_line,
+            runtime=runtime,
         )
         return callback
 
@@ -116,13 +111,11 @@ def offer_and_choose_slot(
     uow: UnitOfWork,
     *,
     actor: Actor,
-    policy: PolicyConfig,
+    runtime: CallbackRuntime,
     callback_id: int,
     slots: Slots | None,
     slot: int | None,
     channel: ConsentChannel | str = ConsentChannel.EMAIL,
-    brand: MessageBrand | None = None,
-    from_line: str | None = None,
 ) -> Callback:
     """Explicit times and/or the customer's choice, in one transaction. Offered and chosen at
     once, the times are put on record without a new email (the customer already agreed; the
@@ -135,10 +128,9 @@ def offer_and_choose_slot(
             return offer_slots(
                 uow,
                 actor=actor,
+                runtime=runtime,
                 callback_id=callback_id,
                 slots=slots,
-                brand=brand,
-                from_line=from_line,
             )
         if slots:
             callback = load_callback(uow, callback_id)
@@ -148,18 +140,15 @@ def offer_and_choose_slot(
                 callback=callback,
                 slots=slots,
                 email=False,
-                brand=brand,
-                from_line=from_line,
+                runtime=runtime,
             )
         return choose_slot(
             uow,
             actor=actor,
-            policy=policy,
+            runtime=runtime,
             callback_id=callback_id,
             slot=slot,
             channel=channel,
-            brand=brand,
-            from_line=from_line,
         )
 
 
@@ -204,12 +193,10 @@ def choose_slot(
     uow: UnitOfWork,
     *,
     actor: Actor,
-    policy: PolicyConfig,
+    runtime: CallbackRuntime,
     callback_id: int,
     slot: int,
     channel: ConsentChannel | str = ConsentChannel.EMAIL,
-    brand: MessageBrand | None = None,
-    from_line: str | None = None,
 ) -> Callback:
     """The customer picked one of the offered times (by replying, in the portal or through the
     API): it becomes their consent window for this callback (OB-WINDOW), the callback is due at
@@ -251,11 +238,11 @@ def choose_slot(
             time_zone=recipient.zone,
         )
         # OB-NOTIFY: the notice goes the lead time before the dial, inside the chosen time.
-        plan = notice_times(uow, policy=policy, callback=callback, now=max(start, now))
+        plan = notice_times(uow, policy=runtime.policy, callback=callback, now=max(start, now))
         dial_at = plan.dial_at if plan is not None else start
         lob = LineOfBusiness(callback.line_of_business)
         owned = ownership(uow, lob=lob, owner=owner_of(uow, callback), due=dial_at)
-        template = policy.template_for(
+        template = runtime.policy.template_for(
             CallbackReason(callback.reason), CallbackOrigin(callback.origin)
         )
         owner = owner_of(uow, callback)
@@ -265,8 +252,8 @@ def choose_slot(
             recipient=recipient,
             template=template,
             callback_at=dial_at,
-            from_line=from_line or (owner.platform_line if owner else default_platform_line()),
-            brand=brand or message_brand(),
+            from_line=owner.platform_line if owner else runtime.default_line,
+            brand=runtime.brand,
             send_at=plan.notice_at if plan is not None else None,
         )
         change(

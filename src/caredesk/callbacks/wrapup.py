@@ -1,5 +1,6 @@
 """Closing a callback: the wrap-up after the call (the memo the policy checks, the ticket update
-when it is linked, the outcome) and cancelling one that is not on a call.
+when it is linked, the outcome), given as one frozen ``inputs.WrapUp``, and cancelling one
+that is not on a call.
 
 A wrap-up the policy refuses (an incomplete memo, one holding an SSN, PIN or card number, a
 ticket update without progress) stores nothing but the refusal: no memo, no ticket update, and
@@ -16,6 +17,7 @@ from caredesk.audit.service import Actor
 from caredesk.callbacks.agent_moves import move_agent
 from caredesk.callbacks.attempts import require_caller
 from caredesk.callbacks.attention import withdraw_owed_messages
+from caredesk.callbacks.inputs import WrapUp
 from caredesk.callbacks.models import Callback, CallbackStatus
 from caredesk.callbacks.notices import case_number
 from caredesk.callbacks.policy_view import CallSoFar, build_context, call_events
@@ -26,6 +28,7 @@ from caredesk.callbacks.records import (
     load_callback,
     refuse,
 )
+from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.callbacks.scheduling import reschedule_due
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import InvalidTransition, ValidationFailed
@@ -35,12 +38,11 @@ from caredesk.policy import (
     AgentState,
     CallbackOutcome,
     Memo,
-    PolicyConfig,
     Step,
     TicketUpdate,
-    WrapUp,
     evaluate,
 )
+from caredesk.policy import WrapUp as PolicyWrapUp
 from caredesk.privacy import refuse_secrets
 from caredesk.tickets.models import UpdateKind
 from caredesk.tickets.service import get_ticket
@@ -90,46 +92,32 @@ def _text(value: str, field: str, limit: int) -> str:
     return value
 
 
-def wrap_up(
-    uow: UnitOfWork,
-    *,
-    actor: Actor,
-    policy: PolicyConfig,
-    callback_id: int,
-    outcome: CallbackOutcome | str,
-    reason: str,
-    summary: str,
-    customer_response: str = "",
-    findings: str = "",
-    actions_taken: str = "",
-    new_information: str = "",
-    agent_id: int | None = None,
-    author_user_id: int | None = None,
-) -> Callback:
+def wrap_up(uow: UnitOfWork, given: WrapUp, *, actor: Actor, runtime: CallbackRuntime) -> Callback:
     """Documents the call and closes (or reschedules) the callback in one transaction: the
     account memo (OB-MEMO; kind voicemail after a voicemail, else outbound_call), the ticket
     update when the callback is linked to one (OB-TICKET-UPDATE), and the outcome."""
+    policy = runtime.policy
     with atomic_keeping_refusals(uow):
         try:
-            result = CallbackOutcome(outcome)
+            result = CallbackOutcome(given.outcome)
         except ValueError:
             names = ", ".join(item.value for item in CallbackOutcome)
             raise ValidationFailed(f"must be one of: {names}", field="outcome") from None
-        reason = _text(reason, "reason", MAX_REASON)
-        summary = _text(summary, "summary", MAX_TEXT)
-        customer_response = _text(customer_response, "customer_response", MAX_TEXT)
+        reason = _text(given.reason, "reason", MAX_REASON)
+        summary = _text(given.summary, "summary", MAX_TEXT)
+        customer_response = _text(given.customer_response, "customer_response", MAX_TEXT)
         progress = {
-            "findings": _text(findings, "findings", MAX_TEXT),
-            "actions_taken": _text(actions_taken, "actions_taken", MAX_TEXT),
-            "new_information": _text(new_information, "new_information", MAX_TEXT),
+            "findings": _text(given.findings, "findings", MAX_TEXT),
+            "actions_taken": _text(given.actions_taken, "actions_taken", MAX_TEXT),
+            "new_information": _text(given.new_information, "new_information", MAX_TEXT),
         }
-        callback = load_callback(uow, callback_id)
+        callback = load_callback(uow, given.callback_id)
         if callback.status != S.WRAP_UP.value:
             raise InvalidTransition(
                 f"callback {callback.id} is {callback.status}; wrap-up follows the call",
                 field="status",
             )
-        attempt = require_caller(uow, callback, agent_id)
+        attempt = require_caller(uow, callback, given.agent_id)
         if callback.contact_made and result not in REACHED:
             raise ValidationFailed(
                 f"the customer was reached; {result.value} is for a customer who was not",
@@ -142,7 +130,7 @@ def wrap_up(
             )
         case = case_number(uow, callback.ticket_id)
         tickets = (case,) if case else ()
-        wrap = WrapUp(
+        wrap = PolicyWrapUp(
             memo=Memo(reason, tickets, summary, customer_response),
             outcome=result,
             ticket_update=(
@@ -172,7 +160,7 @@ def wrap_up(
             summary=summary,
             customer_response=customer_response,
             ticket_numbers=list(tickets),
-            author_user_id=author_user_id,
+            author_user_id=given.author_user_id,
             author_agent_id=attempt.agent_id,
         )
         update_id = None

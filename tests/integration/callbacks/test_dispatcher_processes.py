@@ -6,6 +6,7 @@ waiting is for a lease to run out, and no test asserts how long anything took.""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -26,7 +27,7 @@ from caredesk.callbacks.calls import start_call
 from caredesk.callbacks.dispatch.claims import claim_due_callbacks
 from caredesk.callbacks.dispatch.report import DispatchReport
 from caredesk.callbacks.dispatch.worker import run_once
-from caredesk.callbacks.inputs import CallbackRequest
+from caredesk.callbacks.inputs import CallbackRequest, WrapUp
 from caredesk.callbacks.models import CallbackAttempt, CallbackStatus
 from caredesk.callbacks.requests import request_callback
 from caredesk.callbacks.wrapup import wrap_up
@@ -211,23 +212,28 @@ def test_a_dispatcher_killed_mid_lease_loses_nothing_and_the_callback_completes_
         seed=11,
         outcomes=OutcomeWeights(answered=1, no_answer=0, busy=0, machine=0, failed=0),
     )
-    call = {"actor": STAFF, "policy": runtime.policy, "callback_id": callback_id}
+    call_runtime = dataclasses.replace(runtime, gateway=gateway)
+    call = {"actor": STAFF, "runtime": call_runtime, "callback_id": callback_id}
     with db.uow() as uow:
-        attempt_id = start_call(uow, gateway=gateway, agent_id=agent_id, **call).id
+        attempt_id = start_call(uow, agent_id=agent_id, **call).id
     clock.advance(timedelta(seconds=30))
     with db.uow() as uow:
-        poll_call(uow, gateway=gateway, attempt_id=attempt_id, **call)
+        poll_call(uow, attempt_id=attempt_id, **call)
     with db.uow() as uow:
-        end_call(uow, actor=STAFF, gateway=gateway, callback_id=callback_id)
+        end_call(uow, **call)
     with db.uow() as uow:
         wrap_up(
             uow,
-            outcome="resolved",
-            reason="Device troubleshooting follow-up",
-            summary="Reset the network settings together; calls and data work again.",
-            customer_response="Customer confirmed the phone works and needs nothing else.",
-            agent_id=agent_id,
-            **call,
+            WrapUp(
+                callback_id=callback_id,
+                outcome="resolved",
+                reason="Device troubleshooting follow-up",
+                summary="Reset the network settings together; calls and data work again.",
+                customer_response="Customer confirmed the phone works and needs nothing else.",
+                agent_id=agent_id,
+            ),
+            actor=STAFF,
+            runtime=call_runtime,
         )
 
     late = _finish(_dispatcher(database_url, "--until-idle", "--worker-id", "late"))

@@ -126,11 +126,9 @@ def test_dialling_and_hanging_up_refuse_to_run_inside_another_transaction(
     unused: Any = None  # never reached: the refusal comes first
     with db.uow() as uow, uow.atomic():
         with pytest.raises(TransactionBroken, match="durable"):
-            calls.start_call(
-                uow, actor=ACTOR, policy=unused, gateway=unused, callback_id=1, agent_id=1
-            )
+            calls.start_call(uow, actor=ACTOR, runtime=unused, callback_id=1, agent_id=1)
         with pytest.raises(TransactionBroken, match="durable"):
-            attempts.end_call(uow, actor=ACTOR, gateway=unused, callback_id=1)
+            attempts.end_call(uow, actor=ACTOR, runtime=unused, callback_id=1)
 
 
 def _commit_flags(tree: ast.AST) -> list[str]:

@@ -112,8 +112,7 @@ def dial(
         calls.start_call(
             uow,
             actor=principal.actor,
-            policy=runtime.policy,
-            gateway=runtime.gateway,
+            runtime=runtime,
             callback_id=callback_id,
             agent_id=acting_agent_id(principal),
             number=number.strip() or None,
@@ -141,7 +140,7 @@ def dial_result(
         attempts.record_attempt_result(
             uow,
             actor=principal.actor,
-            policy=runtime.policy,
+            runtime=runtime,
             callback_id=callback_id,
             attempt_id=guide.attempt.id,
             result=result,
@@ -204,7 +203,7 @@ def hang_up(
         attempts.end_call(
             uow,
             actor=principal.actor,
-            gateway=runtime.gateway,
+            runtime=runtime,
             callback_id=callback_id,
             agent_id=acting_agent_id(principal),
         )
@@ -223,7 +222,7 @@ def voicemail(
         attempts.leave_voicemail(
             uow,
             actor=principal.actor,
-            policy=runtime.policy,
+            runtime=runtime,
             callback_id=callback_id,
             agent_id=acting_agent_id(principal),
         )

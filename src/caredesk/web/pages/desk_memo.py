@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Form, Request, Response
 
 from caredesk.callbacks.guide import call_guide
+from caredesk.callbacks.inputs import WrapUp
 from caredesk.callbacks.wrapup import MAX_REASON, MAX_TEXT, wrap_up
 from caredesk.callbacks.wrapup_check import WrapUpDraft
 from caredesk.errors import DomainError
@@ -109,10 +110,7 @@ def submit_wrap_up(
         outcome, reason, summary, customer_response, findings, actions_taken, new_information
     )
     try:
-        wrap_up(
-            uow,
-            actor=principal.actor,
-            policy=runtime.policy,
+        given = WrapUp(
             callback_id=callback_id,
             outcome=outcome,
             reason=reason,
@@ -124,6 +122,7 @@ def submit_wrap_up(
             agent_id=acting_agent_id(principal),
             author_user_id=principal.user_id,
         )
+        wrap_up(uow, given, actor=principal.actor, runtime=runtime)
     except DomainError as exc:
         uow.session.rollback()
         context = call_context(
