@@ -8,6 +8,8 @@ import io
 import json
 import logging
 import sqlite3
+import traceback
+from datetime import UTC, datetime
 
 import pytest
 from argon2 import PasswordHasher
@@ -242,3 +244,70 @@ def test_plain_lines_read_time_level_logger_message_then_the_traceback() -> None
     assert rest.startswith("Traceback (most recent call last):")
     assert rest.endswith(f"ValueError: pin was reset to {REDACTED}")
     assert formatter.format(_record("no traceback")).endswith("ERROR caredesk.test no traceback")
+
+
+def _python_prints(error: BaseException) -> str:
+    return "".join(traceback.format_exception(error)).rstrip("\n")
+
+
+def test_a_chain_of_plain_exceptions_reads_exactly_as_python_prints_it() -> None:
+    def nested() -> None:
+        try:
+            try:
+                raise KeyError("inner")
+            except KeyError as inner:
+                raise ValueError("middle") from inner
+        except ValueError:
+            raise RuntimeError("outer ends in X")  # noqa: B904 - the implicit context is shown
+
+    try:
+        nested()
+    except RuntimeError as error:
+        assert format_exception(error) == _python_prints(error)
+    # Trailing spaces of a message are the message's; only the final newline goes.
+    spaced = _raised(ValueError("two spaces  "))
+    assert format_exception(spaced) == _python_prints(spaced)
+    assert format_exception(spaced).endswith("two spaces  ")
+
+
+def test_a_chain_that_loops_is_told_once() -> None:
+    first, second = _raised(ValueError("first")), _raised(KeyError("second"))
+    first.__cause__, second.__cause__ = second, first
+    text = format_exception(first)
+    assert text.count("ValueError: first") == 1 and text.count("KeyError: 'second'") == 1
+    assert text == _python_prints(first)
+    looped = _raised(ValueError("context"))
+    looped.__context__ = looped
+    assert format_exception(looped).count("ValueError: context") == 1
+
+
+def test_a_sub_exception_seen_before_is_not_told_again() -> None:
+    same = _raised(ValueError("once"))
+    group = _raised(ExceptionGroup("twice", [same, same]))
+    text = format_exception(group)
+    assert text.count("ValueError: once") == 1
+    assert "sub-exception 2 of 2" not in text
+
+
+def test_an_exception_never_raised_still_reaches_the_line_with_its_message() -> None:
+    unraised = ValueError("not raised")
+    record = _record("saving failed", exc=unraised)
+    assert json.loads(JsonFormatter().format(record))["exc"] == "ValueError: not raised"
+    assert TextFormatter().format(record).endswith("\nValueError: not raised")
+
+
+def test_only_exception_arguments_are_described_the_rest_keep_their_format() -> None:
+    error = _raised(sqlite3.IntegrityError('duplicate: "x1"'))
+    record = _record("failed: %s after %d tries", error, 3)
+    assert (
+        json.loads(JsonFormatter().format(record))["msg"]
+        == 'failed: duplicate: "..." after 3 tries'
+    )
+
+
+def test_json_fields_holding_exceptions_are_described_and_others_written_as_text() -> None:
+    error = _raised(sqlite3.IntegrityError('duplicate: "ref-77"'))
+    at = datetime(2026, 3, 10, 18, 0, tzinfo=UTC)
+    payload = json.loads(JsonFormatter().format(_record("failed", error=error, at=at)))
+    assert payload["error"] == 'duplicate: "..."'
+    assert payload["at"] == str(at)
