@@ -5,6 +5,7 @@ in New York (the shipped menus' zone) unless a test moves it."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -263,3 +264,18 @@ def test_calls_find_their_account_and_customers_reach_only_their_own(
     assert answer(client, own["id"], other, digit="1").status_code == 404
     assert client.get(f"/v1/ivr/calls/{own['id']}", headers=other).status_code == 404
     assert client.get(f"/v1/ivr/calls/{known['id']}", headers=customer).status_code == 200
+
+
+def test_inputs_sent_at_once_are_taken_one_after_the_other(
+    client: TestClient, auth: TokenMaker
+) -> None:
+    phone = auth(Role.AGENT)
+    started = call(client, phone, language="en")
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(
+            pool.map(lambda _: answer(client, started["id"], phone, digit="9"), range(6))
+        )
+    assert [a.status_code for a in answers] == [200] * 6, [a.text for a in answers]
+    steps = client.get(f"/v1/ivr/calls/{started['id']}", headers=phone).json()["steps"]
+    assert [s["seq"] for s in steps] == list(range(7))
+    assert all(s["kind"] == "digit" and s["accepted"] for s in steps[1:])

@@ -70,6 +70,10 @@ class IvrWalk(Base):
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
+    # The step count is the row's version: every write of a walk is guarded by the count it
+    # read, so two inputs taken at once cannot both write step n (SQLite has no row locks).
+    __mapper_args__ = {"version_id_col": steps_taken, "version_id_generator": False}
+
 
 class IvrStep(Base):
     """One step of a walk: the caller's input (none for the greeting) and what they heard."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from caredesk.accounts.models import ContactKind, ContactPoint, Line, Person
 from caredesk.audit.service import Actor, record
@@ -29,6 +30,8 @@ from caredesk.routing.config_queues import AfterHoursAction
 from caredesk.routing.ivr import CallerInput, InputKind, IvrState
 
 EVENTS = {"no_input": InputKind.NO_INPUT, "invalid": InputKind.INVALID}
+# Inputs racing for one walk on SQLite: more than a caller's two hands can send at once.
+_TRIES = 8
 
 
 @dataclass(frozen=True)
@@ -166,7 +169,10 @@ def _add_step(
         said=list(said),
         phase=walk.phase,
     )
+    # The walk's guarded write goes first: an input that lost a race stops here (StaleDataError)
+    # rather than on its step's number.
     walk.steps_taken += 1
+    uow.flush()
     uow.session.add(row)
     return row
 
@@ -211,8 +217,42 @@ def take_input(
     within_account: int | None = None,
 ) -> IvrWalk:
     """The caller's next input to call `call_id`: the walk moves on and the step is recorded.
-    A walk that has ended takes no more input (Conflict)."""
+    A walk that has ended takes no more input (Conflict). Inputs sent at once are taken one
+    after the other: PostgreSQL locks the walk's row; on SQLite, which has no row locks, the
+    walk's write is guarded by its step count (`IvrWalk.steps_taken`, the row's version), and
+    an input that lost the race is taken again on the walk as the other left it."""
     given = move.as_input()
+    nested = uow.in_transaction
+    for attempt in range(_TRIES):
+        try:
+            return _take(
+                uow,
+                actor=actor,
+                routing=routing,
+                runtime=runtime,
+                call_id=call_id,
+                given=given,
+                within_account=within_account,
+            )
+        except StaleDataError:
+            if nested or attempt == _TRIES - 1:
+                raise Conflict(
+                    "another input to this call was taken at the same moment; send it again",
+                    field="call_id",
+                ) from None
+    raise AssertionError("unreachable")
+
+
+def _take(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    routing: RoutingConfig,
+    runtime: CallbackRuntime,
+    call_id: int,
+    given: CallerInput,
+    within_account: int | None,
+) -> IvrWalk:
     with uow.atomic():
         walk = load_walk(uow, call_id=call_id, within_account=within_account, for_update=True)
         if walk.phase == WalkPhase.ENDED.value:
