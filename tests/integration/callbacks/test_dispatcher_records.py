@@ -248,6 +248,7 @@ def test_the_run_loop_logs_its_start_each_busy_round_its_failures_and_its_stop(
             RuntimeError("database away"),
             RuntimeError("still away"),
             DispatchReport(worker=WORKER, batch=50, claimed=1),
+            RuntimeError("away again"),
             DispatchReport(worker=WORKER, batch=50),
         ]
     )
@@ -272,9 +273,11 @@ def test_the_run_loop_logs_its_start_each_busy_round_its_failures_and_its_stop(
     assert messages[0] == "dispatcher started"
     assert lines[0][1]["worker"] == WORKER and lines[0][1]["poll_seconds"] == 0.5
     failed = [extra for message, extra in lines if message == "dispatcher round failed"]
-    assert [(extra["worker"], extra["failures"]) for extra in failed] == [(WORKER, 1), (WORKER, 2)]
+    # Failures are counted in a row: a round that works starts the count again.
+    counts = [(extra["worker"], extra["failures"]) for extra in failed]
+    assert counts == [(WORKER, 1), (WORKER, 2), (WORKER, 1)]
     # The wait after a failure grows with the failures in a row; a quiet round waits the poll.
-    assert waits[:2] == [0.5, 1.0] and 0.5 in waits[2:]
+    assert waits[:3] == [0.5, 1.0, 0.5]
     rounds = [extra for message, extra in lines if message == "dispatcher round"]
     assert len(rounds) == 1 and rounds[0]["claimed"] == 1
     assert messages[-1] == "dispatcher stopped"
@@ -385,3 +388,26 @@ def test_a_cancelled_callback_is_not_given_back_to_the_schedule(db: Database) ->
         assert release_claim(uow, claim) is False
     row = callback(db, claim.id)
     assert (row.status, row.lease_token) == ("cancelled", claim.lease_token)
+
+
+def test_the_wait_after_failures_stops_growing_at_ten_polls(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from caredesk.callbacks.dispatch import worker
+
+    stop = threading.Event()
+    waits: list[float] = []
+
+    def failing_round(*_args: object, **_kwargs: object) -> DispatchReport:
+        raise RuntimeError("database away")
+
+    def wait(seconds: float | None = None) -> bool:
+        waits.append(seconds or 0.0)
+        if len(waits) == 12:
+            stop.set()
+        return stop.is_set()
+
+    monkeypatch.setattr(worker, "run_once", failing_round)
+    monkeypatch.setattr(stop, "wait", wait)
+    run_forever(db, make_runtime(db, dispatcher_poll_seconds=0.5), worker_id=WORKER, stop=stop)
+    assert waits == [0.5 * n for n in range(1, 11)] + [5.0, 5.0]
