@@ -5,6 +5,7 @@ their own numbers and reaches only their own calls."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from markupsafe import escape
@@ -99,3 +100,28 @@ def test_a_customer_calls_from_their_own_numbers_about_their_own_account(
     assert client.get(f"/phone?call={call_id}", headers=other.cookie).status_code == 404
     pressed = client.post(f"/phone/calls/{call_id}/input", data={"digit": "1"}, headers=other.htmx)
     assert pressed.status_code == 404
+
+
+def test_a_waiting_caller_asks_how_long_now_then_hangs_up(
+    client: TestClient, db: Database, auth: TokenMaker, clock: FixedClock
+) -> None:
+    staff = signed_in(db, Role.AGENT)
+    placed = client.post(
+        "/phone/calls", data={"number": "+14155550123", "language": "en"}, headers=staff.htmx
+    )
+    call_id = int(re.search(r"Call (\d+)", placed.text).group(1))  # type: ignore[union-attr]
+    queued = client.post(f"/phone/calls/{call_id}/input", data={"digit": "1"}, headers=staff.htmx)
+    assert "How long now?" in queued.text and "Hang up" in queued.text
+    clock.advance(timedelta(seconds=75))
+    told = client.get(f"/phone/calls/{call_id}/wait", headers=staff.htmx)
+    assert told.status_code == 200
+    assert "All of our agents are helping other customers." in told.text
+    assert "0 callers ahead; waiting 1 min 15 s." in told.text
+    gone = client.post(f"/phone/calls/{call_id}/hangup", data={}, headers=staff.htmx)
+    assert "The call ended (abandoned)." in gone.text and "How long now?" not in gone.text
+    token = auth(Role.AGENT)
+    assert client.get(f"/v1/interactions/{call_id}", headers=token).json()["disposition"] == (
+        "abandoned"
+    )
+    # Asked again after the call ended: refused, as the API refuses it.
+    assert client.get(f"/phone/calls/{call_id}/wait", headers=staff.cookie).status_code == 409

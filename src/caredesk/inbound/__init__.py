@@ -12,6 +12,7 @@ loads and stores what they need and what they decide.
 - `entry`: the end of a walk in an open queue: the wait told, entry overflow rules.
 - `offers`: the callback offer and the caller's answer to it.
 - `announcements`: the wait told again to a caller already waiting.
+- `hangup`: the caller hangs up (an abandonment, with its time, when they were waiting).
 - `voicemail`: a message left after hours that opens a case.
 - `views`: a call as the caller hears it (the API's and the phone page's answer).
 - `words`: what the caller hears that the routing file does not say (the offer's prompts).

@@ -12,6 +12,7 @@ from caredesk.callbacks.api_support import Runtime
 from caredesk.errors import PermissionDenied
 from caredesk.inbound import walks
 from caredesk.inbound.announcements import wait_now
+from caredesk.inbound.hangup import hang_up
 from caredesk.inbound.schemas import (
     CallDetailRead,
     CallInput,
@@ -82,6 +83,15 @@ def give_input(
         call_id=call_id,
         move=walks.CallerMove(digit=body.digit, words=body.words, event=body.event),
         within_account=principal.account_scope,
+    )
+    return call_view(uow, routing, walk)
+
+
+@router.post("/v1/ivr/calls/{call_id}/hangup", response_model=CallRead)
+def hangup(principal: AnyUser, uow: UoW, routing: Routing, call_id: CallId) -> CallRead:
+    """The caller hung up: the call ends now, as abandoned when it was waiting in a queue."""
+    walk = hang_up(
+        uow, actor=principal.actor, call_id=call_id, within_account=principal.account_scope
     )
     return call_view(uow, routing, walk)
 

@@ -32,6 +32,8 @@ class WalkOutcome(StrEnum):
     """The queue was closed: its after-hours message and action ended the walk."""
     CALLBACK = "callback"
     """The caller accepted a callback instead of waiting."""
+    HUNG_UP = "hung_up"
+    """The caller hung up before the walk ended (in the menus, or at an offer or voicemail)."""
 
 
 class IvrWalk(Base):

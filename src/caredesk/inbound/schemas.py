@@ -55,7 +55,7 @@ class WaitRead(Output):
 
 
 class OutcomeRead(Output):
-    outcome: Literal["queued", "closed", "callback"]
+    outcome: Literal["queued", "closed", "callback", "hung_up"]
     queue: str | None
     queue_title: str | None
     chosen_queue: str | None
@@ -98,13 +98,19 @@ class CallRead(Output):
     result: OutcomeRead | None = Field(description="Where the walk went, once it ended.")
     started_at: datetime
     ended_at: datetime | None
+    call_ended_at: datetime | None = Field(
+        default=None, description="When the call itself ended (its interaction)."
+    )
+    disposition: str | None = Field(
+        default=None, description="abandoned: the caller hung up while waiting in a queue."
+    )
 
 
 class StepRead(Output):
     seq: int
     at: datetime
     menu: str
-    kind: str = Field(description="start, digit, keyword, no_input or invalid.")
+    kind: str = Field(description="start, digit, keyword, no_input, invalid or hangup.")
     value: str
     accepted: bool
     said: list[str]

@@ -125,6 +125,8 @@ def call_view(
         "result": outcome(uow, routing, walk),
         "started_at": walk.started_at,
         "ended_at": walk.ended_at,
+        "call_ended_at": interaction.ended_at,
+        "disposition": interaction.disposition,
     }
     if not with_steps:
         return CallRead(**fields)

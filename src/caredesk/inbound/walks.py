@@ -133,9 +133,7 @@ def start_call(
         )
         uow.session.add(walk)
         uow.flush()
-        _add_step(
-            uow, walk, menu=walk.menu, kind="start", value="", accepted=True, said=opening.say
-        )
+        add_step(uow, walk, menu=walk.menu, kind="start", value="", accepted=True, said=opening.say)
         record(
             uow,
             actor=actor,
@@ -147,7 +145,7 @@ def start_call(
         return walk
 
 
-def _add_step(
+def add_step(
     uow: UnitOfWork,
     walk: IvrWalk,
     *,
@@ -257,6 +255,10 @@ def _take(
         walk = load_walk(uow, call_id=call_id, within_account=within_account, for_update=True)
         if walk.phase == WalkPhase.ENDED.value:
             raise Conflict("this call's IVR walk has ended", field="call_id")
+        interaction = uow.session.get(Interaction, walk.interaction_id)
+        if interaction is not None and interaction.ended_at is not None:
+            # Ended by staff (PATCH /v1/interactions) while the caller was in the menus.
+            raise Conflict("this call has ended", field="call_id")
         now = uow.clock.now()
         if walk.phase == WalkPhase.OFFER.value:
             accepted, said = offers.answer_offer(
@@ -271,7 +273,7 @@ def _take(
         else:
             menu = walk.menu
             accepted, said = _menu_step(uow, routing=routing, walk=walk, given=given, now=now)
-        _add_step(
+        add_step(
             uow,
             walk,
             menu=menu,

@@ -19,6 +19,8 @@ from caredesk.accounts.models import ContactKind, ContactPoint, Person
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import DomainError, PermissionDenied
 from caredesk.inbound import walks
+from caredesk.inbound.announcements import wait_now
+from caredesk.inbound.hangup import hang_up
 from caredesk.inbound.views import call_view
 from caredesk.routing.config import RoutingConfig
 from caredesk.schemas import MAX_ID
@@ -72,6 +74,7 @@ def _context(
         "number": numbers[0] if numbers else DEMO_NUMBER,
         "languages": routing.languages,
         "error": None,
+        "wait_now": None,
     }
 
 
@@ -154,3 +157,24 @@ def press(
     if not is_htmx(request):
         return see_other(f"/phone?call={call_id}")
     return _answer(request, _context(request, uow, principal, call_id))
+
+
+@router.post("/phone/calls/{call_id}/hangup")
+def hangup(request: Request, call_id: CallId, principal: SignedIn, uow: UoW) -> Response:
+    hang_up(uow, actor=principal.actor, call_id=call_id, within_account=principal.account_scope)
+    if not is_htmx(request):
+        return see_other(f"/phone?call={call_id}")
+    return _answer(request, _context(request, uow, principal, call_id))
+
+
+@router.get("/phone/calls/{call_id}/wait")
+def how_long(request: Request, call_id: CallId, principal: SignedIn, uow: UoW) -> Response:
+    """The caller asks how long now: the call panel with the estimate told again."""
+    found = wait_now(
+        uow, routing=routing_of(request), call_id=call_id, within_account=principal.account_scope
+    )
+    context = _context(request, uow, principal, call_id)
+    context["wait_now"] = found
+    context["wait_words"] = found.estimate.announcement.words(found.walk.language)
+    template = "phone/_call.html" if is_htmx(request) else "phone/phone.html"
+    return render(request, template, context)

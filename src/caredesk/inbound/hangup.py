@@ -1,0 +1,55 @@
+"""The caller hangs up: the call's interaction ends now, and a walk still going ends with it.
+
+Hanging up while waiting in a queue (the walk ended there, no agent yet) is an abandonment,
+recorded with its time: the interaction's disposition is `abandoned` and its end is when the
+caller gave up, so the time waited is `ended_at - queued_at`. Hanging up in the menus, at an
+offer or during a voicemail is `customer_disconnected`. A call that was answered or already
+ended is not the caller's to end here (Conflict). The hang-up is the walk's last step."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from caredesk.audit.service import Actor
+from caredesk.db.session import UnitOfWork
+from caredesk.errors import Conflict
+from caredesk.inbound.models import IvrWalk, WalkOutcome, WalkPhase
+from caredesk.inbound.offers import end_in
+from caredesk.inbound.walks import add_step, load_walk
+from caredesk.interactions.models import Disposition, Interaction
+from caredesk.interactions.service import end_interaction
+
+HANGUP = "hangup"
+
+
+def hang_up(
+    uow: UnitOfWork, *, actor: Actor, call_id: int, within_account: int | None = None
+) -> IvrWalk:
+    with uow.atomic():
+        walk = load_walk(uow, call_id=call_id, within_account=within_account, for_update=True)
+        interaction = uow.session.get(Interaction, walk.interaction_id)
+        assert interaction is not None
+        if interaction.ended_at is not None:
+            raise Conflict("this call has already ended", field="call_id")
+        if interaction.agent_id is not None:
+            raise Conflict("an agent has this call; it ends from the desktop", field="call_id")
+        now = uow.clock.now()
+        waiting = walk.phase == WalkPhase.ENDED.value and walk.outcome == WalkOutcome.QUEUED.value
+        menu = walk.menu if walk.phase == WalkPhase.MENU.value else walk.phase
+        if walk.phase != WalkPhase.ENDED.value:
+            end_in(walk, WalkOutcome.HUNG_UP, now)
+        try:
+            add_step(uow, walk, menu=menu, kind=HANGUP, value="", accepted=True, said=())
+        except StaleDataError:
+            raise Conflict(
+                "an input to this call was taken at the same moment; send it again",
+                field="call_id",
+            ) from None
+        end_interaction(
+            uow,
+            actor=actor,
+            interaction=interaction,
+            disposition=Disposition.ABANDONED if waiting else Disposition.CUSTOMER_DISCONNECTED,
+            ended_at=now,
+        )
+        return walk
