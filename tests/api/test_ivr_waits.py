@@ -255,3 +255,36 @@ def test_the_wait_asked_again_counts_only_the_callers_ahead(
     assert client.get(f"/v1/ivr/calls/{menus['id']}/wait", headers=phone).status_code == 409
     customer = auth(Role.CUSTOMER, account_id=account["id"])
     assert client.get(f"/v1/ivr/calls/{second['id']}/wait", headers=customer).status_code == 404
+
+
+def test_a_spanish_caller_hears_the_offer_and_the_callback_time_in_spanish(
+    client: TestClient, auth: TokenMaker, db: Database, clock: FixedClock
+) -> None:
+    desk = Desk(client, auth, db, clock)
+    desk.account()
+    phone = auth(Role.AGENT)
+    serving(desk, "billing", talk=5, wrap=2, busy=True)
+    started = call(client, phone, number=DENVER_PHONE, language="es")
+    offered = answer(client, started["id"], phone, words="factura").json()
+    assert offered["phase"] == "offer"
+    assert offered["say"][1] == "Su tiempo de espera estimado es de aproximadamente 7 minutos."
+    assert offered["say"][2].startswith("En lugar de esperar")
+    done = answer(client, started["id"], phone, words="sí, llámeme").json()
+    assert done["say"] == [
+        "Gracias. Le llamaremos al +13035550123 a partir de las 12:10 del 10/3. Adiós."
+    ]
+
+
+def test_a_number_shared_by_two_accounts_puts_the_call_on_neither(
+    client: TestClient, auth: TokenMaker, db: Database, clock: FixedClock
+) -> None:
+    desk = Desk(client, auth, db, clock)
+    desk.account()
+    desk.account()
+    phone = auth(Role.AGENT)
+    serving(desk, "billing", talk=5, wrap=2, busy=True)
+    shared = to_queue(client, phone, DENVER_PHONE, "1")
+    assert shared["account_id"] is None
+    assert shared["result"]["estimated_wait"]["minutes"] == 7
+    # No account to call back: no offer, however long the wait.
+    assert (shared["phase"], shared["result"]["callback_offered"]) == ("ended", False)
