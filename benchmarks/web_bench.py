@@ -11,7 +11,10 @@ agent holds ``GET /live`` open and, every ``--interval`` seconds (jittered), ope
 (``/desk``) or a customer's panel (``/desk/customers/{id}``), taking turns. Meanwhile a probe
 event for every staff member is written straight to the database every ``--probe-every``
 seconds, as any use case writes one; each stream's delay is from the probe's commit to the
-moment that stream delivers it. On PostgreSQL the agents are split over the servers, so half
+moment that stream delivers it. The first ``--warmup`` seconds (every agent opening its stream
+and first page at once, as after a restart) are run but not counted: their pages are shown
+apart and no probe is sent in them. Each server runs ``--workers`` processes (the cores). On
+PostgreSQL the agents are split over the servers, so half
 of every probe's deliveries cross from the database's NOTIFY to another process.
 
 Prints page latency p50/p99 (all pages, and per page), live-event delay p50/p99, errors (a
@@ -121,6 +124,8 @@ def sign_in_agents(db: Database, count: int) -> list[str]:
 @dataclass
 class Results:
     pages: dict[str, list[float]] = field(default_factory=dict)
+    warmup_pages: list[float] = field(default_factory=list)
+    """Pages started in the warm-up, when every agent opens its stream at once."""
     delays: list[float] = field(default_factory=list)
     page_errors: int = 0
     stream_errors: int = 0
@@ -178,7 +183,7 @@ async def hold_stream(
 
 async def open_pages(
     client: httpx.AsyncClient, accounts: list[int], interval: float, results: Results,
-    stop: asyncio.Event, rng: random.Random,
+    stop: asyncio.Event, rng: random.Random, counted_from: float,
 ) -> None:  # fmt: skip
     """Every few seconds, the desktop or a customer's panel, taking turns."""
     await asyncio.sleep(rng.uniform(0, interval))
@@ -193,7 +198,9 @@ async def open_pages(
         try:
             answer = await client.get(path)
             elapsed = time.perf_counter() - started
-            if answer.status_code == 200:
+            if answer.status_code == 200 and started < counted_from:
+                results.warmup_pages.append(elapsed)
+            elif answer.status_code == 200:
                 results.pages.setdefault(name, []).append(elapsed)
             else:
                 results.page_errors += 1
@@ -206,7 +213,7 @@ async def open_pages(
 
 
 async def send_probes(
-    db: Database, every: float, sent: dict[int, float], stop: asyncio.Event
+    db: Database, every: float, sent: dict[int, float], stop: asyncio.Event, warmup: float
 ) -> None:
     """A probe for every staff member, written as any use case writes its event."""
 
@@ -216,7 +223,7 @@ async def send_probes(
         return time.perf_counter()
 
     number = 0
-    await asyncio.sleep(every)
+    await asyncio.sleep(warmup + every)
     while not stop.is_set():
         number += 1
         # Taken just before the write (so no stream can deliver a probe not yet in ``sent``):
@@ -246,6 +253,7 @@ async def run(
         for i, token in enumerate(tokens)
     ]  # fmt: skip
     rng = random.Random(7)
+    counted_from = time.perf_counter() + args.warmup
     tasks = [
         *(
             asyncio.create_task(hold_stream(c, i, start, sent, results, stop))
@@ -253,13 +261,21 @@ async def run(
         ),
         *(
             asyncio.create_task(
-                open_pages(c, accounts, args.interval, results, stop, random.Random(rng.random()))
+                open_pages(
+                    c,
+                    accounts,
+                    args.interval,
+                    results,
+                    stop,
+                    random.Random(rng.random()),
+                    counted_from,
+                )
             )
             for c in clients
         ),
-        asyncio.create_task(send_probes(db, args.probe_every, sent, stop)),
+        asyncio.create_task(send_probes(db, args.probe_every, sent, stop, args.warmup)),
     ]
-    await asyncio.sleep(args.duration)
+    await asyncio.sleep(args.warmup + args.duration)
     stop.set()
     # The probes still on their way get up to ten seconds to arrive before the streams close;
     # what has not arrived by then counts as never delivered.
@@ -275,24 +291,40 @@ async def run(
     return results, sent
 
 
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of a process so far (Linux; 0 elsewhere)."""
+def _stat(pid: int) -> list[str]:
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
+        return []
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time so far of a process and its living children, the server's
+    worker processes (Linux; 0 elsewhere)."""
+    fields = _stat(pid)
+    if not fields:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[11]) + int(fields[12])
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and entry.name != str(pid):
+            child = _stat(int(entry.name))
+            if child and child[1] == str(pid):
+                ticks += int(child[11]) + int(child[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def start_servers(
-    count: int, env: dict[str, str], workdir: Path
+    count: int, workers: int, env: dict[str, str], workdir: Path
 ) -> list[tuple[subprocess.Popen[bytes], str]]:
     servers = []
     for n in range(count):
         port = free_port()
         log = (workdir / f"server-{n}.log").open("wb")
         process = subprocess.Popen(
-            [CAREDESK, "serve", "--port", str(port)], env=env, stdout=log, stderr=log
+            [CAREDESK, "serve", "--port", str(port), "--workers", str(workers)],
+            env=env,
+            stdout=log,
+            stderr=log,
         )
         servers.append((process, f"http://127.0.0.1:{port}"))
     for process, base in servers:
@@ -325,10 +357,16 @@ def report(
     errors = results.page_errors + results.stream_errors + lost
     ms = 1000.0
     print(
-        f"engine={args.engine} servers={servers} agents={args.agents} "
-        f"duration={args.duration:.0f}s cores={os.cpu_count()} "
-        f"load_average={load[0]:.2f}->{load[1]:.2f}"
+        f"engine={args.engine} servers={servers} workers={args.workers} agents={args.agents} "
+        f"duration={args.duration:.0f}s (after {args.warmup:.0f}s warm-up) "
+        f"cores={os.cpu_count()} load_average={load[0]:.2f}->{load[1]:.2f}"
     )
+    warm = results.warmup_pages
+    if warm:
+        print(
+            f"  warm-up      n={len(warm)} p50={percentile(warm, 0.5) * 1000:.1f} ms "
+            f"max={max(warm) * 1000:.1f} ms  (not counted)"
+        )
     print(
         f"  pages        n={len(pages)} p50={percentile(pages, 0.5) * ms:.1f} ms "
         f"p99={percentile(pages, 0.99) * ms:.1f} ms  (goal p99 < 150 ms)"
@@ -359,6 +397,14 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=4.0, help="seconds between pages")
     parser.add_argument("--probe-every", type=float, default=2.0, help="seconds between probes")
     parser.add_argument("--servers", type=int, default=0, help="server processes (0: per engine)")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="worker processes per server"
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=10.0,
+        help="seconds at the start whose pages and probes are not counted (every agent "
+        "opening its stream at once)",
+    )  # fmt: skip
     parser.add_argument("--accounts", type=int, default=200, help="demo accounts to load")
     parser.add_argument("--keep", help="a folder for the database and the server logs")
     parser.add_argument("--server-log-level", default="WARNING", help="INFO logs every request")
@@ -384,7 +430,7 @@ def main() -> None:
             tokens = sign_in_agents(db, args.agents)
             with db.uow() as uow:
                 accounts = [int(i) for i in uow.session.scalars(text("SELECT id FROM accounts"))]
-            running = start_servers(servers, env, workdir)
+            running = start_servers(servers, args.workers, env, workdir)
             load_before = os.getloadavg()[0]
             pids = [os.getpid(), *(process.pid for process, _ in running)]
             cpu_before = [cpu_seconds(pid) for pid in pids]

@@ -2,8 +2,8 @@
 as the API's tokens), found again from the cookie's token by any server process, ended by
 signing out, by idle time or by age.
 
-Only the token's SHA-256 is stored. Activity is written at most once per touch interval, so a
-page view costs a write only now and then."""
+Only the token's SHA-256 is stored. Activity is written at most once per touch interval (spread
+by session, see ``SessionRules.touch_due``), so a page view costs a write only now and then."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from caredesk.security import token_digest
 from caredesk.users.models import User, WebSession
 
 SESSION_TOKEN_BYTES = 32
+# Sessions' touches are spread over this many steps of an eighth of the touch interval.
+SPREAD = 8
 MAX_TOKEN_LENGTH = 100
 
 
@@ -40,6 +42,15 @@ class SessionRules:
     def ends_at(self, session: WebSession) -> datetime:
         """When the session lapses unless it is used again first."""
         return min(session.last_seen_at + self.idle, session.created_at + self.lifetime)
+
+    def touch_due(self, session_id: int) -> timedelta:
+        """How long after its last record a session's activity is written again: the touch
+        interval stretched by up to seven eighths by the session's id, so that a floor of agents
+        signing in at once does not write all its sessions again in the same second a touch
+        interval later, and never more than half the idle limit, so an active session never
+        lapses between two records."""
+        stretched = self.touch * (1 + (session_id % SPREAD) / SPREAD)
+        return min(stretched, self.idle / 2)
 
 
 @dataclass(frozen=True)
@@ -121,7 +132,7 @@ def find_session(
     if session.ended_at is not None or now >= rules.ends_at(session) or not user.active:
         return None
     found = SignedIn(session.id, session.csrf_token, SessionUser.of(user))
-    if touch and now - session.last_seen_at >= rules.touch:
+    if touch and now - session.last_seen_at >= rules.touch_due(session.id):
         with uow.atomic():
             uow.session.execute(
                 update(WebSession)
