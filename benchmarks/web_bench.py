@@ -298,14 +298,14 @@ def _stat(pid: int) -> list[str]:
         return []
 
 
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time so far of a process and its living children, the server's
-    worker processes (Linux; 0 elsewhere)."""
+def cpu_seconds(pid: int, *, with_children: bool = True) -> float:
+    """User and system CPU time so far of a process and, ``with_children``, its living
+    children: a server's worker processes (Linux; 0 elsewhere)."""
     fields = _stat(pid)
     if not fields:
         return 0.0
     ticks = int(fields[11]) + int(fields[12])
-    for entry in Path("/proc").iterdir():
+    for entry in Path("/proc").iterdir() if with_children else ():
         if entry.name.isdigit() and entry.name != str(pid):
             child = _stat(int(entry.name))
             if child and child[1] == str(pid):
@@ -433,12 +433,17 @@ def main() -> None:
             running = start_servers(servers, args.workers, env, workdir)
             load_before = os.getloadavg()[0]
             pids = [os.getpid(), *(process.pid for process, _ in running)]
-            cpu_before = [cpu_seconds(pid) for pid in pids]
+
+            def cpu_of(pid: int) -> float:
+                # The servers are this process's children, and counted apart.
+                return cpu_seconds(pid, with_children=pid != os.getpid())
+
+            cpu_before = [cpu_of(pid) for pid in pids]
             try:
                 results, sent = asyncio.run(
                     run([b for _, b in running], db, tokens, accounts, args)
                 )
-                cpu = [cpu_seconds(pid) - was for pid, was in zip(pids, cpu_before, strict=True)]
+                cpu = [cpu_of(pid) - was for pid, was in zip(pids, cpu_before, strict=True)]
             finally:
                 for process, _ in running:
                     process.terminate()
