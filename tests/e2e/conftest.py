@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from caredesk.config import Settings
 from caredesk.db import migrate
 from caredesk.web.app import create_app
+from tests.e2e.pages_harness import desktop
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -53,3 +55,29 @@ def chromium_path() -> str:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (.ci/run does)")
     return str(CHROMIUM)
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: str) -> Iterator[Browser]:
+    """One Chromium for a test module's pages."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path, args=["--no-sandbox"])
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def desk_page(browser: Browser) -> Iterator[Page]:
+    """A page at desktop size, in a context of its own (no cookies from another test)."""
+    context = desktop(browser)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(desk_page: Page) -> Page:
+    return desk_page

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from caredesk.audit.service import Actor
@@ -42,7 +42,6 @@ from tests.e2e.pages_harness import (
     NOW,
     Site,
     assert_accessible,
-    desktop,
     phone,
     screenshot,
     sign_in,
@@ -222,25 +221,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DeskSite, W
         yield served, world
     finally:
         served.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path, args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def desk_page(browser: Browser) -> Iterator[Page]:
-    context = desktop(browser)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def _memo_submit(page: Page) -> Any:

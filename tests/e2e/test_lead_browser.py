@@ -16,7 +16,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import create_engine, select, text
 
 from caredesk.agents.models import Agent
@@ -43,25 +43,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LeadSite, F
         yield served, floor
     finally:
         served.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path, args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = desktop(browser)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def figure(page: Page, name: str) -> int:

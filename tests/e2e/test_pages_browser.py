@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from caredesk.accounts.models import ConsentWindow
@@ -32,7 +32,6 @@ from tests.e2e.pages_harness import (
     NOW,
     Site,
     assert_accessible,
-    desktop,
     phone,
     screenshot,
     sign_in,
@@ -180,25 +179,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, World
         yield served, world
     finally:
         served.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path, args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def desk_page(browser: Browser) -> Iterator[Page]:
-    context = desktop(browser)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from caredesk.audit.service import Actor
 from caredesk.config import Settings
@@ -18,7 +18,7 @@ from caredesk.db import migrate
 from caredesk.users import service as users
 from caredesk.users.models import Role
 from caredesk.web.app import create_app
-from tests.e2e.pages_harness import NOW, Site, assert_accessible, desktop, screenshot, sign_in
+from tests.e2e.pages_harness import NOW, Site, assert_accessible, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "correct horse battery"
@@ -82,25 +82,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, str]]
         yield served, token
     finally:
         served.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path, args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = desktop(browser)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def test_a_customer_walks_the_menus_from_the_keypad(site: tuple[Site, str], page: Page) -> None:
