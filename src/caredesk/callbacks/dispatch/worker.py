@@ -116,24 +116,20 @@ def run_once(
 
     def tidy() -> None:
         limit = size * PRUNE_PER_BATCH
+        kept = (
+            (LiveEvent.id, LiveEvent.created_at, settings.live_keep_hours),
+            (IdempotencyRecord.id, IdempotencyRecord.created_at, settings.idempotency_keep_hours),
+        )
         for _ in range(MAX_BATCHES_PER_STEP):
             with db.uow() as uow, uow.atomic():
-                events = prune_oldest(
-                    uow,
-                    LiveEvent.id,
-                    LiveEvent.created_at,
-                    before=at() - timedelta(hours=settings.live_keep_hours),
-                    limit=limit,
-                )
-                keys = prune_oldest(
-                    uow,
-                    IdempotencyRecord.id,
-                    IdempotencyRecord.created_at,
-                    before=at() - timedelta(hours=settings.idempotency_keep_hours),
-                    limit=limit,
-                )
-            report.pruned += events + keys
-            if max(events, keys) < limit:
+                pruned = [
+                    prune_oldest(
+                        uow, key, written, before=at() - timedelta(hours=hours), limit=limit
+                    )
+                    for key, written, hours in kept
+                ]
+            report.pruned += sum(pruned)
+            if max(pruned) < limit:
                 break
 
     def dispatch() -> None:
