@@ -104,3 +104,24 @@ def test_dollar_signs_that_are_not_hashes_are_kept() -> None:
     text = "refund $5$ and $12.50; total $2b"
     assert mask_password_hashes(text) == text
     assert mask_password_hashes("$" * 500) == "$" * 500
+
+
+def test_every_hash_in_a_text_is_masked_and_the_text_between_kept() -> None:
+    pbkdf2, bcrypt, crypt = HASHES[5], HASHES[3], HASHES[4]
+    # A comma may belong to a hash (argon2's parameters hold commas), so words separate here.
+    text = f"old {bcrypt} new {pbkdf2} and refund $5 then {crypt} end"
+    expected = f"old {REDACTED} new {REDACTED} and refund $5 then {REDACTED} end"
+    assert mask_password_hashes(text) == expected
+    # Hashes written one after the other, and a dollar amount before each.
+    joined = f"$20 {pbkdf2} $7 {bcrypt}{REDACTED}"
+    assert mask_password_hashes(joined) == f"$20 {REDACTED} $7 {REDACTED}{REDACTED}"
+
+
+def test_a_hash_just_long_enough_is_masked_and_one_shorter_is_not() -> None:
+    # "$2b$" and sixteen more characters: twenty in all.
+    shortest = "$2b$" + "a" * 16
+    assert mask_password_hashes(f"x {shortest} y") == f"x {REDACTED} y"
+    assert mask_password_hashes(f"x {shortest[:-1]} y") == f"x {shortest[:-1]} y"
+    framework = "pbkdf2_sha256$" + "b" * 6
+    assert mask_password_hashes(f"x {framework} y") == f"x {REDACTED} y"
+    assert mask_password_hashes(f"x {framework[:-1]} y") == f"x {framework[:-1]} y"
