@@ -18,6 +18,7 @@ from caredesk.callbacks.dispatch.claims import CallbackClaim, claim_due_callback
 from caredesk.callbacks.dispatch.offers import (
     AgentBoard,
     _offer_one,
+    expire_offers,
     offer_claims,
     offer_under_lease,
 )
@@ -26,7 +27,7 @@ from caredesk.callbacks.dispatch.report import (
     dispatcher_totals,
     record_round,
 )
-from caredesk.callbacks.dispatch.worker import run_forever
+from caredesk.callbacks.dispatch.worker import run_forever, run_once
 from caredesk.callbacks.models import Callback, CallbackEvent, CallbackStatus
 from caredesk.clock import FixedClock
 from caredesk.config import Settings
@@ -411,3 +412,98 @@ def test_the_wait_after_failures_stops_growing_at_ten_polls(
     monkeypatch.setattr(stop, "wait", wait)
     run_forever(db, make_runtime(db, dispatcher_poll_seconds=0.5), worker_id=WORKER, stop=stop)
     assert waits == [0.5 * n for n in range(1, 11)] + [5.0, 5.0]
+
+
+@pytest.mark.parametrize(
+    ("name", "function"),
+    [
+        ("deliver", "deliver_due"),
+        ("advance", "advance_after_notifications"),
+        ("expire", "expire_offers"),
+        ("pool", "pool_overdue_owned"),
+        ("tidy", "prune_oldest"),
+        ("dispatch", "claim_due_callbacks"),
+    ],
+)
+def test_a_failing_step_is_named_logged_and_the_others_still_run(
+    db: Database,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    function: str,
+) -> None:
+    from caredesk.callbacks.dispatch import worker
+
+    def broken(*_args: object, **_kwargs: object) -> object:
+        raise RuntimeError(f"{name} broke")
+
+    monkeypatch.setattr(worker, function, broken)
+    with caplog.at_level(logging.ERROR, logger="caredesk.callbacks.dispatcher"):
+        report = run_once(db, make_runtime(db), worker_id=WORKER)
+    assert report.failed_steps == [name]
+    [failed] = [record for record in caplog.records if record.getMessage() != "dispatcher round"]
+    assert failed.getMessage() == "dispatcher step failed"
+    assert (failed.__dict__["step"], failed.__dict__["worker"]) == (name, WORKER)
+    # The round is still counted, its failed step with it.
+    with db.uow() as uow:
+        assert dispatcher_totals(uow).failed_steps == 1
+
+
+def test_a_round_that_cannot_be_counted_is_logged_and_its_work_stands(
+    db: Database, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from caredesk.callbacks.dispatch import worker
+
+    agent = make_agent(db)
+    [due] = make_callbacks(db, account_id=make_account(db), due_at=db.clock.now())
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("figures away")
+
+    monkeypatch.setattr(worker, "record_round", broken)
+    with caplog.at_level(logging.ERROR, logger="caredesk.callbacks.dispatcher"):
+        report = run_once(db, make_runtime(db), worker_id=WORKER)
+    assert report.offered_ids == [due] and report.worker == WORKER
+    assert callback(db, due).offered_to_agent_id == agent
+    [failed] = caplog.records
+    assert failed.getMessage() == "dispatcher round not counted"
+    assert failed.__dict__["worker"] == WORKER
+
+
+def test_an_expired_offer_goes_back_with_its_facts_and_audit(
+    db: Database, clock: FixedClock
+) -> None:
+    agent = make_agent(db)
+    [claim] = _claim(db)
+    offered_at = clock.now()
+    with db.uow() as uow, uow.atomic():
+        assert offer_under_lease(uow, claim, agent, now=offered_at, offer_seconds=60) == "offered"
+    clock.advance(timedelta(seconds=61))
+    assert expire_offers(db, now=clock.now(), batch=10, worker_id="sweeper") == 1
+    row = callback(db, claim.id)
+    assert (row.status, row.offered_to_agent_id, row.lease_token) == ("scheduled", None, None)
+    [expired] = [event for event in events(db, claim.id) if event.kind == "offer_expired"]
+    facts = {
+        "agent_id": agent,
+        "offered_at": offered_at.isoformat(),
+        "lease_expired_at": (offered_at + timedelta(seconds=60)).isoformat(),
+        "worker": "sweeper",
+    }
+    assert expired.facts == facts
+    assert expired.detail == (
+        "The agent did not start the call before the offer ran out; "
+        "the callback is back in the schedule."
+    )
+    assert (expired.from_status, expired.to_status, expired.at) == (
+        "offered",
+        "scheduled",
+        clock.now(),
+    )
+    with db.uow() as uow:
+        audit = uow.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "callback.offer_expired")
+        ).one()
+        assert audit.details == facts
+        assert audit.before == {"status": "offered", "offered_to_agent_id": agent}
+        assert audit.after == {"status": "scheduled"}
+        assert audit.actor == expired.actor
