@@ -22,6 +22,7 @@ from caredesk.callbacks.dispatch.offers import (
     offer_claims,
     offer_under_lease,
 )
+from caredesk.callbacks.dispatch.pooling import pool_overdue_owned
 from caredesk.callbacks.dispatch.report import (
     DispatchReport,
     dispatcher_totals,
@@ -507,3 +508,104 @@ def test_an_expired_offer_goes_back_with_its_facts_and_audit(
         assert audit.before == {"status": "offered", "offered_to_agent_id": agent}
         assert audit.after == {"status": "scheduled"}
         assert audit.actor == expired.actor
+
+
+def test_an_owned_callback_overdue_goes_to_the_pool_with_its_reason(
+    db: Database, clock: FixedClock
+) -> None:
+    owner = make_agent(db)
+    due_at = clock.now() - timedelta(minutes=45, seconds=30)
+    [owned] = make_callbacks(db, account_id=make_account(db), due_at=due_at, owner_agent_id=owner)
+    assert pool_overdue_owned(db, now=clock.now(), overdue_minutes=30, worker_id="pool-1") == 1
+    assert callback(db, owned).in_assignment_pool is True
+    [pooled] = [event for event in events(db, owned) if event.kind == "pooled"]
+    facts = {
+        "owner_agent_id": owner,
+        "due_at": due_at.isoformat(),
+        "minutes_overdue": 45.5,
+        "limit_minutes": 30,
+        "worker": "pool-1",
+    }
+    reason = (
+        f"Owner (agent {owner}) had not reached it 46 minutes after it was due (limit 30); "
+        "moved to the line of business's assignment pool."
+    )
+    assert (pooled.facts, pooled.detail, pooled.rule_ids) == (facts, reason, ["OB-SA-OWNERSHIP"])
+    assert pooled.at == clock.now()
+    with db.uow() as uow:
+        audit = uow.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "callback.pooled")
+        ).one()
+        assert audit.before == {"in_assignment_pool": False}
+        assert audit.after == {"in_assignment_pool": True}
+        assert audit.details == {**facts, "reason": reason}
+        assert audit.actor == pooled.actor
+    # Within the limit, nothing moves.
+    [recent] = make_callbacks(
+        db, account_id=make_account(db), due_at=clock.now(), owner_agent_id=owner
+    )
+    assert pool_overdue_owned(db, now=clock.now(), overdue_minutes=30, worker_id="pool-1") == 0
+    assert callback(db, recent).in_assignment_pool is False
+
+
+def test_a_batch_that_cannot_be_written_is_offered_one_by_one(
+    db: Database, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from caredesk.callbacks.dispatch import offers
+
+    make_agent(db)
+    claims = _claim(db, count=4)
+    broken_batch = {"left": 1}
+    real_load = offers.AgentBoard.load
+
+    def load_once_broken(uow: object) -> AgentBoard:
+        if broken_batch["left"]:
+            broken_batch["left"] -= 1
+            raise RuntimeError("batch write failed")
+        return real_load(uow)  # type: ignore[arg-type]
+
+    real_offer_one = offers._offer_one
+    unwritable = {claims[1].id, claims[2].id}
+
+    def offer_one(uow: object, claim: CallbackClaim, *args: object, **kwargs: object) -> object:
+        if claim.id in unwritable:
+            raise RuntimeError("row cannot be written")
+        return real_offer_one(uow, claim, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(offers.AgentBoard, "load", staticmethod(load_once_broken))
+    monkeypatch.setattr(offers, "_offer_one", offer_one)
+    report = DispatchReport(worker=WORKER, batch=10)
+    with caplog.at_level(logging.WARNING, logger="caredesk.callbacks.dispatcher"):
+        offer_claims(db, claims, now=db.clock.now(), offer_seconds=60, report=report)
+    assert (report.offered, report.failed) == (2, 2)
+    assert report.offered_ids == [claims[0].id, claims[3].id]
+    lines = [(record.getMessage(), record.__dict__) for record in caplog.records]
+    assert lines[0][0] == "offering a batch failed; offering one by one"
+    assert (lines[0][1]["worker"], lines[0][1]["claims"]) == (WORKER, 4)
+    failed = [
+        extra["callback_id"] for message, extra in lines if message == "offering a callback failed"
+    ]
+    assert failed == [claims[1].id, claims[2].id]
+
+
+def test_lost_leases_are_counted_and_logged_each(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    make_agent(db)
+    claims = _claim(db, count=2)
+    with db.uow() as uow, uow.atomic():
+        uow.session.execute(
+            update(Callback)
+            .where(Callback.id.in_([claim.id for claim in claims]))
+            .values(lease_token="taken-over")
+        )
+    report = DispatchReport(worker=WORKER, batch=10)
+    with caplog.at_level(logging.WARNING, logger="caredesk.callbacks.dispatcher"):
+        offer_claims(db, claims, now=db.clock.now(), offer_seconds=60, report=report)
+    assert report.lease_lost == 2
+    logged = [
+        (record.__dict__["callback_id"], record.__dict__["worker"])
+        for record in caplog.records
+        if record.getMessage() == "callback lease lost before the offer"
+    ]
+    assert logged == [(claim.id, WORKER) for claim in claims]
