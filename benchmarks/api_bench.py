@@ -12,47 +12,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import httpx
+from bench_db import drop_database, free_port, fresh_database
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
 CAREDESK = str(Path(sys.executable).parent / "caredesk")
-PG_ADMIN = os.environ.get(
-    "CAREDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def fresh_database(engine: str, workdir: Path) -> tuple[str, str | None]:
-    if engine == "sqlite":
-        return f"sqlite:///{workdir / 'bench.db'}", None
-    name = f"caredesk_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", name
-
-
-def drop_database(name: str) -> None:
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -107,7 +79,7 @@ def main() -> None:
     workers = args.workers or (1 if args.engine == "sqlite" else 2)
 
     with tempfile.TemporaryDirectory() as tmp:
-        url, pg_name = fresh_database(args.engine, Path(tmp))
+        url, pg_name = fresh_database(args.engine, Path(tmp), prefix="caredesk_bench")
         env = {**os.environ, "CAREDESK_DATABASE_URL": url, "CAREDESK_LOG_LEVEL": "WARNING"}
         subprocess.run([CAREDESK, "db", "upgrade"], env=env, check=True, capture_output=True)
         subprocess.run(

@@ -31,17 +31,16 @@ import contextlib
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
+from bench_db import drop_database, free_port, fresh_database
+from sqlalchemy import text
 
 from caredesk.agents import service as agents
 from caredesk.audit.service import Actor
@@ -55,36 +54,9 @@ from caredesk.users.models import Role
 from caredesk.users.sessions import start_session
 
 CAREDESK = str(Path(sys.executable).parent / "caredesk")
-PG_ADMIN = os.environ.get(
-    "CAREDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 BENCH = Actor.system("web-bench")
 PROBE_KIND = "agent.bench_probe"
 COOKIE = "caredesk_session"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def fresh_database(engine: str, workdir: Path) -> tuple[str, str | None]:
-    if engine == "sqlite":
-        return f"sqlite:///{workdir / 'bench.db'}", None
-    name = f"caredesk_webbench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", name
-
-
-def drop_database(name: str) -> None:
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -414,7 +386,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(args.keep) if args.keep else Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
-        url, pg_name = fresh_database(args.engine, workdir)
+        url, pg_name = fresh_database(args.engine, workdir, prefix="caredesk_webbench")
         env = {
             **os.environ,
             "CAREDESK_DATABASE_URL": url,
