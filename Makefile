@@ -18,7 +18,10 @@ export CAREDESK_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/post
 
 .PHONY: install run serve migrate demo test test-fast lint format bench mutate clean
 
+# Bytecode is written here once, so that each command does not compile caredesk's sources again
+# (where PYTHONDONTWRITEBYTECODE is set, Python never writes it itself): start-up time.
 install: $(STAMP) $(NODE_STAMP)
+	$(BIN)/python -m compileall -q src >/dev/null
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -27,6 +27,12 @@ DATABASE_COMMANDS = (
     ("outbox", "list", "--limit", "5"),
     ("audit", "list", "--limit", "5"),
     ("account", "list", "--limit", "5"),
+    ("agent", "list"),
+    ("ticket", "show", "1"),
+    ("memo", "list", "1", "--limit", "5"),
+    ("callback", "due"),
+    ("callback", "attention"),
+    ("user", "list"),
 )
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from typing import Any
 
@@ -256,6 +255,8 @@ def serve(
         if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             # The workers share their HTTP metrics through files here, so /metrics counts every
             # worker's requests whichever worker answers the scrape; removed when serving stops.
+            import tempfile
+
             shared = stack.enter_context(tempfile.TemporaryDirectory(prefix="caredesk-metrics-"))
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = shared
         console.print(f"caredesk on http://{host}:{port}  (API docs at /docs)")
@@ -278,6 +279,10 @@ def serve(
 
 
 def main() -> None:
+    # Looking for Pydantic plugins reads every installed package's metadata, a fixed cost on
+    # each command, and caredesk uses none. To load one (tracing, say), set the variable to an
+    # empty value: a value already set is kept.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     app()
 
 

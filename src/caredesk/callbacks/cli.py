@@ -4,23 +4,18 @@ dialled now, cancel one, and enter the time a customer chose in reply to a sched
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.table import Table
 
 from caredesk.accounts.models import ConsentChannel
 from caredesk.audit.service import Actor
-from caredesk.bootstrap import build_callback_runtime, load_callback_policy
-from caredesk.callbacks import attention, queries, refusals, requests, scheduling, slots, wrapup
-from caredesk.callbacks.inputs import CallbackRequest
+from caredesk.callbacks import queries
 from caredesk.callbacks.models import Callback, CallbackEvent, CallbackStatus
-from caredesk.callbacks.policy_file import PolicyFileError
-from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.cli_support import console, err_console, fail, open_database, run_command
 from caredesk.config import get_settings
 from caredesk.db.paging import MAX_LIMIT
-from caredesk.db.session import Database
 from caredesk.policy import (
     CallbackOrigin,
     CallbackReason,
@@ -31,11 +26,21 @@ from caredesk.policy import (
     Step,
 )
 
+# The use cases (and the message templates and policy file behind them) are imported by the
+# commands that need them: listing what is due should not pay for composing a notice.
+if TYPE_CHECKING:
+    from caredesk.callbacks.refusals import CallbackRequestRefused
+    from caredesk.callbacks.runtime import CallbackRuntime
+    from caredesk.db.session import Database
+
 app = typer.Typer(help="Callbacks: request, due, why not now, cancel, slots.", no_args_is_help=True)
 OPERATOR = Actor.system("cli")
 
 
 def _policy() -> PolicyConfig:
+    from caredesk.bootstrap import load_callback_policy
+    from caredesk.callbacks.policy_file import PolicyFileError
+
     try:
         return load_callback_policy(get_settings())
     except PolicyFileError as error:
@@ -43,6 +48,8 @@ def _policy() -> PolicyConfig:
 
 
 def _runtime(db: Database) -> CallbackRuntime:
+    from caredesk.bootstrap import build_callback_runtime
+
     return build_callback_runtime(get_settings(), db.clock, policy=_policy())
 
 
@@ -107,6 +114,9 @@ def request(
 ) -> None:
     """Request a callback. A refusal for good is stored, and each refusing rule is printed on
     stderr with its sentence (exit 2)."""
+    from caredesk.callbacks import refusals, requests
+    from caredesk.callbacks.inputs import CallbackRequest
+
     with run_command(), open_database() as db, db.uow() as uow:
         request = CallbackRequest(
             account_id=account_id,
@@ -127,7 +137,7 @@ def request(
         _print_callback(callback)
 
 
-def _refused(error: refusals.CallbackRequestRefused) -> NoReturn:
+def _refused(error: CallbackRequestRefused) -> NoReturn:
     """One line per refusing rule on stderr, naming the stored refusal; exit 2."""
     refusal = error.extra["refusal_id"]
     for item in error.extra["rules"]:
@@ -194,6 +204,8 @@ def why(
     step: Step = typer.Option(Step.DIAL),
 ) -> None:
     """Why not now? The policy's decision, rule by rule; exit 1 when refused."""
+    from caredesk.callbacks import scheduling
+
     with run_command(), open_database() as db, db.uow() as uow:
         decision = scheduling.why_not_now(
             uow,
@@ -213,6 +225,8 @@ def cancel(
     reason: str = typer.Option(..., help="Why it is cancelled."),
 ) -> None:
     """Cancel a callback that is not on a call."""
+    from caredesk.callbacks import wrapup
+
     with run_command(), open_database() as db, db.uow() as uow:
         callback = wrapup.cancel_callback(
             uow, actor=OPERATOR, callback_id=callback_id, reason=reason
@@ -253,6 +267,8 @@ def needs_attention(
 @app.command("requeue-notice")
 def requeue_notice(callback_id: int = typer.Argument(..., min=1)) -> None:
     """Send a callback's dead notice or scheduling email again (after fixing the cause)."""
+    from caredesk.callbacks import attention
+
     with run_command(), open_database() as db, db.uow() as uow:
         callback = attention.requeue_notice(uow, actor=OPERATOR, callback_id=callback_id)
         console.print(f"callback {callback.id} is {callback.status}; its message is queued again")
@@ -275,6 +291,8 @@ def slot(
     enter the time the customer chose; with both, the times are recorded and one chosen."""
     if not offer and choice is None:
         raise fail("give --offer START/END (times to offer) and/or the number of a chosen time")
+    from caredesk.callbacks import slots
+
     with run_command(), open_database() as db, db.uow() as uow:
         offered = [slots.parse_slot(text) for text in offer] if offer else None
         callback = slots.offer_and_choose_slot(

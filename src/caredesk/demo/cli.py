@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import time as wall
 from datetime import date
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from caredesk.cli_support import console, fail, open_database, run_command
 from caredesk.clock import SystemClock
-from caredesk.db.session import Database
-from caredesk.demo.loader import demo_sign_ins, has_accounts, load_demo
+
+# The loader (and every model it fills) is imported when a load runs, not for `--help`.
+if TYPE_CHECKING:
+    from caredesk.db.session import Database
 
 app = typer.Typer(help="Deterministic synthetic demo data.", no_args_is_help=True)
 
@@ -29,6 +32,8 @@ def load(
     """Accounts in every US zone (Arizona, Hawaii, Alaska and split-zone area codes included) and
     some international numbers, with bills, devices, memos, open tickets, and agents in every
     line of business with shifts."""
+    from caredesk.demo.loader import has_accounts, load_demo
+
     try:
         day = date.fromisoformat(as_of) if as_of else SystemClock().now().date()
     except ValueError:
@@ -68,6 +73,8 @@ def load(
 
 def _print_sign_ins(db: Database) -> None:
     """The demo's logins and passwords, for the pages (/signin) and the API alike."""
+    from caredesk.demo.loader import demo_sign_ins
+
     entries = demo_sign_ins(db)
     if not entries:
         return

@@ -10,19 +10,20 @@ import os
 import socket
 import threading
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from caredesk.bootstrap import build_callback_runtime
-from caredesk.callbacks.dispatch.claims import MAX_WORKER_ID, CallbackClaim
-from caredesk.callbacks.dispatch.report import DispatchReport
-from caredesk.callbacks.dispatch.worker import run_forever, run_once
-from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.cli_support import fail, open_database, run_command
 from caredesk.config import Settings, get_settings
-from caredesk.db.session import Database
 from caredesk.signals import stop_on_signals
+
+# The worker and everything it dispatches are imported when it runs, not for `--help`.
+if TYPE_CHECKING:
+    from caredesk.callbacks.dispatch.claims import CallbackClaim
+    from caredesk.callbacks.dispatch.report import DispatchReport
+    from caredesk.callbacks.runtime import CallbackRuntime
+    from caredesk.db.session import Database
 
 app = typer.Typer(
     help="The callback dispatcher: claims due callbacks, offers them to agents.",
@@ -31,12 +32,16 @@ app = typer.Typer(
 
 
 def default_worker_id() -> str:
+    from caredesk.callbacks.dispatch.claims import MAX_WORKER_ID
+
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"[:MAX_WORKER_ID]
 
 
 def build_runtime(settings: Settings, db: Database) -> CallbackRuntime:
     """The process's runtime, built as the web app builds its own; a bad policy file or an
     unknown voice gateway stops the start with one line naming it."""
+    from caredesk.bootstrap import build_callback_runtime
+
     try:
         return build_callback_runtime(settings, db.clock)
     except ValueError as exc:  # PolicyFileError is one
@@ -80,6 +85,7 @@ def run(
     ),
 ) -> None:
     """Run the dispatcher until SIGTERM or Ctrl-C (or once, with --once / --until-idle)."""
+    from caredesk.callbacks.dispatch.worker import run_forever, run_once
     from caredesk.logs import configure_logging
 
     settings = get_settings()
