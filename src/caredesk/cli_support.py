@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 import typer
@@ -17,6 +19,24 @@ if TYPE_CHECKING:
 
 console = Console()
 err_console = Console(stderr=True)
+
+
+def lazy_module(name: str) -> ModuleType:
+    """The module `name`, run only when one of its names is first used.
+
+    A command group names the services its commands call at the top of its module, and `--help`
+    (which imports the group to list its commands) does not load them nor the ORM behind them."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError(name)
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
 
 
 def fail(message: str) -> typer.Exit:

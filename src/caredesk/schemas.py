@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from caredesk.limits import MAX_ID as MAX_ID
+
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -38,8 +40,6 @@ def _aware(value: datetime) -> datetime:
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 
 
-# Ids are 32-bit integers on every engine; a larger value can only be a typo or a probe.
-MAX_ID = 2_147_483_647
 _DIGITS = re.compile(r"[0-9]{1,19}", re.ASCII)
 
 

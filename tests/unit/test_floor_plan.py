@@ -21,6 +21,7 @@ SRC = Path(caredesk.__file__).parent
 # in the order written.
 FLOORS: tuple[str, ...] = (
     "errors",
+    "limits",
     "clock",
     "signals",
     "config",

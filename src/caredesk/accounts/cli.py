@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from caredesk.accounts import service, zones
-from caredesk.accounts.models import Account, AccountStatus, AccountType, PersonRole
+from caredesk.accounts.kinds import AccountStatus, AccountType, PersonRole
 from caredesk.accounts.values import ContactPointSpec, PersonSpec, ServiceAddress
-from caredesk.audit.service import Actor
-from caredesk.cli_support import console, open_database, run_command
+from caredesk.audit.actor import Actor
+from caredesk.cli_support import console, lazy_module, open_database, run_command
 from caredesk.errors import DomainError, ValidationFailed
+
+if TYPE_CHECKING:
+    from caredesk.accounts import service, zones
+    from caredesk.accounts.models import Account
+else:
+    service = lazy_module("caredesk.accounts.service")
+    zones = lazy_module("caredesk.accounts.zones")
 
 app = typer.Typer(
     help="Customer accounts, the people on them and their numbers.", no_args_is_help=True

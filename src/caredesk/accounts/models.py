@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -17,58 +16,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from caredesk.accounts.kinds import ACCOUNT_TRANSITIONS as ACCOUNT_TRANSITIONS
+from caredesk.accounts.kinds import AccountStatus as AccountStatus
+from caredesk.accounts.kinds import AccountType as AccountType
+from caredesk.accounts.kinds import ConsentChannel as ConsentChannel
+from caredesk.accounts.kinds import ContactKind as ContactKind
+from caredesk.accounts.kinds import ContactLabel as ContactLabel
+from caredesk.accounts.kinds import LineStatus as LineStatus
+from caredesk.accounts.kinds import PersonRole as PersonRole
 from caredesk.accounts.values import ServiceAddress
 from caredesk.db.base import Base, UTCDateTime
-
-
-class AccountStatus(StrEnum):
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-    CLOSED = "closed"
-
-
-class AccountType(StrEnum):
-    CONSUMER = "consumer"
-    BUSINESS = "business"
-
-
-class PersonRole(StrEnum):
-    ACCOUNT_HOLDER = "account_holder"
-    AUTHORISED_USER = "authorised_user"
-
-
-class ContactKind(StrEnum):
-    PHONE = "phone"
-    EMAIL = "email"
-
-
-class ContactLabel(StrEnum):
-    MOBILE = "mobile"
-    HOME = "home"
-    WORK = "work"
-    ALTERNATE = "alternate"
-
-
-class LineStatus(StrEnum):
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-    DISCONNECTED = "disconnected"
-
-
-class ConsentChannel(StrEnum):
-    VOICE = "voice"
-    CHAT = "chat"
-    EMAIL = "email"
-    PORTAL = "portal"
-    API = "api"
-
-
-# Closed is final: a closed account is reopened by opening a new one, so its history stays whole.
-ACCOUNT_TRANSITIONS: dict[AccountStatus, frozenset[AccountStatus]] = {
-    AccountStatus.ACTIVE: frozenset({AccountStatus.SUSPENDED, AccountStatus.CLOSED}),
-    AccountStatus.SUSPENDED: frozenset({AccountStatus.ACTIVE, AccountStatus.CLOSED}),
-    AccountStatus.CLOSED: frozenset(),
-}
 
 
 class Account(Base):

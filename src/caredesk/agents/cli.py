@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import re
 from datetime import time
+from typing import TYPE_CHECKING
 
 import typer
 
-from caredesk.agents import presence, service
-from caredesk.agents.models import AgentRole
+from caredesk.agents.roles import AgentRole
 from caredesk.agents.shifts import WEEKDAYS, Shift
-from caredesk.audit.service import Actor
-from caredesk.cli_support import console, fail, open_database, run_command
+from caredesk.audit.actor import Actor
+from caredesk.cli_support import console, fail, lazy_module, open_database, run_command
 from caredesk.policy import AgentState, LineOfBusiness
+
+if TYPE_CHECKING:
+    from caredesk.agents import presence, service
+else:
+    presence = lazy_module("caredesk.agents.presence")
+    service = lazy_module("caredesk.agents.service")
 
 app = typer.Typer(help="Agents: profiles, weekly shifts and state.", no_args_is_help=True)
 OPERATOR = Actor.system("cli")

@@ -1,22 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime, time
-from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from caredesk.agents.roles import AgentRole as AgentRole
 from caredesk.db.base import Base, UTCDateTime
-from caredesk.users.models import Role
-
-
-class AgentRole(StrEnum):
-    """The staff roles an agent record can carry (a customer is never an agent)."""
-
-    AGENT = Role.AGENT.value
-    SPECIALIST = Role.SPECIALIST.value
-    LEADER = Role.LEADER.value
-    ADMIN = Role.ADMIN.value
 
 
 class Agent(Base):

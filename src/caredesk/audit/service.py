@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, select
 
+from caredesk.audit.actor import Actor as Actor
 from caredesk.audit.models import AuditEvent
 from caredesk.db.session import UnitOfWork
 from caredesk.privacy import scrub
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who did it: a user of the platform or a named system process (dispatcher, demo loader)."""
-
-    kind: str
-    id: str
-
-    @classmethod
-    def user(cls, user_id: int) -> Actor:
-        return cls("user", str(user_id))
-
-    @classmethod
-    def system(cls, name: str) -> Actor:
-        return cls("system", name)
-
-    def __str__(self) -> str:
-        return f"{self.kind}:{self.id}"
 
 
 def record(

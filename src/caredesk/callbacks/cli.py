@@ -9,13 +9,10 @@ from typing import TYPE_CHECKING, NoReturn
 import typer
 from rich.table import Table
 
-from caredesk.accounts.models import ConsentChannel
-from caredesk.audit.service import Actor
-from caredesk.callbacks import queries
-from caredesk.callbacks.models import Callback, CallbackEvent, CallbackStatus
-from caredesk.cli_support import console, err_console, fail, open_database, run_command
-from caredesk.config import get_settings
-from caredesk.db.paging import MAX_LIMIT
+from caredesk.accounts.kinds import ConsentChannel
+from caredesk.audit.actor import Actor
+from caredesk.cli_support import console, err_console, fail, lazy_module, open_database, run_command
+from caredesk.limits import MAX_LIMIT
 from caredesk.policy import (
     CallbackOrigin,
     CallbackReason,
@@ -29,9 +26,13 @@ from caredesk.policy import (
 # The use cases (and the message templates and policy file behind them) are imported by the
 # commands that need them: listing what is due should not pay for composing a notice.
 if TYPE_CHECKING:
+    from caredesk.callbacks import queries
+    from caredesk.callbacks.models import Callback
     from caredesk.callbacks.refusals import CallbackRequestRefused
     from caredesk.callbacks.runtime import CallbackRuntime
     from caredesk.db.session import Database
+else:
+    queries = lazy_module("caredesk.callbacks.queries")
 
 app = typer.Typer(help="Callbacks: request, due, why not now, cancel, slots.", no_args_is_help=True)
 OPERATOR = Actor.system("cli")
@@ -40,6 +41,7 @@ OPERATOR = Actor.system("cli")
 def _policy() -> PolicyConfig:
     from caredesk.bootstrap import load_callback_policy
     from caredesk.callbacks.policy_file import PolicyFileError
+    from caredesk.config import get_settings
 
     try:
         return load_callback_policy(get_settings())
@@ -49,6 +51,7 @@ def _policy() -> PolicyConfig:
 
 def _runtime(db: Database) -> CallbackRuntime:
     from caredesk.bootstrap import build_callback_runtime
+    from caredesk.config import get_settings
 
     return build_callback_runtime(get_settings(), db.clock, policy=_policy())
 
@@ -116,6 +119,7 @@ def request(
     stderr with its sentence (exit 2)."""
     from caredesk.callbacks import refusals, requests
     from caredesk.callbacks.inputs import CallbackRequest
+    from caredesk.callbacks.models import CallbackStatus
 
     with run_command(), open_database() as db, db.uow() as uow:
         request = CallbackRequest(
@@ -157,6 +161,8 @@ def due(
     limit: int = typer.Option(50, min=1, max=MAX_LIMIT),
 ) -> None:
     """Callbacks due now (scheduled, due time reached)."""
+    from caredesk.callbacks.models import Callback, CallbackStatus
+
     with run_command(), open_database() as db, db.uow() as uow:
         query = queries.callbacks_query(
             status=CallbackStatus.SCHEDULED,
@@ -182,6 +188,8 @@ def due(
 @app.command("show")
 def show(callback_id: int = typer.Argument(..., min=1)) -> None:
     """One callback and its timeline."""
+    from caredesk.callbacks.models import CallbackEvent
+
     with run_command(), open_database() as db, db.uow() as uow:
         callback = queries.get_callback(uow, callback_id=callback_id)
         _print_callback(callback)
@@ -241,6 +249,8 @@ def needs_attention(
 ) -> None:
     """Callbacks needing attention: their notice or scheduling email could not be delivered.
     Requeue it (`callback requeue-notice ID`) or cancel the callback."""
+    from caredesk.callbacks.models import Callback, CallbackEvent, CallbackStatus
+
     with run_command(), open_database() as db, db.uow() as uow:
         query = queries.callbacks_query(
             status=CallbackStatus.NEEDS_ATTENTION,

@@ -11,9 +11,8 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import ValidationFailed
-from caredesk.schemas import MAX_ID
-
-MAX_LIMIT = 200
+from caredesk.limits import MAX_ID
+from caredesk.limits import MAX_LIMIT as MAX_LIMIT
 
 
 def encode_cursor(last_id: int) -> str:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from caredesk.audit.service import Actor
-from caredesk.cli_support import console, open_database, run_command
-from caredesk.config import get_settings
-from caredesk.users import service
-from caredesk.users.models import Role
+from caredesk.audit.actor import Actor
+from caredesk.cli_support import console, lazy_module, open_database, run_command
+from caredesk.users.roles import Role
+
+if TYPE_CHECKING:
+    from caredesk.users import service
+else:
+    service = lazy_module("caredesk.users.service")
 
 user_app = typer.Typer(help="Users of the platform: staff and customers.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens (bearer).", no_args_is_help=True)
@@ -67,6 +72,8 @@ def create_token(
     ),
 ) -> None:
     """Issue a bearer token; it is printed once and only its digest is stored."""
+    from caredesk.config import get_settings
+
     ttl = ttl_days or get_settings().token_ttl_days
     with run_command(), open_database() as db, db.uow() as uow:
         user = service.get_user(uow, login=login)

@@ -1,24 +1,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from caredesk.db.base import Base, UTCDateTime
-
-
-class Role(StrEnum):
-    CUSTOMER = "customer"
-    AGENT = "agent"
-    SPECIALIST = "specialist"
-    LEADER = "leader"
-    ADMIN = "admin"
-
-
-STAFF_ROLES = frozenset({Role.AGENT, Role.SPECIALIST, Role.LEADER, Role.ADMIN})
-LEADER_ROLES = frozenset({Role.LEADER, Role.ADMIN})
+from caredesk.users.roles import LEADER_ROLES as LEADER_ROLES
+from caredesk.users.roles import STAFF_ROLES as STAFF_ROLES
+from caredesk.users.roles import Role as Role
 
 
 class User(Base):
