@@ -9,8 +9,6 @@ import unicodedata
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
-import phonenumbers
-
 # Present in some zone databases but not a place anyone works.
 _NOT_WORK_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 _SKILL = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
@@ -38,6 +36,9 @@ def normalise_platform_line(value: str) -> str:
     read as US numbers."""
     if len(value) > 32:
         raise ValueError("is not a phone number")
+    # Its metadata is loaded only when a number is checked, not by every command that reads agents.
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(value, "US")
     except phonenumbers.NumberParseException as exc:
