@@ -3,7 +3,7 @@ found only by the database (two requests racing) become the same Conflict a pre-
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.interfaces import ORMOption
 
 from caredesk.accounts import values
 from caredesk.accounts.models import Account, AccountStatus
@@ -119,13 +120,21 @@ def require_row(uow: UnitOfWork, table: str, value: int | None, field: str) -> N
         raise NotFound(f"no {table.removesuffix('s')} with id {value}", field=field)
 
 
-def load_account(uow: UnitOfWork, account_id: int, *, for_update: bool = False) -> Account:
+def load_account(
+    uow: UnitOfWork,
+    account_id: int,
+    *,
+    for_update: bool = False,
+    options: Sequence[ORMOption] = (),
+) -> Account:
+    """The account (``options``: how its relationships are loaded with it)."""
     if not 1 <= account_id <= values.MAX_ID:
         raise NotFound(f"no account with id {account_id}", field="account_id")
-    query = select(Account).where(Account.id == account_id)
+    query = select(Account).where(Account.id == account_id).options(*options)
     if for_update:
         query = query.with_for_update()
-    account = uow.session.scalar(query)
+    # unique(): a collection loaded by a join repeats the account's row once per item.
+    account = uow.session.execute(query).unique().scalar_one_or_none()
     if account is None:
         raise NotFound(f"no account with id {account_id}", field="account_id")
     return account

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from caredesk.accounts import checks, values
 from caredesk.accounts.models import (
@@ -174,8 +175,17 @@ def create_account(
         return account
 
 
+# The whole account in two queries: the account with its lines (a few rows), then its people
+# with their contact points. Each query costs the server more than the rows it returns.
+WHOLE_ACCOUNT = (
+    joinedload(Account.lines),
+    selectinload(Account.people).joinedload(Person.contact_points),
+)
+
+
 def get_account(uow: UnitOfWork, *, account_id: int) -> Account:
-    return checks.load_account(uow, account_id)
+    """The account with its lines, people and their contact points."""
+    return checks.load_account(uow, account_id, options=WHOLE_ACCOUNT)
 
 
 def get_account_by_number(uow: UnitOfWork, *, number: str) -> Account:

@@ -25,6 +25,7 @@ from caredesk.audit.service import Actor, record
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, ValidationFailed
 from caredesk.policy import ZoneConfirmation, ZoneResolution, ZoneSource, zones_for
+from caredesk.policy.zones import zone_info
 
 
 @dataclass(frozen=True)
@@ -64,16 +65,17 @@ def zone_facts(uow: UnitOfWork, account: Account) -> ZoneFacts:
 
 def zones_of(uow: UnitOfWork, account: Account, number: str | None) -> ZoneResolution:
     """The zones calling ``number`` on ``account`` is judged in (what the policy uses)."""
+    if account.time_zone and zone_info(account.time_zone) is not None:
+        # The service address's zone wins over any confirmation: none needs reading.
+        return zones_for(number, account.time_zone)
     facts = zone_facts(uow, account)
     return zones_for(number, facts.account_zone, facts.confirmations)
 
 
-def _first_line(uow: UnitOfWork, account: Account) -> str | None:
-    return uow.session.scalar(
-        select(Line.msisdn)
-        .where(Line.account_id == account.id, Line.status != LineStatus.DISCONNECTED)
-        .order_by(Line.id)
-        .limit(1)
+def first_line(account: Account) -> str | None:
+    """The account's first line still connected (its lines are loaded with it, in order)."""
+    return next(
+        (line.msisdn for line in account.lines if line.status != LineStatus.DISCONNECTED), None
     )
 
 
@@ -107,7 +109,7 @@ def zones_for_account(uow: UnitOfWork, *, account_id: int, phone: str | None = N
     """The zones calling ``phone`` (default: the account's first working line) is judged in."""
     account = checks.load_account(uow, account_id)
     number = checks.valid("phone", values.normalise_phone, phone) if phone else None
-    number = number or _first_line(uow, account)
+    number = number or first_line(account)
     resolution = zones_of(uow, account, number)
     confirmation = None
     if resolution.source is ZoneSource.CONFIRMED:

@@ -141,6 +141,20 @@ def list_memos(
     if not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed(f"must be between 1 and {MAX_LIMIT}", field="limit")
     require_reference(uow, "accounts", account_id, field="account_id")
+    return account_memos(uow, account_id=account_id, kind=kind, limit=limit, cursor=cursor)
+
+
+def account_memos(
+    uow: UnitOfWork,
+    *,
+    account_id: int,
+    kind: MemoKind | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[list[Memo], str | None]:
+    """``list_memos`` for an account the caller has already read (so not looked up again)."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed(f"must be between 1 and {MAX_LIMIT}", field="limit")
     query = select(Memo).where(Memo.account_id == account_id)
     if kind:
         query = query.where(Memo.kind == kind.value)

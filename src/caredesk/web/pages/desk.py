@@ -26,7 +26,7 @@ from caredesk.web.deps import Principal, UoW
 from caredesk.web.pages.desk_support import (
     acting_agent_id,
     answer,
-    callback_rows,
+    callback_lists,
     desk_agent,
     reason_text,
     words,
@@ -90,7 +90,12 @@ def _worklist(uow: UnitOfWork, agent: Agent | None, now: datetime) -> dict[str, 
         uow.session.scalars(open_cases.order_by(Ticket.sla_due_at, Ticket.id).limit(MY_CASES))
     )
     case_count = uow.session.scalar(select(func.count()).select_from(open_cases.subquery()))
-    offered = callback_rows(uow, offered_to(uow, agent_id=agent.id))
+    offered, calls, due = callback_lists(
+        uow,
+        offered_to(uow, agent_id=agent.id),
+        calls_of(uow, agent_id=agent.id),
+        due_for(uow, agent=agent, now=now),
+    )
     return {
         "agent": agent,
         "offered": [
@@ -102,8 +107,8 @@ def _worklist(uow: UnitOfWork, agent: Agent | None, now: datetime) -> dict[str, 
             }
             for row in offered
         ],
-        "calls": callback_rows(uow, calls_of(uow, agent_id=agent.id)),
-        "due": callback_rows(uow, due_for(uow, agent=agent, now=now)),
+        "calls": calls,
+        "due": due,
         "cases": cases,
         "case_count": case_count or 0,
         "now": now,

@@ -12,19 +12,20 @@ from typing import Annotated, Any
 
 from fastapi import Query, Request, Response
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from caredesk.accounts.models import Account, Bill, Device
 from caredesk.accounts.service import accounts_query, get_account
-from caredesk.accounts.zones import zones_for_account
+from caredesk.accounts.zones import first_line, zones_of
 from caredesk.callbacks.models import Callback
 from caredesk.db.paging import fetch_page
 from caredesk.errors import NotFound
-from caredesk.memos.service import list_memos
+from caredesk.memos.service import account_memos
 from caredesk.tickets.models import Ticket
 from caredesk.tickets.rules import is_case_number
 from caredesk.tickets.service import get_ticket
 from caredesk.web.deps import UoW
-from caredesk.web.pages.desk_support import AccountId, Cursor, desk_agent, reason_text, words
+from caredesk.web.pages.desk_support import AccountId, Cursor, desk_zone, reason_text, words
 from caredesk.web.pages.rendering import render
 from caredesk.web.pages.routing import SignedStaff, page_router
 
@@ -87,11 +88,16 @@ def customer_search(
 def _panel(
     uow: UoW, account_id: int, memo_cursor: str | None, case_cursor: str | None
 ) -> dict[str, Any]:
+    # Read once and handed down: the account comes with its lines, people and contact points,
+    # and its zone is worked out from them.
     account = get_account(uow, account_id=account_id)
-    zone = zones_for_account(uow, account_id=account.id).resolution
+    zone = zones_of(uow, account, first_line(account))
     devices = list(
         uow.session.scalars(
-            select(Device).where(Device.account_id == account.id).order_by(Device.id)
+            select(Device)
+            .where(Device.account_id == account.id)
+            .order_by(Device.id)
+            .options(lazyload(Device.line))  # the page places devices by line_id
         )
     )
     bills = list(
@@ -102,7 +108,7 @@ def _panel(
             .limit(LAST_BILLS)
         )
     )
-    memos, next_memos = list_memos(
+    memos, next_memos = account_memos(
         uow, account_id=account.id, limit=MEMOS_PER_PAGE, cursor=memo_cursor
     )
     cases, next_cases = fetch_page(
@@ -147,6 +153,5 @@ def customer_panel(
     cases: Cursor = None,
 ) -> Response:
     context = _panel(uow, account_id, memos, cases)
-    agent = desk_agent(uow, principal)
-    context["agent_zone"] = agent.time_zone if agent else "UTC"
+    context["agent_zone"] = desk_zone(uow, principal)
     return render(request, "desk/customer.html", context)

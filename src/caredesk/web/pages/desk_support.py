@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import Path, Query, Request, Response
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from caredesk.accounts.models import Account, Person
 from caredesk.agents.models import Agent
@@ -59,13 +60,25 @@ def runtime_of(request: Request) -> CallbackRuntime:
 
 
 def desk_agent(uow: UnitOfWork, principal: Principal) -> Agent | None:
-    """The signed-in user's agent record, as committed now (None for a user without one)."""
+    """The signed-in user's agent record, as committed now (None for a user without one):
+    one query, refreshing a copy the unit of work already holds. Their skills, which no desk
+    page shows, are read only if asked for."""
     if principal.agent_id is None:
         return None
-    agent = uow.session.get(Agent, principal.agent_id)
-    if agent is not None:
-        uow.session.refresh(agent)
-    return agent
+    return uow.session.scalar(
+        select(Agent)
+        .where(Agent.id == principal.agent_id)
+        .options(lazyload(Agent.skill_rows))
+        .execution_options(populate_existing=True)
+    )
+
+
+def desk_zone(uow: UnitOfWork, principal: Principal) -> str:
+    """The zone the signed-in agent reads times in (UTC for a user without an agent)."""
+    if principal.agent_id is None:
+        return "UTC"
+    zone = uow.session.scalar(select(Agent.time_zone).where(Agent.id == principal.agent_id))
+    return zone or "UTC"
 
 
 def acting_agent_id(principal: Principal) -> int:
@@ -86,26 +99,48 @@ class CallbackRow:
     account_number: str
 
 
-def callback_rows(uow: UnitOfWork, callbacks: Sequence[Callback]) -> list[CallbackRow]:
+def callback_lists(
+    uow: UnitOfWork, *lists: Sequence[Callback]
+) -> tuple[list[CallbackRow], ...]:
+    """Each list of callbacks as rows, the names and account numbers of them all read at once
+    (only those columns: a whole account or person would bring its lines, people and contact
+    points with it)."""
+    callbacks = [callback for group in lists for callback in group]
     people_ids = {cb.person_id for cb in callbacks if cb.person_id}
     account_ids = {cb.account_id for cb in callbacks}
-    people = (
-        {p.id: p for p in uow.session.scalars(select(Person).where(Person.id.in_(people_ids)))}
+    names = (
+        {
+            person_id: f"{first} {last}"
+            for person_id, first, last in uow.session.execute(
+                select(Person.id, Person.first_name, Person.last_name).where(
+                    Person.id.in_(people_ids)
+                )
+            )
+        }
         if people_ids
         else {}
     )
-    accounts = (
-        {a.id: a for a in uow.session.scalars(select(Account).where(Account.id.in_(account_ids)))}
+    numbers = (
+        {
+            account_id: number
+            for account_id, number in uow.session.execute(
+                select(Account.id, Account.number).where(Account.id.in_(account_ids))
+            )
+        }
         if account_ids
         else {}
     )
-    rows = []
-    for callback in callbacks:
-        person = people.get(callback.person_id) if callback.person_id else None
-        account = accounts.get(callback.account_id)
-        name = f"{person.first_name} {person.last_name}" if person else "Customer"
-        rows.append(CallbackRow(callback, name, account.number if account else ""))
-    return rows
+    return tuple(
+        [
+            CallbackRow(
+                callback,
+                names.get(callback.person_id, "Customer") if callback.person_id else "Customer",
+                numbers.get(callback.account_id, ""),
+            )
+            for callback in group
+        ]
+        for group in lists
+    )
 
 
 @dataclass(frozen=True)
