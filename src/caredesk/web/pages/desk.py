@@ -83,13 +83,16 @@ def _state(agent: Agent | None, now: datetime, error: str | None = None) -> dict
 def _worklist(uow: UnitOfWork, agent: Agent | None, now: datetime) -> dict[str, Any]:
     if agent is None:
         return {"agent": None}
-    open_cases = select(Ticket).where(
-        Ticket.assignee_id == agent.id, Ticket.status.not_in(_STOPPED)
-    )
-    cases = list(
-        uow.session.scalars(open_cases.order_by(Ticket.sla_due_at, Ticket.id).limit(MY_CASES))
-    )
-    case_count = uow.session.scalar(select(func.count()).select_from(open_cases.subquery()))
+    # The first open cases and how many there are in all, in one query (the count is taken
+    # over every open case, before the limit).
+    first_cases = uow.session.execute(
+        select(Ticket, func.count().over())
+        .where(Ticket.assignee_id == agent.id, Ticket.status.not_in(_STOPPED))
+        .order_by(Ticket.sla_due_at, Ticket.id)
+        .limit(MY_CASES)
+    ).all()
+    cases = [case for case, _ in first_cases]
+    case_count = first_cases[0][1] if first_cases else 0
     offered, calls, due = callback_lists(
         uow,
         offered_to(uow, agent_id=agent.id),

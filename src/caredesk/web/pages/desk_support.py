@@ -99,46 +99,24 @@ class CallbackRow:
     account_number: str
 
 
-def callback_lists(
-    uow: UnitOfWork, *lists: Sequence[Callback]
-) -> tuple[list[CallbackRow], ...]:
-    """Each list of callbacks as rows, the names and account numbers of them all read at once
-    (only those columns: a whole account or person would bring its lines, people and contact
-    points with it)."""
-    callbacks = [callback for group in lists for callback in group]
-    people_ids = {cb.person_id for cb in callbacks if cb.person_id}
-    account_ids = {cb.account_id for cb in callbacks}
-    names = (
-        {
-            person_id: f"{first} {last}"
-            for person_id, first, last in uow.session.execute(
-                select(Person.id, Person.first_name, Person.last_name).where(
-                    Person.id.in_(people_ids)
-                )
-            )
-        }
-        if people_ids
-        else {}
-    )
-    numbers = (
-        {
-            account_id: number
-            for account_id, number in uow.session.execute(
-                select(Account.id, Account.number).where(Account.id.in_(account_ids))
-            )
-        }
-        if account_ids
-        else {}
-    )
+def callback_lists(uow: UnitOfWork, *lists: Sequence[Callback]) -> tuple[list[CallbackRow], ...]:
+    """Each list of callbacks as rows, the customers' names and account numbers of them all
+    read in one query (those columns only: a whole account or person would bring its lines,
+    people and contact points with it)."""
+    ids = {callback.id for group in lists for callback in group}
+    found: dict[int, tuple[str, str]] = {}
+    if ids:
+        rows = uow.session.execute(
+            select(Callback.id, Account.number, Person.first_name, Person.last_name)
+            .outerjoin(Account, Account.id == Callback.account_id)
+            .outerjoin(Person, Person.id == Callback.person_id)
+            .where(Callback.id.in_(ids))
+        )
+        for callback_id, number, first, last in rows:
+            name = f"{first} {last}" if first is not None else "Customer"
+            found[callback_id] = (name, number or "")
     return tuple(
-        [
-            CallbackRow(
-                callback,
-                names.get(callback.person_id, "Customer") if callback.person_id else "Customer",
-                numbers.get(callback.account_id, ""),
-            )
-            for callback in group
-        ]
+        [CallbackRow(callback, *found.get(callback.id, ("Customer", ""))) for callback in group]
         for group in lists
     )
 
