@@ -112,6 +112,12 @@ def _sim_group() -> typer.Typer:
     return app
 
 
+def _staffing_group() -> typer.Typer:
+    from caredesk.staffing.cli import app
+
+    return app
+
+
 # (command name, loader, one-line help shown by `caredesk --help`).
 SUBCOMMANDS: tuple[tuple[str, Callable[[], typer.Typer], str], ...] = (
     ("user", _user_group, "Users of the platform: staff and customers."),
@@ -144,6 +150,11 @@ SUBCOMMANDS: tuple[tuple[str, Callable[[], typer.Typer], str], ...] = (
         "sim",
         _sim_group,
         "The digital twin: a day simulated through the real routing and callback code.",
+    ),
+    (
+        "staffing",
+        _staffing_group,
+        "Staffing: agents needed per interval of a forecast, by Erlang C or Erlang A.",
     ),
 )
 _LAZY = {name: (load, short) for name, load, short in SUBCOMMANDS}

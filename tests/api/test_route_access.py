@@ -96,6 +96,8 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | Public] = {
     ("POST", "/v1/ivr/calls/{call_id}/hangup"): EVERYONE,
     ("GET", "/v1/audit-events"): LEADERS,
     ("POST", "/v1/policy/evaluate"): STAFF,
+    # Arithmetic on a forecast, no customer data: staff plan their day with it.
+    ("POST", "/v1/staffing/plan"): STAFF,
     ("POST", "/v1/callbacks"): STAFF,
     ("GET", "/v1/callbacks"): STAFF,
     ("GET", "/v1/callbacks/due"): STAFF,

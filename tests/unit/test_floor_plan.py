@@ -29,6 +29,8 @@ FLOORS: tuple[str, ...] = (
     "schemas",
     "policy",
     "routing",
+    # A day's staffing plan: the routing core's Erlang maths on a forecast.
+    "staffing",
     "privacy",
     "security",
     "logs",

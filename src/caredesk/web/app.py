@@ -28,6 +28,7 @@ from caredesk.inbound import api as inbound_api
 from caredesk.interactions import api as interactions_api
 from caredesk.logs import configure_logging
 from caredesk.memos import api as memos_api
+from caredesk.staffing import api as staffing_api
 from caredesk.tickets import api as tickets_api
 from caredesk.users import api as users_api
 from caredesk.web.guards import check_inputs
@@ -61,6 +62,7 @@ ROUTERS = (
     audit_api.router,
     policy_api.router,
     callbacks_api.router,
+    staffing_api.router,
 )
 
 DESCRIPTION = """
