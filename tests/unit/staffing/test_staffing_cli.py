@@ -254,3 +254,15 @@ def test_a_table_with_every_column_is_written_whole_into_a_pipe() -> None:
     assert "…" not in out
     for heading in ("Staff", "Aband.", "Occ.", "Set by", "occ. cap"):
         assert heading in out
+
+
+def test_the_operator_guide_shows_what_the_command_prints() -> None:
+    guide = (Path(__file__).parents[3] / "docs" / "operator-guide.md").read_text("utf-8")
+    section = guide.split("## Staffing: agents needed per interval", 1)[1].split("\n## ", 1)[0]
+    example = section.split("```\n$ caredesk ", 1)[1].split("```", 1)[0]
+    command, *shown = example.splitlines()
+    out = _ok(*command.split()[1:])
+    printed = {line.strip() for line in out.splitlines()}
+    quoted = [line.strip() for line in shown if line.strip() and line.strip() != "..."]
+    assert len(quoted) >= 6
+    assert [line for line in quoted if line not in printed] == []
