@@ -244,3 +244,16 @@ def test_an_erlang_a_day_too_large_to_work_out_is_refused_before_any_work(
     )
     assert problem["field"] == "intervals"
     assert "Erlang A" in problem["detail"]
+
+
+def test_a_day_too_large_to_work_out_is_refused_whatever_the_model(
+    client: TestClient, auth: TokenMaker
+) -> None:
+    # 288 five-minute intervals of 10,000 Erlangs each: 2,880,000 Erlangs in the day.
+    intervals = [
+        {"start": f"{minute // 60:02d}:{minute % 60:02d}", "calls": 10_000, "aht_seconds": 300}
+        for minute in range(0, 1440, 5)
+    ]
+    problem = _refused(client, auth(Role.LEADER), {"intervals": intervals, "interval_minutes": 5})
+    assert problem["field"] == "intervals"
+    assert "2,880,000 Erlangs" in problem["detail"]

@@ -37,7 +37,9 @@ MAX_ANSWER_SECONDS = 3600
 MIN_MAX_ASA_SECONDS = 1
 MIN_MAX_ABANDON = 0.001
 MAX_SHRINKAGE = 0.9
-MAX_ERLANG_A_WORK = 500_000
+MAX_DAY_LOAD = 500_000
+"""The intervals' loads added up, in Erlangs: a plan's arithmetic grows with it."""
+MAX_ERLANG_A_WORK = 50_000
 """The day's sum of load x patience / handle time (at least the load) Erlang A may take."""
 
 
@@ -210,7 +212,7 @@ def _check_intervals(request: PlanRequest) -> None:
     length = request.interval_seconds
     first: tuple[str, float] | None = None
     previous: float = 0.0
-    work = 0.0
+    work = day_load = 0.0
     for index, interval in enumerate(intervals):
         where = f"intervals[{index}]"
 
@@ -253,8 +255,15 @@ def _check_intervals(request: PlanRequest) -> None:
                 f"{interval.calls:g} calls of {handle:g} s in {_minutes(length)} is "
                 f"{load:,.0f} Erlangs; a plan takes at most {MAX_LOAD:,} per interval",
             )
+        day_load += load
         if request.patience_seconds is not None:
             work += load * max(1.0, request.patience_seconds / handle)
+    if day_load > MAX_DAY_LOAD:
+        raise PlanError(
+            f"too much for one plan: the intervals' loads add up to {day_load:,.0f} Erlangs, "
+            f"at most {MAX_DAY_LOAD:,}; plan part of the day at a time",
+            field="intervals",
+        )
     if work > MAX_ERLANG_A_WORK:
         raise PlanError(
             f"too much for one Erlang A plan: the day's load x patience / handle time is "
