@@ -198,7 +198,6 @@ def plan(
     forecast: Path = typer.Argument(
         ...,
         help="CSV with columns start,calls,aht_seconds: one interval a line (08:00,100,180).",
-        dir_okay=True,
     ),
     interval: str = typer.Option("30m", "--interval", help="Interval length: 30m, 15m, 1h."),
     aht: float | None = typer.Option(

@@ -401,7 +401,7 @@ def choose_definition(
         if queue not in routing.queues:
             names = ", ".join(sorted(routing.queues)[:12])
             raise PlanError(
-                f"no queue {queue!r} in the routing configuration ({names})", field="queue"
+                f"no queue {queue[:64]!r} in the routing configuration ({names})", field="queue"
             )
         base = routing.queues[queue].service_level
     else:

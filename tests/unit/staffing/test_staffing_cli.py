@@ -213,6 +213,7 @@ def test_a_file_that_is_too_big_or_cannot_be_read(tmp_path: Path) -> None:
         (["--shrinkage", "0.95"], "--shrinkage"),
         (["--aht", "-1"], "--aht"),
         (["--queue", "nowhere"], "--queue: no queue 'nowhere'"),
+        (["--queue", "q" * 5000], "--queue: no queue '" + "q" * 64 + "' in"),
         (["--routing-file", "/nonexistent/routing.toml"], "routing file"),
         (["--format", "xml"], "--format"),
     ],
