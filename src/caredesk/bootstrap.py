@@ -100,13 +100,21 @@ def build_voice_gateway(settings: Settings, clock: Clock) -> VoiceGateway:
 
 
 def build_callback_runtime(
-    settings: Settings, clock: Clock, *, policy: PolicyConfig | None = None
+    settings: Settings,
+    clock: Clock,
+    *,
+    policy: PolicyConfig | None = None,
+    routing: RoutingConfig | None = None,
 ) -> CallbackRuntime:
+    """The callback machinery, with inbound routing as a round step of the dispatcher (its
+    rounds offer waiting callers to Ready agents by the routing file in force)."""
     from caredesk.callbacks.runtime import CallbackRuntime
+    from caredesk.inbound.routing_round import InboundRouting
 
     return CallbackRuntime(
         policy=policy if policy is not None else load_callback_policy(settings),
         sender=build_message_sender(settings, clock),
         gateway=build_voice_gateway(settings, clock),
         settings=settings,
+        round_steps=(InboundRouting(routing if routing is not None else load_routing_config()),),
     )

@@ -8,6 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from caredesk.agents.roles import AgentRole as AgentRole
 from caredesk.db.base import Base, UTCDateTime
 
+# A skill given without a level: a competent agent, in the middle of the scale.
+DEFAULT_SKILL_LEVEL = 5
+
 
 class Agent(Base):
     __tablename__ = "agents"
@@ -41,6 +44,10 @@ class Agent(Base):
     def skills(self) -> list[str]:
         return sorted(row.skill for row in self.skill_rows)
 
+    @property
+    def skill_levels(self) -> dict[str, int]:
+        return {row.skill: row.level for row in sorted(self.skill_rows, key=lambda r: r.skill)}
+
 
 class AgentSkill(Base):
     __tablename__ = "agent_skills"
@@ -49,6 +56,8 @@ class AgentSkill(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
     skill: Mapped[str] = mapped_column(String(40), index=True)
+    # Proficiency from 1 (can take the contact) to 10; routing's skill steps compare it.
+    level: Mapped[int] = mapped_column(Integer, server_default=str(DEFAULT_SKILL_LEVEL))
 
     agent: Mapped[Agent] = relationship(back_populates="skill_rows")
 

@@ -34,6 +34,15 @@ Skills = Annotated[
     Field(max_length=MAX_SKILLS, examples=[["billing", "device.android"]]),
     AfterValidator(normalise_skills),
 ]
+SkillLevels = Annotated[
+    dict[Annotated[str, Field(max_length=40)], Annotated[int, Field(ge=1, le=10)]],
+    Field(
+        max_length=MAX_SKILLS,
+        examples=[{"billing": 7, "technical": 3}],
+        description="Proficiency from 1 to 10 per skill (routing's skill steps compare it); "
+        "a skill named here is added if not in skills. A skill without a level is at 5.",
+    ),
+]
 Reason = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(check_text)]
 
 
@@ -43,6 +52,7 @@ class AgentCreate(Input):
     role: AgentRole = AgentRole.AGENT
     line_of_business: LineOfBusiness = LineOfBusiness.CARE
     skills: Skills = Field(default_factory=list)
+    skill_levels: SkillLevels | None = None
     time_zone: TimeZone
     platform_line: PlatformLine
 
@@ -54,6 +64,7 @@ class AgentUpdate(Input):
     role: AgentRole | None = None
     line_of_business: LineOfBusiness | None = None
     skills: Skills | None = None
+    skill_levels: SkillLevels | None = None
     time_zone: TimeZone | None = None
     platform_line: PlatformLine | None = None
     active: bool | None = None
@@ -66,6 +77,7 @@ class AgentRead(Output):
     role: AgentRole
     line_of_business: LineOfBusiness
     skills: list[str]
+    skill_levels: dict[str, int]
     time_zone: str
     platform_line: str
     active: bool

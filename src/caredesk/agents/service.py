@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -11,7 +11,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, delete, exists, select
 
 from caredesk.agents import shifts as shift_rules
-from caredesk.agents.models import Agent, AgentRole, AgentShift, AgentSkill, AgentStateChange
+from caredesk.agents.models import (
+    DEFAULT_SKILL_LEVEL,
+    Agent,
+    AgentRole,
+    AgentShift,
+    AgentSkill,
+    AgentStateChange,
+)
 from caredesk.agents.shifts import Shift, ShiftProblem
 from caredesk.agents.states import INITIAL_STATE
 from caredesk.agents.values import (
@@ -19,6 +26,7 @@ from caredesk.agents.values import (
     check_text,
     check_time_zone,
     normalise_platform_line,
+    normalise_skill_levels,
     normalise_skills,
 )
 from caredesk.audit.service import Actor, record
@@ -75,6 +83,7 @@ def _snapshot(agent: Agent) -> dict[str, object]:
         "role": agent.role,
         "line_of_business": agent.line_of_business,
         "skills": agent.skills,
+        "skill_levels": agent.skill_levels,
         "time_zone": agent.time_zone,
         "platform_line": agent.platform_line,
         "active": agent.active,
@@ -98,9 +107,12 @@ def create_agent(
     time_zone: str,
     platform_line: str,
     skills: Sequence[str] = (),
+    skill_levels: Mapping[str, int] | None = None,
     actor_role: Role | None = None,
 ) -> Agent:
-    """``actor_role`` is the role of the user acting through the API; None for the operator."""
+    """``actor_role`` is the role of the user acting through the API; None for the operator.
+    ``skill_levels`` gives a proficiency (1-10) to skills, adding any not in ``skills``; a
+    skill without one is at DEFAULT_SKILL_LEVEL."""
     with uow.atomic():
         login = _checked(check_login, login, "login")
         name = _checked(check_text, name.strip(), "name")
@@ -110,7 +122,7 @@ def create_agent(
         lob: LineOfBusiness = _enum(LineOfBusiness, line_of_business, "line_of_business")
         time_zone = _checked(check_time_zone, time_zone, "time_zone")
         platform_line = _checked(normalise_platform_line, platform_line, "platform_line")
-        skill_names = _checked(normalise_skills, tuple(skills), "skills")
+        levels = _levels(skills, skill_levels, {})
         _require_admin_for_admin_role(actor_role, agent_role)
         if uow.session.scalar(select(Agent.id).where(Agent.login == login)) is not None:
             raise Conflict(f"an agent with login {login!r} already exists", field="login")
@@ -128,7 +140,7 @@ def create_agent(
             state=INITIAL_STATE.value,
             state_since=now,
             state_version=0,
-            skill_rows=[AgentSkill(skill=skill) for skill in skill_names],
+            skill_rows=[AgentSkill(skill=skill, level=level) for skill, level in levels.items()],
         )
         uow.session.add(agent)
         uow.flush()
@@ -152,6 +164,20 @@ def create_agent(
             after=_snapshot(agent),
         )
         return agent
+
+
+def _levels(
+    skills: Sequence[str] | None,
+    skill_levels: Mapping[str, int] | None,
+    held: Mapping[str, int],
+) -> dict[str, int]:
+    """The skills with their levels: ``skills`` (or those ``held`` when None) plus any named by
+    ``skill_levels``, each at the level given, else the one held, else the default."""
+    names = _checked(normalise_skills, tuple(held if skills is None else skills), "skills")
+    given = _checked(normalise_skill_levels, dict(skill_levels or {}), "skill_levels")
+    wanted = sorted(set(names) | set(given))
+    _checked(normalise_skills, wanted, "skills")
+    return {name: given.get(name, held.get(name, DEFAULT_SKILL_LEVEL)) for name in wanted}
 
 
 def get_agent(uow: UnitOfWork, *, agent_id: int) -> Agent:
@@ -207,6 +233,7 @@ def update_agent(
     role: AgentRole | str | None = None,
     line_of_business: LineOfBusiness | str | None = None,
     skills: Sequence[str] | None = None,
+    skill_levels: Mapping[str, int] | None = None,
     time_zone: str | None = None,
     platform_line: str | None = None,
     active: bool | None = None,
@@ -236,8 +263,10 @@ def update_agent(
             changes["platform_line"] = _checked(
                 normalise_platform_line, platform_line, "platform_line"
             )
-        skill_names = (
-            _checked(normalise_skills, tuple(skills), "skills") if skills is not None else None
+        levels = (
+            _levels(skills, skill_levels, agent.skill_levels)
+            if skills is not None or skill_levels is not None
+            else None
         )
         if active is False and agent.active and agent.state != AgentState.OFFLINE:
             raise Conflict(
@@ -250,11 +279,15 @@ def update_agent(
         before = _snapshot(agent)
         for key, value in changes.items():
             setattr(agent, key, value)
-        if skill_names is not None and skill_names != agent.skills:
-            kept = [row for row in agent.skill_rows if row.skill in skill_names]
+        if levels is not None and levels != agent.skill_levels:
+            kept = [row for row in agent.skill_rows if row.skill in levels]
+            for row in kept:
+                row.level = levels[row.skill]
             held = {row.skill for row in kept}
             agent.skill_rows = kept + [
-                AgentSkill(skill=skill) for skill in skill_names if skill not in held
+                AgentSkill(skill=skill, level=level)
+                for skill, level in levels.items()
+                if skill not in held
             ]
         uow.flush()
         after = _snapshot(agent)

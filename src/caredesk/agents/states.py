@@ -8,13 +8,14 @@ Allowed transitions (anything not listed is refused, including a state "changing
 |---------------------|---------------------------------------------------------------|
 | offline             | ready, any not_ready_*                                        |
 | ready               | reserved, talking, any not_ready_*, offline                   |
-| reserved            | talking, ready, not_ready_follow_up                           |
+| reserved            | talking, ready, not_ready_follow_up, not_ready_missed_offer   |
 | talking             | after_call_work                                               |
 | after_call_work     | ready, any not_ready_*, talking                               |
 | not_ready_follow_up | ready, other not_ready_*, offline, talking                    |
 | not_ready_break     | ready, other not_ready_*, offline                             |
 | not_ready_training  | ready, other not_ready_*, offline                             |
 | not_ready_meeting   | ready, other not_ready_*, offline                             |
+| not_ready_missed_offer | ready, not_ready_* (by hand), offline                      |
 
 Why each row is what it is:
 - offline: logging in lands in Ready or a Not Ready reason; an agent who is logged out cannot be
@@ -30,6 +31,10 @@ Why each row is what it is:
 - after_call_work: wrap-up ends in Ready or a Not Ready reason. It may also go straight to talking:
   OB-ALT-NUMBER has the agent move to ACW and dial the customer's alternate number. Logging out
   from ACW is refused so that wrap-up is finished (or parked in a Not Ready state) first.
+- not_ready_missed_offer: routing puts a Reserved agent here when the offer ran out unanswered
+  (the agent is likely away; offering the next caller would only miss again). Only routing
+  moves an agent in; the agent comes back to Ready, picks a Not Ready reason, or logs out.
+  It is not one of the Not Ready reasons an agent picks, so nothing else leads to it.
 - not_ready_*: back to Ready, to another reason, or log out. Only Not Ready - Follow-Up may start
   a call: it is the state outbound calls are made from (OB-STATE); a break, training or meeting
   is not.
@@ -63,7 +68,12 @@ ALLOWED_TRANSITIONS: Mapping[AgentState, frozenset[AgentState]] = {
     AgentState.READY: frozenset({AgentState.RESERVED, AgentState.TALKING, AgentState.OFFLINE})
     | NOT_READY,
     AgentState.RESERVED: frozenset(
-        {AgentState.TALKING, AgentState.READY, AgentState.NOT_READY_FOLLOW_UP}
+        {
+            AgentState.TALKING,
+            AgentState.READY,
+            AgentState.NOT_READY_FOLLOW_UP,
+            AgentState.NOT_READY_MISSED_OFFER,
+        }
     ),
     AgentState.TALKING: frozenset({AgentState.AFTER_CALL_WORK}),
     AgentState.AFTER_CALL_WORK: frozenset({AgentState.READY, AgentState.TALKING}) | NOT_READY,
@@ -77,6 +87,8 @@ ALLOWED_TRANSITIONS: Mapping[AgentState, frozenset[AgentState]] = {
     | _not_ready_except(AgentState.NOT_READY_TRAINING),
     AgentState.NOT_READY_MEETING: frozenset({AgentState.READY, AgentState.OFFLINE})
     | _not_ready_except(AgentState.NOT_READY_MEETING),
+    AgentState.NOT_READY_MISSED_OFFER: frozenset({AgentState.READY, AgentState.OFFLINE})
+    | NOT_READY,
 }
 
 # Where a new agent starts: logged out.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -62,6 +63,22 @@ def normalise_skills(values: list[str] | tuple[str, ...]) -> list[str]:
             )
         skills.add(skill)
     return sorted(skills)
+
+
+MIN_LEVEL, MAX_LEVEL = 1, 10
+
+
+def normalise_skill_levels(values: Mapping[str, int]) -> dict[str, int]:
+    """Skill -> proficiency from 1 to 10, names normalised as ``normalise_skills`` does."""
+    names = normalise_skills(list(values))
+    levels: dict[str, int] = {}
+    for raw, level in values.items():
+        if isinstance(level, bool) or not isinstance(level, int):
+            raise ValueError(f"the level of {raw!r} must be a whole number")
+        if not MIN_LEVEL <= level <= MAX_LEVEL:
+            raise ValueError(f"the level of {raw!r} must be from {MIN_LEVEL} to {MAX_LEVEL}")
+        levels[raw.strip().lower()] = level
+    return {name: levels[name] for name in names}
 
 
 def check_login(value: str) -> str:

@@ -7,12 +7,27 @@ and handed to a use case whole, never piece by piece."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 from caredesk.channels.ports import MessageSender, VoiceGateway
 from caredesk.channels.templates import MessageBrand
 from caredesk.config import Settings
+from caredesk.db.session import Database
 from caredesk.policy import PolicyConfig
+
+
+class RoundStep(Protocol):
+    """Work of another domain the dispatcher does every round (routing waiting callers to
+    agents): it commits its own transactions and returns counts named as fields of
+    ``DispatchReport``. Wired by ``bootstrap``, so this package never imports the ones above."""
+
+    @property
+    def name(self) -> str: ...
+
+    def __call__(self, db: Database, *, now: datetime, batch: int) -> Mapping[str, int]: ...
 
 
 @dataclass(frozen=True)
@@ -21,6 +36,7 @@ class CallbackRuntime:
     sender: MessageSender
     gateway: VoiceGateway
     settings: Settings
+    round_steps: tuple[RoundStep, ...] = ()
 
     @property
     def brand(self) -> MessageBrand:

@@ -240,6 +240,17 @@ CONTACT_REASONS: tuple[tuple[frozenset[str], str, str, str, str], ...] = (
     ),
 )
 
+# The routing file's skills each team's agents hold, with their level (1-10) for the odd- and
+# even-numbered agents: a senior and a junior, so the skill steps of a queue show in the demo.
+ROUTING_SKILLS: dict[str, dict[str, tuple[int, int]]] = {
+    "care": {"care": (7, 4), "billing": (6, 2), "account": (5, 3)},
+    "global_care": {"international": (8, 4), "billing": (4, 2), "care": (3, 3)},
+    "virtual_retail": {"account": (6, 3), "business": (5, 2)},
+    "expert_assist": {"technical": (9, 6), "business": (4, 3)},
+    "sa_bts": {"technical": (6, 4), "supervisor": (5, 2)},
+    "sa_ats": {"technical": (5, 3), "supervisor": (6, 3)},
+}
+
 LINES_OF_BUSINESS = (
     ("care", "America/New_York", "agent"),
     ("global_care", "America/Chicago", "agent"),

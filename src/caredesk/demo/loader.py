@@ -166,6 +166,10 @@ def _ensure_staff(uow: UnitOfWork, rng: random.Random, report: LoadReport) -> li
                     time_zone=zone,
                     platform_line=f"+1{line}",
                     skills=[lob, "billing"] if n % 2 else [lob, "device_troubleshooting"],
+                    skill_levels={
+                        skill: levels[0] if n % 2 else levels[1]
+                        for skill, levels in cat.ROUTING_SKILLS.get(lob, {}).items()
+                    },
                 )
                 line += 1
                 start = time(8, 0) if n % 2 else time(12, 0)

@@ -4,7 +4,9 @@ Hanging up while waiting in a queue (the walk ended there, no agent yet) is an a
 recorded with its time: the interaction's disposition is `abandoned` and its end is when the
 caller gave up, so the time waited is `ended_at - queued_at`. Hanging up in the menus, at an
 offer or during a voicemail is `customer_disconnected`. A call that was answered or already
-ended is not the caller's to end here (Conflict). The hang-up is the walk's last step."""
+ended is not the caller's to end here (Conflict). The hang-up is the walk's last step. A caller
+offered to an agent who has not yet answered is still waiting: the offer is withdrawn and the
+agent is Ready again."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict
 from caredesk.inbound.models import IvrWalk, WalkOutcome, WalkPhase
 from caredesk.inbound.offers import end_in
+from caredesk.inbound.reservations import withdraw_offer
 from caredesk.inbound.walks import add_step, load_walk
 from caredesk.interactions.models import Disposition, Interaction
 from caredesk.interactions.service import end_interaction
@@ -38,6 +41,9 @@ def hang_up(
         menu = walk.menu if walk.phase == WalkPhase.MENU.value else walk.phase
         if walk.phase != WalkPhase.ENDED.value:
             end_in(walk, WalkOutcome.HUNG_UP, now)
+        if waiting:
+            # Offered to an agent and not yet answered: the agent is free again.
+            withdraw_offer(uow, actor=actor, walk=walk)
         try:
             add_step(uow, walk, menu=menu, kind=HANGUP, value="", accepted=True, said=())
         except StaleDataError:

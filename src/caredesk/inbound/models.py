@@ -7,7 +7,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caredesk.db.base import Base, UTCDateTime
@@ -71,6 +81,10 @@ class IvrWalk(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When an agent accepted the caller, and the wait that followed the estimate told at entry
+    # (answered_at - queued_at): the pairs the estimate's accuracy is measured on.
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    waited_seconds: Mapped[float | None] = mapped_column(Float)
 
     # The step count is the row's version: every write of a walk is guarded by the count it
     # read, so two inputs taken at once cannot both write step n (SQLite has no row locks).
@@ -97,3 +111,59 @@ class IvrStep(Base):
     said: Mapped[list[str]] = mapped_column(JSON)
     phase: Mapped[str] = mapped_column(String(10))
     """The walk's phase after this step."""
+
+
+class OfferStatus(StrEnum):
+    OFFERED = "offered"
+    """The agent is reserved for the caller until the offer expires."""
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    MISSED = "missed"
+    """Neither accepted nor declined in time: the caller went back to their place."""
+    WITHDRAWN = "withdrawn"
+    """The caller hung up while the offer was open."""
+
+
+OPEN = OfferStatus.OFFERED.value
+
+
+class InboundOffer(Base):
+    """A waiting caller offered to one Ready agent, who is Reserved for them until `expires_at`.
+
+    At most one open offer per walk and per agent: the partial unique indexes hold that on
+    every engine, so two routing rounds racing can never offer one caller twice or one agent
+    two callers. The caller never leaves the queue while offered: their place is `queued_at`
+    on the walk, untouched, so an offer that ends without an answer changes nothing there."""
+
+    __tablename__ = "inbound_offers"
+    __table_args__ = (
+        Index(
+            "uq_inbound_offers_open_walk",
+            "walk_id",
+            unique=True,
+            sqlite_where=text("status = 'offered'"),
+            postgresql_where=text("status = 'offered'"),
+        ),
+        Index(
+            "uq_inbound_offers_open_agent",
+            "agent_id",
+            unique=True,
+            sqlite_where=text("status = 'offered'"),
+            postgresql_where=text("status = 'offered'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    walk_id: Mapped[int] = mapped_column(ForeignKey("ivr_walks.id"), index=True)
+    # The call's interaction (the call id of /v1/ivr/calls).
+    call_id: Mapped[int] = mapped_column(ForeignKey("interactions.id"), index=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
+    queue: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    # As routing decided it: time waited, the skill step in force, overflow (secondary) agent.
+    waited_seconds: Mapped[float] = mapped_column(Float)
+    min_level: Mapped[int] = mapped_column(Integer)
+    as_secondary: Mapped[bool] = mapped_column(Boolean)
+    offered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

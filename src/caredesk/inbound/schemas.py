@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from caredesk.inbound.models import MAX_INPUT
-from caredesk.schemas import Input, Output
+from caredesk.schemas import MAX_ID, Input, Output
 
 
 class CallStart(Input):
@@ -131,3 +131,66 @@ class WaitNowRead(Output):
     next_announcement_at: datetime = Field(
         description="When to tell it again (the queue's announce_every_seconds from now)."
     )
+
+
+class OfferStepRead(Output):
+    """One step of the caller's way through the menus."""
+
+    at: datetime
+    menu: str
+    kind: str
+    value: str
+    accepted: bool
+
+
+class OfferRead(Output):
+    offer_id: int
+    call_id: int
+    agent_id: int
+    status: str = Field(description="offered, accepted, declined, missed or withdrawn.")
+    queue: str
+    queue_title: str
+    priority: int
+    caller: str | None
+    account_id: int | None
+    language: str
+    offered_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None
+    queued_at: datetime
+    waited_seconds: float = Field(
+        description="Time waited in the queue: until now while offered, until the answer once "
+        "accepted."
+    )
+    estimate_seconds: float | None = Field(description="The wait the caller was told at entry.")
+    path: list[OfferStepRead] = Field(description="The caller's way through the IVR menus.")
+
+
+class OfferAnswer(Input):
+    offer_id: int = Field(
+        ge=1,
+        le=MAX_ID,
+        description="The offer answered (from GET /v1/agents/{agent_id}/offer), so that an "
+        "answer meant for one offer never takes a later one.",
+    )
+
+
+class AgentOfferRead(Output):
+    agent_id: int
+    offer: OfferRead | None = Field(description="The open offer; null when there is none.")
+
+
+class AccuracyRead(Output):
+    count: int
+    mean_actual_seconds: float | None
+    rase: float | None = Field(description="Relative average squared error; 0 is perfect.")
+    bias_seconds: float | None = Field(description="Mean of estimate - actual.")
+    relative_bias: float | None
+    within_20: float | None = Field(description="Share of estimates within ±20% of the wait.")
+
+
+class WaitAccuracyRead(Output):
+    since: datetime
+    until: datetime
+    overall: AccuracyRead
+    queues: dict[str, AccuracyRead]

@@ -39,6 +39,8 @@ class AgentState(StrEnum):
     NOT_READY_BREAK = "not_ready_break"
     NOT_READY_TRAINING = "not_ready_training"
     NOT_READY_MEETING = "not_ready_meeting"
+    # Set by routing when an offered contact was neither accepted nor declined in time.
+    NOT_READY_MISSED_OFFER = "not_ready_missed_offer"
 
 
 AGENT_STATE_LABELS: dict[AgentState, str] = {
@@ -51,6 +53,7 @@ AGENT_STATE_LABELS: dict[AgentState, str] = {
     AgentState.NOT_READY_BREAK: "Not Ready - Break",
     AgentState.NOT_READY_TRAINING: "Not Ready - Training",
     AgentState.NOT_READY_MEETING: "Not Ready - Meeting",
+    AgentState.NOT_READY_MISSED_OFFER: "Not Ready - Missed Offer",
 }
 
 

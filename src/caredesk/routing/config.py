@@ -10,7 +10,8 @@ exist. The shipped default (`default_routing.toml`) is the customer guide's main
     [queue_defaults] any queue key below except title, skill and extra_skills
     [queues.<name>]  title, skill, extra_skills, steps, priority_offset_seconds,
                      secondary_delay_seconds, strategy, hours, after_hours,
-                     callback_offer_seconds, announce_every_seconds, service_level, overflow
+                     callback_offer_seconds, announce_every_seconds, service_level, overflow,
+                     reservation_seconds
     [ivr]            entry, max_replays, no_input_seconds, fallback_queue, *_prompt
     [ivr.menus.<name>] prompt, options = [{digit, keywords, next | queue | action, ...}]
 """

@@ -128,6 +128,9 @@ class QueueConfig:
     announce_every_seconds: float
     service_level: ServiceLevelDefinition
     overflow: tuple[OverflowRule, ...] = ()
+    reservation_seconds: float = 20.0
+    """How long an offered agent is Reserved for the caller before the offer runs out (the
+    caller goes back to their place, the agent to Not Ready - Missed Offer)."""
 
     def min_level_at(self, waited_seconds: float) -> int:
         level = self.steps[0].min_level
@@ -160,6 +163,7 @@ _QUEUE_KEYS = frozenset(
         "announce_every_seconds",
         "service_level",
         "overflow",
+        "reservation_seconds",
     }
 )
 DEFAULT_KEYS = _QUEUE_KEYS - {"title", "skill", "extra_skills"}
@@ -319,6 +323,8 @@ def parse_queue(
     service_level = _service_level(found[1], found[0]) if found else ServiceLevelDefinition()
     found = pick("overflow")
     overflow = _overflow(found[1], found[0], languages) if found else ()
+    found = pick("reservation_seconds")
+    reservation = number(found[1], found[0], 5, 600) if found else 20.0
     return QueueConfig(
         name=name,
         title=text(entry.get("title", name), f"{key}.title", 200),
@@ -335,6 +341,7 @@ def parse_queue(
         announce_every_seconds=announce,
         service_level=service_level,
         overflow=overflow,
+        reservation_seconds=reservation,
     )
 
 

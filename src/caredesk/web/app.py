@@ -25,6 +25,7 @@ from caredesk.clock import Clock
 from caredesk.config import Settings, get_settings
 from caredesk.db.session import Database
 from caredesk.inbound import api as inbound_api
+from caredesk.inbound import offer_api
 from caredesk.interactions import api as interactions_api
 from caredesk.logs import configure_logging
 from caredesk.memos import api as memos_api
@@ -59,6 +60,7 @@ ROUTERS = (
     memos_api.router,
     interactions_api.router,
     inbound_api.router,
+    offer_api.router,
     audit_api.router,
     policy_api.router,
     callbacks_api.router,
@@ -100,7 +102,7 @@ def create_app(
     app.state.settings = settings
     app.state.policy = policy
     app.state.routing = routing
-    app.state.callbacks = build_callback_runtime(settings, db.clock, policy=policy)
+    app.state.callbacks = build_callback_runtime(settings, db.clock, policy=policy, routing=routing)
     install_problem_handlers(app)
     install_idempotency(app)
     install_openapi(app)

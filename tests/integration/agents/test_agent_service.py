@@ -110,10 +110,15 @@ def test_update_changes_only_what_is_given_and_audits_the_difference(db: Databas
     with db.uow() as uow:
         event = uow.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
         assert event is not None and event.action == "agent.updated"
-        assert event.before == {"line_of_business": "care", "skills": ["billing", "roaming"]}
+        assert event.before == {
+            "line_of_business": "care",
+            "skills": ["billing", "roaming"],
+            "skill_levels": {"billing": 5, "roaming": 5},
+        }
         assert event.after == {
             "line_of_business": "expert_assist",
             "skills": ["device.ios", "roaming"],
+            "skill_levels": {"device.ios": 5, "roaming": 5},
         }
 
 

@@ -37,6 +37,11 @@ EXPECTED: set[tuple[AgentState, AgentState]] = {
     *((nr, S.OFFLINE) for nr in NOT_READY),
     *((a, b) for a in NOT_READY for b in NOT_READY if a != b),
     (S.NOT_READY_FOLLOW_UP, S.TALKING),
+    # Routing sets it when an offer runs out; the agent leaves it like any Not Ready reason.
+    (S.RESERVED, S.NOT_READY_MISSED_OFFER),
+    (S.NOT_READY_MISSED_OFFER, S.READY),
+    (S.NOT_READY_MISSED_OFFER, S.OFFLINE),
+    *((S.NOT_READY_MISSED_OFFER, nr) for nr in NOT_READY),
 }
 
 REFUSED_SAMPLE = [
@@ -59,6 +64,10 @@ REFUSED_SAMPLE = [
     (S.NOT_READY_FOLLOW_UP, S.NOT_READY_FOLLOW_UP),
     (S.READY, S.READY),
     (S.OFFLINE, S.OFFLINE),
+    (S.READY, S.NOT_READY_MISSED_OFFER),
+    (S.NOT_READY_BREAK, S.NOT_READY_MISSED_OFFER),
+    (S.NOT_READY_MISSED_OFFER, S.TALKING),
+    (S.NOT_READY_MISSED_OFFER, S.NOT_READY_MISSED_OFFER),
 ]
 
 

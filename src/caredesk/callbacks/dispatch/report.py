@@ -45,6 +45,12 @@ class DispatchReport:
     lease_lost: int = 0
     # Could not be written; the claim runs out and the callback is claimed again.
     failed: int = 0
+    # Inbound routing (the round step wired by bootstrap): callers offered to agents, offers
+    # another round made first, offers that ran out, callers moved by an overflow rule.
+    contacts_offered: int = 0
+    contact_offers_lost: int = 0
+    contact_offers_missed: int = 0
+    contacts_moved: int = 0
     failed_steps: list[str] = field(default_factory=list)
     offered_ids: list[int] = field(default_factory=list)
     lateness_seconds: list[float] = field(default_factory=list)

@@ -3,7 +3,8 @@
 One round (``run_once``) does, each step in its own transaction: deliver the outbox messages that
 are due, move callbacks whose notification went out on to the schedule, return expired offers,
 send overdue owned callbacks to the pool (OB-SA-OWNERSHIP), then claim due callbacks under a lease
-and offer each to an agent. ``run_forever`` repeats rounds until SIGTERM or SIGINT.
+and offer each to an agent; then the runtime's other round steps (inbound routing: waiting callers
+offered to Ready agents). ``run_forever`` repeats rounds until SIGTERM or SIGINT.
 
 Who is offered a callback: its owner while it is owned and the owner is in Not Ready -
 Follow-Up; otherwise (unowned, or fallen back to the pool) an active agent of its line of
@@ -25,7 +26,7 @@ from caredesk.callbacks.dispatch.claims import (
 from caredesk.callbacks.dispatch.offers import AfterClaim, expire_offers, offer_claims
 from caredesk.callbacks.dispatch.pooling import pool_overdue_owned
 from caredesk.callbacks.dispatch.report import DispatchReport, record_round
-from caredesk.callbacks.runtime import CallbackRuntime
+from caredesk.callbacks.runtime import CallbackRuntime, RoundStep
 from caredesk.callbacks.scheduling import advance_after_notifications
 from caredesk.channels.delivery import RetryPolicy, deliver_due
 from caredesk.db.idempotency import IdempotencyRecord
@@ -147,6 +148,13 @@ def run_once(
             db, claims, now=at(), offer_seconds=settings.dispatcher_lease_seconds, report=report
         )
 
+    def other(step: RoundStep) -> Callable[[], None]:
+        def run() -> None:
+            for key, value in step(db, now=at(), batch=size).items():
+                setattr(report, key, getattr(report, key) + value)
+
+        return run
+
     # One step failing (an SMTP adapter bug, a row that cannot be written) must not stop the
     # others: it is logged and named in the report, and the next round tries again.
     for name, step in (
@@ -156,6 +164,7 @@ def run_once(
         ("pool", pool),
         ("tidy", tidy),
         ("dispatch", dispatch),
+        *((step.name, other(step)) for step in runtime.round_steps),
     ):
         try:
             step()
