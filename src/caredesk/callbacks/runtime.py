@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from caredesk.channels.ports import MessageSender, VoiceGateway
 from caredesk.channels.templates import MessageBrand
 from caredesk.config import Settings
-from caredesk.db.session import Database
 from caredesk.policy import PolicyConfig
+
+if TYPE_CHECKING:
+    # Named only in a type: a command that builds a runtime loads the ORM when it uses it.
+    from caredesk.db.session import Database
 
 
 class RoundStep(Protocol):
