@@ -33,7 +33,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from api_bench import drop_database, fresh_database, percentile
+from api_bench import percentile
+from bench_db import drop_database, fresh_database
 from sqlalchemy import func, insert, select
 
 from caredesk.accounts.models import Account, ContactPoint, Person
@@ -411,7 +412,12 @@ def lateness(db: Database) -> tuple[list[float], int, int]:
         missing = uow.session.scalar(
             select(func.count()).where(Callback.status == CallbackStatus.SCHEDULED.value)
         )
-    seconds = [(offered - due).total_seconds() for due, offered in rows]
+    # An offered callback always has its offer time; a row without one would be a bug here.
+    seconds = [
+        (offered - due).total_seconds()
+        for due, offered in rows
+        if offered is not None and due is not None
+    ]
     return seconds, repeated or 0, missing or 0
 
 
@@ -433,7 +439,7 @@ def main() -> None:
     workers = args.workers or (1 if args.engine == "sqlite" else 4)
 
     with tempfile.TemporaryDirectory() as tmp:
-        url, pg_name = fresh_database(args.engine, Path(tmp))
+        url, pg_name = fresh_database(args.engine, Path(tmp), prefix="caredesk_callbackbench")
         try:
             # The same schema and demo data as `caredesk db upgrade` and `caredesk demo load`.
             migrate.upgrade(url)
