@@ -43,11 +43,11 @@ demo: migrate
 run: demo
 	CAREDESK_BIN=$(BIN)/caredesk MAIL_PORT=$(MAIL_PORT) scripts/run.sh --host $(HOST) --port $(PORT)
 
+# The benchmarks are scripts that import each other by file name, hence their own mypy line.
 lint: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
-	# The benchmarks import each other by file name (they are scripts, not a package).
 	MYPYPATH=src:benchmarks $(BIN)/mypy --explicit-package-bases benchmarks/*.py
 
 format: install
