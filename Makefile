@@ -66,6 +66,8 @@ bench: install
 	$(BIN)/python benchmarks/policy_bench.py
 	$(BIN)/python benchmarks/routing_bench.py
 	$(BIN)/python benchmarks/sim_bench.py
+	$(BIN)/python benchmarks/stored_day_bench.py --engine postgresql
+	$(BIN)/python benchmarks/cli_start_bench.py
 	$(BIN)/python benchmarks/pii_bench.py
 	$(BIN)/python benchmarks/api_bench.py --engine sqlite
 	$(BIN)/python benchmarks/api_bench.py --engine postgresql
