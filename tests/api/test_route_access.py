@@ -154,6 +154,8 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | Public] = {
     ("GET", "/lead"): LEADERS,
     ("GET", "/lead/summary"): LEADERS,
     ("GET", "/lead/figures.csv"): LEADERS,
+    ("GET", "/lead/queues"): LEADERS,
+    ("GET", "/lead/queues.csv"): LEADERS,
     ("GET", "/lead/agents"): LEADERS,
     ("GET", "/lead/agents.csv"): LEADERS,
     ("GET", "/lead/callbacks"): LEADERS,

@@ -112,6 +112,7 @@ def test_figures_follow_the_dispatcher_and_the_cli_without_a_reload(
 
 DASHBOARD_PAGES = [
     ("/lead", "lead-overview", "Dashboard"),
+    ("/lead/queues", "lead-queues", "Queues"),
     ("/lead/agents", "lead-agents", "Agents"),
     ("/lead/callbacks?show=due", "lead-callbacks-due", "Callbacks due"),
     ("/lead/callbacks?show=attention", "lead-callbacks-attention", "Callbacks needing attention"),

@@ -34,6 +34,7 @@ PAGE_MODULES = (
     "caredesk.web.pages.lead_lists",
     "caredesk.web.pages.lead_callback",
     "caredesk.web.pages.lead_charts",
+    "caredesk.web.pages.lead_queues",
     "caredesk.web.pages.phone",
     "caredesk.web.pages.live",
 )

@@ -30,6 +30,7 @@ DEFAULT_ZONE = "UTC"
 # The dashboard's own navigation, shown under the header on every /lead page.
 SECTIONS = (
     ("Overview", "/lead"),
+    ("Queues", "/lead/queues"),
     ("Agents", "/lead/agents"),
     ("Callbacks", "/lead/callbacks"),
     ("Refusals", "/lead/refusals"),

@@ -1,0 +1,106 @@
+"""The leader's queues view, on SQLite and PostgreSQL: callers waiting and offered, the longest
+wait, agents serving each queue by state, today's answered and abandoned callers with the
+service level by the queue's own definition, and the estimate's measured accuracy; the same
+figures in the CSV; htmx gets the live part alone."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from fastapi.testclient import TestClient
+
+from caredesk.clock import FixedClock
+from caredesk.db.session import Database
+from caredesk.users.models import Role
+from tests.api.test_inbound_routing import BILLING, TECHNICAL, Floor
+from tests.api.test_ivr_calls import CALLER
+from tests.api.test_ivr_waits import serving, to_queue
+from tests.conftest import TokenMaker
+from tests.web.support import signed_in
+
+FIGURE = re.compile(r'data-figure="([a-z0-9_-]+)">([^<]*)<')
+
+
+def row_of(html: str, queue: str) -> dict[str, str]:
+    found = re.search(rf'<tr id="queue-{queue}">(.*?)</tr>', html, re.S)
+    assert found is not None, queue
+    return dict(FIGURE.findall(found.group(1)))
+
+
+def test_the_queues_view_shows_each_queue_now_and_today(
+    client: TestClient, auth: TokenMaker, db: Database, clock: FixedClock
+) -> None:
+    floor = Floor(client, auth, db, clock)
+    quick, quick_headers = floor.agent(billing=5)
+    floor.agent(technical=5)
+    # Billing today: one caller answered after 12 s, one who gave up after 40 s.
+    answered = floor.caller(*BILLING)
+    floor.later(12)
+    floor.route()
+    offer = floor.offer(quick, quick_headers)
+    assert offer["call_id"] == answered
+    assert floor.answer(quick, quick_headers, offer, "accept").status_code == 200
+    gone = floor.caller(*BILLING)
+    floor.later(40)
+    assert client.post(f"/v1/ivr/calls/{gone}/hangup", headers=floor.phone).status_code == 200
+    # Now: two callers wait for technical support, one of them offered to its agent.
+    floor.caller(*TECHNICAL)
+    floor.later(30)
+    floor.caller(*TECHNICAL)
+    floor.later(5)
+    floor.route()
+    floor.later(3)
+
+    leader = signed_in(db, Role.LEADER)
+    page = client.get("/lead/queues", headers=leader.cookie)
+    assert page.status_code == 200, page.text
+    assert 'href="/lead/queues" aria-current="page"' in page.text
+    billing = row_of(page.text, "billing")
+    assert (billing["waiting"], billing["answered"], billing["abandoned"]) == ("0", "1", "1")
+    # Answered in 12 s against a 20 s target; the 40 s abandon counts as offered.
+    assert billing["service-level"] == "50%"
+    assert billing["agents-talking"] == "1" and "agents-ready" not in billing
+    technical = row_of(page.text, "technical")
+    assert (technical["waiting"], technical["offered"]) == ("2", "1")
+    assert technical["agents-reserved"] == "1"
+    assert 'data-elapsed="38"' in page.text  # the first technical caller, 38 s ago
+    assert row_of(page.text, "account")["waiting"] == "0"
+
+    part = client.get("/lead/queues", headers={**leader.cookie, "HX-Request": "true"})
+    assert part.status_code == 200 and "<html" not in part.text
+    assert row_of(part.text, "technical") == technical
+
+    exported = client.get("/lead/queues.csv", headers=leader.cookie)
+    assert exported.status_code == 200
+    rows = {row["queue"]: row for row in csv.DictReader(io.StringIO(exported.text))}
+    assert (rows["billing"]["answered_today"], rows["billing"]["abandoned_today"]) == ("1", "1")
+    assert rows["billing"]["service_level"] == "0.5"
+    assert (rows["technical"]["waiting"], rows["technical"]["offered_now"]) == ("2", "1")
+    assert rows["technical"]["longest_wait_seconds"] == "38.0"
+
+    agent = signed_in(db, Role.AGENT, agent_id=quick)
+    assert client.get("/lead/queues", headers=agent.cookie).status_code in (403, 404)
+
+
+def test_the_estimates_accuracy_shows_once_callers_are_answered(
+    client: TestClient, auth: TokenMaker, db: Database, clock: FixedClock
+) -> None:
+    floor = Floor(client, auth, db, clock)
+    leader = signed_in(db, Role.LEADER)
+    before = row_of(client.get("/lead/queues", headers=leader.cookie).text, "billing")
+    assert "accuracy-count" not in before
+    busy = serving(floor.desk, "billing", talk=2, wrap=1, busy=True)
+    walked = to_queue(client, floor.phone, CALLER, *BILLING)
+    assert walked["result"]["estimated_wait"]["seconds"] == 180.0
+    headers = floor.desk.auth(Role.AGENT, agent_id=busy)
+    floor.later(150)
+    floor.desk.state(busy, headers, "after_call_work")
+    floor.desk.state(busy, headers, "ready")
+    floor.route()
+    assert floor.answer(busy, headers, floor.offer(busy, headers), "accept").status_code == 200
+    after = row_of(client.get("/lead/queues", headers=leader.cookie).text, "billing")
+    # Told 180 s, waited 150 s: 30 s over, within 20% (30 allowed).
+    assert (after["accuracy-count"], after["bias"], after["within"]) == ("1", "+30", "100%")
+    assert after["rase"] == "0.04"
