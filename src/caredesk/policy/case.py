@@ -72,19 +72,6 @@ def _window(start: time, end: time) -> LocalWindow:
     return LocalWindow(start, end)
 
 
-def hhmm(moment: datetime | time) -> str:
-    # Hand-formatted: strftime costs several times more and this runs on every window check.
-    return f"{moment.hour:02d}:{moment.minute:02d}"
-
-
-def format_instant(instant: datetime, zone_key: str | None = None) -> str:
-    """ "2025-03-10 09:00 America/Denver" (or UTC when no zone is known)."""
-    zone = zone_info(zone_key) if zone_key else None
-    local = instant.astimezone(zone if zone is not None else UTC)
-    name = zone_key if zone is not None else "UTC"
-    return f"{local.year:04d}-{local.month:02d}-{local.day:02d} {hhmm(local)} {name}"
-
-
 class _Place(NamedTuple):
     """Where one number (and account zone) rings, in the forms the evaluation reads it."""
 

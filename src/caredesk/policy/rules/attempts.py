@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from caredesk.policy.case import Case, format_instant
+from caredesk.policy.case import Case
 from caredesk.policy.config import PolicyConfig
 from caredesk.policy.decision import (
     Blocker,
@@ -23,6 +23,7 @@ from caredesk.policy.vocabulary import (
     LineOfBusiness,
     Step,
 )
+from caredesk.policy.wording import format_instant
 
 SECTION = "Attempts"
 _GLOBAL_CARE = LineOfBusiness.GLOBAL_CARE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from caredesk.policy.case import Case, WindowVerdict, format_instant, hhmm
+from caredesk.policy.case import Case, WindowVerdict
 from caredesk.policy.config import PolicyConfig
 from caredesk.policy.context import ConsentWindow, DialTarget
 from caredesk.policy.decision import (
@@ -20,6 +20,7 @@ from caredesk.policy.dialing import NANP_COUNTRY_CODE, dial_string
 from caredesk.policy.rules.registry import PRE_CALL, agent_words, per_lob, rule
 from caredesk.policy.vocabulary import AGENT_STATE_LABELS, AgentState
 from caredesk.policy.window import LocalWindow, consent_contains
+from caredesk.policy.wording import format_instant, hhmm
 from caredesk.policy.zones import NumberFacts, number_facts, zone_info
 
 SECTION = "Before the call"

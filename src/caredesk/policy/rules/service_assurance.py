@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from caredesk.policy.case import Case, format_instant, hhmm
+from caredesk.policy.case import Case
 from caredesk.policy.context import SchedulingEmail, Shift
 from caredesk.policy.decision import (
     Blocker,
@@ -33,6 +33,7 @@ from caredesk.policy.vocabulary import (
     EmailItem,
     Step,
 )
+from caredesk.policy.wording import format_instant, hhmm
 
 SECTION = "Service Assurance (BTS & ATS) exceptions"
 ACTION = Blocker.ACTION
