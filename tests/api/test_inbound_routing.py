@@ -34,6 +34,7 @@ from caredesk.routing.wait_accuracy import WITHIN
 from caredesk.users.models import Role
 from tests.api.test_ivr_calls import CALLER
 from tests.api.test_ivr_waits import serving, to_queue
+from tests.api.test_metrics import scrape
 from tests.conftest import T0, TokenMaker
 from tests.integration.callbacks.builders import Desk
 
@@ -394,6 +395,14 @@ def test_the_estimate_told_is_measured_against_the_wait_that_followed(floor: Flo
     assert WITHIN == 0.2 and figures["overall"]["within_20"] == 0.5
     refused = floor.client.get("/v1/queues/wait-accuracy", headers=agent_headers)
     assert refused.status_code == 403
+    # The same figures over the last 24 hours at /metrics.
+    samples = scrape(floor.client, floor.desk.admin)
+    assert samples[("caredesk_wait_estimate_measured", ())] == 2
+    assert samples[("caredesk_wait_estimate_rase", ())] == pytest.approx(9850 / 335**2)
+    assert samples[("caredesk_wait_estimate_bias_seconds", ())] == -65.0
+    assert samples[("caredesk_wait_estimate_within_20_ratio", ())] == 0.5
+    assert samples[("caredesk_inbound_offers", (("status", "accepted"),))] == 2
+    assert samples[("caredesk_inbound_offers", (("status", "offered"),))] == 0
 
 
 def test_skill_levels_are_kept_per_skill_and_checked(floor: Floor) -> None:
@@ -415,3 +424,29 @@ def test_skill_levels_are_kept_per_skill_and_checked(floor: Floor) -> None:
     )
     assert refused.status_code == 422, refused.text
     assert "skill_levels" in refused.text
+
+
+def test_a_caller_moved_by_a_waited_over_rule_keeps_their_place(floor: Floor) -> None:
+    # Billing sends a caller who has waited 8 minutes to general care.
+    moved = floor.caller(*BILLING)
+    floor.later(30)
+    care_caller = floor.caller("0")
+    floor.later(449)
+    assert floor.route()["contacts_moved"] == 0
+    floor.later(1)
+    assert floor.route()["contacts_moved"] == 1
+    with floor.db.uow() as uow:
+        walk = uow.session.scalar(select(IvrWalk).where(IvrWalk.interaction_id == moved))
+        assert walk is not None
+        assert (walk.queue, walk.route_reason, walk.overflow_rule) == (
+            "general_care",
+            "overflow",
+            "to_general_care",
+        )
+        assert walk.queued_at == T0
+    # A care agent takes the moved caller first: they joined billing before the other caller
+    # joined general care.
+    care, headers = floor.agent(care=5)
+    assert floor.route()["contacts_moved"] == 0
+    assert floor.offer(care, headers)["call_id"] == moved
+    assert care_caller != moved

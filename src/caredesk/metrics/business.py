@@ -21,11 +21,16 @@ from caredesk.callbacks.dispatch.report import dispatcher_totals
 from caredesk.callbacks.models import Callback, CallbackStatus
 from caredesk.channels.models import OutboxMessage, OutboxStatus
 from caredesk.db.session import Database, UnitOfWork
+from caredesk.inbound.accuracy import wait_accuracy
+from caredesk.inbound.models import InboundOffer, OfferStatus
 from caredesk.policy import AgentState
 from caredesk.reports.floor import callback_figures, tickets_past_sla
 from caredesk.reports.refusals import refusals_by_rule
+from caredesk.routing.wait_accuracy import AccuracyReport
 
 OTHER = "other"
+# The estimated wait's accuracy is read over the callers answered in this last stretch.
+ACCURACY_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ class BusinessFigures:
     dispatcher_offers: int
     dispatcher_offer_lag_seconds: float
     dispatcher_last_round_at: datetime | None
+    inbound_offers_by_status: dict[str, int]
+    wait_estimate: AccuracyReport
 
 
 def _counts(
@@ -80,6 +87,8 @@ def read_figures(uow: UnitOfWork, *, now: datetime, overdue_after: timedelta) ->
         dispatcher_offers=totals.offers,
         dispatcher_offer_lag_seconds=totals.offer_lag_seconds,
         dispatcher_last_round_at=totals.last_round_at,
+        inbound_offers_by_status=_counts(uow, InboundOffer.status, (s.value for s in OfferStatus)),
+        wait_estimate=wait_accuracy(uow, since=now - ACCURACY_WINDOW, until=now).overall,
     )
 
 
@@ -147,6 +156,41 @@ def metric_families(figures: BusinessFigures) -> list[Metric]:
             f.dispatcher_offer_lag_seconds,
         ),
     ]
+    families.append(
+        _labelled(
+            GaugeMetricFamily(
+                "caredesk_inbound_offers",
+                "Offers of waiting callers to agents by status",
+                labels=["status"],
+            ),
+            f.inbound_offers_by_status,
+        )
+    )
+    accuracy = f.wait_estimate
+    families.append(
+        GaugeMetricFamily(
+            "caredesk_wait_estimate_measured",
+            "Callers answered in the last 24 h whose estimated wait is measured",
+            accuracy.count,
+        )
+    )
+    # Absent rather than a made-up 0 while nothing has been measured.
+    measured = (
+        ("caredesk_wait_estimate_rase", "RASE of the wait told at entry, last 24 h", accuracy.rase),
+        (
+            "caredesk_wait_estimate_bias_seconds",
+            "Mean of estimate - actual wait, last 24 h",
+            accuracy.bias_seconds,
+        ),
+        (
+            "caredesk_wait_estimate_within_20_ratio",
+            "Share of estimates within 20% of the actual wait, last 24 h",
+            accuracy.within_20,
+        ),
+    )
+    for name, text, value in measured:
+        if value is not None:
+            families.append(GaugeMetricFamily(name, text, value))
     if f.dispatcher_last_round_at is not None:
         families.append(
             GaugeMetricFamily(
