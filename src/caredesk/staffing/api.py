@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Request
 
 from caredesk.routing.config import RoutingConfig
+from caredesk.staffing.definition import choose_definition
 from caredesk.staffing.plan import (
     ForecastInterval,
     PlanError,
     PlanRequest,
     build_plan,
-    choose_definition,
 )
 from caredesk.staffing.schemas import StaffingPlanCreate, StaffingPlanRead, plan_read
 from caredesk.web.deps import Staff

@@ -19,7 +19,8 @@ from caredesk.cli_support import console, fail
 
 if TYPE_CHECKING:
     from caredesk.routing.config import RoutingConfig
-    from caredesk.staffing.plan import ChosenDefinition, ForecastInterval, PlanError
+    from caredesk.staffing.definition import ChosenDefinition
+    from caredesk.staffing.plan import ForecastInterval, PlanError
     from caredesk.staffing.schemas import StaffingPlanRead
 
 app = typer.Typer(
@@ -75,7 +76,8 @@ def _routing(routing_file: Path | None) -> RoutingConfig:
 def _definition(
     routing_file: Path | None, queue: str | None, answer: float | None, target: float | None
 ) -> ChosenDefinition:
-    from caredesk.staffing.plan import PlanError, choose_definition
+    from caredesk.staffing.definition import choose_definition
+    from caredesk.staffing.plan import PlanError
 
     routing = _routing(routing_file)
     try:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +19,6 @@ from enum import StrEnum
 from typing import NoReturn
 
 from caredesk.errors import ValidationFailed
-from caredesk.routing.config import RoutingConfig
 from caredesk.routing.service_level import ServiceLevelDefinition
 from caredesk.routing.staffing import ServiceTarget, Workload, staffing_plan
 
@@ -130,7 +128,7 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _bounded(value: float, field: str, low: float, high: float, *, low_open: bool = False) -> None:
+def bounded(value: float, field: str, low: float, high: float, *, low_open: bool = False) -> None:
     below = value <= low if low_open else value < low
     if not math.isfinite(value) or below or value > high:
         lower = f"more than {low:g}" if low_open else f"from {low:g}"
@@ -152,7 +150,7 @@ def _check_options(request: PlanRequest) -> None:
                 "needed with the erlang-a model: the callers' mean patience in seconds",
                 field="patience_seconds",
             )
-        _bounded(request.patience_seconds, "patience_seconds", 1, MAX_PATIENCE_SECONDS)
+        bounded(request.patience_seconds, "patience_seconds", 1, MAX_PATIENCE_SECONDS)
     else:
         if request.patience_seconds is not None:
             raise PlanError(
@@ -165,12 +163,12 @@ def _check_options(request: PlanRequest) -> None:
                 field="max_abandon",
             )
     if request.max_occupancy is not None:
-        _bounded(request.max_occupancy, "max_occupancy", 0, 1, low_open=True)
+        bounded(request.max_occupancy, "max_occupancy", 0, 1, low_open=True)
     if request.max_abandon is not None:
-        _bounded(request.max_abandon, "max_abandon", MIN_MAX_ABANDON, 0.999)
+        bounded(request.max_abandon, "max_abandon", MIN_MAX_ABANDON, 0.999)
     if request.max_asa_seconds is not None:
-        _bounded(request.max_asa_seconds, "max_asa_seconds", MIN_MAX_ASA_SECONDS, 3600)
-    _bounded(request.shrinkage, "shrinkage", 0, MAX_SHRINKAGE)
+        bounded(request.max_asa_seconds, "max_asa_seconds", MIN_MAX_ASA_SECONDS, 3600)
+    bounded(request.shrinkage, "shrinkage", 0, MAX_SHRINKAGE)
 
 
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", re.ASCII)
@@ -377,45 +375,3 @@ def _totals(rows: Sequence[IntervalPlan], length: float, erlang_a: bool) -> DayT
         ),
         occupancy=worked / agents if agents else None,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class ChosenDefinition:
-    definition: ServiceLevelDefinition
-    queues: tuple[str, ...]
-    """The queues of the routing configuration whose definition this is."""
-    overridden: bool
-    """The answer time or the target was given for this plan."""
-
-
-def choose_definition(
-    routing: RoutingConfig,
-    *,
-    queue: str | None = None,
-    answer_seconds: float | None = None,
-    target: float | None = None,
-) -> ChosenDefinition:
-    """The service-level definition of `queue`, else the one most queues share (the queue
-    defaults, as a rule), with the answer time and the target given for this plan, if any."""
-    if queue is not None:
-        if queue not in routing.queues:
-            names = ", ".join(sorted(routing.queues)[:12])
-            raise PlanError(
-                f"no queue {queue[:64]!r} in the routing configuration ({names})", field="queue"
-            )
-        base = routing.queues[queue].service_level
-    else:
-        counts = Counter(entry.service_level for entry in routing.queues.values())
-        base = counts.most_common(1)[0][0]
-    if answer_seconds is not None:
-        _bounded(answer_seconds, "answer_seconds", 0, MAX_ANSWER_SECONDS)
-    if target is not None and not (math.isfinite(target) and 0 < target < 1):
-        raise PlanError("must be a share between 0 and 1, e.g. 0.8 for 80%", field="target")
-    definition = ServiceLevelDefinition(
-        answer_seconds=base.answer_seconds if answer_seconds is None else answer_seconds,
-        target=base.target if target is None else target,
-        short_abandon_seconds=base.short_abandon_seconds,
-        exclude_short_abandons=base.exclude_short_abandons,
-    )
-    queues = tuple(name for name, entry in routing.queues.items() if entry.service_level == base)
-    return ChosenDefinition(definition, queues, definition != base)

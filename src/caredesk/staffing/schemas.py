@@ -9,6 +9,7 @@ from pydantic import Field
 
 from caredesk.routing.service_level import ServiceLevelDefinition
 from caredesk.schemas import Input, Output, StrictInt
+from caredesk.staffing.definition import ChosenDefinition
 from caredesk.staffing.plan import (
     MAX_ANSWER_SECONDS,
     MAX_CALLS,
@@ -20,7 +21,6 @@ from caredesk.staffing.plan import (
     MIN_INTERVAL_SECONDS,
     MIN_MAX_ABANDON,
     MIN_MAX_ASA_SECONDS,
-    ChosenDefinition,
     DayPlan,
     Model,
 )
