@@ -450,3 +450,22 @@ def test_a_caller_moved_by_a_waited_over_rule_keeps_their_place(floor: Floor) ->
     assert floor.route()["contacts_moved"] == 0
     assert floor.offer(care, headers)["call_id"] == moved
     assert care_caller != moved
+
+
+def test_an_agent_put_back_to_ready_by_hand_gets_nothing_until_the_offer_ends(
+    floor: Floor,
+) -> None:
+    agent_id, headers = floor.agent(billing=5)
+    first = floor.caller(*BILLING)
+    floor.caller(*BILLING)
+    floor.route()
+    assert floor.offer(agent_id, headers)["call_id"] == first
+    floor.desk.state(agent_id, floor.desk.admin, "ready")
+    floor.later(5)
+    counts = floor.route()
+    assert (counts["contacts_offered"], counts["contact_offers_lost"]) == (0, 0)
+    floor.later(16)
+    # The offer ran out; the agent was Ready, so stays so, and takes the first caller again.
+    counts = floor.route()
+    assert (counts["contact_offers_missed"], counts["contacts_offered"]) == (1, 1)
+    assert floor.offer(agent_id, headers)["call_id"] == first

@@ -100,7 +100,12 @@ def load_snapshot(uow: UnitOfWork, *, queues: Mapping[str, QueueConfig]) -> Stor
     versions: dict[int, int] = {}
     ready = uow.session.scalars(
         select(Agent)
-        .where(Agent.active.is_(True), Agent.state == AgentState.READY.value)
+        .where(
+            Agent.active.is_(True),
+            Agent.state == AgentState.READY.value,
+            # Moved back to Ready by hand while an offer is still open: it must end first.
+            ~exists().where(InboundOffer.agent_id == Agent.id, InboundOffer.status == OPEN),
+        )
         .order_by(Agent.id)
     )
     for agent in ready:
