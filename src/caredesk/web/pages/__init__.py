@@ -30,6 +30,7 @@ PAGE_MODULES = (
     "caredesk.web.pages.desk_calls",
     "caredesk.web.pages.desk_memo",
     "caredesk.web.pages.desk_cases",
+    "caredesk.web.pages.desk_offer",
     "caredesk.web.pages.lead",
     "caredesk.web.pages.lead_lists",
     "caredesk.web.pages.lead_callback",
