@@ -11,9 +11,11 @@ from fastapi.testclient import TestClient
 
 from caredesk.clock import FixedClock
 from caredesk.db.session import Database
+from caredesk.users.models import Role
 from tests.conftest import TokenMaker
 from tests.integration.callbacks.builders import PIN, Desk
-from tests.web.desk_support import agent, page
+from tests.web.desk_support import Agent, agent, page
+from tests.web.support import signed_in
 
 SSN_LAST4 = "6789"
 
@@ -129,3 +131,14 @@ def test_the_panel_shows_the_account_and_never_a_secret(desk: Desk) -> None:
     assert "pin_hash" not in panel and "argon2" not in panel
     missing = desk.client.get("/desk/customers/987654", headers=who.browser.cookie)
     assert missing.status_code == 404
+
+
+def test_the_panel_shows_its_times_in_the_agents_own_zone(desk: Desk) -> None:
+    account = _customer(desk)
+    agent_id, _ = desk.agent(zone="Asia/Tokyo")
+    who = Agent(agent_id, {}, signed_in(desk.db, Role.AGENT, agent_id=agent_id))
+    panel = page(desk, who, f"/desk/customers/{account['id']}")
+    # The memo was written at 18:00 UTC on Tuesday: Wednesday 03:00 in Tokyo.
+    assert "Wed 11 Mar, 03:00 JST" in panel
+    # The customer's own time stays in the customer's zone.
+    assert "in America/Denver" in panel

@@ -25,11 +25,11 @@ from tests.web.desk_support import (
 )
 from tests.web.statements import statements
 
-# The panel: the session; the account with its lines, then its people with their contact
-# points; its devices, bills, memos, cases and callbacks; the agent's zone; where the page's
+# The panel: the session (with the agent's zone); the account with its lines, then its people
+# with their contact points; its devices, bills, memos, cases and callbacks; where the page's
 # live stream starts. An account without a service-address zone also reads the zones people
 # confirmed.
-PANEL_STATEMENTS = 10
+PANEL_STATEMENTS = 9
 PANEL_STATEMENTS_NO_ADDRESS_ZONE = PANEL_STATEMENTS + 1
 # The desktop: the session; the agent; the open cases with their count; the callbacks offered,
 # on a call and due; the customers' names and account numbers for them; the live stream's start.

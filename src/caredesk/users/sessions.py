@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from caredesk.agents.models import Agent
 from caredesk.audit.service import Actor, record
 from caredesk.db.session import UnitOfWork
 from caredesk.security import token_digest
@@ -71,11 +72,20 @@ class SessionUser:
     role: str
     account_id: int | None
     agent_id: int | None
+    time_zone: str | None = None
+    """The zone of the user's agent record, that desk pages show times in (None without one):
+    read with the session, so a page needs no query of its own for it."""
 
     @classmethod
-    def of(cls, user: User) -> SessionUser:
+    def of(cls, user: User, time_zone: str | None = None) -> SessionUser:
         return cls(
-            user.id, user.login, user.display_name, user.role, user.account_id, user.agent_id
+            user.id,
+            user.login,
+            user.display_name,
+            user.role,
+            user.account_id,
+            user.agent_id,
+            time_zone,
         )
 
 
@@ -121,17 +131,18 @@ def find_session(
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     row = uow.session.execute(
-        select(WebSession, User)
+        select(WebSession, User, Agent.time_zone)
         .join(User, User.id == WebSession.user_id)
+        .outerjoin(Agent, Agent.id == User.agent_id)
         .where(WebSession.digest == token_digest(token))
     ).first()
     if row is None:
         return None
-    session, user = row
+    session, user, time_zone = row
     now = uow.clock.now()
     if session.ended_at is not None or now >= rules.ends_at(session) or not user.active:
         return None
-    found = SignedIn(session.id, session.csrf_token, SessionUser.of(user))
+    found = SignedIn(session.id, session.csrf_token, SessionUser.of(user, time_zone))
     if touch and now - session.last_seen_at >= rules.touch_due(session.id):
         with uow.atomic():
             uow.session.execute(

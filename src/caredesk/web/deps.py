@@ -9,10 +9,11 @@ comes from)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
@@ -35,13 +36,24 @@ def get_database(request: Request) -> Database:
     return db
 
 
-def get_uow(request: Request) -> Iterator[UnitOfWork]:
-    with get_database(request).uow() as uow:
-        # Whatever else the request reads (a page's live-stream start) goes through this unit
-        # of work: a second connection taken while this one is held can wait forever once
-        # every pooled connection is held by a request waiting for its second.
-        request.state.uow = uow
+async def get_uow(request: Request) -> AsyncIterator[UnitOfWork]:
+    # Opened here, on the event loop, which saves a hop to a worker thread and back: a unit of
+    # work takes no connection until the route's first read, in the route's thread. Closed in
+    # a worker thread (its rollback waits on the database), with a limiter of its own so that
+    # giving a connection back never waits for a thread held by a request waiting for a
+    # connection, and shielded, so a cancelled request gives its connection back too.
+    uow = get_database(request).uow()
+    # Whatever else the request reads (a page's live-stream start) goes through this unit of
+    # work: a second connection taken while this one is held can wait forever once every
+    # pooled connection is held by a request waiting for its second.
+    request.state.uow = uow
+    try:
         yield uow
+    finally:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(
+                uow.__exit__, None, None, None, limiter=anyio.CapacityLimiter(1)
+            )
 
 
 UoW = Annotated[UnitOfWork, Depends(get_uow)]
@@ -119,15 +131,16 @@ def check_roles(principal: Principal, allowed: frozenset[Role]) -> Principal:
 
 
 def require_roles(
-    *roles: Role, via: Callable[..., Principal] = current_principal
-) -> Callable[[Principal], Principal]:
+    *roles: Role, via: Callable[..., Principal | Awaitable[Principal]] = current_principal
+) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency: the principal (from ``via``: the bearer token by default, the session
     cookie for pages) if it holds one of ``roles``, else 403 naming them."""
     allowed = frozenset(roles)
 
     # A default, not an annotation: with postponed annotations, ``via`` (a local) could not be
-    # resolved from an ``Annotated[...]`` string.
-    def _check(principal: Principal = Depends(via)) -> Principal:
+    # resolved from an ``Annotated[...]`` string. Async though it awaits nothing: FastAPI runs
+    # a plain function in a worker thread, and the hop there and back costs more than the check.
+    async def _check(principal: Principal = Depends(via)) -> Principal:
         return check_roles(principal, allowed)
 
     return _check

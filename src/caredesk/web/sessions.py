@@ -63,8 +63,10 @@ def current_session(request: Request) -> SignedIn | None:
 Session = Annotated[SignedIn | None, Depends(current_session)]
 
 
-def session_principal(signed: Session) -> Principal:
-    """The signed-in principal of a page request; SignInRequired when there is none."""
+async def session_principal(signed: Session) -> Principal:
+    """The signed-in principal of a page request; SignInRequired when there is none. (Async
+    though it awaits nothing: FastAPI runs a plain function dependency in a worker thread,
+    and the hop there and back costs more than this check.)"""
     if signed is None:
         raise SignInRequired("sign in to see this page", field="session")
     return principal_of(signed.user)

@@ -153,5 +153,5 @@ def customer_panel(
     cases: Cursor = None,
 ) -> Response:
     context = _panel(uow, account_id, memos, cases)
-    context["agent_zone"] = desk_zone(uow, principal)
+    context["agent_zone"] = desk_zone(request)
     return render(request, "desk/customer.html", context)

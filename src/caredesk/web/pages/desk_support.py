@@ -21,6 +21,7 @@ from caredesk.db.session import UnitOfWork
 from caredesk.errors import DomainError, ValidationFailed
 from caredesk.policy import Decision, EffectiveZone
 from caredesk.schemas import MAX_ID
+from caredesk.users.sessions import SignedIn
 from caredesk.web.deps import Principal
 from caredesk.web.pages.rendering import is_htmx, local_time, templates
 from caredesk.web.pages.routing import see_other
@@ -73,11 +74,11 @@ def desk_agent(uow: UnitOfWork, principal: Principal) -> Agent | None:
     )
 
 
-def desk_zone(uow: UnitOfWork, principal: Principal) -> str:
-    """The zone the signed-in agent reads times in (UTC for a user without an agent)."""
-    if principal.agent_id is None:
-        return "UTC"
-    zone = uow.session.scalar(select(Agent.time_zone).where(Agent.id == principal.agent_id))
+def desk_zone(request: Request) -> str:
+    """The zone the signed-in agent reads times in (UTC for a user without an agent), as
+    their session was found with it."""
+    signed: SignedIn | None = getattr(request.state, "signed_in", None)
+    zone = signed.user.time_zone if signed is not None else None
     return zone or "UTC"
 
 
