@@ -8,6 +8,7 @@ and scripts (src/caredesk/web/static/, shipped inside the package) are served un
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -47,8 +48,10 @@ def vendor_url(package: str, path: str) -> str:
     return f"{VENDOR_URL}/{package}/{path}"
 
 
+@lru_cache(maxsize=256)
 def app_static_url(path: str) -> str:
-    """The URL of one of caredesk's own files under src/caredesk/web/static/."""
+    """The URL of one of caredesk's own files under src/caredesk/web/static/ (package data,
+    fixed while the server runs: each page asks for the same few, found once)."""
     if not (APP_STATIC_DIR / path).is_file():
         raise KeyError(f"{path} is not in {APP_STATIC_DIR}")
     return f"{APP_STATIC_URL}/{path}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request, Response
@@ -162,6 +163,9 @@ def answer(request: Request, fragment: Response, redirect_to: str) -> Response:
     return fragment if is_htmx(request) else see_other(redirect_to)
 
 
+# Parsing a number costs more than the rest of its line on a page; the same few thousand
+# numbers are shown again and again (as the policy's number facts are cached).
+@lru_cache(maxsize=4096)
 def phone(value: str | None) -> str:
     """An E.164 number as people write it at home ("(303) 555-0123"), or abroad with its
     country code; anything else as it is."""
