@@ -98,6 +98,7 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | Public] = {
     ("POST", "/v1/ivr/calls/{call_id}/input"): EVERYONE,
     ("GET", "/v1/ivr/calls/{call_id}/wait"): EVERYONE,
     ("POST", "/v1/ivr/calls/{call_id}/hangup"): EVERYONE,
+    ("POST", "/v1/ivr/calls/{call_id}/escalate"): STAFF,
     ("GET", "/v1/audit-events"): LEADERS,
     ("POST", "/v1/policy/evaluate"): STAFF,
     # Arithmetic on a forecast, no customer data: staff plan their day with it.

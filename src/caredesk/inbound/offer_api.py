@@ -28,7 +28,8 @@ from caredesk.web.deps import Leader, Principal, Staff, UoW
 
 router = APIRouter(tags=["inbound offers"])
 AgentId = Annotated[int, Path(ge=1, le=MAX_ID, description="The agent's id.")]
-KEYED = frozenset({"digit", "keyword"})
+# What the caller pressed or said, and where an agent escalated the call and why.
+KEYED = frozenset({"digit", "keyword", "escalate"})
 
 
 def _read(routing: RoutingConfig, view: reservations.OfferView) -> OfferRead:

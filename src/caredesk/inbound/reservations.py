@@ -199,12 +199,15 @@ def accept_offer(uow: UnitOfWork, *, actor: Actor, agent_id: int, offer_id: int)
         interaction.agent_id = agent_id
         assert walk.queued_at is not None
         waited = round((now - walk.queued_at).total_seconds(), 3)
-        uow.session.execute(
-            update(IvrWalk)
-            .where(IvrWalk.id == walk.id)
-            .values(answered_at=now, waited_seconds=waited)
-            .execution_options(synchronize_session=False)
-        )
+        if walk.answered_at is None:
+            # The first answer's wait is the one the estimate told at entry is measured
+            # against; a call escalated and answered again keeps it.
+            uow.session.execute(
+                update(IvrWalk)
+                .where(IvrWalk.id == walk.id)
+                .values(answered_at=now, waited_seconds=waited)
+                .execution_options(synchronize_session=False)
+            )
         presence.change_state(
             uow,
             actor=actor,
@@ -315,11 +318,10 @@ def view_of(uow: UnitOfWork, offer: InboundOffer) -> OfferView:
     steps = list(
         uow.session.scalars(select(IvrStep).where(IvrStep.walk_id == walk.id).order_by(IvrStep.seq))
     )
-    if walk.waited_seconds is not None:
-        waited = walk.waited_seconds
-    else:
-        until = offer.ended_at or uow.clock.now()
-        waited = max((until - walk.queued_at).total_seconds(), 0.0)
+    # This offer's own wait: for a call escalated after a first answer, from the caller's
+    # first arrival until this offer, not the first answer's wait.
+    until = offer.ended_at or uow.clock.now()
+    waited = max((until - walk.queued_at).total_seconds(), 0.0)
     return OfferView(offer, walk, interaction, steps, round(waited, 3))
 
 

@@ -194,3 +194,16 @@ class WaitAccuracyRead(Output):
     until: datetime
     overall: AccuracyRead
     queues: dict[str, AccuracyRead]
+
+
+class CallEscalation(Input):
+    queue: str = Field(
+        min_length=1,
+        max_length=64,
+        description="Where the call goes: the supervisor queue or a specialised department's.",
+    )
+    reason: str = Field(
+        min_length=1,
+        max_length=300,
+        description="Why, for whoever takes the call next (no SSNs, PINs or card numbers).",
+    )

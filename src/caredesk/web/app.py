@@ -25,7 +25,7 @@ from caredesk.clock import Clock
 from caredesk.config import Settings, get_settings
 from caredesk.db.session import Database
 from caredesk.inbound import api as inbound_api
-from caredesk.inbound import offer_api
+from caredesk.inbound import escalation_api, offer_api
 from caredesk.interactions import api as interactions_api
 from caredesk.logs import configure_logging
 from caredesk.memos import api as memos_api
@@ -61,6 +61,7 @@ ROUTERS = (
     interactions_api.router,
     inbound_api.router,
     offer_api.router,
+    escalation_api.router,
     audit_api.router,
     policy_api.router,
     callbacks_api.router,
