@@ -70,3 +70,27 @@ def test_declining_on_the_desktop_hands_the_caller_on(
     assert declined.status_code == 303 and declined.headers["location"] == "/desk"
     assert floor.state(agent_id) == "ready"
     assert floor.offer(agent_id, floor.desk.admin) is None
+
+
+def test_the_caller_sees_the_call_answered_and_how_long_it_took(
+    client: TestClient, auth: TokenMaker, db: Database, clock: FixedClock
+) -> None:
+    floor = Floor(client, auth, db, clock)
+    agent_id, headers = floor.agent(billing=5)
+    call_id = floor.caller(*BILLING)
+    floor.later(75)
+    floor.route()
+    assert floor.answer(agent_id, headers, floor.offer(agent_id, headers), "accept").is_success
+    call = client.get(f"/v1/ivr/calls/{call_id}", headers=floor.phone).json()
+    assert (call["result"]["answered_at"], call["result"]["waited_seconds"]) == (
+        "2026-03-10T18:01:15Z",
+        75.0,
+    )
+    wait = client.get(f"/v1/ivr/calls/{call_id}/wait", headers=floor.phone)
+    assert wait.status_code == 409
+    # The phone page says so, and neither asks how long nor offers to hang up any more.
+    browser = signed_in(db, Role.AGENT)
+    page = client.get(f"/phone?call={call_id}", headers=browser.cookie)
+    assert page.status_code == 200, page.text
+    assert 'id="answered">by an agent after 1 min 15 s<' in page.text
+    assert "How long now?" not in page.text and "Hang up" not in page.text

@@ -67,7 +67,8 @@ class IvrWalk(Base):
     route_reason: Mapped[str | None] = mapped_column(String(20))
     priority: Mapped[int] = mapped_column(Integer)
     after_hours_action: Mapped[str | None] = mapped_column(String(10))
-    # The queue's entry overflow rule that acted on the caller (by its name in the file).
+    # The queue's overflow rule that acted on the caller (by its name in the file): at entry, or
+    # a waited_over rule that moved them on (`route_reason` is then "overflow").
     overflow_rule: Mapped[str | None] = mapped_column(String(64))
     # What was offered in the OFFER phase: "queue_callback" (long wait) or "after_hours".
     offer: Mapped[str | None] = mapped_column(String(20))

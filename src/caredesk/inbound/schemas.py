@@ -67,9 +67,18 @@ class OutcomeRead(Output):
         description="When the queue was closed: message, callback or voicemail."
     )
     overflow_rule: str | None = Field(
-        default=None, description="The queue's entry overflow rule that acted, by name."
+        default=None,
+        description="The queue's overflow rule that acted, by name: at entry, or one that moved "
+        "the caller after waiting (waited_over).",
     )
     estimated_wait: WaitRead | None = None
+    answered_at: datetime | None = Field(
+        default=None, description="When an agent took the call from the queue."
+    )
+    waited_seconds: float | None = Field(
+        default=None,
+        description="The wait that followed the estimate told: answered at - joined the queue.",
+    )
     callback_offered: bool = Field(
         default=False, description='"Call me back, keep my place" (or, closed, when we open).'
     )

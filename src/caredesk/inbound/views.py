@@ -99,6 +99,8 @@ def outcome(uow: UnitOfWork, routing: RoutingConfig, walk: IvrWalk) -> OutcomeRe
         after_hours_action=walk.after_hours_action,
         overflow_rule=walk.overflow_rule,
         estimated_wait=wait,
+        answered_at=walk.answered_at,
+        waited_seconds=walk.waited_seconds,
         callback_offered=walk.offer is not None,
         callback_id=walk.callback_id,
         callback_status=callback.status if callback else None,
