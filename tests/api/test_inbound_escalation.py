@@ -8,15 +8,24 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from caredesk.audit.models import AuditEvent
+from caredesk.clock import FixedClock
+from caredesk.db.session import Database
 from caredesk.inbound.models import IvrWalk
 from caredesk.live.models import LiveEvent
-from tests.api.test_inbound_routing import BILLING, Floor, floor  # noqa: F401 (fixture)
+from tests.api.test_inbound_routing import BILLING, Floor
 from tests.api.test_ivr_calls import answer, call
+from tests.conftest import TokenMaker
 
 CARD = "4111 1111 1111 1111"
+
+
+@pytest.fixture
+def floor(client: TestClient, auth: TokenMaker, db: Database, clock: FixedClock) -> Floor:
+    return Floor(client, auth, db, clock)
 
 
 def _connected(floor: Floor) -> tuple[int, dict[str, str], int]:
@@ -131,7 +140,7 @@ def test_a_bad_escalation_names_the_field_and_changes_nothing(
 
 
 def test_only_the_agent_who_has_the_call_or_a_leader_escalates_it(floor: Floor) -> None:
-    agent_id, headers, call_id = _connected(floor)
+    agent_id, _headers, call_id = _connected(floor)
     _other, other_headers = floor.agent(billing=5)
     taken = _escalate(floor, call_id, other_headers)
     assert taken.status_code == 403 and taken.json()["field"] == "call_id"
