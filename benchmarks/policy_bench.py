@@ -35,6 +35,7 @@ from caredesk.policy import (
     Customer,
     DialTarget,
     History,
+    InboundCall,
     LineOfBusiness,
     Memo,
     Notification,
@@ -194,7 +195,7 @@ def build_case(rng: random.Random, numbers: list[str]) -> PolicyContext:
                     AgentState.TALKING,
                 )
             ),
-            on_inbound_call=rng.random() < 0.1,
+            inbound_call=InboundCall("9001", "agent-1") if rng.random() < 0.1 else None,
             shift=Shift(shift_start, shift_start + timedelta(hours=8)),
         ),
         customer=Customer(

@@ -22,6 +22,7 @@ from caredesk.policy.context import (
     Customer,
     DialTarget,
     History,
+    InboundCall,
     Memo,
     Notification,
     PolicyContext,
@@ -58,13 +59,27 @@ def _shift(value: object, path: str) -> Shift:
     return build(path, lambda: Shift(fields.instant("start"), fields.instant("end")))
 
 
+def _inbound_call(value: object, path: str) -> InboundCall:
+    fields = FieldReader(value, path, ("call_id", "agent_id", "ended_at"))
+    return InboundCall(
+        call_id=fields.text("call_id"),
+        agent_id=fields.text("agent_id", ""),
+        ended_at=fields.optional_instant("ended_at"),
+    )
+
+
 def _agent(value: object, path: str) -> Agent:
-    fields = FieldReader(value, path, ("agent_id", "state", "on_inbound_call", "shift"))
+    fields = FieldReader(value, path, ("agent_id", "state", "inbound_call", "shift"))
     shift = _shift(fields.data["shift"], fields.at("shift")) if fields.has("shift") else None
+    inbound = (
+        _inbound_call(fields.data["inbound_call"], fields.at("inbound_call"))
+        if fields.has("inbound_call")
+        else None
+    )
     return Agent(
         agent_id=fields.text("agent_id"),
         state=fields.choice("state", AgentState),
-        on_inbound_call=fields.flag("on_inbound_call", False),
+        inbound_call=inbound,
         shift=shift,
     )
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 
 from caredesk.policy.vocabulary import (
+    AGENT_STATE_LABELS,
     AgentState,
     AttemptResult,
     CallbackOrigin,
@@ -199,13 +200,55 @@ class Shift:
 
 
 @dataclass(frozen=True, slots=True)
+class InboundCall:
+    """The inbound call an outbound call names as the one it belongs to, as the stored record
+    shows it: which agent it is connected to and whether it has ended. The policy decides from
+    these facts whether the call is really tied to an active inbound call (OB-STATE's
+    exception, OB-ALT-NUMBER's Consult path); naming a call is never enough on its own."""
+
+    call_id: str
+    """The inbound call's interaction id."""
+    agent_id: str = ""
+    """The agent the call is connected to; empty while nobody has answered it."""
+    ended_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        _require_aware(self.ended_at, "ended_at")
+
+    def live_at(self, now: datetime) -> bool:
+        return self.ended_at is None or now < self.ended_at
+
+
+@dataclass(frozen=True, slots=True)
 class Agent:
     agent_id: str
     """Empty when no agent is named yet: a callback planned for whichever agent takes it."""
     state: AgentState
-    on_inbound_call: bool = False
-    """An active inbound call is in progress (the Consult path of OB-ALT-NUMBER and OB-STATE)."""
+    inbound_call: InboundCall | None = None
+    """The inbound call this outbound call is said to belong to (the Consult path of
+    OB-ALT-NUMBER and OB-STATE's exception); see ``inbound_tie``."""
     shift: Shift | None = None
+
+    def inbound_tie(self, now: datetime) -> str | None:
+        """None when the call is tied to an active inbound call: one that is live at ``now``,
+        connected to this agent, with the agent in Talking on it. Otherwise why it is not (an
+        empty string when no inbound call is named)."""
+        call = self.inbound_call
+        if call is None:
+            return ""
+        ref = f"inbound call {call.call_id}"
+        if not call.live_at(now):
+            assert call.ended_at is not None
+            return f"{ref} ended at {call.ended_at.isoformat()}"
+        if not self.agent_id or call.agent_id != self.agent_id:
+            whose = f"agent {call.agent_id}" if call.agent_id else "no agent yet"
+            if not self.agent_id:
+                return f"{ref} is connected to {whose}, while this call names nobody to make it"
+            return f"{ref} is connected to {whose}, not to agent {self.agent_id}"
+        if self.state is not AgentState.TALKING:
+            label = AGENT_STATE_LABELS[self.state]
+            return f"agent {self.agent_id} is in {label}, not Talking on {ref}"
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +284,12 @@ class CallProgress:
     troubleshooting_device_being_called: bool = False
     alternate_number_asked: bool = False
     alternate_number: str | None = None
+    """E.164; at the consult step, the number Consult dials."""
+    consulted_number: str | None = None
+    """E.164 number dialled on Consult, once pressed (OB-ALT-NUMBER's Consult path)."""
+    line_one_ended: bool = False
+    """The inbound call (line one) was ended from this call's Consult path."""
+    reconnected: bool = False
     voicemail_left: bool = False
     support_number_offered: bool = False
 

@@ -41,6 +41,8 @@ class StepKind(StrEnum):
     CALL_ALTERNATE_FROM_ACW = "call_alternate_from_acw"
     CONSULT_ALTERNATE = "consult_alternate"
     GUIDED_TROUBLESHOOTING = "guided_troubleshooting"
+    END_LINE_ONE = "end_line_one"
+    RECONNECT_OUTBOUND = "reconnect_outbound"
     COMPLETE_MEMO = "complete_memo"
     REMOVE_MEMO_PII = "remove_memo_pii"
     UPDATE_TICKET = "update_ticket"
@@ -72,6 +74,8 @@ _LABELS: dict[StepKind, str] = {
     StepKind.CONSULT_ALTERNATE: "Press Consult, dial the 10-digit alternate number{detail}, end "
     "line one, then reconnect to the outbound call",
     StepKind.GUIDED_TROUBLESHOOTING: "Continue with guided troubleshooting",
+    StepKind.END_LINE_ONE: "Return to line one and end the inbound call{detail}",
+    StepKind.RECONNECT_OUTBOUND: "Reconnect to the outbound call{detail}",
     StepKind.COMPLETE_MEMO: "Complete the memo{detail}",
     StepKind.REMOVE_MEMO_PII: "Remove or redact sensitive values from the memo{detail}",
     StepKind.UPDATE_TICKET: "Update the ticket{detail} with the memo details, findings, actions "

@@ -101,6 +101,10 @@ class Step(StrEnum):
     PROOF = "proof"
     PAYMENT = "payment"
     TROUBLESHOOT = "troubleshoot"
+    # OB-ALT-NUMBER's Consult path, on a call tied to an active inbound call, in this order.
+    CONSULT = "consult"
+    END_LINE_ONE = "end_line_one"
+    RECONNECT = "reconnect"
     HANDOFF = "handoff"
     WRAP_UP = "wrap_up"
 

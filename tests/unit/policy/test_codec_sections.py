@@ -26,6 +26,7 @@ from caredesk.policy import (
     Customer,
     DialTarget,
     History,
+    InboundCall,
     LineOfBusiness,
     Memo,
     Notification,
@@ -57,7 +58,7 @@ FULL = PolicyContext(
     agent=Agent(
         "agent-7",
         AgentState.AFTER_CALL_WORK,
-        on_inbound_call=True,
+        inbound_call=InboundCall("9001", "agent-7", NOW - timedelta(minutes=1)),
         shift=Shift(NOW - timedelta(hours=2), NOW + timedelta(hours=6)),
     ),
     customer=Customer(

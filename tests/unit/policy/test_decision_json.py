@@ -59,7 +59,11 @@ def test_failed_rules_with_sentences_facts_blockers_and_steps() -> None:
         "sentence": ready,
         "explanation": f"blocked by OB-STATE: {ready}",
         "blocker": "action",
-        "facts": {"agent_state": "ready", "on_inbound_call": False},
+        "facts": {
+            "agent_state": "ready",
+            "inbound_call_id": None,
+            "tied_to_inbound_call": False,
+        },
         "required_steps": [
             {
                 "kind": "switch_to_follow_up_state",

@@ -58,13 +58,13 @@ SAMPLES = {
         7,
         1500,
         DEFAULT_CONFIG,
-        "13004628681e12ea8590ed69658e5c1aad0b301709e6a1189fe0b1fba4a930c3",
+        "58a54e89e4fb87e9122cee36277645beb05f55006fef3e7dd086c68ea0d0e2c7",
     ),
     "other": (
         11,
         1000,
         OTHER_CONFIG,
-        "be2b4af765919e477ec308cdf9b88655331c7b7ed83007563ff8db97e4fdcb84",
+        "e13764df296301def3f627605c983ec0bd606272aa413ac0b56ecea2b3fdbe4d",
     ),
 }
 

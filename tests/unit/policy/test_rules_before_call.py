@@ -14,6 +14,7 @@ from caredesk.policy import (
     ConsentWindow,
     ContactPoint,
     EffectiveZone,
+    InboundCall,
     LineOfBusiness,
     Notification,
     PolicyContext,
@@ -240,8 +241,13 @@ def test_OB_STATE_refuses_dialing_from_ready() -> None:
 
 
 def test_OB_STATE_allows_a_call_tied_to_an_active_inbound_call() -> None:
-    ctx = change(base(), **{"agent.state": AgentState.TALKING, "agent.on_inbound_call": True})
-    allowed(ctx, "OB-STATE")
+    tie = InboundCall("42", "agent-1")
+    ctx = change(base(), **{"agent.state": AgentState.TALKING, "agent.inbound_call": tie})
+    result = allowed(ctx, "OB-STATE")
+    assert result.sentence == (
+        "the call is tied to inbound call 42, live with agent agent-1 in Talking (Consult)"
+    )
+    assert result.facts["inbound_call_id"] == "42"
 
 
 def test_OB_STATE_allows_the_alternate_number_from_after_call_work() -> None:

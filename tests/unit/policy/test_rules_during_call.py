@@ -8,6 +8,7 @@ from caredesk.policy import (
     DEFAULT_CONFIG,
     AgentState,
     Blocker,
+    InboundCall,
     LineOfBusiness,
     PaymentRaisedBy,
     ProofFact,
@@ -229,7 +230,7 @@ def test_OB_ALT_NUMBER_refuses_and_consults_with_an_inbound_call_in_talking() ->
         base(Step.TROUBLESHOOT),
         **{
             "agent.state": AgentState.TALKING,
-            "agent.on_inbound_call": True,
+            "agent.inbound_call": InboundCall("42", "agent-1"),
             "call.troubleshooting_device_being_called": True,
             "call.alternate_number_asked": True,
             "call.alternate_number": ALTERNATE,

@@ -197,12 +197,24 @@ def _explain_agent_state(case: Case) -> Rendered:
         agent.state is _AFTER_CALL_WORK and dial is not None and dial.alternate_for_troubleshooting
     )
     label = AGENT_STATE_LABELS[agent.state]
+    inbound = agent.inbound_call
+    untied = agent.inbound_tie(case.now)
     facts: dict[str, FactValue] = {
         "agent_state": agent.state,
-        "on_inbound_call": agent.on_inbound_call,
+        "inbound_call_id": inbound.call_id if inbound else None,
+        "tied_to_inbound_call": untied is None,
     }
-    if agent.on_inbound_call:
-        return "the call is tied to an active inbound call (Consult)", facts
+    if untied is None:
+        assert inbound is not None
+        return (
+            f"the call is tied to inbound call {inbound.call_id}, live with "
+            f"{agent_words(agent.agent_id)} in {label} (Consult)"
+        ), facts
+    if untied:
+        return (
+            f"{untied}, so the call is not tied to an active inbound call; a call that is not "
+            "starts from Not Ready - Follow-Up without naming one"
+        ), facts
     if not agent.agent_id:  # a plan for whoever takes it
         return f"the agent who takes it dials from {label}", facts
     who = agent_words(agent.agent_id)
@@ -222,7 +234,14 @@ def _explain_agent_state(case: Case) -> Rendered:
 def agent_state(case: Case) -> RuleResult | None:
     agent = case.agent
     state = agent.state
-    if agent.on_inbound_call or state is _FOLLOW_UP:
+    untied = agent.inbound_tie(case.now)
+    if untied is None:
+        return verdict("OB-STATE", True, _explain_agent_state, case)
+    if untied:
+        # An inbound call was named and the record does not bear the tie out: the dial is
+        # refused as asked, whatever state the agent is in, so a tie is never taken on trust.
+        return verdict("OB-STATE", False, _explain_agent_state, case, FINAL)
+    if state is _FOLLOW_UP:
         return verdict("OB-STATE", True, _explain_agent_state, case)
     if state is _AFTER_CALL_WORK:
         dial = case.dial

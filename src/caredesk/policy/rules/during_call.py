@@ -14,7 +14,7 @@ from caredesk.policy.decision import (
     verdict,
 )
 from caredesk.policy.dialing import DialStringError, dial_string
-from caredesk.policy.rules.registry import CONVERSATION, rule
+from caredesk.policy.rules.registry import CONSULT_PATH, CONVERSATION, rule
 from caredesk.policy.vocabulary import (
     ALLOWED_PROOF_FACTS,
     NAME_FIELDS,
@@ -64,6 +64,9 @@ _STEP_WORDS: dict[Step, str] = {
     Step.PROOF: "giving proof of the call",
     Step.PAYMENT: "helping with a payment",
     Step.TROUBLESHOOT: "troubleshooting",
+    Step.CONSULT: "pressing Consult",
+    Step.END_LINE_ONE: "ending line one",
+    Step.RECONNECT: "reconnecting to the outbound call",
 }
 
 
@@ -251,13 +254,100 @@ def no_payment(case: Case) -> RuleResult | None:
     return verdict(rule_id, True, constant, ("the customer raised the payment; help them", facts))
 
 
+_CONSULT = (RequiredStep(StepKind.CONSULT_ALTERNATE),)
+_GUIDED = (RequiredStep(StepKind.GUIDED_TROUBLESHOOTING),)
+
+
+def _ten_digits(number: str) -> str:
+    try:
+        return dial_string(number)
+    except DialStringError:
+        return number
+
+
+def _consult_path(case: Case) -> RuleResult:
+    """OB-ALT-NUMBER's Consult path, in the handbook's order: Consult with the 10-digit number,
+    end line one (the inbound call), reconnect to the outbound call. Each step is allowed once,
+    after the one before it; Consult only on a call tied to an active inbound call."""
+    rule_id = "OB-ALT-NUMBER"
+    call = case.call
+    agent = case.agent
+    now = case.now
+    inbound = agent.inbound_call
+    ref = f"inbound call {inbound.call_id}" if inbound else "the inbound call"
+    consulted = call.consulted_number
+    facts: dict[str, FactValue] = {
+        "inbound_call_id": inbound.call_id if inbound else None,
+        "consulted_number": consulted,
+        "line_one_ended": call.line_one_ended,
+        "reconnected": call.reconnected,
+    }
+    step = case.step
+    if call.reconnected:
+        sentence = "the outbound call is already reconnected; the Consult path is done"
+        return verdict(rule_id, False, constant, (sentence, facts), FINAL)
+    if step is Step.CONSULT:
+        if consulted:
+            sentence = f"Consult was already pressed, to {consulted}; end line one, then reconnect"
+            return verdict(rule_id, False, constant, (sentence, facts), FINAL)
+        untied = agent.inbound_tie(now)
+        if untied is not None:
+            why = untied or "this call names no inbound call"
+            sentence = (
+                f"{why}: Consult is for a call tied to an active inbound call in Talking; "
+                "otherwise enter After-Call Work and call the alternate number"
+            )
+            steps = (RequiredStep(StepKind.CALL_ALTERNATE_FROM_ACW),)
+            return verdict(rule_id, False, constant, (sentence, facts), FINAL, steps)
+        number = call.alternate_number
+        if not number:
+            sentence = (
+                "Consult needs the customer's 10-digit alternate number; with none, continue "
+                "with guided troubleshooting"
+            )
+            return verdict(rule_id, False, constant, (sentence, facts), ACTION, _GUIDED)
+        digits = _ten_digits(number)
+        sentence = f"Consult on {ref}: dial {digits}, then end line one and reconnect"
+        after = (
+            RequiredStep(StepKind.END_LINE_ONE, ref),
+            RequiredStep(StepKind.RECONNECT_OUTBOUND),
+        )
+        return verdict(
+            rule_id, True, constant, (sentence, {**facts, "digits": digits}), None, after
+        )
+    if not consulted:
+        sentence = f"press Consult with the 10-digit alternate number before {step_words(step)}"
+        return verdict(rule_id, False, constant, (sentence, facts), ACTION, _CONSULT)
+    line_one_gone = call.line_one_ended or (inbound is not None and not inbound.live_at(now))
+    if step is Step.END_LINE_ONE:
+        if line_one_gone:
+            sentence = f"line one ({ref}) has already ended; reconnect to the outbound call"
+            steps = (RequiredStep(StepKind.RECONNECT_OUTBOUND),)
+            return verdict(rule_id, False, constant, (sentence, facts), FINAL, steps)
+        untied = agent.inbound_tie(now)
+        if untied:
+            sentence = f"{untied}: line one is not this agent's to end"
+            return verdict(rule_id, False, constant, (sentence, facts), FINAL)
+        sentence = f"end line one: {ref} ends and the customer stays on {consulted}"
+        steps = (RequiredStep(StepKind.RECONNECT_OUTBOUND, consulted),)
+        return verdict(rule_id, True, constant, (sentence, facts), None, steps)
+    if not line_one_gone:
+        sentence = f"line one ({ref}) is still live; end it before reconnecting"
+        steps = (RequiredStep(StepKind.END_LINE_ONE, ref),)
+        return verdict(rule_id, False, constant, (sentence, facts), ACTION, steps)
+    sentence = f"reconnect to the outbound call on {consulted}; line one ({ref}) has ended"
+    return verdict(rule_id, True, constant, (sentence, facts))
+
+
 @rule(
     "OB-ALT-NUMBER",
     title="Troubleshooting the device being called: call an alternate number, else guide",
     section=SECTION,
-    steps={Step.TROUBLESHOOT},
+    steps={Step.TROUBLESHOOT} | CONSULT_PATH,
 )
 def alternate_number(case: Case) -> RuleResult | None:
+    if case.step in CONSULT_PATH:
+        return _consult_path(case)
     rule_id = "OB-ALT-NUMBER"
     call = case.call
     facts: dict[str, FactValue] = {
@@ -275,13 +365,9 @@ def alternate_number(case: Case) -> RuleResult | None:
     alternate = call.alternate_number
     if not alternate:
         sentence = "no alternate number is available; continue with guided troubleshooting"
-        guided = (RequiredStep(StepKind.GUIDED_TROUBLESHOOTING),)
-        return verdict(rule_id, True, constant, (sentence, facts), None, guided)
-    try:
-        digits = dial_string(alternate)
-    except DialStringError:
-        digits = alternate
-    if case.agent.on_inbound_call:
+        return verdict(rule_id, True, constant, (sentence, facts), None, _GUIDED)
+    digits = _ten_digits(alternate)
+    if case.agent.inbound_tie(case.now) is None:
         move = RequiredStep(StepKind.CONSULT_ALTERNATE, digits)
     else:
         move = RequiredStep(StepKind.CALL_ALTERNATE_FROM_ACW, digits)

@@ -97,5 +97,9 @@ CONVERSATION = frozenset(
         Step.PROOF,
         Step.PAYMENT,
         Step.TROUBLESHOOT,
+        Step.CONSULT,
+        Step.END_LINE_ONE,
+        Step.RECONNECT,
     }
 )
+CONSULT_PATH = frozenset({Step.CONSULT, Step.END_LINE_ONE, Step.RECONNECT})
