@@ -42,6 +42,7 @@ def start_call(
         callback_id=callback_id,
         agent_id=acting_agent(principal, body.agent_id),
         number=body.number,
+        inbound_call_id=body.inbound_call_id,
     )
 
 

@@ -48,6 +48,9 @@ def start(
     callback_id: int = typer.Argument(..., min=1),
     agent: str = AGENT,
     number: str = typer.Option(None, help="Dial this number instead of the callback's."),
+    inbound_call: int = typer.Option(
+        None, min=1, help="The live inbound call (its id) the agent is Talking on and dials from."
+    ),
 ) -> None:
     """Dial a callback offered to the agent, owned by them, or picked by hand. A refusal names
     the rules (`caredesk callback why` explains)."""
@@ -63,6 +66,7 @@ def start(
             callback_id=callback_id,
             agent_id=agent_id_for(uow, agent),
             number=number,
+            inbound_call_id=inbound_call,
         )
         console.print(
             f"callback {callback_id}: attempt {attempt.id} dialling {attempt.number}",
@@ -127,7 +131,9 @@ def step(
     device_being_called: bool = typer.Option(
         False, help="troubleshoot: the device is on the call."
     ),
-    alternate_number: str = typer.Option(None, help="alternate_number: the number to use."),
+    alternate_number: str = typer.Option(
+        None, help="alternate_number: the number to use; consult: the 10-digit number."
+    ),
 ) -> None:
     """One guided-call step, checked by the policy and recorded; a refused step names its
     rules and is kept on the callback's timeline."""

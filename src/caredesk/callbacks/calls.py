@@ -26,6 +26,12 @@ from caredesk.callbacks.dial_refusals import (
     named,
     not_dialable,
 )
+from caredesk.callbacks.inbound_link import (
+    FIELD,
+    audit_on_inbound,
+    inbound_facts,
+    load_inbound_call,
+)
 from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackStatus
 from caredesk.callbacks.policy_view import attempts_of, build_context
 from caredesk.callbacks.records import (
@@ -80,10 +86,15 @@ def start_call(
     callback_id: int,
     agent_id: int,
     number: str | None = None,
+    inbound_call_id: int | None = None,
 ) -> CallbackAttempt:
     """The agent dials: an offer made to them, a callback they own or one they pick by hand.
     The dial gate runs on every path; a refusal is recorded with its rule IDs and raised.
     Every refusal of the dial, the gate's or not, names its catalogue rules (dial_refusals).
+
+    ``inbound_call_id`` names the live inbound call the dial belongs to (the agent Talking on
+    it): the stored call decides whether the tie holds (OB-STATE's exception), and a tie that
+    does not hold refuses the dial naming OB-STATE and the field.
 
     Three durable transactions, because the gateway is called between them: the gate's
     verdict and the dial (DIALING, the attempt, the timeline) are committed before the gateway
@@ -99,6 +110,7 @@ def start_call(
             callback_id=callback_id,
             agent_id=agent_id,
             number=number,
+            inbound_call_id=inbound_call_id,
         )
     try:
         call_id = runtime.gateway.dial(
@@ -141,11 +153,16 @@ def _open_attempt(
     callback_id: int,
     agent_id: int,
     number: str | None,
+    inbound_call_id: int | None = None,
 ) -> tuple[Callback, CallbackAttempt]:
     """The dial gate and, when it allows the dial, the attempt with the callback DIALING."""
     callback = load_callback(uow, callback_id)
     agent = _agent(uow, agent_id)
     now = uow.clock.now()
+    inbound = None
+    if inbound_call_id is not None:
+        line_one = load_inbound_call(uow, call_id=inbound_call_id, account_id=callback.account_id)
+        inbound = inbound_facts(line_one)
     target = callback.number
     if number is not None:
         try:
@@ -163,8 +180,18 @@ def _open_attempt(
             target == callback.alternate_number and agent.state == AgentState.AFTER_CALL_WORK
         ),
     )
-    context = build_context(uow, callback=callback, step=Step.DIAL, now=now, agent=agent, dial=dial)
+    context = build_context(
+        uow,
+        callback=callback,
+        step=Step.DIAL,
+        now=now,
+        agent=agent,
+        dial=dial,
+        inbound_call=inbound,
+    )
     decision = evaluate(context, policy)
+    # A named inbound call the record does not bear out is the field at fault.
+    untied = inbound is not None and "OB-STATE" in decision.failed_rule_ids
 
     def refuse_dial() -> NoReturn:
         """Puts the gate's refusal on the callback's record and raises it."""
@@ -175,7 +202,12 @@ def _open_attempt(
             actor=actor,
             step=Step.DIAL,
             agent_id=agent.id,
-            facts={"number": target, "path": _path(callback, agent)},
+            facts={
+                "number": target,
+                "path": _path(callback, agent),
+                "inbound_call_id": inbound_call_id,
+            },
+            field=FIELD if untied else "step",
         )
 
     if closed_or_busy(callback):
@@ -208,6 +240,7 @@ def _open_attempt(
     uow.session.add(attempt)
     uow.flush()
     path = _path(callback, agent)
+    tied = f", tied to inbound call {inbound_call_id}" if inbound_call_id is not None else ""
     # On the line from the dial: ringing, then talking to the customer or their voicemail.
     agent_state = move_agent(
         uow, actor=actor, agent_id=agent.id, states=[AgentState.TALKING], callback=callback
@@ -230,8 +263,9 @@ def _open_attempt(
                 "from_line": agent.platform_line,
                 "path": path,
                 "agent_state": agent_state,
+                FIELD: inbound_call_id,
             },
-            detail=f"agent {agent.id} dials {digits} from {agent.platform_line} ({path})",
+            detail=f"agent {agent.id} dials {digits} from {agent.platform_line} ({path}{tied})",
         )
     except Conflict:
         # The same dial raced and lost: the other agent's attempt is the one being made.
@@ -241,4 +275,17 @@ def _open_attempt(
         )
         rules = [(attempts_rule(callback.line_of_business), sentence)]
         raise named(Conflict, rules, field="callback_id", now=now) from None
+    if inbound_call_id is not None:
+        audit_on_inbound(
+            uow,
+            actor=actor,
+            action="inbound.outbound_call_tied",
+            call_id=inbound_call_id,
+            details={
+                "callback_id": callback.id,
+                "attempt_id": attempt.id,
+                "agent_id": agent.id,
+                "number": target,
+            },
+        )
     return callback, attempt

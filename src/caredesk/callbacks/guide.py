@@ -21,6 +21,12 @@ from caredesk.agents.models import Agent as AgentRow
 from caredesk.agents.service import get_agent
 from caredesk.callbacks.attempts import UNANSWERED, latest_attempt
 from caredesk.callbacks.dial_refusals import cannot_take
+from caredesk.callbacks.inbound_link import (
+    inbound_facts,
+    live_inbound_call_id,
+    load_inbound_call,
+    tied_call_id,
+)
 from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackStatus
 from caredesk.callbacks.policy_view import CallSoFar, attempts_of, build_context, call_events
 from caredesk.callbacks.records import Event, load_callback
@@ -83,6 +89,8 @@ CONVERSATION: tuple[Step, ...] = (
     Step.OTP,
 )
 SERVICE_ASSURANCE_STEPS: tuple[Step, ...] = (Step.VERIFY_PIN,)
+# On a call tied to an inbound call: OB-ALT-NUMBER's Consult path, in its order.
+CONSULT_STEPS: tuple[Step, ...] = (Step.CONSULT, Step.END_LINE_ONE, Step.RECONNECT)
 # How the dial ended, as the agent reports it (a failed dial is the gateway's to say).
 DIAL_RESULTS: tuple[AttemptResult, ...] = (
     AttemptResult.CONTACT,
@@ -151,6 +159,9 @@ class Guide:
     not_theirs: tuple[tuple[str, str], ...] = ()
     """Before the dial: why this agent may not take the callback at all (offered to another
     agent, another team's, held by a dispatcher), as (rule ID, sentence)."""
+    inbound_call_id: int | None = None
+    """Before the dial: the live inbound call the agent is Talking on, which the dial is judged
+    as tied to (Consult). On the line: the inbound call the dial named (the Consult path)."""
 
     @property
     def can_dial(self) -> bool:
@@ -257,6 +268,22 @@ def call_guide(
         and phase is Phase.BEFORE_DIAL
         else None
     )
+    inbound_call_id: int | None = None
+    if phase is Phase.BEFORE_DIAL and agent is not None and agent.state == AgentState.TALKING:
+        inbound_call_id = live_inbound_call_id(
+            uow, agent_id=agent.id, account_id=callback.account_id
+        )
+    elif phase is Phase.ON_THE_LINE:
+        inbound_call_id = tied_call_id(uow, callback)
+    inbound = (
+        inbound_facts(
+            load_inbound_call(
+                uow, call_id=inbound_call_id, account_id=callback.account_id, lock=False
+            )
+        )
+        if inbound_call_id is not None
+        else None
+    )
     context = build_context(
         uow,
         callback=callback,
@@ -264,6 +291,7 @@ def call_guide(
         now=now,
         agent=agent,
         dial=dial_target(callback, agent, runtime, number),
+        inbound_call=inbound,
     )
     dial = evaluate(context, runtime.policy)
     events = call_events(uow, callback)
@@ -285,6 +313,8 @@ def call_guide(
         wanted = CONVERSATION
         if lob in (LineOfBusiness.SA_BTS, LineOfBusiness.SA_ATS):
             wanted += SERVICE_ASSURANCE_STEPS
+        if inbound_call_id is not None:
+            wanted += CONSULT_STEPS
         steps = {step: _judge(context, runtime, step) for step in wanted}
         for probe in PROBES:
             failures = _final_failures(_judge(context, runtime, probe.step, **probe.progress))
@@ -314,4 +344,5 @@ def call_guide(
         done=frozenset(event.kind for event in events),
         not_theirs=not_theirs,
         troubleshooting=troubleshooting,
+        inbound_call_id=inbound_call_id,
     )

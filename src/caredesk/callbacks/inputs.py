@@ -105,6 +105,10 @@ class CallStep(StrEnum):
     ALTERNATE_NUMBER = "alternate_number"
     TROUBLESHOOT = "troubleshoot"
     SUPPORT_NUMBER = "support_number"
+    # OB-ALT-NUMBER's Consult path, on a call tied to an active inbound call, in this order.
+    CONSULT = "consult"
+    END_LINE_ONE = "end_line_one"
+    RECONNECT = "reconnect"
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,7 @@ class StepInput:
     payment_raised_by: PaymentRaisedBy | str | None = None
     device_being_called: bool = False
     alternate_number: str | None = None
+    """alternate_number: as the customer gave it; consult: the 10-digit number Consult dials."""
 
 
 @dataclass(frozen=True)

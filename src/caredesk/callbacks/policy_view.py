@@ -42,6 +42,7 @@ from caredesk.policy import (
     DialTarget,
     EmailItem,
     History,
+    InboundCall,
     LineOfBusiness,
     Notification,
     PaymentRaisedBy,
@@ -212,11 +213,16 @@ def policy_callback(uow: UnitOfWork, callback: Callback, now: datetime) -> Polic
     )
 
 
-def policy_agent(uow: UnitOfWork, agent: AgentRow | None, around: datetime) -> Agent:
+def policy_agent(
+    uow: UnitOfWork,
+    agent: AgentRow | None,
+    around: datetime,
+    inbound_call: InboundCall | None = None,
+) -> Agent:
     if agent is None:
         return UNASSIGNED
     shift = shift_around(get_schedule(uow, agent_id=agent.id), around)
-    return Agent(str(agent.id), AgentState(agent.state), shift=shift)
+    return Agent(str(agent.id), AgentState(agent.state), inbound_call=inbound_call, shift=shift)
 
 
 def call_events(uow: UnitOfWork, callback: Callback) -> list[CallbackEvent]:
@@ -246,6 +252,7 @@ class CallSoFar:
         payment: PaymentRaisedBy | None = None
         alternate_asked = False
         alternate: str | None = None
+        consulted: str | None = None
         for event in events:
             facts: dict[str, Any] = event.facts or {}
             if event.kind == Event.PAYMENT_HELP and facts.get("raised_by"):
@@ -253,6 +260,9 @@ class CallSoFar:
             if event.kind == Event.ALTERNATE_NUMBER:
                 alternate_asked = True
                 alternate = facts.get("alternate_number") or None
+            if event.kind == Event.CONSULTED:
+                alternate_asked = True
+                consulted = facts.get("consulted_number") or None
         return cls(
             CallProgress(
                 answered=callback.contact_made,
@@ -260,7 +270,10 @@ class CallSoFar:
                 name_verified=Event.NAME_VERIFIED in kinds,
                 payment_raised_by=payment,
                 alternate_number_asked=alternate_asked,
-                alternate_number=alternate,
+                alternate_number=alternate or consulted,
+                consulted_number=consulted,
+                line_one_ended=Event.LINE_ONE_ENDED in kinds,
+                reconnected=Event.RECONNECTED in kinds,
                 voicemail_left=Event.VOICEMAIL_LEFT in kinds,
                 support_number_offered=Event.SUPPORT_NUMBER_OFFERED in kinds,
             )
@@ -278,10 +291,13 @@ def build_context(
     dial: DialTarget | None = None,
     call: CallProgress | None = None,
     wrap_up: WrapUp | None = None,
+    inbound_call: InboundCall | None = None,
 ) -> PolicyContext:
     """The policy context for ``step`` at ``now``. Without ``dial`` the callback's own number
     is the target, from the agent's platform line; without ``call`` the call so far comes from
-    the timeline; without ``agent`` the callback is judged as if any eligible agent took it."""
+    the timeline; without ``agent`` the callback is judged as if any eligible agent took it.
+    ``inbound_call`` is the stored record's facts of the inbound call the call names (see
+    ``inbound_link``), never a client's say-so."""
     if dial is None:
         dial = DialTarget(
             number=callback.number, originating_line=agent.platform_line if agent else ""
@@ -295,7 +311,7 @@ def build_context(
         step=step,
         line_of_business=LineOfBusiness(callback.line_of_business),
         caller_role=role,
-        agent=policy_agent(uow, agent, callback.due_at or now),
+        agent=policy_agent(uow, agent, callback.due_at or now, inbound_call),
         customer=customer_of(uow, callback.account_id),
         callback=policy_callback(uow, callback, now),
         history=History(

@@ -60,6 +60,10 @@ class Event:
     ALTERNATE_NUMBER = "alternate_number"
     TROUBLESHOOTING = "troubleshooting"
     SUPPORT_NUMBER_OFFERED = "support_number_offered"
+    # OB-ALT-NUMBER's Consult path on a call tied to an active inbound call.
+    CONSULTED = "consulted"
+    LINE_ONE_ENDED = "line_one_ended"
+    RECONNECTED = "reconnected"
     # The dispatcher's.
     OFFERED = "offered"
     OFFER_EXPIRED = "offer_expired"
@@ -303,6 +307,7 @@ def refuse(
     step: Step | str,
     agent_id: int | None = None,
     facts: dict[str, Any] | None = None,
+    field: str = "step",
 ) -> NoReturn:
     """Records the refusal (``refused`` event naming the rule IDs, the callback's last refusal,
     an audit record) and raises ``StepRefused`` carrying the decision; the use case's
@@ -346,6 +351,6 @@ def refuse(
     first = decision.failed[0].sentence if decision.failed else "refused"
     raise StepRefused(
         f"{step_name} refused by {', '.join(rule_ids)}: {first}",
-        field="step",
+        field=field,
         extra={"rule_ids": rule_ids, "decision": decision_to_json(decision)},
     )

@@ -157,6 +157,11 @@ class CallStart(AgentAction):
         default=None,
         description="Another of the account's numbers; the callback's own if left out.",
     )
+    inbound_call_id: Id | None = Field(
+        default=None,
+        description="The live inbound call this dial belongs to (its interaction id), with the "
+        "agent Talking on it: OB-STATE's exception, checked against the stored call.",
+    )
 
 
 class AttemptResultCreate(AgentAction):

@@ -89,11 +89,11 @@ class StepHandler:
     """Rules whose failure this step follows rather than is refused by."""
 
 
-def _passed(decision: Decision | None) -> list[str]:
+def passed_rules(decision: Decision | None) -> list[str]:
     return [result.rule_id for result in decision.passed] if decision else []
 
 
-def _steps_due(decision: Decision | None) -> list[str]:
+def steps_due(decision: Decision | None) -> list[str]:
     return [item.label for item in decision.required_steps] if decision else []
 
 
@@ -140,14 +140,14 @@ def _name_record(
 ) -> Recorded:
     kind = Event.NAME_VERIFIED if given.name_matched else Event.NAME_NOT_VERIFIED
     facts = {**ctx.base, "fields": sorted(fields_asked(given.fields))}
-    return Recorded(ctx.note(kind, _passed(decision), facts))
+    return Recorded(ctx.note(kind, passed_rules(decision), facts))
 
 
 def _disclosure_record(
     ctx: StepContext, given: StepInput, progress: Progress, decision: Decision | None
 ) -> Recorded:
     facts = {**ctx.base, "script": DISCLOSURE_SCRIPT}
-    return Recorded(ctx.note(Event.DISCLOSURE_READ, _passed(decision), facts))
+    return Recorded(ctx.note(Event.DISCLOSURE_READ, passed_rules(decision), facts))
 
 
 def _proof_progress(ctx: StepContext, given: StepInput) -> Progress:
@@ -159,7 +159,7 @@ def _proof_record(
 ) -> Recorded:
     found = proof_facts(ctx.uow, account_id=ctx.callback.account_id)
     facts = {**ctx.base, "facts_shown": sorted(proof_wanted(given.proof))}
-    return Recorded(ctx.note(Event.PROOF_GIVEN, _passed(decision), facts), proof=found)
+    return Recorded(ctx.note(Event.PROOF_GIVEN, passed_rules(decision), facts), proof=found)
 
 
 # --- verify_pin -----------------------------------------------------------------------------
@@ -194,7 +194,7 @@ def _pin_record(
         ctx.callback,
         actor=ctx.actor,
         kind=Event.PIN_CHECKED,
-        rule_ids=_passed(decision),
+        rule_ids=passed_rules(decision),
         facts={
             **ctx.base,
             "account_change": progress["account_change"],
@@ -215,7 +215,7 @@ def _otp_progress(ctx: StepContext, given: StepInput) -> Progress:
 def _otp_record(
     ctx: StepContext, given: StepInput, progress: Progress, decision: Decision | None
 ) -> Recorded:
-    return Recorded(ctx.note(Event.OTP_FOLLOWED, _passed(decision), ctx.base))
+    return Recorded(ctx.note(Event.OTP_FOLLOWED, passed_rules(decision), ctx.base))
 
 
 def _payment_progress(ctx: StepContext, given: StepInput) -> Progress:
@@ -231,7 +231,7 @@ def _payment_record(
     ctx: StepContext, given: StepInput, progress: Progress, decision: Decision | None
 ) -> Recorded:
     facts = {**ctx.base, "raised_by": progress.get("payment_raised_by")}
-    return Recorded(ctx.note(Event.PAYMENT_HELP, _passed(decision), facts))
+    return Recorded(ctx.note(Event.PAYMENT_HELP, passed_rules(decision), facts))
 
 
 # --- the alternate number, troubleshooting, the 800 number ---------------------------------
@@ -253,7 +253,7 @@ def _alternate_progress(ctx: StepContext, given: StepInput) -> Progress:
     }
 
 
-def _add_alternate(ctx: StepContext, number: str) -> int | None:
+def add_alternate(ctx: StepContext, number: str) -> int | None:
     """OB-ALT-NUMBER: the number the customer gave on the call becomes a contact point of theirs,
     marked as given on this call by this agent (provenance for OB-SCOPE-CUSTOMER)."""
     callback, agent_id = ctx.callback, ctx.attempt.agent_id
@@ -282,7 +282,7 @@ def _alternate_record(
 ) -> Recorded:
     number = progress["alternate_number"]
     assert number is None or isinstance(number, str)
-    contact_id = _add_alternate(ctx, number) if number is not None else None
+    contact_id = add_alternate(ctx, number) if number is not None else None
     event = change(
         ctx.uow,
         ctx.callback,
@@ -294,7 +294,7 @@ def _alternate_record(
             **ctx.base,
             "alternate_number": number,
             "contact_point_id": contact_id,
-            "required_steps": _steps_due(decision),
+            "required_steps": steps_due(decision),
         },
     )
     return Recorded(event)
@@ -303,8 +303,8 @@ def _alternate_record(
 def _troubleshoot_record(
     ctx: StepContext, given: StepInput, progress: Progress, decision: Decision | None
 ) -> Recorded:
-    facts = {**ctx.base, "required_steps": _steps_due(decision)}
-    return Recorded(ctx.note(Event.TROUBLESHOOTING, _passed(decision), facts))
+    facts = {**ctx.base, "required_steps": steps_due(decision)}
+    return Recorded(ctx.note(Event.TROUBLESHOOTING, passed_rules(decision), facts))
 
 
 def _support_number_record(

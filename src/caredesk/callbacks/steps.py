@@ -2,7 +2,8 @@
 policy, recorded on the timeline, and refused (with its rule IDs, on record) when the policy
 says no: first and last name, then the recording disclosure (the handbook's order; nothing else
 proceeds before both), proof of the call, the Service Assurance PIN check,
-SSN verification (never), one-time PINs, payments, the alternate number and troubleshooting.
+SSN verification (never), one-time PINs, payments, the alternate number and troubleshooting,
+and on a call tied to an active inbound call the Consult path (``consult_steps``).
 
 ``record_step`` takes the step as a frozen ``inputs.StepInput`` and runs it through its row of
 ``step_handlers.HANDLERS``: the same load, caller check, policy decision and refusal for every
@@ -20,16 +21,20 @@ from caredesk.accounts.values import ProofFacts
 from caredesk.agents.service import get_agent
 from caredesk.audit.service import Actor
 from caredesk.callbacks.attempts import require_caller
+from caredesk.callbacks.consult_steps import CONSULT_HANDLERS
+from caredesk.callbacks.inbound_link import tied_inbound
 from caredesk.callbacks.inputs import CallStep, StepInput
 from caredesk.callbacks.models import Callback, CallbackEvent, CallbackStatus
 from caredesk.callbacks.policy_view import CallSoFar, build_context, call_events
 from caredesk.callbacks.records import atomic_keeping_refusals, load_callback, refuse
 from caredesk.callbacks.runtime import CallbackRuntime
-from caredesk.callbacks.step_handlers import HANDLERS, StepContext
+from caredesk.callbacks.step_handlers import HANDLERS, StepContext, StepHandler
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import InvalidTransition, PolicyRefused, ValidationFailed
 from caredesk.policy import Decision, PolicyConfig, Step, decision_to_json, evaluate
 from caredesk.policy.vocabulary import ALLOWED_PROOF_FACTS
+
+STEP_HANDLERS: dict[CallStep, StepHandler] = {**HANDLERS, **CONSULT_HANDLERS}
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,13 @@ def _decide(
     agent_id = require_caller(uow, callback, None).agent_id
     agent = get_agent(uow, agent_id=agent_id) if agent_id else None
     context = build_context(
-        uow, callback=callback, step=step, now=uow.clock.now(), agent=agent, call=call
+        uow,
+        callback=callback,
+        step=step,
+        now=uow.clock.now(),
+        agent=agent,
+        call=call,
+        inbound_call=tied_inbound(uow, callback),
     )
     return evaluate(context, policy)
 
@@ -73,7 +84,7 @@ def record_step(
         except ValueError:
             names = ", ".join(item.value for item in CallStep)
             raise ValidationFailed(f"must be one of: {names}", field="step") from None
-        handler = HANDLERS[which]
+        handler = STEP_HANDLERS[which]
         callback = load_callback(uow, given.callback_id)
         after_call = callback.status == CallbackStatus.WRAP_UP.value
         if not (which is CallStep.SUPPORT_NUMBER and after_call):

@@ -253,6 +253,7 @@ def _dial(value: object, path: str) -> DialTarget:
 def _call(value: object, path: str) -> CallProgress:
     fields = FieldReader(value, path, tuple(CallProgress.__dataclass_fields__))
     alternate = fields.data.get("alternate_number")
+    consulted = fields.data.get("consulted_number")
     return CallProgress(
         answered=fields.flag("answered", False),
         disclosure_read=fields.flag("disclosure_read", False),
@@ -270,6 +271,11 @@ def _call(value: object, path: str) -> CallProgress:
         alternate_number=(
             number_at(alternate, fields.at("alternate_number")) if alternate is not None else None
         ),
+        consulted_number=(
+            number_at(consulted, fields.at("consulted_number")) if consulted is not None else None
+        ),
+        line_one_ended=fields.flag("line_one_ended", False),
+        reconnected=fields.flag("reconnected", False),
         voicemail_left=fields.flag("voicemail_left", False),
         support_number_offered=fields.flag("support_number_offered", False),
     )

@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from caredesk.callbacks.consult_steps import CONSULT_HANDLERS
 from caredesk.callbacks.inputs import AgreedWindow, CallbackRequest, CallStep, StepInput
 from caredesk.callbacks.step_handlers import HANDLERS
+from caredesk.callbacks.steps import STEP_HANDLERS
 
 REQUEST = CallbackRequest(
     account_id=7,
@@ -23,7 +25,9 @@ START = datetime(2027, 3, 1, 17, tzinfo=UTC)
 
 
 def test_every_step_has_a_handler() -> None:
-    assert set(HANDLERS) == set(CallStep)
+    assert set(STEP_HANDLERS) == set(CallStep)
+    # The Consult path's rows are its own; none replaces a row of the main table.
+    assert not set(HANDLERS) & set(CONSULT_HANDLERS)
 
 
 def test_a_steps_pin_is_left_out_of_its_repr() -> None:

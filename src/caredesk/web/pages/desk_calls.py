@@ -3,8 +3,9 @@
 customer's zone, the dial button disabled with the blocking rules), then the dial's result, the
 conversation in the handbook's order (first and last name, the recording disclosure, then proof
 only when asked, troubleshooting or the alternate number, a payment the customer raises, a
-one-time PIN), the actions that are never taken with the rule that forbids each, and after the
-call the voicemail and the memo (caredesk.web.pages.desk_memo).
+one-time PIN; on a call made from a live inbound call, the Consult path), the actions that
+are never taken with the rule that forbids each, and after the call the voicemail and the memo
+(caredesk.web.pages.desk_memo).
 
 Each action is a form posted to one use case of caredesk.callbacks (calls, attempts, steps),
 which decides again; a refusal comes back on the page with its rule IDs and sentences. The
@@ -21,6 +22,7 @@ from caredesk.callbacks.guide import call_guide
 from caredesk.callbacks.inputs import StepInput
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import DomainError, ValidationFailed
+from caredesk.schemas import MAX_ID
 from caredesk.web.deps import Principal, UoW
 from caredesk.web.pages.desk_call_view import call_context
 from caredesk.web.pages.desk_support import (
@@ -46,8 +48,16 @@ STEP_NAMES = {
     "otp",
     "verify_pin",
     "support_number",
+    "consult",
+    "end_line_one",
+    "reconnect",
 }
-ANCHORS = {"verify_name": "step-disclosure", "disclosure": "conversation"}
+ANCHORS = {
+    "verify_name": "step-disclosure",
+    "disclosure": "conversation",
+    "end_line_one": "step-consult",
+    "reconnect": "step-consult",
+}
 
 
 def _page(
@@ -105,8 +115,10 @@ def dial(
     principal: SignedStaff,
     uow: UoW,
     number: Annotated[str, Form(max_length=32)] = "",
+    inbound_call_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
 ) -> Response:
-    """Takes the offer or the callback and dials: the dial gate runs in ``start_call``."""
+    """Takes the offer or the callback and dials: the dial gate runs in ``start_call``. From a
+    live inbound call (Consult) the dial names it, and the stored call decides the tie."""
     runtime = runtime_of(request)
     try:
         calls.start_call(
@@ -116,6 +128,7 @@ def dial(
             callback_id=callback_id,
             agent_id=acting_agent_id(principal),
             number=number.strip() or None,
+            inbound_call_id=inbound_call_id,
         )
     except DomainError as exc:
         return _refused(request, uow, principal, callback_id, exc)
