@@ -12,7 +12,7 @@ from caredesk.policy.pii_text import DIGITS, MARK, WORD, Run
 
 class _Label(NamedTuple):
     kind: PiiKind
-    digits: tuple[int, int]  # how many digits its value has
+    digits: tuple[int, int]  # how many digits its value has: from-to, or for an SSN either
     last: int  # its last token
 
 
@@ -22,7 +22,7 @@ def _is_value(scan: Scan, run: Run, label: _Label) -> bool:
         return False
     groups = run.groups
     if label.kind is PiiKind.SSN:
-        return len(groups) == 1 and len(groups[0]) in (4, 9)
+        return len(groups) == 1 and len(groups[0]) in label.digits
     low, high = label.digits
     if len(groups) == 1:
         return low <= len(groups[0]) <= high
@@ -33,7 +33,7 @@ def _is_value(scan: Scan, run: Run, label: _Label) -> bool:
 def _label_at(scan: Scan, index: int) -> _Label | None:
     word = scan.tokens[index].text
     if word in words.SSN_LABELS:
-        return _Label(PiiKind.SSN, (4, 9), index)
+        return _Label(PiiKind.SSN, words.SSN_DIGITS, index)
     if word in words.PIN_LABELS:
         return _Label(PiiKind.PIN, words.PIN_DIGITS, index)
     if word in words.CVV_LABELS:
@@ -60,6 +60,11 @@ def labels(scan: Scan) -> None:
             _backward(scan, index)
 
 
+def _after_first(run: Run) -> Run:
+    """``run`` without its first group."""
+    return Run(run.first + 2, run.last, run.groups[1:], run.seps[1:])
+
+
 def _forward(scan: Scan, label: _Label, label_index: int) -> int:
     """The value after a label, and any chained after it; the token index to resume at."""
     tokens = scan.tokens
@@ -67,7 +72,7 @@ def _forward(scan: Scan, label: _Label, label_index: int) -> int:
     glued = scan.run_at.get(index)
     if glued is not None and len(glued.groups) > 1:
         # "CVV2 123": the label's 2 and its value were read as one spaced number.
-        rest = Run(index + 2, glued.last, glued.groups[1:], glued.seps[1:])
+        rest = _after_first(glued)
         if _is_value(scan, rest, label):
             scan.add_run(rest, label.kind)
             return _chain(scan, rest, label)
@@ -84,10 +89,10 @@ def _forward(scan: Scan, label: _Label, label_index: int) -> int:
             if run is not None and _is_value(scan, run, label):
                 scan.add_run(run, label.kind)
                 return _chain(scan, run, label)
-            if token.text == "4" and previous in ("last", "first"):
+            if token.text == "4" and previous == "last":
                 # "SSN last 4 6789": the 4 says how many digits follow.
                 if run is not None and len(run.groups) > 1:
-                    rest = Run(index + 2, run.last, run.groups[1:], run.seps[1:])
+                    rest = _after_first(run)
                     if _is_value(scan, rest, label):
                         scan.add_run(rest, label.kind)
                         return _chain(scan, rest, label)

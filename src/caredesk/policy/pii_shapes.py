@@ -29,17 +29,16 @@ def cards(scan: Scan) -> None:
     for run in scan.runs:
         if scan.glued(run) or _device_labelled(scan, run):
             continue
-        digits = "".join(run.groups)
-        if 13 <= len(digits) <= 19 and is_card_number(digits):
+        if is_card_number("".join(run.groups)):
             scan.add_run(run, PiiKind.CARD_NUMBER)
-            continue
-        if len(run.groups) > 1:
+        else:
             _card_windows(scan, run)
 
 
 def _card_windows(scan: Scan, run: Run) -> None:
     """Cards written next to another number ("order 12 4111 1111 1111 1111"): windows of whole
-    groups bounded by spaces; each group but the last has four digits or more."""
+    groups bounded by spaces; each group but the last has four digits or more. (The whole run is
+    no card: cards() has looked at it.)"""
     groups, seps = run.groups, run.seps
     count = len(groups)
     first = 0
@@ -57,8 +56,7 @@ def _card_windows(scan: Scan, run: Run) -> None:
                 break
             if last < count - 1 and seps[last] != " ":
                 continue
-            whole = (first, last) == (0, count - 1)
-            if not whole and total >= 13 and is_card_number("".join(groups[first : last + 1])):
+            if total >= 13 and is_card_number("".join(groups[first : last + 1])):
                 best = last
         if best >= 0:
             start = scan.tokens[run.first + 2 * first].start

@@ -6,6 +6,7 @@ from __future__ import annotations
 SSN_LABELS = frozenset({"ssn", "ssns", "social", "ss", "soc", "itin"})
 PIN_LABELS = frozenset({"pin", "pins", "pincode", "passcode", "passcodes", "password", "passwd"})
 CVV_LABELS = frozenset({"cvv", "cvc", "cvn"})
+SSN_DIGITS = (4, 9)  # the last four or all nine, nothing between
 PIN_DIGITS = (4, 12)
 CVV_DIGITS = (3, 4)
 PAIR_LABELS = {("pass", "code"): PIN_DIGITS, ("security", "code"): (3, 12)}

@@ -146,6 +146,21 @@ def test_a_refusal_names_the_field_the_kind_and_the_span_never_the_value() -> No
         ("6789 is the last four of her ssn", [(0, 4)], PiiKind.SSN),
         ("12 34 is the new pin", [], PiiKind.PIN),
         ("4821 is the the the the the the the the pin", [], PiiKind.PIN),
+        ("4821 is: the new pin", [(0, 4)], PiiKind.PIN),
+        ("0042 is (the new PIN)", [(0, 4)], PiiKind.PIN),
+        ("0042is the new PIN", [(0, 4)], PiiKind.PIN),  # a missing space
+        ("4821 is the new PIN, fee 5\u20ac", [(0, 4)], PiiKind.PIN),
+        # A clause break, a number's own noun, an amount or a date's year: not the PIN.
+        ("Balance 4821 is; PIN unchanged", [], PiiKind.PIN),
+        ("ticket4821 is the new pin", [], PiiKind.PIN),
+        ("$4821 is the new PIN", [], PiiKind.PIN),
+        ("10/2031 is the PIN expiry date", [], PiiKind.PIN),
+        # After the label, only filler words reach the value.
+        ("customer last changed the PIN in 2023", [], PiiKind.PIN),
+        ("PIN reset. 3000 points added", [], PiiKind.PIN),
+        ("customer refused to give the CVV", [], PiiKind.PIN),
+        ("cvv:123", [(4, 7)], PiiKind.PIN),
+        ("cvv123", [(3, 6)], PiiKind.PIN),
     ],
 )
 def test_label_rules(text: str, spans: list[tuple[int, int]], kind: PiiKind) -> None:
