@@ -108,7 +108,24 @@ def _problem(response: Any, status: int, field: str) -> dict[str, Any]:
 
 
 # --- the dial and OB-STATE's exception ---------------------------------------------------
+def _ob_state(decision: dict[str, Any]) -> dict[str, Any]:
+    found = [r for r in decision["failed"] + decision["passed"] if r["rule_id"] == "OB-STATE"]
+    assert len(found) == 1, decision
+    return found[0]
+
+
 def test_a_dial_tied_to_the_live_inbound_call_goes_out_from_talking(line: Line) -> None:
+    # Asked beforehand, the dial from the inbound call passes OB-STATE, naming the call.
+    untied = _ob_state(line.desk.why(line.callback_id, agent_id=line.agent_id))
+    assert untied["passed"] is False
+    tied = _ob_state(
+        line.desk.why(line.callback_id, agent_id=line.agent_id, inbound_call_id=line.call_id)
+    )
+    assert tied["passed"] is True
+    assert tied["sentence"] == (
+        f"the call is tied to inbound call {line.call_id}, live with agent {line.agent_id} "
+        "in Talking (Consult)"
+    )
     started = line.dial(inbound_call_id=line.call_id)
     assert started.status_code == 200, started.text
     assert line.floor.state(line.agent_id) == "talking"

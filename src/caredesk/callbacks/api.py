@@ -242,9 +242,11 @@ def why_not_now(
     runtime: Runtime,
     agent_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     step: Step = Step.DIAL,
+    inbound_call_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> dict[str, Any]:
     """The policy's decision for one step now: every rule with its verdict and facts, the next
-    allowed instant and the steps still required."""
+    allowed instant and the steps still required. ``inbound_call_id`` judges a dial from that
+    live inbound call (OB-STATE's exception), as the stored call shows it."""
     decision = scheduling.why_not_now(
         uow,
         policy=runtime.policy,
@@ -252,6 +254,7 @@ def why_not_now(
         agent_id=agent_id,
         step=step,
         now=uow.clock.now(),
+        inbound_call_id=inbound_call_id,
     )
     return decision_to_json(decision)
 

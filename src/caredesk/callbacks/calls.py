@@ -205,7 +205,7 @@ def _open_attempt(
             facts={
                 "number": target,
                 "path": _path(callback, agent),
-                "inbound_call_id": inbound_call_id,
+                **({FIELD: inbound_call_id} if inbound_call_id is not None else {}),
             },
             field=FIELD if untied else "step",
         )
@@ -263,7 +263,7 @@ def _open_attempt(
                 "from_line": agent.platform_line,
                 "path": path,
                 "agent_state": agent_state,
-                FIELD: inbound_call_id,
+                **({FIELD: inbound_call_id} if inbound_call_id is not None else {}),
             },
             detail=f"agent {agent.id} dials {digits} from {agent.platform_line} ({path}{tied})",
         )

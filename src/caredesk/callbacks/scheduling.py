@@ -14,6 +14,7 @@ from caredesk.agents.models import Agent as AgentRow
 from caredesk.agents.service import get_agent, get_schedule
 from caredesk.audit.service import Actor
 from caredesk.callbacks.attention import flag_dead_messages
+from caredesk.callbacks.inbound_link import inbound_facts, load_inbound_call, tied_inbound
 from caredesk.callbacks.models import Callback, CallbackStatus
 from caredesk.callbacks.notices import (
     NOTIFIER,
@@ -121,16 +122,33 @@ def why_not_now(
     agent_id: int | None = None,
     step: Step = Step.DIAL,
     now: datetime,
+    inbound_call_id: int | None = None,
 ) -> Decision:
     """The policy's decision for one step of one callback: every rule, its verdict and facts,
     the next allowed instant and the steps still required. Without ``agent_id`` it is judged
-    for the agent it is offered to, else its owner, else any agent in Not Ready - Follow-Up."""
+    for the agent it is offered to, else its owner, else any agent in Not Ready - Follow-Up.
+    With ``inbound_call_id``, as a dial from that inbound call (judged on the stored call, as
+    the dial would be); the Consult path's steps read the call the last dial named."""
     callback = load_callback(uow, callback_id)
     agent_ref = agent_id or callback.offered_to_agent_id or callback.owner_agent_id
     agent = get_agent(uow, agent_id=agent_ref) if agent_ref else None
     caller_role = None if agent else CallerRole(callback.caller_role)
+    inbound = None
+    if inbound_call_id is not None:
+        line_one = load_inbound_call(
+            uow, call_id=inbound_call_id, account_id=callback.account_id, lock=False
+        )
+        inbound = inbound_facts(line_one)
+    elif step in (Step.CONSULT, Step.END_LINE_ONE, Step.RECONNECT):
+        inbound = tied_inbound(uow, callback)
     context = build_context(
-        uow, callback=callback, step=step, now=now, agent=agent, caller_role=caller_role
+        uow,
+        callback=callback,
+        step=step,
+        now=now,
+        agent=agent,
+        caller_role=caller_role,
+        inbound_call=inbound,
     )
     return evaluate(context, policy)
 
