@@ -79,6 +79,8 @@ def test_consult_from_the_live_inbound_call_on_the_call_page(floor: Floor) -> No
     assert consulted.status_code == 303, consulted.text
     after_consult = page(desk, who, call)
     assert "Consult to (303) 555-0188." in after_consult
+    assert f"tied to inbound call {call_id}: take the Consult path below" in after_consult
+    assert "stay in After-Call Work" not in after_consult
     assert f"End line one (inbound call {call_id})" in _button(after_consult, "end-line-one-button")
     assert post(desk, who, f"{call}/steps", step="end_line_one").status_code == 303
     line_one_ended = page(desk, who, call)
