@@ -51,7 +51,7 @@ OPTION_OF = {
     "answer_seconds": "--answer-within",
     "target": "--target",
 }
-_LENGTH = re.compile(r"(\d{1,5}(?:\.\d{1,3})?)\s*(s|m|min|h)?", re.ASCII | re.IGNORECASE)
+_LENGTH = re.compile(r"(\d{1,5}(?:\.\d{1,3})?)\s{0,3}(s|m|min|h)?", re.ASCII | re.IGNORECASE)
 _SECONDS_IN = {"s": 1, "m": 60, "min": 60, "h": 3600}
 
 

@@ -25,7 +25,8 @@ from caredesk.staffing.plan import MAX_INTERVALS, ForecastInterval
 COLUMNS = ("start", "calls", "aht_seconds")
 MAX_FORECAST_BYTES = 1_000_000
 MAX_CELL = 100
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?", re.ASCII)
+# A cell is at most MAX_CELL characters, so no run of digits is longer.
+_NUMBER = re.compile(r"[+-]?(\d{1,100}(\.\d{0,100})?|\.\d{1,100})([eE][+-]?\d{1,3})?", re.ASCII)
 
 
 class ForecastError(ValueError):
