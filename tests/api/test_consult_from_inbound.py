@@ -289,3 +289,24 @@ def test_without_an_alternate_number_guided_troubleshooting_continues(line: Line
     assert guided.status_code == 200, guided.text
     assert guided.json()["kind"] == "troubleshooting"
     assert line.inbound()["ended_at"] is None
+
+
+def test_a_new_outbound_call_started_from_the_live_inbound_call(line: Line) -> None:
+    """The agent asks for a callback on the call in front of them and dials it from there."""
+    account = line.desk.get(line.callback_id)["account_id"]
+    made = line.desk.request(
+        line.agent,
+        account_id=account,
+        origin="follow_up",
+        reason="device_troubleshooting",
+        line_of_business="care",
+        owner_agent_id=line.agent_id,
+        interaction_id=line.call_id,
+    )
+    assert made["origin_interaction_id"] == line.call_id
+    assert line.desk.notified(made["id"])["status"] == "scheduled"
+    line.desk.use_gateway(ScriptedGateway([CallEventKind.ANSWERED]))
+    started = line.desk.start(made["id"], line.agent, inbound_call_id=line.call_id)
+    assert started.status_code == 200, started.text
+    dialing = [e for e in line.desk.events(made["id"]) if e["kind"] == "dialing"][-1]
+    assert dialing["facts"]["inbound_call_id"] == line.call_id
