@@ -78,10 +78,12 @@ def refuse_secrets(fields: Mapping[str, str | None]) -> None:
 
 
 # Modular-crypt and framework password-hash formats: "$argon2id$v=19$m=...", "$2b$12$...",
-# "$6$salt$...", "pbkdf2_sha256$600000$salt$hash", "argon2$argon2id$...".
+# "$6$salt$...", "pbkdf2_sha256$600000$salt$hash", "argon2$argon2id$...", passlib's
+# "$bcrypt-sha256$v=2,t=2b,r=12$...".
 _HASH_SCHEMES = frozenset(
     {
         "argon2", "argon2i", "argon2d", "argon2id", "scrypt", "bcrypt", "bcrypt_sha256",
+        "bcrypt-sha256",
         "pbkdf2", "pbkdf2_sha1", "pbkdf2_sha256", "pbkdf2_sha512", "pbkdf2-sha1",
         "pbkdf2-sha256", "pbkdf2-sha512", "2a", "2b", "2x", "2y", "1", "5", "6", "7", "y", "gy",
         "sha1", "md5",

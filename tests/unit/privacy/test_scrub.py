@@ -89,6 +89,9 @@ HASHES = [
     "pbkdf2_sha256$600000$c29tZXNhbHQ$Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFy",
     "argon2$argon2id$v=19$m=102400,t=2,p=8$c29tZXNhbHQ$Zm9vYmFyYmF6cXV4",
     "$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q$nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E",
+    # passlib's formats, the scheme after the first "$" thirteen characters long.
+    "$bcrypt-sha256$v=2,t=2b,r=12$n79VH.0Q2TMWmt3Oqt9uku$Kq4Noyk3094Y2QlB8NdRT8SvGiI4ft.",
+    "$pbkdf2-sha256$29000$N2bMOYcw5nyPEaI0pv5Ynw$Zr1lhoP5ZdPQNyBOJTBk7bxNNfVAp3wMWlzVEu4BrIc",
 ]
 
 
@@ -125,3 +128,8 @@ def test_a_hash_just_long_enough_is_masked_and_one_shorter_is_not() -> None:
     framework = "pbkdf2_sha256$" + "b" * 6
     assert mask_password_hashes(f"x {framework} y") == f"x {REDACTED} y"
     assert mask_password_hashes(f"x {framework[:-1]} y") == f"x {framework[:-1]} y"
+
+
+def test_a_dollar_sign_right_before_a_hash_is_kept_and_the_hash_masked() -> None:
+    bcrypt = HASHES[3]
+    assert mask_password_hashes(f"export HASH=${bcrypt}") == f"export HASH=${REDACTED}"
