@@ -178,9 +178,9 @@ class StoredDay:
             return
         try:
             with self.db.uow() as uow:
-                hangup.hang_up(uow, actor=PHONE, call_id=caller.call_id)
+                hangup.hang_up(uow, actor=PHONE, routing=self.routing, call_id=caller.call_id)
         except DomainError:
-            return  # an agent took the call at the same instant
+            return  # the call ended at the same instant
         self._step("hang_up")
         self.tally.abandoned += 1
 

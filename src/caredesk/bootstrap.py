@@ -107,14 +107,19 @@ def build_callback_runtime(
     routing: RoutingConfig | None = None,
 ) -> CallbackRuntime:
     """The callback machinery, with inbound routing as a round step of the dispatcher (its
-    rounds offer waiting callers to Ready agents by the routing file in force)."""
+    rounds offer waiting callers to Ready agents by the routing file in force), after the step
+    that puts agents whose wrap-up time is over back to Ready (so they count in that round)."""
     from caredesk.callbacks.runtime import CallbackRuntime
     from caredesk.inbound.routing_round import InboundRouting
+    from caredesk.inbound.wrapup import WrapUpTimer
 
     return CallbackRuntime(
         policy=policy if policy is not None else load_callback_policy(settings),
         sender=build_message_sender(settings, clock),
         gateway=build_voice_gateway(settings, clock),
         settings=settings,
-        round_steps=(InboundRouting(routing if routing is not None else load_routing_config()),),
+        round_steps=(
+            WrapUpTimer(),
+            InboundRouting(routing if routing is not None else load_routing_config()),
+        ),
     )

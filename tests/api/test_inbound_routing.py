@@ -132,9 +132,11 @@ def test_an_offer_made_by_the_routing_decision_is_accepted_and_connects(floor: F
         walk = uow.session.scalar(select(IvrWalk).where(IvrWalk.interaction_id == call_id))
         assert walk is not None
         assert (walk.waited_seconds, walk.answered_at) == (15.0, floor.clock.now())
-    # The caller is the agent's now: not the caller's to hang up as an abandonment.
+    # Answered: a hang-up now is no abandonment, it ends the call and the agent's wrap-up starts.
     gone = floor.client.post(f"/v1/ivr/calls/{call_id}/hangup", headers=floor.phone)
-    assert gone.status_code == 409
+    assert gone.status_code == 200, gone.text
+    assert gone.json()["disposition"] == "customer_disconnected"
+    assert floor.state(agent_id) == "after_call_work"
     again = floor.answer(agent_id, headers, offer, "accept")
     assert again.status_code == 409 and again.json()["field"] == "offer_id"
 

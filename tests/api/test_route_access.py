@@ -99,6 +99,8 @@ ACCESS: dict[tuple[str, str], frozenset[Role] | Public] = {
     ("GET", "/v1/ivr/calls/{call_id}/wait"): EVERYONE,
     ("POST", "/v1/ivr/calls/{call_id}/hangup"): EVERYONE,
     ("POST", "/v1/ivr/calls/{call_id}/escalate"): STAFF,
+    # The agent who has the call, or a leader (the use case refuses any other agent).
+    ("POST", "/v1/ivr/calls/{call_id}/end"): STAFF,
     ("GET", "/v1/audit-events"): LEADERS,
     ("POST", "/v1/policy/evaluate"): STAFF,
     # Arithmetic on a forecast, no customer data: staff plan their day with it.

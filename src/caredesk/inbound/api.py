@@ -89,9 +89,15 @@ def give_input(
 
 @router.post("/v1/ivr/calls/{call_id}/hangup", response_model=CallRead)
 def hangup(principal: AnyUser, uow: UoW, routing: Routing, call_id: CallId) -> CallRead:
-    """The caller hung up: the call ends now, as abandoned when it was waiting in a queue."""
+    """The caller hung up: the call ends now, as abandoned when it was waiting in a queue; on
+    an agent who had answered, as customer_disconnected, and the agent goes to After-Call
+    Work."""
     walk = hang_up(
-        uow, actor=principal.actor, call_id=call_id, within_account=principal.account_scope
+        uow,
+        actor=principal.actor,
+        routing=routing,
+        call_id=call_id,
+        within_account=principal.account_scope,
     )
     return call_view(uow, routing, walk)
 

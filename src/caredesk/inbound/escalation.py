@@ -4,7 +4,8 @@ to a supervisor or a specialised department, with a reason.
 The caller does not start again: the call goes to the other queue keeping the place it had (its
 first arrival), so the next routing round offers it to that queue's agents before callers who
 came later, and the offer shows the way the caller came, the escalation and its reason. The
-agent who had the call goes to After-Call Work to write it up. The first answer's wait stays
+agent who had the call goes to After-Call Work to write it up, timed by the queue the call
+left (`wrapup`). The first answer's wait stays
 the one the estimate's accuracy is measured on. A caller asks for a supervisor from the menu
 ("supervisor", "manager") or through the agent, who escalates here; a case escalates on its own
 (`caredesk ticket escalate`, `POST /v1/tickets/{ref}/escalate`)."""
@@ -17,6 +18,7 @@ from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, PermissionDenied, ValidationFailed
 from caredesk.inbound.models import IvrWalk
 from caredesk.inbound.walks import add_step, load_walk
+from caredesk.inbound.wrapup import time_wrap_up
 from caredesk.interactions.models import Interaction
 from caredesk.live import Audience, publish
 from caredesk.policy import AgentState
@@ -83,13 +85,14 @@ def escalate_call(
             accepted=True,
             said=(routing.ivr.connect_prompt[walk.language],),
         )
-        presence.change_state(
+        agent = presence.change_state(
             uow,
             actor=actor,
             agent_id=holder,
             state=AgentState.AFTER_CALL_WORK,
             reason=f"escalated call {call_id} to {to_queue}",
         )
+        time_wrap_up(uow, routing=routing, agent=agent, call_id=call_id, queue=from_queue)
         record(
             uow,
             actor=actor,

@@ -3,10 +3,11 @@
 Hanging up while waiting in a queue (the walk ended there, no agent yet) is an abandonment,
 recorded with its time: the interaction's disposition is `abandoned` and its end is when the
 caller gave up, so the time waited is `ended_at - queued_at`. Hanging up in the menus, at an
-offer or during a voicemail is `customer_disconnected`. A call that was answered or already
-ended is not the caller's to end here (Conflict). The hang-up is the walk's last step. A caller
+offer or during a voicemail is `customer_disconnected`. A call already ended is not the
+caller's to end again (Conflict). The hang-up is the walk's last step. A caller
 offered to an agent who has not yet answered is still waiting: the offer is withdrawn and the
-agent is Ready again."""
+agent is Ready again. Hanging up on an agent who has answered ends the call as
+`customer_disconnected`, and the agent goes to After-Call Work (`wrapup`)."""
 
 from __future__ import annotations
 
@@ -19,14 +20,21 @@ from caredesk.inbound.models import IvrWalk, WalkOutcome, WalkPhase
 from caredesk.inbound.offers import end_in
 from caredesk.inbound.reservations import withdraw_offer
 from caredesk.inbound.walks import add_step, load_walk
+from caredesk.inbound.wrapup import finish_connected
 from caredesk.interactions.models import Disposition, Interaction
 from caredesk.interactions.service import end_interaction
+from caredesk.routing.config import RoutingConfig
 
 HANGUP = "hangup"
 
 
 def hang_up(
-    uow: UnitOfWork, *, actor: Actor, call_id: int, within_account: int | None = None
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    routing: RoutingConfig,
+    call_id: int,
+    within_account: int | None = None,
 ) -> IvrWalk:
     with uow.atomic():
         walk = load_walk(uow, call_id=call_id, within_account=within_account, for_update=True)
@@ -35,7 +43,18 @@ def hang_up(
         if interaction.ended_at is not None:
             raise Conflict("this call has already ended", field="call_id")
         if interaction.agent_id is not None:
-            raise Conflict("an agent has this call; it ends from the desktop", field="call_id")
+            uow.session.refresh(interaction, with_for_update=True)
+            finish_connected(
+                uow,
+                actor=actor,
+                routing=routing,
+                walk=walk,
+                interaction=interaction,
+                disposition=Disposition.CUSTOMER_DISCONNECTED,
+                kind=HANGUP,
+                ended_by="caller",
+            )
+            return walk
         now = uow.clock.now()
         waiting = walk.phase == WalkPhase.ENDED.value and walk.outcome == WalkOutcome.QUEUED.value
         menu = walk.menu if walk.phase == WalkPhase.MENU.value else walk.phase

@@ -168,3 +168,39 @@ class InboundOffer(Base):
     offered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class WrapUpEnd(StrEnum):
+    READY = "ready"
+    """The wrap-up time was over and the dispatcher put the agent back to Ready."""
+    MOVED_ON = "moved_on"
+    """The agent had left that After-Call Work spell already (Ready early, a Not Ready reason,
+    another call): nothing was changed."""
+
+
+class InboundWrapUp(Base):
+    """An agent's After-Call Work after an inbound call, timed by the call's queue.
+
+    The spell is the agent's state version it started at (`state_version`): when `due_at` has
+    passed, the dispatcher moves the agent to Ready only if they are still in that very spell,
+    so an agent who went Ready early or picked a Not Ready reason is left where they chose."""
+
+    __tablename__ = "inbound_wrap_ups"
+    __table_args__ = (
+        Index(
+            "ix_inbound_wrap_ups_open_due",
+            "due_at",
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("interactions.id"), index=True)
+    queue: Mapped[str] = mapped_column(String(64))
+    state_version: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[str | None] = mapped_column(String(10))

@@ -216,3 +216,10 @@ class CallEscalation(Input):
         max_length=300,
         description="Why, for whoever takes the call next (no SSNs, PINs or card numbers).",
     )
+
+
+class CallEnd(Input):
+    disposition: Literal["resolved", "transferred", "customer_disconnected", "dropped"] = Field(
+        description="What the call came to: resolved, transferred (handed on outside the "
+        "queues), customer_disconnected (the caller left the line), dropped (the line failed)."
+    )

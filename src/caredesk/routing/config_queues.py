@@ -131,6 +131,9 @@ class QueueConfig:
     reservation_seconds: float = 20.0
     """How long an offered agent is Reserved for the caller before the offer runs out (the
     caller goes back to their place, the agent to Not Ready - Missed Offer)."""
+    wrap_up_seconds: float = 60.0
+    """How long an agent stays in After-Call Work after a call of this queue before the
+    dispatcher puts them back to Ready (unless they picked another state meanwhile)."""
 
     def min_level_at(self, waited_seconds: float) -> int:
         level = self.steps[0].min_level
@@ -164,6 +167,7 @@ _QUEUE_KEYS = frozenset(
         "service_level",
         "overflow",
         "reservation_seconds",
+        "wrap_up_seconds",
     }
 )
 DEFAULT_KEYS = _QUEUE_KEYS - {"title", "skill", "extra_skills"}
@@ -325,6 +329,8 @@ def parse_queue(
     overflow = _overflow(found[1], found[0], languages) if found else ()
     found = pick("reservation_seconds")
     reservation = number(found[1], found[0], 5, 600) if found else 20.0
+    found = pick("wrap_up_seconds")
+    wrap_up = number(found[1], found[0], 0, 3600) if found else 60.0
     return QueueConfig(
         name=name,
         title=text(entry.get("title", name), f"{key}.title", 200),
@@ -342,6 +348,7 @@ def parse_queue(
         service_level=service_level,
         overflow=overflow,
         reservation_seconds=reservation,
+        wrap_up_seconds=wrap_up,
     )
 
 

@@ -65,6 +65,13 @@ def test_default_file_is_the_customer_guides_main_line() -> None:
     ]
     assert billing.overflow[1].action is OverflowActionKind.QUEUE
     assert config.queues["general_care"].service_level.exclude_short_abandons
+    assert {queue.wrap_up_seconds for queue in config.queues.values()} == {60.0}
+
+
+def test_wrap_up_time_is_per_queue_and_may_be_zero(minimal: dict[str, Any]) -> None:
+    _set(minimal, "queues.billing.wrap_up_seconds", 0)
+    queues = parse_routing_config(minimal).queues
+    assert (queues["billing"].wrap_up_seconds, queues["care"].wrap_up_seconds) == (0.0, 60.0)
 
 
 def test_queue_helpers_follow_the_steps(minimal: dict[str, Any]) -> None:
@@ -144,6 +151,10 @@ def _set(mapping: dict[str, Any], path: str, value: object) -> None:
             [{"name": "x", "when": "queue_full", "limit": 10, "action": "voicemail"}],
             "queues.billing.overflow[0].message",
         ),
+        ("queues.billing.wrap_up_seconds", -1, "queues.billing.wrap_up_seconds"),
+        ("queues.billing.wrap_up_seconds", 3601, "queues.billing.wrap_up_seconds"),
+        ("queues.billing.wrap_up_seconds", "1 min", "queues.billing.wrap_up_seconds"),
+        ("queue_defaults.wrap_up_seconds", True, "queue_defaults.wrap_up_seconds"),
         ("queue_defaults.title", "x", "queue_defaults.title"),
         ("ivr.entry", "start", "ivr.entry"),
         ("ivr.fallback_queue", "nobody", "ivr.fallback_queue"),

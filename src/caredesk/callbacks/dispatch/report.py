@@ -51,6 +51,8 @@ class DispatchReport:
     contact_offers_lost: int = 0
     contact_offers_missed: int = 0
     contacts_moved: int = 0
+    # Agents put back to Ready when their After-Call Work after an inbound call was over.
+    agents_ready_after_wrap_up: int = 0
     failed_steps: list[str] = field(default_factory=list)
     offered_ids: list[int] = field(default_factory=list)
     lateness_seconds: list[float] = field(default_factory=list)

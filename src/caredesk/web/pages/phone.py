@@ -161,7 +161,13 @@ def press(
 
 @router.post("/phone/calls/{call_id}/hangup")
 def hangup(request: Request, call_id: CallId, principal: SignedIn, uow: UoW) -> Response:
-    hang_up(uow, actor=principal.actor, call_id=call_id, within_account=principal.account_scope)
+    hang_up(
+        uow,
+        actor=principal.actor,
+        routing=routing_of(request),
+        call_id=call_id,
+        within_account=principal.account_scope,
+    )
     if not is_htmx(request):
         return see_other(f"/phone?call={call_id}")
     return _answer(request, _context(request, uow, principal, call_id))

@@ -1,0 +1,200 @@
+"""The end of a connected inbound call and the timed After-Call Work after it: the agent who has
+the call (or a leader) ends it with a disposition, or the caller hangs up on the agent; either
+way the walk records it and the agent goes to After-Call Work, which the dispatcher's round ends
+at exactly the queue's `wrap_up_seconds` (unless the agent chose another state meanwhile), so
+the next routing round offers them the next caller. Both engines, a fixed clock."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from caredesk.agents.models import AgentStateChange
+from caredesk.audit.models import AuditEvent
+from caredesk.callbacks.dispatch.worker import run_once
+from caredesk.clock import FixedClock
+from caredesk.db.session import Database
+from caredesk.inbound.models import InboundWrapUp
+from caredesk.inbound.routing_round import InboundRouting
+from caredesk.inbound.wrapup import WRAP_UP_OVER, WrapUpTimer
+from caredesk.live.models import LiveEvent
+from tests.api.test_inbound_routing import BILLING, ROUTING, Floor
+from tests.conftest import TokenMaker
+
+WRAP = ROUTING.queues["billing"].wrap_up_seconds
+
+
+@pytest.fixture
+def floor(client: TestClient, auth: TokenMaker, db: Database, clock: FixedClock) -> Floor:
+    return Floor(client, auth, db, clock)
+
+
+def _connected(floor: Floor) -> tuple[int, dict[str, str], int]:
+    """A billing agent who has answered a caller: (agent, their headers, call id)."""
+    agent_id, headers = floor.agent(billing=5)
+    call_id = floor.caller(*BILLING)
+    floor.later(10)
+    assert floor.route()["contacts_offered"] == 1
+    accepted = floor.answer(agent_id, headers, floor.offer(agent_id, headers), "accept")
+    assert accepted.status_code == 200, accepted.text
+    return agent_id, headers, call_id
+
+
+def _end(floor: Floor, call_id: int, headers: dict[str, str], disposition: str) -> Any:
+    return floor.client.post(
+        f"/v1/ivr/calls/{call_id}/end", json={"disposition": disposition}, headers=headers
+    )
+
+
+def _wrap_up_round(floor: Floor) -> int:
+    return WrapUpTimer()(floor.db, now=floor.clock.now(), batch=50)["agents_ready_after_wrap_up"]
+
+
+def test_the_agent_ends_the_call_and_goes_to_after_call_work(floor: Floor) -> None:
+    agent_id, headers, call_id = _connected(floor)
+    floor.later(95)
+    ended = _end(floor, call_id, headers, "resolved")
+    assert ended.status_code == 200, ended.text
+    assert ended.json()["disposition"] == "resolved"
+    assert floor.state(agent_id) == "after_call_work"
+    interaction = floor.client.get(f"/v1/interactions/{call_id}", headers=headers).json()
+    assert (interaction["disposition"], interaction["agent_id"]) == ("resolved", agent_id)
+    assert interaction["ended_at"] == "2026-03-10T18:01:45Z"
+    steps = floor.client.get(f"/v1/ivr/calls/{call_id}", headers=headers).json()["steps"]
+    assert (steps[-1]["menu"], steps[-1]["kind"]) == ("billing", "end")
+    with floor.db.uow() as uow:
+        audit = uow.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "inbound.call_ended")
+        )
+        assert audit is not None and audit.after == {
+            "disposition": "resolved",
+            "agent_id": agent_id,
+        }
+        assert audit.details is not None and audit.details["ended_by"] == "agent"
+        kinds = list(uow.session.scalars(select(LiveEvent.kind)))
+    assert "agent.call_ended" in kinds
+    # Ended: nobody ends it again, the caller's hang-up included.
+    again = _end(floor, call_id, headers, "resolved")
+    assert again.status_code == 409 and again.json()["field"] == "call_id"
+    gone = floor.client.post(f"/v1/ivr/calls/{call_id}/hangup", headers=floor.phone)
+    assert gone.status_code == 409
+
+
+def test_the_caller_hanging_up_on_the_agent_ends_the_call_and_starts_wrap_up(
+    floor: Floor,
+) -> None:
+    agent_id, _headers, call_id = _connected(floor)
+    floor.later(30)
+    gone = floor.client.post(f"/v1/ivr/calls/{call_id}/hangup", headers=floor.phone)
+    assert gone.status_code == 200, gone.text
+    assert gone.json()["disposition"] == "customer_disconnected"
+    assert floor.state(agent_id) == "after_call_work"
+    steps = floor.client.get(f"/v1/ivr/calls/{call_id}", headers=floor.phone).json()["steps"]
+    assert (steps[-1]["kind"], steps[-1]["value"]) == ("hangup", "customer_disconnected")
+    with floor.db.uow() as uow:
+        wrap = uow.session.scalar(select(InboundWrapUp).where(InboundWrapUp.call_id == call_id))
+        assert wrap is not None and wrap.queue == "billing"
+        assert (wrap.due_at - wrap.started_at).total_seconds() == WRAP
+
+
+def test_another_agent_may_not_end_the_call_a_leader_may(floor: Floor) -> None:
+    agent_id, _headers, call_id = _connected(floor)
+    _other, other_headers = floor.agent(billing=5)
+    refused = _end(floor, call_id, other_headers, "resolved")
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["field"] == "call_id" and str(call_id) in refused.json()["detail"]
+    assert floor.state(agent_id) == "talking"
+    by_leader = _end(floor, call_id, floor.leader, "transferred")
+    assert by_leader.status_code == 200, by_leader.text
+    assert floor.state(agent_id) == "after_call_work"
+
+
+def test_a_call_nobody_answered_or_a_bad_disposition_is_refused(floor: Floor) -> None:
+    waiting = floor.caller(*BILLING)
+    refused = _end(floor, waiting, floor.leader, "resolved")
+    assert refused.status_code == 409 and refused.json()["field"] == "call_id"
+    agent_id, headers, call_id = _connected(floor)
+    for bad in ("abandoned", "voicemail", "finished", ""):
+        answer = _end(floor, call_id, headers, bad)
+        assert answer.status_code == 422, answer.text
+        assert "disposition" in answer.text
+    assert floor.state(agent_id) == "talking"
+    assert _end(floor, 999_999, floor.leader, "resolved").status_code == 404
+
+
+def test_wrap_up_ends_at_exactly_the_queues_time_and_the_agent_gets_the_next_caller(
+    floor: Floor,
+) -> None:
+    agent_id, headers, call_id = _connected(floor)
+    next_caller = floor.caller(*BILLING)
+    assert _end(floor, call_id, headers, "resolved").status_code == 200
+    floor.later(WRAP - 1)
+    assert _wrap_up_round(floor) == 0
+    assert floor.route()["contacts_offered"] == 0
+    assert floor.state(agent_id) == "after_call_work"
+    floor.later(1)
+    # One dispatcher round: the wrap-up step, then routing offers the agent the next caller.
+    runtime = dataclasses.replace(
+        floor.desk.runtime, round_steps=(WrapUpTimer(), InboundRouting(ROUTING))
+    )
+    report = run_once(floor.db, runtime, worker_id="test")
+    assert (report.agents_ready_after_wrap_up, report.contacts_offered) == (1, 1)
+    assert floor.offer(agent_id, headers)["call_id"] == next_caller
+    with floor.db.uow() as uow:
+        changes = list(
+            uow.session.scalars(
+                select(AgentStateChange)
+                .where(AgentStateChange.agent_id == agent_id)
+                .order_by(AgentStateChange.id)
+            )
+        )
+        back = changes[-2]
+        assert (back.from_state, back.to_state, back.reason) == (
+            "after_call_work",
+            "ready",
+            WRAP_UP_OVER,
+        )
+        assert back.from_since is not None
+        assert (back.at - back.from_since).total_seconds() == WRAP  # the spell, in the history
+        assert changes[-1].to_state == "reserved"
+
+
+def test_an_agent_who_chose_another_state_meanwhile_is_left_there(floor: Floor) -> None:
+    agent_id, headers, call_id = _connected(floor)
+    assert _end(floor, call_id, headers, "resolved").status_code == 200
+    floor.later(10)
+    floor.desk.state(agent_id, headers, "not_ready_follow_up")
+    floor.later(WRAP)
+    assert _wrap_up_round(floor) == 0
+    assert floor.state(agent_id) == "not_ready_follow_up"
+    with floor.db.uow() as uow:
+        wrap = uow.session.scalar(select(InboundWrapUp).where(InboundWrapUp.call_id == call_id))
+        assert wrap is not None and wrap.outcome == "moved_on"
+
+
+def test_the_agent_ends_wrap_up_early_by_going_ready(floor: Floor) -> None:
+    agent_id, headers, call_id = _connected(floor)
+    assert _end(floor, call_id, headers, "resolved").status_code == 200
+    floor.later(5)
+    floor.desk.state(agent_id, headers, "ready")
+    floor.later(WRAP)
+    # Ready already: the round changes nothing and writes no second Ready.
+    assert _wrap_up_round(floor) == 0
+    assert floor.state(agent_id) == "ready"
+
+
+def test_an_escalated_call_times_the_first_agents_wrap_up_too(floor: Floor) -> None:
+    agent_id, headers, call_id = _connected(floor)
+    escalated = floor.client.post(
+        f"/v1/ivr/calls/{call_id}/escalate",
+        json={"queue": "supervisor", "reason": "asks for a supervisor"},
+        headers=headers,
+    )
+    assert escalated.status_code == 200, escalated.text
+    floor.later(WRAP)
+    assert _wrap_up_round(floor) == 1
+    assert floor.state(agent_id) == "ready"
