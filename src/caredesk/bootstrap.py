@@ -113,13 +113,16 @@ def build_callback_runtime(
     from caredesk.inbound.routing_round import InboundRouting
     from caredesk.inbound.wrapup import WrapUpTimer
 
+    rules = policy if policy is not None else load_callback_policy(settings)
+    inbound = InboundRouting(
+        routing if routing is not None else load_routing_config(),
+        policy=rules,
+        callback_offer_seconds=settings.dispatcher_lease_seconds,
+    )
     return CallbackRuntime(
-        policy=policy if policy is not None else load_callback_policy(settings),
+        policy=rules,
         sender=build_message_sender(settings, clock),
         gateway=build_voice_gateway(settings, clock),
         settings=settings,
-        round_steps=(
-            WrapUpTimer(),
-            InboundRouting(routing if routing is not None else load_routing_config()),
-        ),
+        round_steps=(WrapUpTimer(), inbound),
     )

@@ -125,6 +125,12 @@ class Callback(Base):
     lease_token: Mapped[str | None] = mapped_column(String(40))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
+    # "Call me back, keep my place": a queue callback holds the caller's place in line, and the
+    # dispatcher leaves it alone until inbound routing releases it at its turn. A turn the
+    # policy put off (the calling window, the notice's lead time) waits until `held_until`.
+    held_in_queue: Mapped[bool] = mapped_column(Boolean, default=False)
+    held_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
     attempts_without_contact: Mapped[int] = mapped_column(Integer, default=0)
     contact_made: Mapped[bool] = mapped_column(Boolean, default=False)
 

@@ -69,6 +69,10 @@ class Event:
     OFFER_EXPIRED = "offer_expired"
     NO_AGENT = "no_agent"
     POOLED = "pooled"
+    # "Call me back, keep my place": inbound routing's.
+    QUEUE_HELD = "queue_held"
+    QUEUE_PUT_OFF = "queue_put_off"
+    QUEUE_TURN = "queue_turn"
 
 
 def plain(value: Any) -> Any:

@@ -66,6 +66,8 @@ def due_for(uow: UnitOfWork, *, agent: Agent, now: datetime) -> list[Callback]:
                 Callback.status == S.SCHEDULED.value,
                 Callback.due_at.is_not(None),
                 Callback.due_at <= now,
+                # A queue callback holding the caller's place waits for its turn in line.
+                Callback.held_in_queue.is_(False),
                 free,
                 takers,
             )

@@ -10,11 +10,15 @@ policy gate decides: a request refused for good (OB-INTL, OB-SCOPE-CUSTOMER, ...
 refused and the caller is told so (and keeps holding, for a queue); one the calling window holds
 back (OB-WINDOW) is planned for when it opens, and the caller hears when. Its origin and reason
 are both `queue_callback`, the policy's own vocabulary for a callback the caller asked for in a
-queue (exempt from OB-SPOKE-FIRST: nobody has spoken to them yet, by design)."""
+queue (exempt from OB-SPOKE-FIRST: nobody has spoken to them yet, by design).
+
+A callback taken instead of holding keeps the caller's place in line (`queue_callbacks`): the
+time the caller hears is the queue's estimate for their place, or the calling window's opening
+(or the dial the notice announces) when that is later, never "now" when callers are ahead."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from caredesk.audit.service import Actor
@@ -27,6 +31,8 @@ from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.callbacks.scheduling import why_not_now
 from caredesk.db.session import UnitOfWork
 from caredesk.inbound.models import IvrWalk, WalkOutcome, WalkPhase
+from caredesk.inbound.queue_callbacks import hold_place
+from caredesk.inbound.waits import estimate_wait, queue_view
 from caredesk.inbound.words import answer_to_offer, offer_words
 from caredesk.interactions.models import Interaction
 from caredesk.policy import (
@@ -80,6 +86,20 @@ def _when(due: datetime, zone: str | None, language: str) -> str:
         return f" a partir de las {local:%H:%M} del {local.day}/{local.month}"
     hour = local.hour % 12 or 12
     return f" from {hour}:{local:%M} {'AM' if local.hour < 12 else 'PM'} on {local:%A}"
+
+
+def _told_time(
+    uow: UnitOfWork, *, routing: RoutingConfig, walk: IvrWalk, callback: Callback, now: datetime
+) -> datetime | None:
+    """When the caller is told to expect the call: the later of the queue's estimate for their
+    place and the instant the policy first allows it (its due time)."""
+    queue = routing.queues.get(walk.queue or "")
+    if queue is None or walk.queued_at is None:
+        return callback.due_at
+    estimate = estimate_wait(queue_view(uow, queue=queue, now=now, behind=walk)).seconds
+    turn = now + timedelta(seconds=estimate) if estimate is not None else None
+    known = [at for at in (turn, callback.due_at) if at is not None]
+    return max(known) if known else None
 
 
 def _request(
@@ -157,8 +177,12 @@ def answer_offer(
         end_in(walk, WalkOutcome.CLOSED, now)
         return True, (offer_words(language, "refused"), offer_words(language, "declined"))
     end_in(walk, WalkOutcome.CALLBACK, now)
+    expected = callback.due_at
+    if queue_offer:
+        hold_place(uow, actor=actor, callback=callback, walk=walk)
+        expected = _told_time(uow, routing=routing, walk=walk, callback=callback, now=now)
     when = ""
-    if callback.due_at is not None:
-        when = _when(callback.due_at, customer_zone(uow, account_id=callback.account_id), language)
+    if expected is not None:
+        when = _when(expected, customer_zone(uow, account_id=callback.account_id), language)
     accepted = offer_words(language, "accepted").format(number=callback.number, when=when)
     return True, (accepted,)

@@ -100,7 +100,6 @@ def reserve(
         waiting = (
             walk.outcome == WalkOutcome.QUEUED.value
             and walk.queue == assignment.queue
-            and walk.callback_id is None
             and interaction.ended_at is None
             and interaction.agent_id is None
         )

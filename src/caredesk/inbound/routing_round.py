@@ -9,6 +9,10 @@ and that the agent is still in the Ready spell the snapshot saw (its state versi
 database's partial unique indexes allow one open offer per caller and per agent. An offer that
 lost such a race is counted and dropped; the next round decides again on what is left.
 
+A queue callback ("call me back, keep my place") waits in its queue as a contact at the caller's
+original place; its turn is carried out by `queue_callbacks.take_turn` instead of an offer of a
+caller on the line (agent-first or customer-first, per queue, through the policy gate).
+
 Which queues an agent serves comes from their skills and the routing file: a queue whose own
 skill the agent has is one of their queues (primary); a queue that takes one of their other
 skills as an extra is served as overflow (secondary, after the queue's secondary delay)."""
@@ -19,6 +23,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 
 from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.exc import IntegrityError
@@ -29,9 +34,10 @@ from caredesk.audit.service import Actor, record
 from caredesk.db.session import Database, UnitOfWork
 from caredesk.errors import Conflict, InvalidTransition, NotFound
 from caredesk.inbound.models import OPEN, InboundOffer, IvrWalk, WalkOutcome, WalkPhase
+from caredesk.inbound.queue_callbacks import Turn, expire_held, held_contacts, take_turn
 from caredesk.inbound.reservations import expire_offers, reserve
 from caredesk.interactions.models import Interaction
-from caredesk.policy import AgentState
+from caredesk.policy import AgentState, PolicyConfig
 from caredesk.routing.config import RoutingConfig
 from caredesk.routing.config_queues import MAX_LEVEL, MAX_PRIORITY, OverflowActionKind, QueueConfig
 from caredesk.routing.decide import decide
@@ -64,7 +70,6 @@ def waiting_walks() -> list[ColumnElement[bool]]:
         IvrWalk.outcome == WalkOutcome.QUEUED.value,
         IvrWalk.queued_at.is_not(None),
         IvrWalk.queue.is_not(None),
-        IvrWalk.callback_id.is_(None),
         Interaction.ended_at.is_(None),
         Interaction.agent_id.is_(None),
         ~open_offer,
@@ -76,16 +81,20 @@ class StoredSnapshot:
     snapshot: Snapshot
     versions: Mapping[int, int]
     """Agent id -> the state version of the Ready spell seen."""
+    callbacks: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    """Contact id -> the queue callback holding that place (the others are callers on hold)."""
 
 
-def load_snapshot(uow: UnitOfWork, *, queues: Mapping[str, QueueConfig]) -> StoredSnapshot:
+def load_snapshot(
+    uow: UnitOfWork, *, queues: Mapping[str, QueueConfig], now: datetime | None = None
+) -> StoredSnapshot:
     walks = uow.session.execute(
         select(IvrWalk.id, IvrWalk.queue, IvrWalk.queued_at, IvrWalk.priority)
         .join(Interaction, Interaction.id == IvrWalk.interaction_id)
         .where(*waiting_walks())
         .order_by(IvrWalk.queued_at, IvrWalk.id)
     ).all()
-    contacts = tuple(
+    on_hold = tuple(
         WaitingContact(
             id=str(walk_id),
             queue=queue,
@@ -95,6 +104,10 @@ def load_snapshot(uow: UnitOfWork, *, queues: Mapping[str, QueueConfig]) -> Stor
         for walk_id, queue, queued_at, priority in walks
         # A queue taken out of the routing file leaves its callers to staff.
         if queue is not None and queue in queues and queued_at is not None
+    )
+    held = held_contacts(uow, queues=queues, now=now)
+    contacts = tuple(
+        sorted(on_hold + held.contacts, key=lambda contact: (contact.arrived_at, int(contact.id)))
     )
     agents: list[RoutingAgent] = []
     versions: dict[int, int] = {}
@@ -126,7 +139,9 @@ def load_snapshot(uow: UnitOfWork, *, queues: Mapping[str, QueueConfig]) -> Stor
             )
         )
         versions[agent.id] = agent.state_version
-    return StoredSnapshot(Snapshot(agents=tuple(agents), contacts=contacts), versions)
+    return StoredSnapshot(
+        Snapshot(agents=tuple(agents), contacts=contacts), versions, held.callbacks
+    )
 
 
 @dataclass
@@ -137,6 +152,9 @@ class RoundReport:
     """Offers another round (or a change by the caller or agent) made impossible first."""
     moved: int = 0
     """Callers moved to another queue by a waited_over overflow rule (keeping their place)."""
+    callback_turns: dict[Turn, int] = field(default_factory=dict)
+    """Queue callbacks whose turn came, by what followed."""
+    callbacks_expired: int = 0
 
 
 def _move(
@@ -170,26 +188,56 @@ def _move(
         return True
 
 
-def route_waiting(db: Database, *, routing: RoutingConfig, now: datetime) -> RoundReport:
-    """One routing round at `now`: offers made by `decide`, overflow moves carried out."""
+# How long an agent reserved for a queue callback has to start the call (the dispatcher's
+# lease when wired by bootstrap).
+CALLBACK_OFFER_SECONDS = 120.0
+
+
+def route_waiting(
+    db: Database,
+    *,
+    routing: RoutingConfig,
+    now: datetime,
+    policy: PolicyConfig | None = None,
+    callback_offer_seconds: float = CALLBACK_OFFER_SECONDS,
+) -> RoundReport:
+    """One routing round at `now`: queue callbacks past their expiry closed, offers made by
+    `decide`, overflow moves carried out, queue callbacks at their turn dialled or put off."""
+    expired = expire_held(db, actor=ROUTER, queues=routing.queues, now=now)
     with db.uow() as uow:
-        stored = load_snapshot(uow, queues=routing.queues)
-    return route_snapshot(db, stored, routing=routing, now=now)
+        stored = load_snapshot(uow, queues=routing.queues, now=now)
+    report = route_snapshot(
+        db,
+        stored,
+        routing=routing,
+        now=now,
+        policy=policy,
+        callback_offer_seconds=callback_offer_seconds,
+    )
+    report.callbacks_expired = expired
+    return report
 
 
 def route_snapshot(
-    db: Database, stored: StoredSnapshot, *, routing: RoutingConfig, now: datetime
+    db: Database,
+    stored: StoredSnapshot,
+    *,
+    routing: RoutingConfig,
+    now: datetime,
+    policy: PolicyConfig | None = None,
+    callback_offer_seconds: float = CALLBACK_OFFER_SECONDS,
 ) -> RoundReport:
     """Carries out `decide` over a snapshot read earlier: whatever changed since (another
     round's offers above all) makes the offers it touches lose, never doubles them."""
     report = RoundReport()
+    rules = policy if policy is not None else PolicyConfig()
     queues = routing.queues
     if not stored.snapshot.contacts:
         return report
     result = decide(stored.snapshot, queues, now)
     offered = {assignment.contact_id for assignment in result.assignments}
     for overflow in result.overflows:
-        if overflow.contact_id in offered:
+        if overflow.contact_id in offered or overflow.contact_id in stored.callbacks:
             continue
         if overflow.action is not OverflowActionKind.QUEUE or overflow.target_queue is None:
             # Only a move to another queue can be carried out for a caller on hold; the other
@@ -207,7 +255,23 @@ def route_snapshot(
                 report.moved += 1
     for assignment in result.assignments:
         agent_id = int(assignment.agent_id)
+        callback_id = stored.callbacks.get(assignment.contact_id)
         try:
+            if callback_id is not None:
+                with db.uow() as uow:
+                    turn = take_turn(
+                        uow,
+                        actor=ROUTER,
+                        policy=rules,
+                        queue=queues[assignment.queue],
+                        callback_id=callback_id,
+                        agent_id=agent_id,
+                        agent_version=stored.versions[agent_id],
+                        offer_seconds=callback_offer_seconds,
+                        now=now,
+                    )
+                report.callback_turns[turn] = report.callback_turns.get(turn, 0) + 1
+                continue
             with db.uow() as uow:
                 offer = reserve(
                     uow,
@@ -238,6 +302,9 @@ class InboundRouting:
     their callers and agents count in this round), then waiting callers are offered."""
 
     routing: RoutingConfig
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
+    """The outbound policy a queue callback's turn is judged by."""
+    callback_offer_seconds: float = CALLBACK_OFFER_SECONDS
     name: str = "route"
 
     def __call__(self, db: Database, *, now: datetime, batch: int) -> dict[str, int]:
@@ -248,10 +315,22 @@ class InboundRouting:
             missed += done
             if done < batch:
                 break
-        report = route_waiting(db, routing=self.routing, now=now)
+        report = route_waiting(
+            db,
+            routing=self.routing,
+            now=now,
+            policy=self.policy,
+            callback_offer_seconds=self.callback_offer_seconds,
+        )
+        turns = report.callback_turns
         return {
             "contacts_offered": len(report.offered),
             "contact_offers_lost": report.lost,
             "contact_offers_missed": missed,
             "contacts_moved": report.moved,
+            "queue_callbacks_offered": turns.get(Turn.OFFERED, 0),
+            "queue_callbacks_released": turns.get(Turn.RELEASED, 0),
+            "queue_callbacks_put_off": turns.get(Turn.PUT_OFF, 0),
+            "queue_callbacks_refused": turns.get(Turn.REFUSED, 0),
+            "queue_callbacks_expired": report.callbacks_expired,
         }

@@ -1,7 +1,8 @@
 """The estimated wait of a caller who has just joined a queue, from what the database holds.
 
 What is known (and so what `routing.wait.QueueView` gets):
-- callers ahead: walks queued in this queue whose call is still open with no agent on it;
+- callers ahead: walks queued in this queue whose call is still open with no agent on it, and
+  queue callbacks holding their callers' places;
 - agents serving it: active agents with the queue's skill who are Ready, Reserved, Talking or
   in After-Call Work (Ready ones are idle);
 - mean handle time: the mean Talking spell plus the mean After-Call Work spell of those
@@ -22,7 +23,8 @@ from sqlalchemy import and_, func, or_, select
 
 from caredesk.agents.models import Agent, AgentSkill, AgentStateChange
 from caredesk.db.session import UnitOfWork
-from caredesk.inbound.models import IvrWalk
+from caredesk.inbound.models import IvrWalk, WalkOutcome
+from caredesk.inbound.queue_callbacks import held_place
 from caredesk.interactions.models import Interaction
 from caredesk.policy import AgentState
 from caredesk.routing.announce import Announcement, announce, state_floor
@@ -84,9 +86,16 @@ def queue_view(
             IvrWalk.queue == queue.name,
             IvrWalk.queued_at.is_not(None),
             IvrWalk.queued_at <= now,
-            IvrWalk.callback_id.is_(None),
-            Interaction.ended_at.is_(None),
-            Interaction.agent_id.is_(None),
+            or_(
+                and_(
+                    # On the line: never took a callback, or held on after one was refused.
+                    or_(IvrWalk.callback_id.is_(None), IvrWalk.outcome == WalkOutcome.QUEUED.value),
+                    Interaction.ended_at.is_(None),
+                    Interaction.agent_id.is_(None),
+                ),
+                # A queue callback keeps the caller's place.
+                held_place(),
+            ),
         )
     )
     if excluding_walk is not None:

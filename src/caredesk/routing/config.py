@@ -11,7 +11,8 @@ exist. The shipped default (`default_routing.toml`) is the customer guide's main
     [queues.<name>]  title, skill, extra_skills, steps, priority_offset_seconds,
                      secondary_delay_seconds, strategy, hours, after_hours,
                      callback_offer_seconds, announce_every_seconds, service_level, overflow,
-                     reservation_seconds, wrap_up_seconds
+                     reservation_seconds, wrap_up_seconds, callback_mode,
+                     callback_expiry_minutes
     [ivr]            entry, max_replays, no_input_seconds, fallback_queue, *_prompt
     [ivr.menus.<name>] prompt, options = [{digit, keywords, next | queue | action, ...}]
 """

@@ -98,6 +98,15 @@ class AfterHours:
     queue: str | None = None
 
 
+class CallbackMode(StrEnum):
+    """Who is called first when a queue callback's turn comes."""
+
+    AGENT_FIRST = "agent_first"
+    """An agent is reserved and handed the callback to dial (the customer hears a person)."""
+    CUSTOMER_FIRST = "customer_first"
+    """The callback is released to be dialled at once by whoever takes callbacks."""
+
+
 @dataclass(frozen=True, slots=True)
 class OverflowRule:
     name: str
@@ -134,6 +143,11 @@ class QueueConfig:
     wrap_up_seconds: float = 60.0
     """How long an agent stays in After-Call Work after a call of this queue before the
     dispatcher puts them back to Ready (unless they picked another state meanwhile)."""
+    callback_mode: CallbackMode = CallbackMode.AGENT_FIRST
+    """At a queue callback's turn: reserve an agent to dial it, or release it to be dialled."""
+    callback_expiry_minutes: int = 240
+    """A queue callback whose turn has not come this long after it could first be dialled is
+    closed."""
 
     def min_level_at(self, waited_seconds: float) -> int:
         level = self.steps[0].min_level
@@ -168,6 +182,8 @@ _QUEUE_KEYS = frozenset(
         "overflow",
         "reservation_seconds",
         "wrap_up_seconds",
+        "callback_mode",
+        "callback_expiry_minutes",
     }
 )
 DEFAULT_KEYS = _QUEUE_KEYS - {"title", "skill", "extra_skills"}
@@ -331,6 +347,11 @@ def parse_queue(
     reservation = number(found[1], found[0], 5, 600) if found else 20.0
     found = pick("wrap_up_seconds")
     wrap_up = number(found[1], found[0], 0, 3600) if found else 60.0
+    found = pick("callback_mode")
+    modes = tuple(mode.value for mode in CallbackMode)
+    mode = CallbackMode(choice(found[1], found[0], modes)) if found else CallbackMode.AGENT_FIRST
+    found = pick("callback_expiry_minutes")
+    expiry = integer(found[1], found[0], 1, 7 * 24 * 60) if found else 240
     return QueueConfig(
         name=name,
         title=text(entry.get("title", name), f"{key}.title", 200),
@@ -349,6 +370,8 @@ def parse_queue(
         overflow=overflow,
         reservation_seconds=reservation,
         wrap_up_seconds=wrap_up,
+        callback_mode=mode,
+        callback_expiry_minutes=expiry,
     )
 
 

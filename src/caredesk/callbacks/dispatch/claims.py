@@ -111,7 +111,8 @@ def claim_due_callbacks(
     check_batch(batch)
     check_lease_seconds(lease_seconds)
     lease = Lease.take(worker_id, now=now, seconds=lease_seconds)
-    due = (Callback.status == SCHEDULED, Callback.due_at <= now)
+    # A queue callback holding the caller's place is inbound routing's until its turn.
+    due = (Callback.status == SCHEDULED, Callback.due_at <= now, Callback.held_in_queue.is_(False))
     with db.uow() as uow, uow.atomic():
         leased = lease_rows(
             uow,

@@ -53,6 +53,14 @@ class DispatchReport:
     contacts_moved: int = 0
     # Agents put back to Ready when their After-Call Work after an inbound call was over.
     agents_ready_after_wrap_up: int = 0
+    # Queue callbacks ("call me back, keep my place") whose turn in line came: offered to the
+    # agent reserved for them, released to be dialled, put off by the policy, refused; and
+    # those closed because their turn never came.
+    queue_callbacks_offered: int = 0
+    queue_callbacks_released: int = 0
+    queue_callbacks_put_off: int = 0
+    queue_callbacks_refused: int = 0
+    queue_callbacks_expired: int = 0
     failed_steps: list[str] = field(default_factory=list)
     offered_ids: list[int] = field(default_factory=list)
     lateness_seconds: list[float] = field(default_factory=list)
