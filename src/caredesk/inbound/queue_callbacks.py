@@ -14,9 +14,10 @@ in line until its turn, then is dialled through the callbacks' own offer and dia
   lease, exactly as the dispatcher does; customer-first releases it to the dispatcher, which
   offers it at once. Either way the dial itself passes the policy gate like every other, and an
   unanswered attempt follows OB-ATTEMPTS and OB-VOICEMAIL as any callback's does.
-- A held callback whose turn has not come `callback_expiry_minutes` after it was asked for is
-  closed (cancelled, with the reason) by the round (`expire_held`); the customer may cancel it
-  like any callback."""
+- A held callback whose turn has not come `callback_expiry_minutes` after it could first be
+  dialled (its request, or later the instant the policy first allows: a callback asked for at
+  night does not expire before the window opens) is closed (cancelled, with the reason) by the
+  round (`expire_held`); the customer may cancel it like any callback."""
 
 from __future__ import annotations
 
@@ -245,25 +246,32 @@ def expire_held(
     db: Database, *, actor: Actor, queues: Mapping[str, QueueConfig], now: datetime
 ) -> int:
     """Closes the held callbacks whose turn has not come `callback_expiry_minutes` after they
-    were asked for, each in its own transaction; returns how many."""
+    could first be dialled, each in its own transaction; returns how many."""
     with db.uow() as uow:
         rows = uow.session.execute(
-            select(Callback.id, Callback.created_at, IvrWalk.queue)
+            select(
+                Callback.id,
+                Callback.created_at,
+                Callback.due_at,
+                Callback.held_until,
+                IvrWalk.queue,
+            )
             .join(IvrWalk, IvrWalk.callback_id == Callback.id)
             .where(Callback.held_in_queue.is_(True), Callback.status.in_(HELD_STATUSES))
             .order_by(Callback.created_at, Callback.id)
         ).all()
     closed = 0
-    for callback_id, created_at, queue_name in rows:
+    for callback_id, created_at, due_at, held_until, queue_name in rows:
         queue = queues.get(queue_name or "")
         if queue is None:
             continue
         minutes = queue.callback_expiry_minutes
-        if created_at + timedelta(minutes=minutes) > now:
+        dialable = max(at for at in (created_at, due_at, held_until) if at is not None)
+        if dialable + timedelta(minutes=minutes) > now:
             continue
         reason = (
-            f"expired: its turn in {queue.name} did not come within {minutes} minutes of the "
-            "request"
+            f"expired: its turn in {queue.name} did not come within {minutes} minutes of when "
+            "it could first be dialled"
         )
         try:
             with db.uow() as uow:
