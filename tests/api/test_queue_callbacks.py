@@ -20,6 +20,7 @@ from caredesk.callbacks.dispatch.worker import run_once
 from caredesk.channels.ports import CallEventKind
 from caredesk.clock import FixedClock
 from caredesk.db.session import Database
+from caredesk.inbound.routing_round import InboundRouting
 from caredesk.reports.queues import queues_now
 from caredesk.routing.config import RoutingConfig
 from caredesk.routing.config_queues import CallbackMode
@@ -40,7 +41,8 @@ def floor(client: TestClient, auth: TokenMaker, db: Database, clock: FixedClock)
 
 def _route(floor: Floor, routing: RoutingConfig = ROUTING) -> dict[str, int]:
     """A routing round judged by the policy in force."""
-    step = dataclasses.replace(floor.desk.runtime.round_steps[0], routing=routing)
+    [inbound] = [s for s in floor.desk.runtime.round_steps if isinstance(s, InboundRouting)]
+    step = dataclasses.replace(inbound, routing=routing)
     counts: dict[str, int] = step(floor.db, now=floor.clock.now(), batch=50)
     return counts
 

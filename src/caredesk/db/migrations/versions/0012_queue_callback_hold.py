@@ -1,7 +1,7 @@
 """Queue callbacks: a callback that holds the caller's place in line until its turn
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-04 09:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import caredesk.db.base
 
-revision: str = "0011"
-down_revision: str | None = "0010"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
