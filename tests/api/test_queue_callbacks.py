@@ -261,3 +261,38 @@ def test_a_caller_whose_callback_was_refused_holds_and_is_offered(floor: Floor) 
     agent_id, headers = floor.agent(technical=5)
     assert _route(floor)["contacts_offered"] == 1
     assert floor.offer(agent_id, headers)["call_id"] == offered["id"]
+
+
+def test_a_long_held_callback_is_noticed_again_at_its_turn_not_while_it_waits(
+    floor: Floor,
+) -> None:
+    _busy_floor(floor)
+    callback_id, _ = _takes_callback(floor)
+    floor.later(11 * 60)
+    notified = floor.desk.notified(callback_id)
+    first_notice = notified["notified_at"]
+    # Two hours in line with the dispatcher's rounds: the notice is not sent again meanwhile.
+    floor.later(120 * 60)
+    floor.desk.advance()
+    assert len(floor.desk.outbox()) == 1
+    agent_id, headers = floor.agent(technical=5)
+    counts = _route(floor)
+    assert (counts["queue_callbacks_put_off"], counts["queue_callbacks_offered"]) == (1, 0)
+    assert floor.state(agent_id) == "ready"
+    put_off = _turn_events(floor, callback_id)[-1]
+    assert (put_off["kind"], put_off["rule_ids"]) == ("queue_put_off", ["OB-NOTIFY"])
+    assert len(floor.desk.outbox()) == 2
+    renoticed = floor.desk.notified(callback_id)
+    assert renoticed["notified_at"] != first_notice
+    floor.later(10 * 60)
+    assert _route(floor)["queue_callbacks_offered"] == 1
+    floor.desk.use_gateway(ScriptedGateway([CallEventKind.NO_ANSWER]))
+    attempt = floor.desk.start(callback_id, headers)
+    assert attempt.status_code == 200, attempt.text
+    # Unanswered: OB-ATTEMPTS spaces the next try, which the dispatcher makes like any other.
+    assert floor.desk.poll(callback_id, attempt.json()["id"], headers)["result"] == "no_answer"
+    after = floor.desk.get(callback_id)
+    assert after["status"] == "scheduled"
+    assert after["due_at"] == (floor.clock.now() + timedelta(minutes=15)).isoformat().replace(
+        "+00:00", "Z"
+    )

@@ -238,6 +238,9 @@ def renotice_stale(uow: UnitOfWork, *, policy: PolicyConfig, now: datetime) -> i
                 Callback.status == CallbackStatus.SCHEDULED.value,
                 Callback.notified_at.is_not(None),
                 Callback.notified_at <= stale_before,
+                # A queue callback holding its place is noticed again at its turn, not every
+                # hour it waits in line.
+                Callback.held_in_queue.is_(False),
             )
             .order_by(Callback.id)
             .limit(500)

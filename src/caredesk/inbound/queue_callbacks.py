@@ -8,7 +8,10 @@ in line until its turn, then is dialled through the callbacks' own offer and dia
   as planned for whoever takes it: a time the policy puts off (OB-WINDOW in the customer's
   zone, attempts spacing), or the dial the notice announced not yet come (OB-NOTIFY's lead),
   puts the turn off until that instant, rule named on the timeline; the callback then rejoins
-  the line at its original place. A rule that refuses it for good closes it as refused.
+  the line at its original place. A rule that refuses it for good closes it as refused. A
+  notice too old to announce the call (the callback held a long time) is sent again at its turn,
+  not while it waits (the dispatcher's re-notice leaves held callbacks alone), and the turn
+  waits the notice's lead time.
 - Otherwise, per the queue's `callback_mode`: agent-first reserves the agent (Ready to Not
   Ready - Follow-Up, the state callbacks are dialled from) and offers them the callback under a
   lease, exactly as the dispatcher does; customer-first releases it to the dispatcher, which
@@ -34,7 +37,7 @@ from caredesk.callbacks.dispatch.claims import CallbackClaim
 from caredesk.callbacks.dispatch.offers import offer_under_lease
 from caredesk.callbacks.models import Callback, CallbackStatus
 from caredesk.callbacks.records import Event, change, load_callback, refusal_text
-from caredesk.callbacks.scheduling import final_failures, plan_due
+from caredesk.callbacks.scheduling import final_failures, plan_due, reschedule_due
 from caredesk.callbacks.wrapup import cancel_callback
 from caredesk.db.leases import Lease
 from caredesk.db.session import Database, UnitOfWork
@@ -143,6 +146,40 @@ def _put_off(
     )
 
 
+def _notice_too_old(policy: PolicyConfig, callback: Callback, now: datetime) -> bool:
+    """The notice sent would no longer announce a call made now (as `renotice_stale` judges)."""
+    sent = callback.notified_at
+    stale = timedelta(minutes=policy.notice_valid_minutes - policy.notice_lead_minutes)
+    return (
+        callback.status == CallbackStatus.SCHEDULED.value
+        and sent is not None
+        and sent <= now - stale
+    )
+
+
+def _notice_again(
+    uow: UnitOfWork, *, actor: Actor, policy: PolicyConfig, callback: Callback
+) -> Turn | None:
+    """A new notice the lead time before the dial, and the turn put off until then; None when
+    no new notice can be planned (the dial's own gate then decides)."""
+    values = reschedule_due(uow, policy=policy, callback=callback)
+    until = values.get("due_at")
+    if "notification_message_id" not in values or until is None:
+        return None
+    change(
+        uow,
+        callback,
+        actor=actor,
+        kind=Event.NOTIFICATION_QUEUED,
+        values=values,
+        facts={"message_id": values["notification_message_id"], "again": True},
+        detail="its turn came; the last notice is too old to announce the call, a new one is "
+        "queued",
+    )
+    _put_off(uow, actor=actor, callback=callback, until=until, rules=[NOTICE_RULE])
+    return Turn.PUT_OFF
+
+
 def take_turn(
     uow: UnitOfWork,
     *,
@@ -180,6 +217,10 @@ def take_turn(
                 detail=refusal_text(decision),
             )
             return Turn.REFUSED
+        if _notice_too_old(policy, callback, now):
+            noticed = _notice_again(uow, actor=actor, policy=policy, callback=callback)
+            if noticed is not None:
+                return noticed
         timed = [r.rule_id for r in decision.failed if r.blocker is Blocker.TIME]
         # The notice told the customer the call comes from `announced`: not before.
         announced = callback.due_at

@@ -18,6 +18,7 @@ from caredesk.routing.config_file import (
 )
 from caredesk.routing.config_queues import (
     AfterHoursAction,
+    CallbackMode,
     OverflowActionKind,
     OverflowCondition,
     SkillStep,
@@ -66,6 +67,17 @@ def test_default_file_is_the_customer_guides_main_line() -> None:
     assert billing.overflow[1].action is OverflowActionKind.QUEUE
     assert config.queues["general_care"].service_level.exclude_short_abandons
     assert {queue.wrap_up_seconds for queue in config.queues.values()} == {60.0}
+    assert {queue.callback_mode for queue in config.queues.values()} == {CallbackMode.AGENT_FIRST}
+    assert {queue.callback_expiry_minutes for queue in config.queues.values()} == {240}
+
+
+def test_queue_callback_mode_and_expiry_are_per_queue(minimal: dict[str, Any]) -> None:
+    _set(minimal, "queues.billing.callback_mode", "customer_first")
+    _set(minimal, "queue_defaults.callback_expiry_minutes", 90)
+    queues = parse_routing_config(minimal).queues
+    assert queues["billing"].callback_mode is CallbackMode.CUSTOMER_FIRST
+    assert queues["care"].callback_mode is CallbackMode.AGENT_FIRST
+    assert {queue.callback_expiry_minutes for queue in queues.values()} == {90}
 
 
 def test_wrap_up_time_is_per_queue_and_may_be_zero(minimal: dict[str, Any]) -> None:
@@ -155,6 +167,11 @@ def _set(mapping: dict[str, Any], path: str, value: object) -> None:
         ("queues.billing.wrap_up_seconds", 3601, "queues.billing.wrap_up_seconds"),
         ("queues.billing.wrap_up_seconds", "1 min", "queues.billing.wrap_up_seconds"),
         ("queue_defaults.wrap_up_seconds", True, "queue_defaults.wrap_up_seconds"),
+        ("queues.billing.callback_mode", "agent", "queues.billing.callback_mode"),
+        ("queue_defaults.callback_mode", 1, "queue_defaults.callback_mode"),
+        ("queues.billing.callback_expiry_minutes", 0, "queues.billing.callback_expiry_minutes"),
+        ("queues.billing.callback_expiry_minutes", 1.5, "queues.billing.callback_expiry_minutes"),
+        ("queue_defaults.callback_expiry_minutes", 20000, "queue_defaults.callback_expiry_minutes"),
         ("queue_defaults.title", "x", "queue_defaults.title"),
         ("ivr.entry", "start", "ivr.entry"),
         ("ivr.fallback_queue", "nobody", "ivr.fallback_queue"),
