@@ -84,7 +84,8 @@ def _agents(uow: UnitOfWork) -> dict[str, Counter[str]]:
 def _outcomes(
     uow: UnitOfWork, *, since: datetime, until: datetime
 ) -> dict[str, list[ContactOutcome]]:
-    """Queue -> today's answered and abandoned callers with the time each waited."""
+    """Queue -> today's answered and abandoned callers with the time each waited, and those who
+    took "call me back, keep my place" (counted as callbacks: neither answered nor abandoned)."""
     found: dict[str, list[ContactOutcome]] = defaultdict(list)
     answered = uow.session.execute(
         select(IvrWalk.queue, IvrWalk.waited_seconds).where(
@@ -112,6 +113,19 @@ def _outcomes(
             continue
         waited = max((ended_at - queued_at).total_seconds(), 0.0)
         found[queue or ""].append(ContactOutcome(Outcome.ABANDONED, waited))
+    callbacks = uow.session.execute(
+        select(IvrWalk.queue, IvrWalk.queued_at, IvrWalk.ended_at).where(
+            IvrWalk.outcome == WalkOutcome.CALLBACK.value,
+            IvrWalk.queued_at.is_not(None),
+            IvrWalk.ended_at >= since,
+            IvrWalk.ended_at < until,
+        )
+    ).all()
+    for queue, queued_at, ended_at in callbacks:
+        if queued_at is None or ended_at is None:
+            continue
+        waited = max((ended_at - queued_at).total_seconds(), 0.0)
+        found[queue or ""].append(ContactOutcome(Outcome.CALLBACK, waited))
     return found
 
 
