@@ -31,6 +31,7 @@ PAGE_MODULES = (
     "caredesk.web.pages.desk_memo",
     "caredesk.web.pages.desk_cases",
     "caredesk.web.pages.desk_offer",
+    "caredesk.web.pages.desk_inbound",
     "caredesk.web.pages.lead",
     "caredesk.web.pages.lead_lists",
     "caredesk.web.pages.lead_callback",

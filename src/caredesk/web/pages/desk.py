@@ -23,6 +23,7 @@ from caredesk.policy.vocabulary import AGENT_STATE_LABELS, AgentState
 from caredesk.schemas import MAX_ID
 from caredesk.tickets.models import SLA_STOPPED, Ticket
 from caredesk.web.deps import Principal, UoW
+from caredesk.web.pages.desk_inbound import inbound_panel
 from caredesk.web.pages.desk_support import (
     acting_agent_id,
     answer,
@@ -129,7 +130,10 @@ def _home(uow: UnitOfWork, principal: Principal) -> dict[str, Any]:
 
 @router.get("/desk")
 def desk_home(request: Request, principal: SignedStaff, uow: UoW) -> Response:
-    return render(request, "desk/home.html", _home(uow, principal))
+    # The live inbound call is rendered with the page, so it shows (and ends) without scripts.
+    context = _home(uow, principal)
+    context.update(inbound_panel(request, uow, context["agent"]))
+    return render(request, "desk/home.html", context)
 
 
 @router.get("/desk/worklist")
