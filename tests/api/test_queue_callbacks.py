@@ -21,6 +21,7 @@ from caredesk.channels.ports import CallEventKind
 from caredesk.clock import FixedClock
 from caredesk.db.session import Database
 from caredesk.inbound.routing_round import InboundRouting
+from caredesk.reports.floor import callback_figures
 from caredesk.reports.queues import queues_now
 from caredesk.routing.config import RoutingConfig
 from caredesk.routing.config_queues import CallbackMode
@@ -175,13 +176,22 @@ def _customer_first(routing: RoutingConfig) -> RoutingConfig:
     return dataclasses.replace(routing, queues={**routing.queues, "technical": technical})
 
 
+def _due_on_the_floor(floor: Floor) -> tuple[int, int]:
+    with floor.db.uow() as uow:
+        figures = callback_figures(uow, now=floor.clock.now(), overdue_after=timedelta(minutes=1))
+    return figures.due, figures.overdue
+
+
 def test_customer_first_releases_the_callback_to_be_dialled_at_its_turn(floor: Floor) -> None:
     _busy_floor(floor)
     callback_id, _ = _takes_callback(floor)
     floor.later(11 * 60)
     floor.desk.notified(callback_id)
+    # Holding its place, it is not a callback due (nor overdue) on the floor's figures.
+    assert _due_on_the_floor(floor) == (0, 0)
     agent_id, _headers = floor.agent(technical=5)
     counts = _route(floor, _customer_first(ROUTING))
+    assert _due_on_the_floor(floor) == (1, 0)
     assert (counts["queue_callbacks_released"], counts["queue_callbacks_offered"]) == (1, 0)
     # No agent was reserved: the dispatcher offers it now to whoever takes callbacks.
     assert floor.state(agent_id) == "ready"

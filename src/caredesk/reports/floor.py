@@ -106,7 +106,9 @@ class CallbackFigures:
 
 
 def _standing(standing: Standing, now: datetime, overdue_after: timedelta) -> ColumnElement[bool]:
-    waiting = Callback.status.in_(WAITING)
+    # A queue callback holding the caller's place is not late: it waits for its turn in line
+    # (the queue's own figures show it), and counts here once its turn came.
+    waiting = Callback.status.in_(WAITING) & Callback.held_in_queue.is_(False)
     if standing is Standing.DUE:
         return waiting & (Callback.due_at <= now)
     if standing is Standing.OVERDUE:
