@@ -88,9 +88,13 @@ def test_the_caller_sees_the_call_answered_and_how_long_it_took(
     )
     wait = client.get(f"/v1/ivr/calls/{call_id}/wait", headers=floor.phone)
     assert wait.status_code == 409
-    # The phone page says so, and neither asks how long nor offers to hang up any more.
+    # The phone page says so and no longer asks how long; hanging up on the agent ends the call
+    # and puts the agent in After-Call Work.
     browser = signed_in(db, Role.AGENT)
     page = client.get(f"/phone?call={call_id}", headers=browser.cookie)
     assert page.status_code == 200, page.text
     assert 'id="answered">by an agent after 1 min 15 s<' in page.text
-    assert "How long now?" not in page.text and "Hang up" not in page.text
+    assert "How long now?" not in page.text and "Hang up" in page.text
+    gone = client.post(f"/phone/calls/{call_id}/hangup", data=browser.form(), headers=browser.htmx)
+    assert "The call ended (customer disconnected)." in gone.text and "Hang up" not in gone.text
+    assert floor.state(agent_id) == "after_call_work"
