@@ -25,11 +25,13 @@ from caredesk.reports.floor import callback_figures
 from caredesk.reports.queues import queues_now
 from caredesk.routing.config import RoutingConfig
 from caredesk.routing.config_queues import CallbackMode
+from caredesk.users.models import Role
 from tests.api.test_inbound_routing import ROUTING, Floor
 from tests.api.test_ivr_calls import CALLER, answer
 from tests.api.test_ivr_waits import ABROAD, serving, to_queue
 from tests.conftest import T0, TokenMaker
 from tests.integration.callbacks.builders import DENVER_PHONE, ScriptedGateway
+from tests.web.support import signed_in
 
 TECHNICAL = ("2",)
 HONOLULU_PHONE = "+18085550123"
@@ -222,15 +224,20 @@ def test_a_callback_never_reached_expires_with_its_reason(floor: Floor) -> None:
     assert floor.state(agent_id) == "ready"
 
 
-def test_a_cancelled_queue_callback_leaves_the_line(floor: Floor) -> None:
-    _busy_floor(floor)
+def test_the_customer_cancels_a_queue_callback_and_it_leaves_the_line(floor: Floor) -> None:
+    account = floor.desk.account()
+    _busy_floor(floor, denver=False)
     callback_id, _ = _takes_callback(floor)
+    # From the portal, like any of their callbacks.
+    customer = signed_in(floor.db, Role.CUSTOMER, account_id=int(account["id"]))
     cancelled = floor.client.post(
-        f"/v1/callbacks/{callback_id}/cancel",
-        json={"reason": "the customer no longer needs the call"},
-        headers=floor.desk.admin,
+        f"/portal/callbacks/{callback_id}/cancel",
+        data=customer.form(),
+        headers=customer.cookie,
+        follow_redirects=False,
     )
-    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.status_code == 303, cancelled.text
+    assert floor.desk.get(callback_id)["status"] == "cancelled"
     floor.later(11 * 60)
     agent_id, _headers = floor.agent(technical=5)
     counts = _route(floor)
