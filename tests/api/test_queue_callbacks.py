@@ -276,6 +276,12 @@ def test_a_caller_whose_callback_was_refused_holds_and_is_offered(floor: Floor) 
     offered = to_queue(floor.client, floor.phone, ABROAD, *TECHNICAL)
     done = answer(floor.client, offered["id"], floor.phone, digit="1").json()
     assert (done["result"]["outcome"], done["result"]["callback_rules"]) == ("queued", ["OB-INTL"])
+    # Still a caller waiting on the Queues page.
+    with floor.db.uow() as uow:
+        board = queues_now(
+            uow, routing=ROUTING, now=floor.clock.now(), since=T0, until=T0 + timedelta(hours=1)
+        )
+    assert [item.waiting for item in board if item.queue.name == "technical"] == [1]
     agent_id, headers = floor.agent(technical=5)
     assert _route(floor)["contacts_offered"] == 1
     assert floor.offer(agent_id, headers)["call_id"] == offered["id"]

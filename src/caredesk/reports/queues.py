@@ -56,7 +56,6 @@ def _waiting(uow: UnitOfWork) -> dict[str, list[tuple[datetime, bool]]]:
         .where(
             IvrWalk.outcome == WalkOutcome.QUEUED.value,
             IvrWalk.queued_at.is_not(None),
-            IvrWalk.callback_id.is_(None),
             Interaction.ended_at.is_(None),
             Interaction.agent_id.is_(None),
         )
