@@ -7,20 +7,27 @@ the next routing round offers them the next caller. Both engines, a fixed clock.
 from __future__ import annotations
 
 import dataclasses
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 
 from caredesk.agents.models import AgentStateChange
 from caredesk.audit.models import AuditEvent
+from caredesk.audit.service import Actor
 from caredesk.callbacks.dispatch.worker import run_once
 from caredesk.clock import FixedClock
-from caredesk.db.session import Database
+from caredesk.db.session import Database, UnitOfWork
+from caredesk.errors import DomainError
+from caredesk.inbound.hangup import hang_up
 from caredesk.inbound.models import InboundWrapUp
 from caredesk.inbound.routing_round import InboundRouting
-from caredesk.inbound.wrapup import WRAP_UP_OVER, WrapUpTimer
+from caredesk.inbound.wrapup import WRAP_UP_OVER, WrapUpTimer, end_call
 from caredesk.live.models import LiveEvent
 from tests.api.test_inbound_routing import BILLING, ROUTING, Floor
 from tests.conftest import TokenMaker
@@ -198,3 +205,86 @@ def test_an_escalated_call_times_the_first_agents_wrap_up_too(floor: Floor) -> N
     floor.later(WRAP)
     assert _wrap_up_round(floor) == 1
     assert floor.state(agent_id) == "ready"
+
+
+def test_the_agent_ending_and_the_caller_hanging_up_at_once_end_the_call_once(
+    floor: Floor,
+) -> None:
+    agent_id, _headers, call_id = _connected(floor)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def act(use: Callable[[UnitOfWork], object]) -> None:
+        start.wait(timeout=30)
+        try:
+            with floor.db.uow() as uow:
+                use(uow)
+            outcomes.append("ended")
+        except (DomainError, StaleDataError, OperationalError):
+            outcomes.append("refused")
+
+    actor = Actor.system("test")
+    by_agent = threading.Thread(
+        target=act,
+        args=(
+            lambda uow: end_call(
+                uow,
+                actor=actor,
+                routing=ROUTING,
+                call_id=call_id,
+                disposition="resolved",
+                by_agent=agent_id,
+            ),
+        ),
+    )
+    by_caller = threading.Thread(
+        target=act, args=(lambda uow: hang_up(uow, actor=actor, routing=ROUTING, call_id=call_id),)
+    )
+    for worker in (by_agent, by_caller):
+        worker.start()
+    for worker in (by_agent, by_caller):
+        worker.join(timeout=60)
+    assert sorted(outcomes) == ["ended", "refused"]
+    assert floor.state(agent_id) == "after_call_work"
+    with floor.db.uow() as uow:
+        wraps = uow.session.scalar(select(func.count()).select_from(InboundWrapUp))
+        spells = uow.session.scalar(
+            select(func.count())
+            .select_from(AgentStateChange)
+            .where(AgentStateChange.to_state == "after_call_work")
+        )
+    assert (wraps, spells) == (1, 1)
+
+
+def test_wrap_up_rounds_run_at_once_put_each_agent_back_once(floor: Floor) -> None:
+    agents = []
+    for _ in range(3):
+        agent_id, headers, call_id = _connected(floor)
+        assert _end(floor, call_id, headers, "resolved").status_code == 200
+        agents.append(agent_id)
+    floor.later(WRAP)
+    start = threading.Barrier(3)
+    ready: list[int] = []
+
+    def round_() -> None:
+        start.wait(timeout=30)
+        try:
+            ready.append(_wrap_up_round(floor))
+        except OperationalError:  # SQLite's one writer: that round tries again next time
+            ready.append(0)
+
+    workers = [threading.Thread(target=round_) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    ready.append(_wrap_up_round(floor))  # whatever a refused round left
+    assert sum(ready) == 3
+    assert [floor.state(agent) for agent in agents] == ["ready"] * 3
+    with floor.db.uow() as uow:
+        backs = uow.session.scalar(
+            select(func.count())
+            .select_from(AgentStateChange)
+            .where(AgentStateChange.reason == WRAP_UP_OVER)
+        )
+    assert backs == 3
