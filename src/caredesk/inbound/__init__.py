@@ -13,6 +13,8 @@ loads and stores what they need and what they decide.
 - `offers`: the callback offer and the caller's answer to it.
 - `announcements`: the wait told again to a caller already waiting.
 - `hangup`: the caller hangs up (an abandonment, with its time, when they were waiting).
+- `wrapup`: a connected call ends (by its agent, a leader or the caller), and the agent's
+  After-Call Work after it is timed by the queue and ended by the dispatcher's round.
 - `voicemail`: a message left after hours that opens a case.
 - `views`: a call as the caller hears it (the API's and the phone page's answer).
 - `words`: what the caller hears that the routing file does not say (the offer's prompts).
