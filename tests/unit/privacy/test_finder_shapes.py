@@ -30,6 +30,7 @@ def _cards(*values: str) -> list[tuple[str, PiiKind]]:
         ("paid 4111111111111111 0425", ["4111111111111111"]),
         ("order 12 4111-1111-1111-1111", ["4111-1111-1111-1111"]),
         ("order 12 4222 2222 2222 2", ["4222 2222 2222 2"]),  # 13 digits
+        ("order 12 6221 2612 3456 7890 129", ["6221 2612 3456 7890 129"]),  # 19 digits
         # Two cards one after the other are two findings.
         (
             "cards 4111 1111 1111 1111 5555 5555 5555 4444 on file",
@@ -37,6 +38,7 @@ def _cards(*values: str) -> list[tuple[str, PiiKind]]:
         ),
         # Joined by a dash to more digits, the card is part of a longer reference.
         ("invoice 4111 1111 1111 1111-02", []),
+        ("ref 12-4111 1111 1111 1111", []),
     ],
 )
 def test_a_card_written_next_to_other_numbers_is_found_on_its_own(
@@ -47,6 +49,11 @@ def test_a_card_written_next_to_other_numbers_is_found_on_its_own(
 
 def test_a_device_like_number_with_no_device_label_is_a_card() -> None:
     assert _found(f"paid with {DEVICE_LIKE}") == _cards(DEVICE_LIKE)
+
+
+@pytest.mark.parametrize("before", ["CS-000123", f"IMEI {DEVICE_LIKE} swapped,"])
+def test_a_card_after_an_identifier_or_a_device_number_is_still_found(before: str) -> None:
+    assert _found(f"{before} paid with 4111111111111111") == _cards("4111111111111111")
 
 
 @pytest.mark.parametrize(
