@@ -158,7 +158,7 @@ def test_a_refusal_names_the_field_the_kind_and_the_span_never_the_value() -> No
         # After the label, only filler words reach the value.
         ("customer last changed the PIN in 2023", [], PiiKind.PIN),
         ("PIN reset. 3000 points added", [], PiiKind.PIN),
-        ("customer refused to give the CVV", [], PiiKind.PIN),
+        ("pin 1234 given, then refused to give the CVV", [(4, 8)], PiiKind.PIN),
         ("cvv:123", [(4, 7)], PiiKind.PIN),
         ("cvv123", [(3, 6)], PiiKind.PIN),
     ],
