@@ -206,3 +206,148 @@ def test_line_one_is_not_ended_for_another_agent() -> None:
         "inbound call 42 is connected to agent agent-9, not to agent agent-1: line one is not "
         "this agent's to end"
     )
+
+
+# --- what the agent is told at each point of the path -------------------------------------
+_ENDED = InboundCall("42", "agent-1", NOW - timedelta(seconds=5))
+_CONSULTED = {"call.consulted_number": ALTERNATE}
+_LINE_ONE_ENDED = {**_CONSULTED, "call.line_one_ended": True, "agent.inbound_call": _ENDED}
+_FACTS = {"inbound_call_id": "42", "consulted_number": None, "line_one_ended": False}
+
+
+def _facts(**changes: Any) -> dict[str, Any]:
+    return {**_FACTS, "reconnected": False, **changes}
+
+
+@pytest.mark.parametrize(
+    ("ctx", "passed", "blocker", "sentence", "steps", "facts"),
+    [
+        pytest.param(
+            _tied(Step.CONSULT, **_LINE_ONE_ENDED, **{"call.reconnected": True}),
+            False,
+            Blocker.FINAL,
+            "the outbound call is already reconnected; the Consult path is done",
+            [],
+            _facts(consulted_number=ALTERNATE, line_one_ended=True, reconnected=True),
+            id="done",
+        ),
+        pytest.param(
+            _tied(Step.CONSULT, **_CONSULTED),
+            False,
+            Blocker.FINAL,
+            f"Consult was already pressed, to {ALTERNATE}; end line one, then reconnect",
+            [],
+            _facts(consulted_number=ALTERNATE),
+            id="consult-twice",
+        ),
+        pytest.param(
+            change(base(Step.CONSULT), **{"call.alternate_number": ALTERNATE}),
+            False,
+            Blocker.FINAL,
+            "this call names no inbound call: Consult is for a call tied to an active inbound "
+            "call in Talking; otherwise enter After-Call Work and call the alternate number",
+            [RequiredStep(StepKind.CALL_ALTERNATE_FROM_ACW)],
+            _facts(inbound_call_id=None),
+            id="consult-untied",
+        ),
+        pytest.param(
+            _tied(Step.CONSULT),
+            False,
+            Blocker.ACTION,
+            "Consult needs the customer's 10-digit alternate number; with none, continue with "
+            "guided troubleshooting",
+            [RequiredStep(StepKind.GUIDED_TROUBLESHOOTING)],
+            _facts(),
+            id="consult-without-a-number",
+        ),
+        pytest.param(
+            _tied(Step.CONSULT, **{"call.alternate_number": ALTERNATE}),
+            True,
+            None,
+            "Consult on inbound call 42: dial 3035550188, then end line one and reconnect",
+            [
+                RequiredStep(StepKind.END_LINE_ONE, "inbound call 42"),
+                RequiredStep(StepKind.RECONNECT_OUTBOUND),
+            ],
+            _facts(digits="3035550188"),
+            id="consult",
+        ),
+        pytest.param(
+            _tied(Step.END_LINE_ONE),
+            False,
+            Blocker.ACTION,
+            "press Consult with the 10-digit alternate number before ending line one",
+            [RequiredStep(StepKind.CONSULT_ALTERNATE)],
+            _facts(),
+            id="end-before-consult",
+        ),
+        pytest.param(
+            _tied(Step.RECONNECT),
+            False,
+            Blocker.ACTION,
+            "press Consult with the 10-digit alternate number before reconnecting to the "
+            "outbound call",
+            [RequiredStep(StepKind.CONSULT_ALTERNATE)],
+            _facts(),
+            id="reconnect-before-consult",
+        ),
+        pytest.param(
+            _tied(Step.END_LINE_ONE, **_LINE_ONE_ENDED),
+            False,
+            Blocker.FINAL,
+            "line one (inbound call 42) has already ended; reconnect to the outbound call",
+            [RequiredStep(StepKind.RECONNECT_OUTBOUND)],
+            _facts(consulted_number=ALTERNATE, line_one_ended=True),
+            id="end-twice",
+        ),
+        pytest.param(
+            # The customer hung up line one themself: nothing left to end.
+            _tied(Step.END_LINE_ONE, **_CONSULTED, **{"agent.inbound_call": _ENDED}),
+            False,
+            Blocker.FINAL,
+            "line one (inbound call 42) has already ended; reconnect to the outbound call",
+            [RequiredStep(StepKind.RECONNECT_OUTBOUND)],
+            _facts(consulted_number=ALTERNATE),
+            id="line-one-ended-by-the-customer",
+        ),
+        pytest.param(
+            _tied(Step.END_LINE_ONE, **_CONSULTED),
+            True,
+            None,
+            f"end line one: inbound call 42 ends and the customer stays on {ALTERNATE}",
+            [RequiredStep(StepKind.RECONNECT_OUTBOUND, ALTERNATE)],
+            _facts(consulted_number=ALTERNATE),
+            id="end-line-one",
+        ),
+        pytest.param(
+            _tied(Step.RECONNECT, **_CONSULTED),
+            False,
+            Blocker.ACTION,
+            "line one (inbound call 42) is still live; end it before reconnecting",
+            [RequiredStep(StepKind.END_LINE_ONE, "inbound call 42")],
+            _facts(consulted_number=ALTERNATE),
+            id="reconnect-early",
+        ),
+        pytest.param(
+            _tied(Step.RECONNECT, **_LINE_ONE_ENDED),
+            True,
+            None,
+            f"reconnect to the outbound call on {ALTERNATE}; line one (inbound call 42) has ended",
+            [],
+            _facts(consulted_number=ALTERNATE, line_one_ended=True),
+            id="reconnect",
+        ),
+    ],
+)
+def test_each_point_of_the_consult_path_says_what_to_do(
+    ctx: PolicyContext,
+    passed: bool,
+    blocker: Blocker | None,
+    sentence: str,
+    steps: list[RequiredStep],
+    facts: dict[str, Any],
+) -> None:
+    result = (allowed if passed else refused)(ctx, "OB-ALT-NUMBER")
+    assert (result.blocker, result.sentence) == (blocker, sentence)
+    assert list(result.required_steps) == steps
+    assert dict(result.facts) == facts
