@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
 from caredesk.policy import (
     DEFAULT_CONFIG,
     AgentState,
@@ -253,3 +255,85 @@ def test_OB_ALT_NUMBER_allows_guided_troubleshooting_without_an_alternate() -> N
 
 def test_OB_ALT_NUMBER_allows_troubleshooting_another_device() -> None:
     allowed(base(Step.TROUBLESHOOT), "OB-ALT-NUMBER")
+
+
+@pytest.mark.parametrize(
+    ("changes", "step", "rule_id", "blocker", "sentence", "steps", "facts"),
+    [
+        pytest.param(
+            {"call.name_verified": False},
+            Step.OTP,
+            "OB-OTP",
+            Blocker.ACTION,
+            "the customer's first and last name are not verified yet; verify them before a One "
+            "Time PIN",
+            [RequiredStep(StepKind.VERIFY_NAME)],
+            {"name_verified": False},
+            id="otp-before-the-name",
+        ),
+        pytest.param(
+            {},
+            Step.OTP,
+            "OB-OTP",
+            Blocker.ACTION,
+            "the One Time PIN guidelines are not confirmed as followed",
+            [RequiredStep(StepKind.FOLLOW_OTP_GUIDELINES)],
+            {"name_verified": True, "otp_guidelines_followed": False},
+            id="otp-without-the-guidelines",
+        ),
+        pytest.param(
+            {"call.otp_guidelines_followed": True},
+            Step.OTP,
+            "OB-OTP",
+            None,
+            "account verified and OTP guidelines followed",
+            [],
+            {"name_verified": True, "otp_guidelines_followed": True},
+            id="otp",
+        ),
+        pytest.param(
+            {},
+            Step.PAYMENT,
+            "OB-NO-PAYMENT",
+            Blocker.ACTION,
+            "who raised the payment is not recorded",
+            [RequiredStep(StepKind.RECORD_PAYMENT_RAISER)],
+            {"raised_by": None},
+            id="payment-unrecorded",
+        ),
+        pytest.param(
+            {"call.payment_raised_by": PaymentRaisedBy.AGENT},
+            Step.PAYMENT,
+            "OB-NO-PAYMENT",
+            Blocker.FINAL,
+            "payments are never raised by the agent on an outbound call, even if past due",
+            [],
+            {"raised_by": PaymentRaisedBy.AGENT},
+            id="payment-by-the-agent",
+        ),
+        pytest.param(
+            {"call.payment_raised_by": PaymentRaisedBy.CUSTOMER},
+            Step.PAYMENT,
+            "OB-NO-PAYMENT",
+            None,
+            "the customer raised the payment; help them",
+            [],
+            {"raised_by": PaymentRaisedBy.CUSTOMER},
+            id="payment-by-the-customer",
+        ),
+    ],
+)
+def test_what_otp_and_payment_tell_the_agent(
+    changes: dict[str, object],
+    step: Step,
+    rule_id: str,
+    blocker: Blocker | None,
+    sentence: str,
+    steps: list[RequiredStep],
+    facts: dict[str, object],
+) -> None:
+    result = (refused if blocker else allowed)(change(base(step), **changes), rule_id)
+    assert result.sentence == sentence
+    assert list(result.required_steps) == steps
+    assert dict(result.facts) == facts
+    assert result.blocker is blocker
