@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from caredesk.policy import (
     Blocker,
     CallbackOrigin,
@@ -196,4 +198,49 @@ def test_OB_LEADER_TICKET_allows_when_the_agent_spoke_with_the_customer() -> Non
 
 def test_OB_LEADER_TICKET_does_not_speak_for_agents() -> None:
     ctx = change(base(), **{"callback.origin": CallbackOrigin.LEADER_TICKET_FOLLOW_UP})
+    assert "OB-LEADER-TICKET" in decide(ctx).not_applicable
+
+
+@pytest.mark.parametrize(
+    ("changes", "blocker", "sentence", "tickets"),
+    [
+        (
+            {"callback.ticket_numbers": ("T-1001", "T-1002")},
+            None,
+            "the agent on T-1001, T-1002 spoke with the customer",
+            "T-1001, T-1002",
+        ),
+        (
+            {"history.agent_spoke_to_customer": False},
+            Blocker.FINAL,
+            "leader follow-up on the ticket, but the agent never spoke with the customer",
+            "the ticket",
+        ),
+        (
+            # A ticket named on another kind of callback still makes it a ticket follow-up.
+            {"callback.origin": CallbackOrigin.FOLLOW_UP, "callback.ticket_numbers": ("T-7",)},
+            None,
+            "the agent on T-7 spoke with the customer",
+            "T-7",
+        ),
+    ],
+)
+def test_OB_LEADER_TICKET_says_which_tickets_and_whether_the_agent_spoke(
+    changes: dict[str, object], blocker: Blocker | None, sentence: str, tickets: str
+) -> None:
+    ctx = change(
+        base(role=CallerRole.LEADER),
+        **{"callback.origin": CallbackOrigin.LEADER_TICKET_FOLLOW_UP, **changes},
+    )
+    result = (refused if blocker else allowed)(ctx, "OB-LEADER-TICKET")
+    assert (result.blocker, result.sentence) == (blocker, sentence)
+    assert dict(result.facts) == {
+        "caller_role": CallerRole.LEADER,
+        "tickets": tickets,
+        "agent_spoke": blocker is None,
+    }
+
+
+def test_OB_LEADER_TICKET_is_silent_on_a_leader_call_with_no_ticket() -> None:
+    ctx = change(base(role=CallerRole.LEADER), **{"callback.origin": CallbackOrigin.FOLLOW_UP})
     assert "OB-LEADER-TICKET" in decide(ctx).not_applicable
