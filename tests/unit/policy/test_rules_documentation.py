@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from caredesk.policy import (
+    Blocker,
     CallbackOutcome,
     Memo,
     PolicyContext,
+    RequiredStep,
     Step,
     StepKind,
     TicketUpdate,
@@ -99,3 +103,59 @@ def test_OB_TICKET_UPDATE_allows_a_full_update() -> None:
 
 def test_OB_TICKET_UPDATE_does_not_speak_without_tickets() -> None:
     assert "OB-TICKET-UPDATE" in decide(_wrap_up(GOOD_MEMO)).not_applicable
+
+
+TWO = ("T-1001", "T-2002")
+TWO_MEMO = Memo(GOOD_MEMO.reason, TWO, GOOD_MEMO.summary, GOOD_MEMO.customer_response)
+UPDATE_BOTH = RequiredStep(StepKind.UPDATE_TICKET, "T-1001, T-2002")
+
+
+@pytest.mark.parametrize(
+    ("update", "sentence"),
+    [
+        pytest.param(None, "ticket T-1001, T-2002 is not updated", id="no-update"),
+        pytest.param(
+            # Numbers are matched however they were typed: " t-1001 " is T-1001.
+            TicketUpdate((" t-1001 ",), True, findings="Network reset fixed"),
+            "ticket T-2002 is not updated",
+            id="one-ticket-left-out",
+        ),
+        pytest.param(
+            TicketUpdate(TWO, False, findings="Network reset fixed"),
+            "the ticket update does not carry the memo's details",
+            id="no-memo-details",
+        ),
+        pytest.param(
+            # Four characters after trimming is short of the five a field needs.
+            TicketUpdate(TWO, True, findings="  abcd  ", actions_taken="x", new_information=""),
+            "the ticket update records no findings, actions taken or new information",
+            id="progress-too-short",
+        ),
+    ],
+)
+def test_OB_TICKET_UPDATE_says_what_the_update_lacks(
+    update: TicketUpdate | None, sentence: str
+) -> None:
+    ctx = _wrap_up(TWO_MEMO, TWO, update)
+    result = refused(ctx, "OB-TICKET-UPDATE")
+    assert (result.blocker, result.sentence) == (Blocker.ACTION, sentence)
+    assert result.required_steps == (UPDATE_BOTH,)
+    assert dict(result.facts) == {"tickets": "T-1001, T-2002"}
+
+
+def test_OB_TICKET_UPDATE_takes_any_one_progress_field_at_the_minimum_length() -> None:
+    update = TicketUpdate(TWO, True, new_information="abcde")
+    result = allowed(_wrap_up(TWO_MEMO, TWO, update), "OB-TICKET-UPDATE")
+    assert result.sentence == "ticket T-1001, T-2002 updated with the memo details and progress"
+    assert result.required_steps == ()
+    assert dict(result.facts) == {"tickets": "T-1001, T-2002"}
+
+
+def test_OB_MEMO_counts_the_problems_and_the_sensitive_values() -> None:
+    plain = allowed(_wrap_up(GOOD_MEMO), "OB-MEMO")
+    assert plain.sentence == "the memo has the reason, summary and customer response"
+    assert dict(plain.facts) == {"problems": 0, "sensitive_values": 0}
+    with_tickets = allowed(_wrap_up(TWO_MEMO, TWO), "OB-MEMO")
+    assert with_tickets.sentence.endswith(" and ticket T-1001, T-2002")
+    missing = refused(_wrap_up(None), "OB-MEMO")
+    assert dict(missing.facts) == {"problems": 1, "sensitive_values": 0}
