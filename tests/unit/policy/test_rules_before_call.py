@@ -313,3 +313,48 @@ def test_OB_INTL_allows_global_care_with_the_011_dial_string() -> None:
 def test_OB_INTL_allows_a_domestic_number_as_ten_digits() -> None:
     result = allowed(base(), "OB-INTL")
     assert result.sentence == "domestic number (US), dial 3035550123"
+
+
+def test_OB_WINDOW_says_which_consent_holds_who_agreed_and_who_entered_it() -> None:
+    late = _utc(2026, 3, 11, 3, 30)  # 21:30 in Denver
+    span = _consent(
+        start=late - timedelta(minutes=30),
+        end=late + timedelta(minutes=30),
+        entered_by="agent agent-1",
+    )
+    inside = allowed(change(at(DENVER, late), **{"callback.consents": (span,)}), "OB-WINDOW")
+    assert inside.sentence == (
+        "2026-03-10 21:30 America/Denver is inside the window the customer agreed to "
+        "(2026-03-11 03:00 UTC to 2026-03-11 04:00 UTC, agreed by account holder by phone at "
+        "2026-03-09 18:00 UTC, entered by agent agent-1)"
+    )
+    assert dict(inside.facts) == {"consents": 1, "zones": "America/Denver"}
+    # Entered by the one who agreed: said once.
+    daily = _consent(
+        local_start=time(19, 0),
+        local_end=time(23, 0),
+        zone="America/Denver",
+        entered_by="account holder",
+    )
+    local = allowed(change(at(DENVER, late), **{"callback.consents": (daily,)}), "OB-WINDOW")
+    assert local.sentence == (
+        "2026-03-10 21:30 America/Denver is inside the window the customer agreed to "
+        "(19:00-23:00 America/Denver, agreed by account holder by phone at 2026-03-09 18:00 UTC)"
+    )
+
+
+def test_OB_WINDOW_outside_a_consent_says_when_it_opens() -> None:
+    start = NOW + timedelta(days=1)
+    consent = _consent(start=start, end=start + timedelta(hours=1))
+    result = refused(change(DENVER, **{"callback.consents": (consent,)}), "OB-WINDOW")
+    assert result.blocker is Blocker.TIME
+    assert result.sentence == (
+        "2026-03-10 12:00 America/Denver is outside the window the customer agreed to "
+        "(2026-03-11 18:00 UTC to 2026-03-11 19:00 UTC, agreed by account holder by phone at "
+        "2026-03-09 18:00 UTC); it opens 2026-03-11 12:00 America/Denver"
+    )
+    assert dict(result.facts) == {
+        "consents": 1,
+        "zones": "America/Denver",
+        "next_allowed_at": "2026-03-11T18:00:00+00:00",
+    }
