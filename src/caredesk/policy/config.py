@@ -324,7 +324,8 @@ def parse_policy_config(mapping: Mapping[str, Any]) -> PolicyConfig:
         for item in items:
             if item not in known:
                 raise PolicyConfigError(
-                    "spoke_first.exempt_origins", f"unknown origin {item!r} ({', '.join(known)})"
+                    "spoke_first.exempt_origins",
+                    f"unknown origin {item!r} ({', '.join(sorted(known))})",
                 )
         exempt = frozenset(CallbackOrigin(item) for item in items)
 

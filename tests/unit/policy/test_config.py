@@ -118,3 +118,91 @@ def test_templates_per_reason() -> None:
     assert config.template_for(CallbackReason.DEVICE_UNUSABLE, origin) == "Device Help"
     assert config.template_for(CallbackReason.TICKET_UPDATE, origin) == "Callback Notice"
     assert config.template_for(CallbackReason.DROPPED_CALL, origin) == "Dropped Call"
+
+
+def test_every_key_of_a_full_file_is_read() -> None:
+    config = parse_policy_config(
+        {
+            "templates": {"default": "Callback Notice", "ticket_update": "Ticket Callback"},
+            "dialing": {"domestic_regions": ["US", "CA"]},
+            "spoke_first": {"exempt_origins": ["queue_callback", "leader_ticket_follow_up"]},
+            "memo": {"min_field_chars": 8, "trivial_values": [" N/A ", "Nothing"]},
+            "verification": {"max_pin_attempts": 5},
+            "agent_state": {"after_wrap_up": "ready"},
+            "notice": {"lead_minutes": 15, "valid_minutes": 90},
+        }
+    )
+    assert config.default_template == "Callback Notice"
+    assert dict(config.templates) == {
+        CallbackReason.DROPPED_CALL: "Dropped Call",
+        CallbackReason.TICKET_UPDATE: "Ticket Callback",
+    }
+    assert config.domestic_regions == frozenset({"US", "CA"})
+    assert config.spoke_first_exempt_origins == frozenset(
+        {CallbackOrigin.QUEUE_CALLBACK, CallbackOrigin.LEADER_TICKET_FOLLOW_UP}
+    )
+    assert (config.memo_min_chars, config.memo_trivial_values) == (8, frozenset({"n/a", "nothing"}))
+    assert config.max_pin_attempts == 5
+    assert config.after_wrap_up is AgentState.READY
+    assert (config.notice_lead_minutes, config.notice_valid_minutes) == (15, 90)
+
+
+def test_a_notice_stays_valid_an_hour_or_its_lead_time_if_longer() -> None:
+    config = PolicyConfig()
+    assert (config.notice_lead_minutes, config.notice_valid_minutes) == (10, 60)
+    assert parse_policy_config({"notice": {"lead_minutes": 30}}).notice_valid_minutes == 60
+    assert parse_policy_config({"notice": {"lead_minutes": 90}}).notice_valid_minutes == 90
+    top = parse_policy_config({"notice": {"lead_minutes": 1440, "valid_minutes": 1440}})
+    assert top.notice_valid_minutes == 1440
+
+
+@pytest.mark.parametrize(
+    ("mapping", "key", "problem"),
+    [
+        (
+            {"notice": {"lead_minutes": 30, "valid_minutes": 20}},
+            "notice.valid_minutes",
+            "must be at least notice.lead_minutes (30)",
+        ),
+        (
+            {"notice": {"lead_minutes": 0}},
+            "notice.lead_minutes",
+            "must be an integer from 1 to 1440",
+        ),
+        (
+            {"notice": {"valid_minutes": 1441}},
+            "notice.valid_minutes",
+            "must be an integer from 1 to 1440",
+        ),
+        (
+            {"dialing": {"domestic_regions": "US"}},
+            "dialing.domestic_regions",
+            "must be a list of strings",
+        ),
+        (
+            {"memo": {"trivial_values": ["ok", 3]}},
+            "memo.trivial_values",
+            "must be a list of strings",
+        ),
+        (
+            {"spoke_first": {"exempt_origins": ["web"]}},
+            "spoke_first.exempt_origins",
+            "unknown origin 'web' (dropped_call, follow_up, leader_ticket_follow_up, "
+            "queue_callback, sa_email_request, sa_ticket)",
+        ),
+        (
+            {"agent_state": {"after_wrap_up": 3}},
+            "agent_state.after_wrap_up",
+            "must be one of: not_ready_follow_up, ready",
+        ),
+        ({"templates": {"default": 7}}, "templates.default", "must be a non-empty string"),
+        ({"memo": {"min_field_chars": 0}}, "memo.min_field_chars", "must be an integer >= 1"),
+    ],
+)
+def test_a_bad_value_names_its_key_and_what_would_do(
+    mapping: dict[str, Any], key: str, problem: str
+) -> None:
+    with pytest.raises(PolicyConfigError) as raised:
+        parse_policy_config(mapping)
+    assert (raised.value.key, raised.value.problem) == (key, problem)
+    assert str(raised.value) == f"{key}: {problem}"
