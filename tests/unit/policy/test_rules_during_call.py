@@ -13,6 +13,7 @@ from caredesk.policy import (
     InboundCall,
     LineOfBusiness,
     PaymentRaisedBy,
+    PolicyContext,
     ProofFact,
     RequiredStep,
     Step,
@@ -337,3 +338,112 @@ def test_what_otp_and_payment_tell_the_agent(
     assert list(result.required_steps) == steps
     assert dict(result.facts) == facts
     assert result.blocker is blocker
+
+
+_SA = LineOfBusiness.SA_BTS
+
+
+@pytest.mark.parametrize(
+    ("ctx", "limit", "blocker", "sentence", "steps", "facts"),
+    [
+        pytest.param(
+            change(
+                base(Step.VERIFY_NAME),
+                **{
+                    "call.verification_fields": frozenset(
+                        {
+                            VerificationField.FIRST_NAME,
+                            VerificationField.LAST_NAME,
+                            VerificationField.SSN,
+                        }
+                    )
+                },
+            ),
+            3,
+            Blocker.FINAL,
+            "Social Security numbers are never verified on outbound calls",
+            [],
+            {"line_of_business": LineOfBusiness.CARE, "account_change": None},
+            id="ssn-among-the-name-fields",
+        ),
+        pytest.param(
+            change(base(Step.VERIFY_PIN), **{"call.account_change": "  reset voicemail  "}),
+            3,
+            Blocker.FINAL,
+            "PIN/passcode is never verified on care outbound calls",
+            [],
+            {"line_of_business": LineOfBusiness.CARE, "account_change": "reset voicemail"},
+            id="pin-outside-service-assurance",
+        ),
+        pytest.param(
+            change(base(Step.VERIFY_PIN, LineOfBusiness.SA_ATS), **{"call.account_change": "  "}),
+            3,
+            Blocker.ACTION,
+            "Service Assurance may verify a PIN/passcode only for a named account change",
+            [RequiredStep(StepKind.RECORD_PIN_AUDIT)],
+            {"line_of_business": LineOfBusiness.SA_ATS, "account_change": None},
+            id="pin-for-no-named-change",
+        ),
+        pytest.param(
+            change(
+                base(Step.VERIFY_PIN, _SA),
+                **{"call.account_change": " re-provision SIM ", "call.pin_checks_failed": 1},
+            ),
+            1,
+            Blocker.FINAL,
+            "the PIN/passcode did not match once on this callback and once is the limit; no "
+            "further PIN/passcode check is taken",
+            [],
+            {
+                "line_of_business": _SA,
+                "account_change": "re-provision SIM",
+                "pin_checks_failed": 1,
+                "max_pin_attempts": 1,
+            },
+            id="limit-once",
+        ),
+        pytest.param(
+            change(
+                base(Step.VERIFY_PIN, _SA),
+                **{"call.account_change": "re-provision SIM", "call.pin_checks_failed": 2},
+            ),
+            2,
+            Blocker.FINAL,
+            "the PIN/passcode did not match twice on this callback and twice is the limit; no "
+            "further PIN/passcode check is taken",
+            [],
+            {
+                "line_of_business": _SA,
+                "account_change": "re-provision SIM",
+                "pin_checks_failed": 2,
+                "max_pin_attempts": 2,
+            },
+            id="limit-twice",
+        ),
+        pytest.param(
+            change(
+                base(Step.VERIFY_PIN, _SA),
+                **{"call.account_change": " re-provision SIM ", "call.pin_checks_failed": 2},
+            ),
+            3,
+            None,
+            "Service Assurance PIN/passcode check for the account change: re-provision SIM",
+            [RequiredStep(StepKind.RECORD_PIN_AUDIT, "re-provision SIM")],
+            {"line_of_business": _SA, "account_change": "re-provision SIM"},
+            id="one-try-left",
+        ),
+    ],
+)
+def test_what_OB_NO_SSN_PIN_tells_the_agent(
+    ctx: PolicyContext,
+    limit: int,
+    blocker: Blocker | None,
+    sentence: str,
+    steps: list[RequiredStep],
+    facts: dict[str, object],
+) -> None:
+    config = dataclasses.replace(DEFAULT_CONFIG, max_pin_attempts=limit)
+    result = (refused if blocker else allowed)(ctx, "OB-NO-SSN-PIN", config)
+    assert (result.blocker, result.sentence) == (blocker, sentence)
+    assert list(result.required_steps) == steps
+    assert dict(result.facts) == facts
