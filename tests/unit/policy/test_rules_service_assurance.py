@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from caredesk.policy import (
+    Blocker,
     CallbackOrigin,
     CallbackOutcome,
     CallbackReason,
@@ -192,3 +195,80 @@ def test_OB_SA_DOCS_allows_memo_and_ticket_update() -> None:
     )
     allowed(ctx, "OB-SA-DOCS")
     assert decide(ctx).allowed
+
+
+_WRAPPED = change(base(Step.WRAP_UP, BTS), wrap_up=WrapUp(memo=_memo()))
+_NO_NUMBER = SchedulingEmail(NOW - timedelta(days=1), EVERYTHING - {EmailItem.SUPPORT_NUMBER})
+_OFFER = RequiredStep(StepKind.OFFER_SUPPORT_NUMBER)
+
+
+@pytest.mark.parametrize(
+    ("ctx", "blocker", "sentence", "steps", "facts"),
+    [
+        pytest.param(
+            _WRAPPED,
+            Blocker.ACTION,
+            "the 800 support number was not offered on the call",
+            [_OFFER],
+            {"offered_on_call": False},
+            id="wrap-up-not-offered",
+        ),
+        pytest.param(
+            change(_WRAPPED, **{"call.support_number_offered": True}),
+            None,
+            "the 800 support number was offered on the call",
+            [],
+            {"offered_on_call": True},
+            id="wrap-up-offered",
+        ),
+        pytest.param(
+            _email_case(),
+            Blocker.ACTION,
+            "the support number goes in the scheduling email, which is not sent yet",
+            [RequiredStep(StepKind.SEND_SCHEDULING_EMAIL)],
+            {"email_sent": False},
+            id="email-not-sent",
+        ),
+        pytest.param(
+            change(base(lob=BTS), **{"callback.origin": CallbackOrigin.SA_TICKET}),
+            None,
+            "no scheduling email; offer the 800 support number on the call",
+            [_OFFER],
+            {"email_sent": False},
+            id="ticket-call-without-email",
+        ),
+        pytest.param(
+            _email_case(email=_NO_NUMBER),
+            Blocker.ACTION,
+            "the scheduling email does not offer the 800 support number",
+            [RequiredStep(StepKind.SEND_SCHEDULING_EMAIL, "stating the support number")],
+            {"email_sent": True},
+            id="email-without-the-number",
+        ),
+        pytest.param(
+            _email_case(email=SchedulingEmail(NOW - timedelta(days=1), EVERYTHING)),
+            None,
+            "the scheduling email offers the 800 support number; offer it on the call too",
+            [_OFFER],
+            {"email_sent": True},
+            id="email-with-the-number",
+        ),
+    ],
+)
+def test_what_OB_SA_ALTERNATIVE_tells_the_specialist(
+    ctx: PolicyContext,
+    blocker: Blocker | None,
+    sentence: str,
+    steps: list[RequiredStep],
+    facts: dict[str, object],
+) -> None:
+    result = (refused if blocker else allowed)(ctx, "OB-SA-ALTERNATIVE")
+    assert (result.blocker, result.sentence) == (blocker, sentence)
+    assert list(result.required_steps) == steps
+    assert dict(result.facts) == facts
+
+
+def test_OB_SA_ALTERNATIVE_is_silent_on_an_unanswered_call_and_outside_service_assurance() -> None:
+    unanswered = change(_WRAPPED, **{"call.answered": False})
+    assert "OB-SA-ALTERNATIVE" in decide(unanswered).not_applicable
+    assert "OB-SA-ALTERNATIVE" in decide(base()).not_applicable
