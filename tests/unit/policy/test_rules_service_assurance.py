@@ -272,3 +272,115 @@ def test_OB_SA_ALTERNATIVE_is_silent_on_an_unanswered_call_and_outside_service_a
     unanswered = change(_WRAPPED, **{"call.answered": False})
     assert "OB-SA-ALTERNATIVE" in decide(unanswered).not_applicable
     assert "OB-SA-ALTERNATIVE" in decide(base()).not_applicable
+
+
+_SHIFT_TEXT = "2026-03-10 14:00 UTC to 2026-03-10 22:00 UTC"
+_POOL = RequiredStep(StepKind.ROUTE_VIA_ASSIGNMENT_POOL)
+
+
+def _owned(
+    due: str, keeps: bool, owner: str = "agent-1", tracked: bool = False, shift: bool = True
+) -> dict[str, object]:
+    return {
+        "due_at": due,
+        "shift": _SHIFT_TEXT if shift else None,
+        "owner": owner,
+        "keeps": keeps,
+        "assignment_tracked": tracked,
+    }
+
+
+_IN = NOW + timedelta(hours=1)  # 19:00 UTC, inside 14:00-22:00
+_OUT = NOW + timedelta(hours=6)
+
+
+@pytest.mark.parametrize(
+    ("ctx", "blocker", "sentence", "steps", "facts"),
+    [
+        pytest.param(
+            _due(base(Step.HANDOFF, BTS), _IN),
+            Blocker.FINAL,
+            f"due 2026-03-10 19:00 UTC is inside the owner's shift ({_SHIFT_TEXT}): the owner "
+            "completes it, no separate follow-up request",
+            [RequiredStep(StepKind.KEEP_WITH_OWNER)],
+            _owned("2026-03-10T19:00:00+00:00", True),
+            id="handoff-inside",
+        ),
+        pytest.param(
+            _due(base(Step.HANDOFF, BTS), _OUT),
+            None,
+            f"due 2026-03-11 00:00 UTC is outside the owner's shift ({_SHIFT_TEXT}): hand it to "
+            "the tracked assignment pool",
+            [_POOL],
+            _owned("2026-03-11T00:00:00+00:00", False),
+            id="handoff-outside",
+        ),
+        pytest.param(
+            _due(base(Step.DIAL, BTS), _IN),
+            None,
+            f"due 2026-03-10 19:00 UTC is inside the owner's shift ({_SHIFT_TEXT}): it stays "
+            "with agent agent-1",
+            [],
+            _owned("2026-03-10T19:00:00+00:00", True),
+            id="owner-keeps",
+        ),
+        pytest.param(
+            _due(base(Step.DIAL, BTS), _OUT),
+            Blocker.ACTION,
+            f"due 2026-03-11 00:00 UTC is outside the owner's shift ({_SHIFT_TEXT}): it goes "
+            "through the tracked assignment process",
+            [_POOL],
+            _owned("2026-03-11T00:00:00+00:00", False),
+            id="outside-untracked",
+        ),
+        pytest.param(
+            _due(base(Step.DIAL, BTS), _OUT, **{"callback.assignment_tracked": True}),
+            None,
+            f"due 2026-03-11 00:00 UTC is outside the owner's shift ({_SHIFT_TEXT}): it went "
+            "through the tracked assignment pool",
+            [],
+            _owned("2026-03-11T00:00:00+00:00", False, tracked=True),
+            id="outside-tracked",
+        ),
+        pytest.param(
+            _due(
+                base(Step.DIAL, BTS),
+                _OUT,
+                **{"callback.owner_agent_id": "agent-2", "callback.assignment_tracked": True},
+            ),
+            None,
+            "assigned to agent agent-1 through the tracked pool",
+            [],
+            _owned("2026-03-11T00:00:00+00:00", False, owner="agent-2", tracked=True),
+            id="another-owner-tracked",
+        ),
+        pytest.param(
+            _due(base(Step.DIAL, BTS), _IN, **{"callback.owner_agent_id": "agent-2"}),
+            Blocker.ACTION,
+            "it belongs to agent agent-2; reassign it via the pool",
+            [_POOL],
+            _owned("2026-03-10T19:00:00+00:00", True, owner="agent-2"),
+            id="another-owner-untracked",
+        ),
+        pytest.param(
+            _due(change(base(Step.DIAL, BTS), **{"agent.shift": None}), _IN),
+            Blocker.ACTION,
+            "due 2026-03-10 19:00 UTC, when the owner has no shift: it goes through the tracked "
+            "assignment process",
+            [_POOL],
+            _owned("2026-03-10T19:00:00+00:00", False, shift=False),
+            id="no-shift",
+        ),
+    ],
+)
+def test_what_OB_SA_OWNERSHIP_tells_the_specialist(
+    ctx: PolicyContext,
+    blocker: Blocker | None,
+    sentence: str,
+    steps: list[RequiredStep],
+    facts: dict[str, object],
+) -> None:
+    result = (refused if blocker else allowed)(ctx, "OB-SA-OWNERSHIP")
+    assert (result.blocker, result.sentence) == (blocker, sentence)
+    assert list(result.required_steps) == steps
+    assert dict(result.facts) == facts
