@@ -384,3 +384,97 @@ def test_what_OB_SA_OWNERSHIP_tells_the_specialist(
     assert (result.blocker, result.sentence) == (blocker, sentence)
     assert list(result.required_steps) == steps
     assert dict(result.facts) == facts
+
+
+_PREPARATION = frozenset(
+    {
+        EmailItem.TROUBLESHOOTING_ON_CALL,
+        EmailItem.AUTHENTICATION_MAY_BE_NEEDED,
+        EmailItem.HAVE_PIN_READY,
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("ctx", "blocker", "sentence", "steps", "facts"),
+    [
+        pytest.param(
+            _email_case(),
+            Blocker.ACTION,
+            "the preparation notes go in the scheduling email, which is not sent yet",
+            [RequiredStep(StepKind.SEND_SCHEDULING_EMAIL)],
+            {"email_sent": False},
+            id="email-not-sent",
+        ),
+        pytest.param(
+            change(base(lob=BTS), **{"callback.origin": CallbackOrigin.SA_TICKET}),
+            None,
+            "no scheduling email; prepare the customer at the start of the call",
+            [RequiredStep(StepKind.PREPARE_CUSTOMER)],
+            {"email_sent": False},
+            id="ticket-call",
+        ),
+        pytest.param(
+            _email_case(email=SchedulingEmail(NOW - timedelta(days=1), EVERYTHING - _PREPARATION)),
+            Blocker.ACTION,
+            "the scheduling email does not tell the customer: troubleshooting on call, "
+            "authentication may be needed, have pin ready",
+            [
+                RequiredStep(
+                    StepKind.SEND_SCHEDULING_EMAIL,
+                    "stating troubleshooting on call, authentication may be needed, have pin ready",
+                )
+            ],
+            {"email_sent": True},
+            id="email-without-preparation",
+        ),
+        pytest.param(
+            _email_case(email=SchedulingEmail(NOW - timedelta(days=1), EVERYTHING)),
+            None,
+            "the scheduling email prepares the customer for authentication and the PIN",
+            [],
+            {"email_sent": True},
+            id="email-prepares",
+        ),
+    ],
+)
+def test_what_OB_SA_PREPARE_tells_the_specialist(
+    ctx: PolicyContext,
+    blocker: Blocker | None,
+    sentence: str,
+    steps: list[RequiredStep],
+    facts: dict[str, object],
+) -> None:
+    result = (refused if blocker else allowed)(ctx, "OB-SA-PREPARE")
+    assert (result.blocker, result.sentence) == (blocker, sentence)
+    assert list(result.required_steps) == steps
+    assert dict(result.facts) == facts
+
+
+def test_OB_SA_DOCS_counts_each_problem_and_names_the_tickets() -> None:
+    ctx = change(
+        base(Step.WRAP_UP, BTS),
+        **{
+            "callback.ticket_numbers": ("T-88", "T-89"),
+            "callback.origin": CallbackOrigin.SA_TICKET,
+        },
+        wrap_up=WrapUp(memo=None),
+    )
+    result = refused(ctx, "OB-SA-DOCS")
+    assert result.sentence == (
+        "handoff documentation incomplete: there is no account memo; ticket T-88, T-89 is not "
+        "updated"
+    )
+    assert dict(result.facts) == {"tickets": "T-88, T-89", "problems": 2}
+    assert [step.kind for step in result.required_steps] == [
+        StepKind.WRITE_MEMO,
+        StepKind.UPDATE_TICKET,
+    ]
+    update = TicketUpdate(("T-88", "T-89"), True, findings="Tower repair scheduled")
+    done = change(ctx, wrap_up=WrapUp(memo=_memo(("T-88", "T-89")), ticket_update=update))
+    complete = allowed(done, "OB-SA-DOCS")
+    assert complete.sentence == "memo and ticket documentation complete for handoff"
+    assert dict(complete.facts) == {"tickets": "T-88, T-89", "problems": 0}
+    assert (
+        "OB-SA-DOCS" in decide(change(base(Step.WRAP_UP), wrap_up=WrapUp(memo=None))).not_applicable
+    )
