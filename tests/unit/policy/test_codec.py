@@ -120,3 +120,69 @@ def test_decision_json_is_plain_json() -> None:
     assert decision["next_allowed_at"] == "2026-03-11T15:00:00+00:00"
     assert decision["zones"] == [{"zone": "America/Denver", "source": "account_address"}]
     assert decision["failed"][0]["facts"]["local_time.America/Denver"] == "20:14"
+
+
+_STEPS = (
+    "create, plan, dial, verify_name, disclosure, verify_pin, verify_ssn, otp, proof, payment, "
+    "troubleshoot, consult, end_line_one, reconnect, handoff, wrap_up"
+)
+_EXAMPLE_INSTANT = "(e.g. 2025-03-09T15:30:00Z)"
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "where", "problem"),
+    [
+        (("now",), 1234, "now", f"must be an ISO 8601 instant with an offset {_EXAMPLE_INSTANT}"),
+        (("now",), "2026-03-10 18:00", "now", f"needs a UTC offset or Z {_EXAMPLE_INSTANT}"),
+        (
+            ("now",),
+            "yesterday",
+            "now",
+            f"'yesterday' is not an ISO 8601 instant {_EXAMPLE_INSTANT}",
+        ),
+        (("now",), "1969-12-31T23:00:00Z", "now", "must fall between 1970 and 2200"),
+        (("step",), 5, "step", f"must be a string, one of {_STEPS}"),
+        (("step",), "call", "step", f"'call' is not one of {_STEPS}"),
+        (
+            ("line_of_business",),
+            None,
+            "line_of_business",
+            "is required (one of care, global_care, virtual_retail, expert_assist, sa_bts, sa_ats)",
+        ),
+        (
+            ("customer", "zone"),
+            "Mars/Olympus",
+            "customer.zone",
+            "'Mars/Olympus' is not an IANA time zone",
+        ),
+        (("customer", "zone"), 5, "customer.zone", "must be a string"),
+        (("dial", "number"), 5, "dial.number", "must be an E.164 number such as +13035550123"),
+        (("dial", "platform_line"), "yes", "dial.platform_line", "must be true or false"),
+        (("callback", "batch_size"), "2", "callback.batch_size", "must be an integer >= 1"),
+        (("callback", "attempts"), "x", "callback.attempts", "must be a list"),
+        (("callback", "callback_id"), 5, "callback.callback_id", "must be a string"),
+        (("agent", "agent_id"), None, "agent.agent_id", "is required"),
+        (
+            ("callback", "ticket_numbers"),
+            ["T-1", 2],
+            "callback.ticket_numbers[1]",
+            "must be a string",
+        ),
+    ],
+)
+def test_each_error_names_the_field_and_what_would_do(
+    path: tuple[str, ...], value: Any, where: str, problem: str
+) -> None:
+    """`None` leaves the field out."""
+    document = _example()
+    target = document
+    for key in path[:-1]:
+        target = target[key]
+    if value is None:
+        target.pop(path[-1], None)
+    else:
+        target[path[-1]] = value
+    with pytest.raises(ContextError) as raised:
+        context_from_json(document)
+    assert raised.value.path == where
+    assert str(raised.value) == f"{where}: {problem}"
