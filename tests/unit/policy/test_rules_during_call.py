@@ -447,3 +447,141 @@ def test_what_OB_NO_SSN_PIN_tells_the_agent(
     assert (result.blocker, result.sentence) == (blocker, sentence)
     assert list(result.required_steps) == steps
     assert dict(result.facts) == facts
+
+
+_V = VerificationField
+_NAME_ONLY = frozenset({_V.FIRST_NAME, _V.LAST_NAME})
+_NOT_READ = {"call.disclosure_read": False}
+
+
+@pytest.mark.parametrize(
+    ("step", "changes", "rule_id", "blocker", "sentence", "steps", "facts"),
+    [
+        pytest.param(
+            Step.VERIFY_NAME,
+            {"call.verification_fields": _NAME_ONLY},
+            "OB-VERIFY-NAME",
+            None,
+            "verifying first and last name only",
+            [],
+            {"asked": "first_name, last_name"},
+            id="name-only",
+        ),
+        pytest.param(
+            Step.VERIFY_NAME,
+            {"call.verification_fields": _NAME_ONLY | {_V.DATE_OF_BIRTH, _V.ADDRESS}},
+            "OB-VERIFY-NAME",
+            Blocker.ACTION,
+            "outbound calls verify first and last name only, not address, date_of_birth",
+            [RequiredStep(StepKind.VERIFY_NAME)],
+            {"asked": "address, date_of_birth, first_name, last_name"},
+            id="more-than-the-name",
+        ),
+        pytest.param(
+            Step.VERIFY_NAME,
+            {"call.verification_fields": frozenset()},
+            "OB-VERIFY-NAME",
+            None,
+            "verifying first and last name only",
+            [],
+            {"asked": None},
+            id="nothing-asked-yet",
+        ),
+        pytest.param(
+            Step.PROOF,
+            {},
+            "OB-VERIFY-NAME",
+            None,
+            "first and last name verified",
+            [],
+            {"name_verified": True},
+            id="later-step-name-verified",
+        ),
+        pytest.param(
+            Step.PROOF,
+            {"call.name_verified": False},
+            "OB-VERIFY-NAME",
+            Blocker.ACTION,
+            "the customer's first and last name are not verified yet; verify them before giving "
+            "proof of the call",
+            [RequiredStep(StepKind.VERIFY_NAME)],
+            {"name_verified": False},
+            id="later-step-name-not-verified",
+        ),
+        pytest.param(
+            Step.DISCLOSURE,
+            _NOT_READ,
+            "OB-DISCLOSURE",
+            None,
+            'read now: "This call may be recorded for quality and training purposes."',
+            [],
+            {"disclosure_read": False, "answered": True},
+            id="disclosure-now",
+        ),
+        pytest.param(
+            Step.PROOF,
+            {},
+            "OB-DISCLOSURE",
+            None,
+            "the recording disclosure was read",
+            [],
+            {"disclosure_read": True, "answered": True},
+            id="disclosure-read",
+        ),
+        pytest.param(
+            Step.PROOF,
+            _NOT_READ,
+            "OB-DISCLOSURE",
+            Blocker.ACTION,
+            "the recording disclosure has not been read yet; read it before giving proof of the "
+            "call",
+            [RequiredStep(StepKind.READ_DISCLOSURE)],
+            {"disclosure_read": False, "answered": True},
+            id="disclosure-not-read",
+        ),
+        pytest.param(
+            Step.PROOF,
+            {"call.proof_facts": frozenset({ProofFact.LAST_BILL_AMOUNT, ProofFact.DEVICE_IN_USE})},
+            "OB-PROOF",
+            None,
+            "proof limited to: device in use, last bill amount",
+            [],
+            {"proof_facts": "device_in_use, last_bill_amount"},
+            id="proof-two-facts",
+        ),
+        pytest.param(
+            Step.PROOF,
+            {},
+            "OB-PROOF",
+            None,
+            "proof limited to: device in use, last bill amount, last care call date",
+            [],
+            {"proof_facts": "device_in_use, last_bill_amount, last_care_call_date"},
+            id="proof-the-three-facts",
+        ),
+        pytest.param(
+            Step.PROOF,
+            {"call.proof_facts": frozenset({ProofFact.LAST_BILL_AMOUNT, ProofFact.PAYMENT_METHOD})},
+            "OB-PROOF",
+            Blocker.FINAL,
+            "payment_method may not be given as proof; only the last bill amount, the device in "
+            "use and the date of the last Care call",
+            [],
+            {"proof_facts": "last_bill_amount, payment_method"},
+            id="proof-beyond-the-three",
+        ),
+    ],
+)
+def test_what_name_disclosure_and_proof_tell_the_agent(
+    step: Step,
+    changes: dict[str, object],
+    rule_id: str,
+    blocker: Blocker | None,
+    sentence: str,
+    steps: list[RequiredStep],
+    facts: dict[str, object],
+) -> None:
+    result = (refused if blocker else allowed)(change(base(step), **changes), rule_id)
+    assert (result.blocker, result.sentence) == (blocker, sentence)
+    assert list(result.required_steps) == steps
+    assert dict(result.facts) == facts
