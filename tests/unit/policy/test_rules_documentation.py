@@ -159,3 +159,26 @@ def test_OB_MEMO_counts_the_problems_and_the_sensitive_values() -> None:
     assert with_tickets.sentence.endswith(" and ticket T-1001, T-2002")
     missing = refused(_wrap_up(None), "OB-MEMO")
     assert dict(missing.facts) == {"problems": 1, "sensitive_values": 0}
+
+
+def test_OB_MEMO_lists_each_problem_then_each_secret_with_one_step_for_each_kind() -> None:
+    memo = Memo(
+        reason="n/a",
+        summary="Customer read card 4111 1111 1111 1111 and SSN 123-45-6789 aloud.",
+        customer_response="ok",
+    )
+    ctx = _wrap_up(memo)
+    result = refused(ctx, "OB-MEMO")
+    assert result.sentence == (
+        "reason is a placeholder, not content; customer_response is a placeholder, not content; "
+        "the memo contains a card number in summary at characters 19-38; the memo contains a "
+        "Social Security number in summary at characters 47-58"
+    )
+    assert result.required_steps == (
+        RequiredStep(StepKind.COMPLETE_MEMO, "reason, customer_response"),
+        RequiredStep(StepKind.REMOVE_MEMO_PII, "card_number, ssn"),
+    )
+    assert dict(result.facts) == {"problems": 2, "sensitive_values": 2}
+    assert result.blocker is Blocker.ACTION
+    # The same memo checked again gives the same findings (they are kept per check).
+    assert refused(ctx, "OB-MEMO") == result
