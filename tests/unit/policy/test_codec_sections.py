@@ -307,3 +307,53 @@ def test_a_wrong_value_in_any_section_names_its_path(
     with pytest.raises(ContextError) as refused:
         context_from_json(_minimal(**{section: value}))
     assert refused.value.path == path, str(refused.value)
+
+
+def test_an_inbound_call_is_read_with_its_defaults_and_its_errors_name_the_path() -> None:
+    ctx = context_from_json(
+        _minimal(agent={"agent_id": "a", "state": "talking", "inbound_call": {"call_id": "42"}})
+    )
+    assert ctx.agent.inbound_call == InboundCall("42", "", None)
+    ended = context_from_json(
+        _minimal(
+            agent={
+                "agent_id": "a",
+                "state": "talking",
+                "inbound_call": {
+                    "call_id": "42",
+                    "agent_id": "a",
+                    "ended_at": "2026-03-10T17:00:00Z",
+                },
+            }
+        )
+    )
+    assert ended.agent.inbound_call == InboundCall("42", "a", datetime(2026, 3, 10, 17, tzinfo=UTC))
+    with pytest.raises(ContextError) as missing:
+        context_from_json(_minimal(agent={"agent_id": "a", "state": "talking", "inbound_call": {}}))
+    assert str(missing.value) == "agent.inbound_call.call_id: is required"
+    with pytest.raises(ContextError) as unknown:
+        context_from_json(
+            _minimal(agent={"agent_id": "a", "state": "talking", "inbound_call": {"call": "42"}})
+        )
+    assert str(unknown.value) == (
+        "agent.inbound_call.call: unknown field (call_id, agent_id, ended_at)"
+    )
+
+
+def test_a_contact_point_object_takes_the_account_provenance_by_default() -> None:
+    customer = {
+        "account_id": "A",
+        "contact_points": [
+            {"number": "+13035550123"},
+            {"number": "+13035550124", "provenance": ContactProvenance.GIVEN_ON_CALL.value},
+        ],
+    }
+    ctx = context_from_json(_minimal(customer=customer))
+    assert [point.provenance for point in ctx.customer.contact_points] == [
+        ContactProvenance.ACCOUNT,
+        ContactProvenance.GIVEN_ON_CALL,
+    ]
+    customer["contact_points"] = [{"number": "+13035550123", "provenance": "rumour"}]
+    with pytest.raises(ContextError) as wrong:
+        context_from_json(_minimal(customer=customer))
+    assert wrong.value.path == "customer.contact_points[0].provenance"
