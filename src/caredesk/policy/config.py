@@ -210,7 +210,9 @@ def _reasons(value: object, key: str) -> frozenset[CallbackReason]:
     result = set()
     for item in _string_list(value, key):
         if item not in known:
-            raise PolicyConfigError(key, f"unknown reason code {item!r} ({', '.join(known)})")
+            raise PolicyConfigError(
+                key, f"unknown reason code {item!r} ({', '.join(sorted(known))})"
+            )
         result.add(CallbackReason(item))
     return frozenset(result)
 

@@ -197,6 +197,51 @@ def test_a_notice_stays_valid_an_hour_or_its_lead_time_if_longer() -> None:
         ),
         ({"templates": {"default": 7}}, "templates.default", "must be a non-empty string"),
         ({"memo": {"min_field_chars": 0}}, "memo.min_field_chars", "must be an integer >= 1"),
+        (
+            {"defaults": {"reasons": ["upsell"]}},
+            "defaults.reasons",
+            "unknown reason code 'upsell' (activation, customer_requested, device_troubleshooting, "
+            "device_unusable, dropped_call, email_request, queue_callback, sales, shift_handoff, "
+            "ticket_troubleshooting, ticket_update)",
+        ),
+        (
+            {"defaults": {"max_attempts": 3}},
+            "defaults.max_attempts",
+            "unknown key (international_calling, max_attempts_without_contact, "
+            "min_minutes_between_attempts, reasons, window_end, window_start)",
+        ),
+        (
+            {"window": {}},
+            "window",
+            "unknown key (agent_state, defaults, dialing, lob, memo, notice, spoke_first, "
+            "templates, verification)",
+        ),
+        (
+            {"lob": {"care": {"min_minutes_between_attempts": -1}}},
+            "lob.care.min_minutes_between_attempts",
+            "must be an integer from 0 to 10080",
+        ),
+        (
+            {"defaults": {"window_start": "10:00", "window_end": "10:00"}},
+            "defaults.window_end",
+            "must be after window_start (10:00)",
+        ),
+        (
+            {"lob": {"care": {"window_start": "20:00"}}},
+            "lob.care.window_start",
+            "must be before window_end (20:00)",
+        ),
+        (
+            {"defaults": {"window_start": 9}},
+            "defaults.window_start",
+            'must be a 24-hour local time "HH:MM", e.g. "09:00"',
+        ),
+        (
+            {"lob": {"care": {"extra_reasons": "sales"}}},
+            "lob.care.extra_reasons",
+            "must be a list of strings",
+        ),
+        ({"memo": []}, "memo", "must be a table"),
     ],
 )
 def test_a_bad_value_names_its_key_and_what_would_do(
@@ -206,3 +251,42 @@ def test_a_bad_value_names_its_key_and_what_would_do(
         parse_policy_config(mapping)
     assert (raised.value.key, raised.value.problem) == (key, problem)
     assert str(raised.value) == f"{key}: {problem}"
+
+
+def test_a_team_list_of_reasons_replaces_the_default_and_extra_reasons_add_to_it() -> None:
+    config = parse_policy_config(
+        {
+            "defaults": {"reasons": ["dropped_call", "ticket_update"]},
+            "lob": {
+                "care": {"extra_reasons": ["sales"]},
+                "global_care": {"reasons": ["activation"]},
+            },
+        }
+    )
+    assert config.for_lob(LineOfBusiness.CARE).reasons == frozenset(
+        {CallbackReason.DROPPED_CALL, CallbackReason.TICKET_UPDATE, CallbackReason.SALES}
+    )
+    assert config.for_lob(LineOfBusiness.GLOBAL_CARE).reasons == frozenset(
+        {CallbackReason.ACTIVATION}
+    )
+    assert config.for_lob(LineOfBusiness.EXPERT_ASSIST).reasons == frozenset(
+        {CallbackReason.DROPPED_CALL, CallbackReason.TICKET_UPDATE}
+    )
+
+
+def test_a_window_and_the_attempt_numbers_are_read_per_team() -> None:
+    care = parse_policy_config(
+        {
+            "defaults": {"window_start": "08:30", "min_minutes_between_attempts": 0},
+            "lob": {
+                "care": {
+                    "window_end": "21:15",
+                    "max_attempts_without_contact": 4,
+                    "international_calling": True,
+                }
+            },
+        }
+    ).for_lob(LineOfBusiness.CARE)
+    assert (care.window_start, care.window_end) == (time(8, 30), time(21, 15))
+    assert (care.max_attempts_without_contact, care.min_minutes_between_attempts) == (4, 0)
+    assert care.international_calling is True
