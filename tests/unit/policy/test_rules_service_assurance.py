@@ -478,3 +478,55 @@ def test_OB_SA_DOCS_counts_each_problem_and_names_the_tickets() -> None:
     assert (
         "OB-SA-DOCS" in decide(change(base(Step.WRAP_UP), wrap_up=WrapUp(memo=None))).not_applicable
     )
+
+
+_SCHEDULING = frozenset({EmailItem.PURPOSE, EmailItem.AVAILABILITY_WINDOWS, EmailItem.NEXT_STEPS})
+_SENT_FACTS = {"email_sent": True, "sent_at": "2026-03-09T18:00:00+00:00"}
+
+
+@pytest.mark.parametrize(
+    ("ctx", "blocker", "sentence", "steps", "facts"),
+    [
+        pytest.param(
+            _email_case(),
+            Blocker.ACTION,
+            "the request came by email and the scheduling email is not recorded as sent",
+            [RequiredStep(StepKind.SEND_SCHEDULING_EMAIL)],
+            {"email_sent": False},
+            id="not-sent",
+        ),
+        pytest.param(
+            _email_case(email=SchedulingEmail(NOW - timedelta(days=1), EVERYTHING - _SCHEDULING)),
+            Blocker.ACTION,
+            "the scheduling email does not state: purpose, availability windows, next steps",
+            [
+                RequiredStep(
+                    StepKind.SEND_SCHEDULING_EMAIL,
+                    "stating purpose, availability windows, next steps",
+                )
+            ],
+            _SENT_FACTS,
+            id="says-nothing-needed",
+        ),
+        pytest.param(
+            _email_case(email=SchedulingEmail(NOW - timedelta(days=1), EVERYTHING)),
+            None,
+            "scheduling email sent 2026-03-09 18:00 UTC with purpose, windows, steps",
+            [],
+            _SENT_FACTS,
+            id="complete",
+        ),
+    ],
+)
+def test_what_OB_SA_EMAIL_FIRST_tells_the_specialist(
+    ctx: PolicyContext,
+    blocker: Blocker | None,
+    sentence: str,
+    steps: list[RequiredStep],
+    facts: dict[str, object],
+) -> None:
+    result = (refused if blocker else allowed)(ctx, "OB-SA-EMAIL-FIRST")
+    assert (result.blocker, result.sentence) == (blocker, sentence)
+    assert list(result.required_steps) == steps
+    assert dict(result.facts) == facts
+    assert "OB-SA-EMAIL-FIRST" in decide(base()).not_applicable
