@@ -13,6 +13,7 @@ from caredesk.policy import (
     ContactPoint,
     ContactProvenance,
     LineOfBusiness,
+    PolicyContext,
     Step,
 )
 
@@ -244,3 +245,185 @@ def test_OB_LEADER_TICKET_says_which_tickets_and_whether_the_agent_spoke(
 def test_OB_LEADER_TICKET_is_silent_on_a_leader_call_with_no_ticket() -> None:
     ctx = change(base(role=CallerRole.LEADER), **{"callback.origin": CallbackOrigin.FOLLOW_UP})
     assert "OB-LEADER-TICKET" in decide(ctx).not_applicable
+
+
+_ACC = ContactProvenance.ACCOUNT
+_CARE = LineOfBusiness.CARE
+_DROPPED = CallbackReason.DROPPED_CALL
+_OTHER = "+13035550999"
+
+
+def _point(number: str, provenance: object, decided_by: str) -> dict[str, object]:
+    return {
+        "number": number,
+        "account_id": "ACC-1",
+        "provenance": provenance,
+        "decided_by": decided_by,
+    }
+
+
+def _spoke(
+    spoken: bool, lob: object = _CARE, origin: object = CallbackOrigin.DROPPED_CALL
+) -> dict[str, object]:
+    return {"customer_spoken_to": spoken, "line_of_business": lob, "origin": origin}
+
+
+@pytest.mark.parametrize(
+    ("ctx", "rule_id", "blocker", "sentence", "facts"),
+    [
+        pytest.param(
+            base(),
+            "OB-SCOPE-CUSTOMER",
+            None,
+            "+13035550123 is a contact point on account ACC-1 (account)",
+            _point("+13035550123", _ACC, "contact points"),
+            id="customer-on-the-account",
+        ),
+        pytest.param(
+            change(base(), **{"dial.number": _OTHER}),
+            "OB-SCOPE-CUSTOMER",
+            Blocker.FINAL,
+            f"{_OTHER} is not a contact point on account ACC-1",
+            _point(_OTHER, None, "contact points"),
+            id="customer-third-party",
+        ),
+        pytest.param(
+            change(base(), **{"dial.is_contact_point": False}),
+            "OB-SCOPE-CUSTOMER",
+            Blocker.FINAL,
+            "+13035550123 is not a contact point on account ACC-1",
+            _point("+13035550123", _ACC, "caller"),
+            id="customer-ruled-out-by-the-caller",
+        ),
+        pytest.param(
+            change(base(Step.PLAN), dial=None),
+            "OB-SCOPE-CUSTOMER",
+            Blocker.FINAL,
+            "no number to dial was given",
+            {"account_id": "ACC-1"},
+            id="customer-no-number",
+        ),
+        pytest.param(
+            base(),
+            "OB-SCOPE-BULK",
+            None,
+            "a single callback, not part of a campaign",
+            {"campaign": None, "batch_size": 1, "reason": _DROPPED},
+            id="bulk-single",
+        ),
+        pytest.param(
+            change(base(), **{"callback.campaign": "spring-upgrade"}),
+            "OB-SCOPE-BULK",
+            Blocker.FINAL,
+            "callback CB-1 is in campaign 'spring-upgrade'",
+            {"campaign": "spring-upgrade", "batch_size": 1, "reason": _DROPPED},
+            id="bulk-campaign",
+        ),
+        pytest.param(
+            change(base(), **{"callback.batch_size": 40, "callback.reason": None}),
+            "OB-SCOPE-BULK",
+            Blocker.FINAL,
+            "callback CB-1 was created in a batch of 40 without a per-customer reason",
+            {"campaign": None, "batch_size": 40, "reason": None},
+            id="bulk-batch-without-reasons",
+        ),
+        pytest.param(
+            change(base(), **{"callback.batch_size": 40}),
+            "OB-SCOPE-BULK",
+            None,
+            "one of a batch of 40, with its own reason",
+            {"campaign": None, "batch_size": 40, "reason": _DROPPED},
+            id="bulk-batch-with-a-reason",
+        ),
+        pytest.param(
+            base(),
+            "OB-SPOKE-FIRST",
+            None,
+            "care has spoken with the customer before",
+            _spoke(True),
+            id="spoke-before",
+        ),
+        pytest.param(
+            change(base(), **{"history.customer_spoken_to": False}),
+            "OB-SPOKE-FIRST",
+            Blocker.FINAL,
+            "nobody in care ever spoke with the customer on account ACC-1",
+            _spoke(False),
+            id="never-spoke",
+        ),
+        pytest.param(
+            change(
+                base(),
+                **{
+                    "history.customer_spoken_to": False,
+                    "callback.origin": CallbackOrigin.QUEUE_CALLBACK,
+                },
+            ),
+            "OB-SPOKE-FIRST",
+            None,
+            "the customer asked for this callback (queue_callback)",
+            _spoke(False, origin=CallbackOrigin.QUEUE_CALLBACK),
+            id="never-spoke-but-asked",
+        ),
+        pytest.param(
+            change(base(lob=LineOfBusiness.SA_BTS), **{"history.customer_spoken_to": False}),
+            "OB-SPOKE-FIRST",
+            None,
+            "sa_bts is exempt (OB-SA-ORIGIN)",
+            _spoke(False, lob=LineOfBusiness.SA_BTS),
+            id="service-assurance-exempt",
+        ),
+        pytest.param(
+            base(),
+            "OB-NO-CALL-DISCONNECT",
+            None,
+            "the customer's last call ended as dropped",
+            {"last_call_end": CallEnd.DROPPED, "reason": _DROPPED},
+            id="last-call-dropped",
+        ),
+        pytest.param(
+            change(base(), **{"history.last_call_end": None}),
+            "OB-NO-CALL-DISCONNECT",
+            None,
+            "the customer's last call is not on record",
+            {"last_call_end": None, "reason": _DROPPED},
+            id="last-call-unknown",
+        ),
+        pytest.param(
+            change(base(), **{"history.last_call_end": CallEnd.CUSTOMER_DISCONNECTED}),
+            "OB-NO-CALL-DISCONNECT",
+            Blocker.FINAL,
+            "the customer ended the last call by disconnecting",
+            {"last_call_end": CallEnd.CUSTOMER_DISCONNECTED, "reason": _DROPPED},
+            id="customer-disconnected",
+        ),
+        pytest.param(
+            change(
+                base(),
+                **{
+                    "history.last_call_end": CallEnd.CUSTOMER_DISCONNECTED,
+                    "callback.reason": CallbackReason.CUSTOMER_REQUESTED,
+                },
+            ),
+            "OB-NO-CALL-DISCONNECT",
+            None,
+            "the customer ended the last call by disconnecting, then asked for this callback "
+            "(customer_requested)",
+            {
+                "last_call_end": CallEnd.CUSTOMER_DISCONNECTED,
+                "reason": CallbackReason.CUSTOMER_REQUESTED,
+            },
+            id="disconnected-then-asked",
+        ),
+    ],
+)
+def test_what_the_scope_rules_tell_the_agent(
+    ctx: PolicyContext,
+    rule_id: str,
+    blocker: Blocker | None,
+    sentence: str,
+    facts: dict[str, object],
+) -> None:
+    result = (refused if blocker else allowed)(ctx, rule_id)
+    assert (result.blocker, result.sentence) == (blocker, sentence)
+    assert dict(result.facts) == facts
