@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+import pytest
+
 from caredesk.policy import (
     AgentState,
     Blocker,
@@ -358,3 +360,183 @@ def test_OB_WINDOW_outside_a_consent_says_when_it_opens() -> None:
         "zones": "America/Denver",
         "next_allowed_at": "2026-03-11T18:00:00+00:00",
     }
+
+
+_TEMPLATE = RequiredStep(StepKind.SEND_TEMPLATE, "Dropped Call")
+_LONDON = "+442079460958"
+_OTTAWA = "+16135550123"
+_NO_PERMISSION = "has no international calling permission; ask local leadership"
+
+
+def _intl(
+    number: str, region: str | None, digits: str, abroad: bool, allowed: bool
+) -> dict[str, object]:
+    return {
+        "number": number,
+        "region": region,
+        "dial_string": digits,
+        "international": abroad,
+        "permission": allowed,
+    }
+
+
+@pytest.mark.parametrize(
+    ("ctx", "rule_id", "blocker", "sentence", "steps", "facts"),
+    [
+        pytest.param(
+            base(),
+            "OB-NOTIFY",
+            None,
+            'the "Dropped Call" template was sent 2026-03-10 17:57 UTC',
+            [],
+            {"template": "Dropped Call", "sent_at": "2026-03-10T17:57:00+00:00"},
+            id="notice-sent",
+        ),
+        pytest.param(
+            change(
+                base(),
+                **{
+                    "callback.notifications": (
+                        Notification("Dropped Call", NOW - timedelta(minutes=90)),
+                    )
+                },
+            ),
+            "OB-NOTIFY",
+            Blocker.ACTION,
+            'the "Dropped Call" template was sent 2026-03-10 16:30 UTC, more than 60 minutes '
+            "ago: it no longer announces this call; send it again",
+            [_TEMPLATE],
+            {"template": "Dropped Call", "sent_at": "2026-03-10T16:30:00+00:00"},
+            id="notice-too-old",
+        ),
+        pytest.param(
+            change(
+                base(),
+                **{
+                    "callback.notifications": (
+                        Notification("Customer Callback", NOW - timedelta(minutes=5)),
+                        Notification("Promo", NOW - timedelta(minutes=3)),
+                    )
+                },
+            ),
+            "OB-NOTIFY",
+            Blocker.ACTION,
+            "the \"Dropped Call\" template has not been sent yet (only 'Customer Callback', "
+            "'Promo')",
+            [_TEMPLATE],
+            {"template": "Dropped Call"},
+            id="other-templates-only",
+        ),
+        pytest.param(
+            change(
+                base(),
+                **{
+                    "callback.notifications": (
+                        Notification("Dropped Call", NOW + timedelta(minutes=3)),
+                    )
+                },
+            ),
+            "OB-NOTIFY",
+            Blocker.ACTION,
+            'the "Dropped Call" template has not been sent yet',
+            [_TEMPLATE],
+            {"template": "Dropped Call"},
+            id="notice-not-sent-by-now",
+        ),
+        pytest.param(
+            base(),
+            "OB-DEVICE",
+            None,
+            "line gw-7 belongs to the platform voice gateway",
+            [],
+            {"originating_line": "gw-7", "platform_line": True},
+            id="platform-line",
+        ),
+        pytest.param(
+            change(base(), **{"dial.originating_line": ""}),
+            "OB-DEVICE",
+            None,
+            "the call goes out on a line of the platform voice gateway",
+            [],
+            {"originating_line": None, "platform_line": True},
+            id="platform-line-not-chosen-yet",
+        ),
+        pytest.param(
+            change(base(), **{"dial.platform_line": False}),
+            "OB-DEVICE",
+            Blocker.ACTION,
+            "line gw-7 is not a platform line; personal devices are never used",
+            [RequiredStep(StepKind.USE_PLATFORM_LINE)],
+            {"originating_line": "gw-7", "platform_line": False},
+            id="personal-device",
+        ),
+        pytest.param(
+            change(base(), **{"dial.platform_line": False, "dial.originating_line": ""}),
+            "OB-DEVICE",
+            Blocker.ACTION,
+            "the calling line is not known, so it is not shown to be a platform line; personal "
+            "devices are never used",
+            [RequiredStep(StepKind.USE_PLATFORM_LINE)],
+            {"originating_line": None, "platform_line": False},
+            id="unknown-line",
+        ),
+        pytest.param(
+            base(),
+            "OB-INTL",
+            None,
+            "domestic number (US), dial 3035550123",
+            [],
+            _intl("+13035550123", "US", "3035550123", False, False),
+            id="domestic",
+        ),
+        pytest.param(
+            change(base(), **{"dial.number": _LONDON}),
+            "OB-INTL",
+            Blocker.FINAL,
+            f"{_LONDON} is international (GB) and care {_NO_PERMISSION}",
+            [],
+            _intl(_LONDON, "GB", "011442079460958", True, False),
+            id="abroad-without-permission",
+        ),
+        pytest.param(
+            change(base(lob=LineOfBusiness.GLOBAL_CARE), **{"dial.number": _LONDON}),
+            "OB-INTL",
+            None,
+            "international number (GB), global_care may dial 011442079460958",
+            [],
+            _intl(_LONDON, "GB", "011442079460958", True, True),
+            id="abroad-with-permission",
+        ),
+        pytest.param(
+            # Canada shares the North American plan: dialled without 011, still abroad.
+            change(base(), **{"dial.number": _OTTAWA}),
+            "OB-INTL",
+            Blocker.FINAL,
+            f"{_OTTAWA} is international (CA) and care {_NO_PERMISSION}",
+            [],
+            _intl(_OTTAWA, "CA", "6135550123", True, False),
+            id="canada",
+        ),
+        pytest.param(
+            change(base(), **{"dial.number": "+19995550123"}),
+            "OB-INTL",
+            Blocker.FINAL,
+            "+19995550123 cannot be dialled",
+            [],
+            {"number": "+19995550123", "region": None},
+            id="not-a-number",
+        ),
+    ],
+)
+def test_what_notice_device_and_international_rules_tell_the_agent(
+    ctx: PolicyContext,
+    rule_id: str,
+    blocker: Blocker | None,
+    sentence: str,
+    steps: list[RequiredStep],
+    facts: dict[str, object],
+) -> None:
+    result = (refused if blocker else allowed)(ctx, rule_id)
+    assert (result.blocker, result.sentence) == (blocker, sentence)
+    assert list(result.required_steps) == steps
+    assert dict(result.facts) == facts
