@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from caredesk.policy import (
     Attempt,
     AttemptResult,
@@ -11,6 +13,7 @@ from caredesk.policy import (
     CallbackOutcome,
     LineOfBusiness,
     Memo,
+    PolicyContext,
     RequiredStep,
     Step,
     StepKind,
@@ -106,3 +109,130 @@ def test_OB_VOICEMAIL_allows_wrap_up_with_voicemail_left() -> None:
 def test_OB_VOICEMAIL_allows_when_attempts_remain() -> None:
     result = allowed(change(base(), **{"callback.attempts": _tries(NO_ANSWER)}), "OB-VOICEMAIL")
     assert "another attempt is allowed" in result.sentence
+
+
+_BUSY = AttemptResult.BUSY
+_VOICEMAIL_ALL = [
+    RequiredStep(StepKind.LEAVE_VOICEMAIL),
+    RequiredStep(StepKind.WRITE_MEMO),
+    RequiredStep(StepKind.CLOSE_AS_VOICEMAIL_LEFT),
+]
+_LAST = "the last allowed attempt (2 of 2) was not answered"
+
+
+def _vm(
+    last: AttemptResult, left: bool = False, made: int = 2, outcome: object = None
+) -> dict[str, object]:
+    return {
+        "attempts": made,
+        "limit": 2,
+        "last_result": last,
+        "voicemail_left": left,
+        "outcome": outcome,
+    }
+
+
+def _wrapped(outcome: CallbackOutcome, **changes: object) -> PolicyContext:
+    return change(
+        base(Step.WRAP_UP),
+        **{"callback.attempts": _tries(NO_ANSWER, NO_ANSWER), **changes},
+        wrap_up=WrapUp(memo=None, outcome=outcome),
+    )
+
+
+@pytest.mark.parametrize(
+    ("ctx", "rule_id", "blocker", "sentence", "steps", "facts"),
+    [
+        pytest.param(
+            change(base(), **{"callback.attempts": _tries(NO_ANSWER)}),
+            "OB-VOICEMAIL",
+            None,
+            "attempt 1 of 2 ended no_answer; another attempt is allowed",
+            [],
+            _vm(NO_ANSWER, made=1),
+            id="voicemail-not-yet",
+        ),
+        pytest.param(
+            change(base(), **{"callback.attempts": _tries(NO_ANSWER, _BUSY)}),
+            "OB-VOICEMAIL",
+            Blocker.ACTION,
+            f"{_LAST} (busy); leave a voicemail, memo the account, close the callback as "
+            "voicemail left",
+            _VOICEMAIL_ALL,
+            _vm(_BUSY),
+            id="voicemail-due",
+        ),
+        pytest.param(
+            change(
+                base(),
+                **{"callback.attempts": _tries(NO_ANSWER, _BUSY), "call.voicemail_left": True},
+            ),
+            "OB-VOICEMAIL",
+            None,
+            f"{_LAST} (busy); a voicemail was left",
+            [],
+            _vm(_BUSY, left=True),
+            id="voicemail-left",
+        ),
+        pytest.param(
+            _wrapped(CallbackOutcome.RESOLVED),
+            "OB-VOICEMAIL",
+            Blocker.ACTION,
+            f"{_LAST} (no_answer); leave a voicemail, close the callback as voicemail left",
+            [
+                RequiredStep(StepKind.LEAVE_VOICEMAIL),
+                RequiredStep(StepKind.CLOSE_AS_VOICEMAIL_LEFT),
+            ],
+            _vm(NO_ANSWER, outcome=CallbackOutcome.RESOLVED),
+            id="wrap-up-without-the-voicemail",
+        ),
+        pytest.param(
+            _wrapped(CallbackOutcome.VOICEMAIL_LEFT, **{"call.voicemail_left": True}),
+            "OB-VOICEMAIL",
+            None,
+            f"{_LAST} (no_answer); a voicemail was left",
+            [],
+            _vm(NO_ANSWER, left=True, outcome=CallbackOutcome.VOICEMAIL_LEFT),
+            id="wrap-up-closed-as-voicemail",
+        ),
+        pytest.param(
+            change(base(), **{"callback.attempts": _tries(NO_ANSWER)}),
+            "OB-ATTEMPTS",
+            None,
+            "this is attempt 2 of 2 without contact allowed for care",
+            [],
+            {"attempts": 1, "limit": 2, "contact_made": False},
+            id="attempts-one-left",
+        ),
+        pytest.param(
+            change(base(), **{"callback.attempts": _tries(NO_ANSWER, AttemptResult.CONTACT)}),
+            "OB-ATTEMPTS",
+            None,
+            "the customer was reached on an earlier attempt (2 made)",
+            [],
+            {"attempts": 2, "limit": 2, "contact_made": True},
+            id="attempts-contact-made",
+        ),
+        pytest.param(
+            change(base(), **{"callback.attempts": _tries(NO_ANSWER, NO_ANSWER)}),
+            "OB-ATTEMPTS",
+            Blocker.FINAL,
+            "2 of 2 attempts allowed for care made without contact",
+            [],
+            {"attempts": 2, "limit": 2, "contact_made": False},
+            id="attempts-used-up",
+        ),
+    ],
+)
+def test_what_the_attempt_rules_tell_the_agent(
+    ctx: PolicyContext,
+    rule_id: str,
+    blocker: Blocker | None,
+    sentence: str,
+    steps: list[RequiredStep],
+    facts: dict[str, object],
+) -> None:
+    result = (refused if blocker else allowed)(ctx, rule_id)
+    assert (result.blocker, result.sentence) == (blocker, sentence)
+    assert list(result.required_steps) == steps
+    assert dict(result.facts) == facts
