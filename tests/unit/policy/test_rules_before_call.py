@@ -540,3 +540,100 @@ def test_what_notice_device_and_international_rules_tell_the_agent(
     assert (result.blocker, result.sentence) == (blocker, sentence)
     assert list(result.required_steps) == steps
     assert dict(result.facts) == facts
+
+
+_SPLIT = "+12085550123"  # rings in Boise and Los Angeles
+_BOTH = " (it must hold in all 2 zones of +12085550123)"
+
+
+def _split_at(hour: int, day: int = 2) -> PolicyContext:
+    return change(
+        base(),
+        now=_utc(2026, 6, day, hour, 30),
+        **{"dial.number": _SPLIT, "customer.contact_points": (ContactPoint(_SPLIT),)},
+    )
+
+
+def _split_facts(boise: str, los_angeles: str, **more: object) -> dict[str, object]:
+    return {
+        "zones": "America/Boise, America/Los_Angeles",
+        "zone_source": ZoneSource.PHONE_NUMBER,
+        "window": "09:00-20:00",
+        "local_time.America/Boise": boise,
+        "local_time.America/Los_Angeles": los_angeles,
+        **more,
+    }
+
+
+_DENVER_FACTS = {
+    "zones": "America/Denver",
+    "zone_source": ZoneSource.ACCOUNT_ADDRESS,
+    "window": "09:00-20:00",
+}
+
+
+@pytest.mark.parametrize(
+    ("ctx", "blocker", "sentence", "facts"),
+    [
+        pytest.param(
+            DENVER,
+            None,
+            "12:00 America/Denver is inside 09:00-20:00",
+            {**_DENVER_FACTS, "local_time.America/Denver": "12:00"},
+            id="one-zone-inside",
+        ),
+        pytest.param(
+            at(DENVER, _utc(2026, 3, 11, 3, 30)),
+            Blocker.TIME,
+            "21:30 America/Denver is outside 09:00-20:00; it opens 2026-03-11 09:00 America/Denver",
+            {
+                **_DENVER_FACTS,
+                "local_time.America/Denver": "21:30",
+                "next_allowed_at": "2026-03-11T15:00:00+00:00",
+            },
+            id="one-zone-outside",
+        ),
+        pytest.param(
+            _split_at(17),
+            None,
+            f"11:30 America/Boise, 10:30 America/Los_Angeles are inside 09:00-20:00{_BOTH}",
+            _split_facts("11:30", "10:30"),
+            id="two-zones-inside",
+        ),
+        pytest.param(
+            _split_at(15),
+            Blocker.TIME,
+            f"08:30 America/Los_Angeles is outside 09:00-20:00{_BOTH}; it opens 2026-06-02 09:00 "
+            "America/Los_Angeles",
+            _split_facts("09:30", "08:30", next_allowed_at="2026-06-02T16:00:00+00:00"),
+            id="one-of-two-zones-outside",
+        ),
+        pytest.param(
+            _split_at(3, day=3),
+            Blocker.TIME,
+            f"21:30 America/Boise, 20:30 America/Los_Angeles are outside 09:00-20:00{_BOTH}; it "
+            "opens 2026-06-03 10:00 America/Boise",
+            _split_facts("21:30", "20:30", next_allowed_at="2026-06-03T16:00:00+00:00"),
+            id="both-zones-outside",
+        ),
+        pytest.param(
+            change(base(), **{"customer.zone": None, "dial.number": "+18005550123"}),
+            Blocker.ACTION,
+            "the customer's time zone is unknown (+18005550123 is a toll-free number, which names "
+            "no place); confirm it",
+            {
+                "zones": None,
+                "zone_source": None,
+                "window": "09:00-20:00",
+                "zone_problem": "+18005550123 is a toll-free number, which names no place",
+            },
+            id="zone-unknown",
+        ),
+    ],
+)
+def test_what_OB_WINDOW_tells_the_agent_in_one_or_several_zones(
+    ctx: PolicyContext, blocker: Blocker | None, sentence: str, facts: dict[str, object]
+) -> None:
+    result = (refused if blocker else allowed)(ctx, "OB-WINDOW")
+    assert (result.blocker, result.sentence) == (blocker, sentence)
+    assert dict(result.facts) == facts
