@@ -21,6 +21,7 @@ from caredesk.policy import (
     Notification,
     PolicyContext,
     RequiredStep,
+    Step,
     StepKind,
     ZoneSource,
     parse_policy_config,
@@ -637,3 +638,33 @@ def test_what_OB_WINDOW_tells_the_agent_in_one_or_several_zones(
     result = (refused if blocker else allowed)(ctx, "OB-WINDOW")
     assert (result.blocker, result.sentence) == (blocker, sentence)
     assert dict(result.facts) == facts
+
+
+def test_a_plan_with_no_number_yet_judges_the_window_on_the_first_contact_point() -> None:
+    ctx = change(
+        base(Step.PLAN),
+        dial=None,
+        now=_utc(2026, 6, 2, 17, 30),
+        **{"customer.contact_points": (ContactPoint(_SPLIT), ContactPoint("+13035550123"))},
+    )
+    result = allowed(ctx, "OB-WINDOW")
+    assert result.sentence == (
+        f"11:30 America/Boise, 10:30 America/Los_Angeles are inside 09:00-20:00{_BOTH}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("sent", "fresh"),
+    [
+        (NOW - timedelta(minutes=60), True),  # exactly as old as a notice may be
+        (NOW - timedelta(minutes=60, seconds=1), False),
+        (NOW, True),
+    ],
+)
+def test_a_notice_counts_for_an_hour_whatever_the_case_of_its_template_name(
+    sent: datetime, fresh: bool
+) -> None:
+    ctx = change(base(), **{"callback.notifications": (Notification("dropped CALL", sent),)})
+    result = (allowed if fresh else refused)(ctx, "OB-NOTIFY")
+    assert result.sentence.startswith('the "Dropped Call" template was sent ')
+    assert ("more than 60 minutes ago" in result.sentence) is not fresh
