@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from caredesk.policy import (
     DEFAULT_CONFIG,
     Agent,
     AgentState,
+    Blocker,
     Callback,
     CallbackOrigin,
     CallbackReason,
@@ -25,6 +27,7 @@ from caredesk.policy import (
     Notification,
     PolicyConfig,
     PolicyContext,
+    RequiredStep,
     RuleResult,
     Shift,
     Step,
@@ -112,4 +115,24 @@ def allowed(ctx: PolicyContext, rule_id: str, config: PolicyConfig = DEFAULT_CON
     assert result is not None, f"{rule_id} did not speak: {decision.not_applicable}"
     assert result.passed, result.explanation
     assert result.explanation.startswith(f"allowed by {rule_id}: ")
+    return result
+
+
+def says(
+    ctx: PolicyContext,
+    rule_id: str,
+    blocker: Blocker | None,
+    sentence: str,
+    steps: Sequence[RequiredStep] | None = None,
+    facts: Mapping[str, object] | None = None,
+    config: PolicyConfig = DEFAULT_CONFIG,
+) -> RuleResult:
+    """What the rule tells the agent: refused with `blocker` (allowed when None), the sentence,
+    and, when given, the next steps and the facts."""
+    result = (refused if blocker else allowed)(ctx, rule_id, config)
+    assert (result.blocker, result.sentence) == (blocker, sentence)
+    if steps is not None:
+        assert list(result.required_steps) == list(steps)
+    if facts is not None:
+        assert dict(result.facts) == dict(facts)
     return result

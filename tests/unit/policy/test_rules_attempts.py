@@ -21,7 +21,7 @@ from caredesk.policy import (
     parse_policy_config,
 )
 
-from .cases import ALTERNATE, NOW, NUMBER, allowed, base, change, decide, refused
+from .cases import ALTERNATE, NOW, NUMBER, allowed, base, change, decide, refused, says
 
 
 def _tries(*results: AttemptResult) -> tuple[Attempt, ...]:
@@ -232,7 +232,4 @@ def test_what_the_attempt_rules_tell_the_agent(
     steps: list[RequiredStep],
     facts: dict[str, object],
 ) -> None:
-    result = (refused if blocker else allowed)(ctx, rule_id)
-    assert (result.blocker, result.sentence) == (blocker, sentence)
-    assert list(result.required_steps) == steps
-    assert dict(result.facts) == facts
+    says(ctx, rule_id, blocker, sentence, steps, facts)

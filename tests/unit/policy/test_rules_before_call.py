@@ -27,7 +27,7 @@ from caredesk.policy import (
     parse_policy_config,
 )
 
-from .cases import NOW, allowed, at, base, change, decide, refused
+from .cases import NOW, allowed, at, base, change, decide, refused, says
 
 DENVER = change(base(), **{"customer.zone": "America/Denver"})
 
@@ -537,10 +537,7 @@ def test_what_notice_device_and_international_rules_tell_the_agent(
     steps: list[RequiredStep],
     facts: dict[str, object],
 ) -> None:
-    result = (refused if blocker else allowed)(ctx, rule_id)
-    assert (result.blocker, result.sentence) == (blocker, sentence)
-    assert list(result.required_steps) == steps
-    assert dict(result.facts) == facts
+    says(ctx, rule_id, blocker, sentence, steps, facts)
 
 
 _SPLIT = "+12085550123"  # rings in Boise and Los Angeles
@@ -635,9 +632,7 @@ _DENVER_FACTS = {
 def test_what_OB_WINDOW_tells_the_agent_in_one_or_several_zones(
     ctx: PolicyContext, blocker: Blocker | None, sentence: str, facts: dict[str, object]
 ) -> None:
-    result = (refused if blocker else allowed)(ctx, "OB-WINDOW")
-    assert (result.blocker, result.sentence) == (blocker, sentence)
-    assert dict(result.facts) == facts
+    says(ctx, "OB-WINDOW", blocker, sentence, None, facts)
 
 
 def test_a_plan_with_no_number_yet_judges_the_window_on_the_first_contact_point() -> None:

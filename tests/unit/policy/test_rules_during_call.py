@@ -22,7 +22,7 @@ from caredesk.policy import (
 )
 from caredesk.policy.rules.registry import CONVERSATION
 
-from .cases import ALTERNATE, allowed, base, change, decide, refused
+from .cases import ALTERNATE, allowed, base, change, decide, refused, says
 
 
 def test_OB_VERIFY_NAME_allows_name_verification_before_the_disclosure() -> None:
@@ -443,10 +443,7 @@ def test_what_OB_NO_SSN_PIN_tells_the_agent(
     facts: dict[str, object],
 ) -> None:
     config = dataclasses.replace(DEFAULT_CONFIG, max_pin_attempts=limit)
-    result = (refused if blocker else allowed)(ctx, "OB-NO-SSN-PIN", config)
-    assert (result.blocker, result.sentence) == (blocker, sentence)
-    assert list(result.required_steps) == steps
-    assert dict(result.facts) == facts
+    says(ctx, "OB-NO-SSN-PIN", blocker, sentence, steps, facts, config)
 
 
 _V = VerificationField
@@ -581,7 +578,4 @@ def test_what_name_disclosure_and_proof_tell_the_agent(
     steps: list[RequiredStep],
     facts: dict[str, object],
 ) -> None:
-    result = (refused if blocker else allowed)(change(base(step), **changes), rule_id)
-    assert (result.blocker, result.sentence) == (blocker, sentence)
-    assert list(result.required_steps) == steps
-    assert dict(result.facts) == facts
+    says(change(base(step), **changes), rule_id, blocker, sentence, steps, facts)

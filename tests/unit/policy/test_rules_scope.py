@@ -17,7 +17,7 @@ from caredesk.policy import (
     Step,
 )
 
-from .cases import ALTERNATE, allowed, base, change, decide, refused
+from .cases import ALTERNATE, allowed, base, change, decide, refused, says
 
 
 def test_OB_SCOPE_CUSTOMER_refuses_a_number_not_on_the_account() -> None:
@@ -233,8 +233,7 @@ def test_OB_LEADER_TICKET_says_which_tickets_and_whether_the_agent_spoke(
         base(role=CallerRole.LEADER),
         **{"callback.origin": CallbackOrigin.LEADER_TICKET_FOLLOW_UP, **changes},
     )
-    result = (refused if blocker else allowed)(ctx, "OB-LEADER-TICKET")
-    assert (result.blocker, result.sentence) == (blocker, sentence)
+    result = says(ctx, "OB-LEADER-TICKET", blocker, sentence)
     assert dict(result.facts) == {
         "caller_role": CallerRole.LEADER,
         "tickets": tickets,
@@ -424,6 +423,4 @@ def test_what_the_scope_rules_tell_the_agent(
     sentence: str,
     facts: dict[str, object],
 ) -> None:
-    result = (refused if blocker else allowed)(ctx, rule_id)
-    assert (result.blocker, result.sentence) == (blocker, sentence)
-    assert dict(result.facts) == facts
+    says(ctx, rule_id, blocker, sentence, None, facts)

@@ -26,7 +26,7 @@ from caredesk.policy import (
     sa_owner_keeps,
 )
 
-from .cases import NOW, allowed, base, change, decide, refused
+from .cases import NOW, allowed, base, change, decide, refused, says
 
 BTS = LineOfBusiness.SA_BTS
 EVERYTHING = frozenset(EmailItem)
@@ -262,10 +262,7 @@ def test_what_OB_SA_ALTERNATIVE_tells_the_specialist(
     steps: list[RequiredStep],
     facts: dict[str, object],
 ) -> None:
-    result = (refused if blocker else allowed)(ctx, "OB-SA-ALTERNATIVE")
-    assert (result.blocker, result.sentence) == (blocker, sentence)
-    assert list(result.required_steps) == steps
-    assert dict(result.facts) == facts
+    says(ctx, "OB-SA-ALTERNATIVE", blocker, sentence, steps, facts)
 
 
 def test_OB_SA_ALTERNATIVE_is_silent_on_an_unanswered_call_and_outside_service_assurance() -> None:
@@ -380,10 +377,7 @@ def test_what_OB_SA_OWNERSHIP_tells_the_specialist(
     steps: list[RequiredStep],
     facts: dict[str, object],
 ) -> None:
-    result = (refused if blocker else allowed)(ctx, "OB-SA-OWNERSHIP")
-    assert (result.blocker, result.sentence) == (blocker, sentence)
-    assert list(result.required_steps) == steps
-    assert dict(result.facts) == facts
+    says(ctx, "OB-SA-OWNERSHIP", blocker, sentence, steps, facts)
 
 
 _PREPARATION = frozenset(
@@ -445,10 +439,7 @@ def test_what_OB_SA_PREPARE_tells_the_specialist(
     steps: list[RequiredStep],
     facts: dict[str, object],
 ) -> None:
-    result = (refused if blocker else allowed)(ctx, "OB-SA-PREPARE")
-    assert (result.blocker, result.sentence) == (blocker, sentence)
-    assert list(result.required_steps) == steps
-    assert dict(result.facts) == facts
+    says(ctx, "OB-SA-PREPARE", blocker, sentence, steps, facts)
 
 
 def test_OB_SA_DOCS_counts_each_problem_and_names_the_tickets() -> None:
@@ -525,8 +516,5 @@ def test_what_OB_SA_EMAIL_FIRST_tells_the_specialist(
     steps: list[RequiredStep],
     facts: dict[str, object],
 ) -> None:
-    result = (refused if blocker else allowed)(ctx, "OB-SA-EMAIL-FIRST")
-    assert (result.blocker, result.sentence) == (blocker, sentence)
-    assert list(result.required_steps) == steps
-    assert dict(result.facts) == facts
+    says(ctx, "OB-SA-EMAIL-FIRST", blocker, sentence, steps, facts)
     assert "OB-SA-EMAIL-FIRST" in decide(base()).not_applicable
