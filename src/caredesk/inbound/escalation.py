@@ -15,11 +15,10 @@ from __future__ import annotations
 from caredesk.agents import presence
 from caredesk.audit.service import Actor, record
 from caredesk.db.session import UnitOfWork
-from caredesk.errors import Conflict, PermissionDenied, ValidationFailed
+from caredesk.errors import ValidationFailed
 from caredesk.inbound.models import IvrWalk
-from caredesk.inbound.walks import add_step, load_walk
+from caredesk.inbound.walks import add_step, held_call
 from caredesk.inbound.wrapup import time_wrap_up
-from caredesk.interactions.models import Interaction
 from caredesk.live import Audience, publish
 from caredesk.policy import AgentState
 from caredesk.privacy import refuse_secrets
@@ -57,20 +56,13 @@ def escalate_call(
         names = ", ".join(sorted(routing.queues))
         raise ValidationFailed(f"no queue {to_queue[:64]!r}; one of {names}", field="queue")
     with uow.atomic():
-        walk = load_walk(uow, call_id=call_id, for_update=True)
-        interaction = uow.session.get(Interaction, walk.interaction_id)
-        assert interaction is not None
-        uow.session.refresh(interaction, with_for_update=True)
-        if interaction.ended_at is not None:
-            raise Conflict("this call has already ended", field="call_id")
-        holder = interaction.agent_id
-        if holder is None:
-            raise Conflict(
-                "no agent has this call yet; only a call an agent has answered is escalated",
-                field="call_id",
-            )
-        if by_agent is not None and holder != by_agent:
-            raise PermissionDenied("this call is another agent's", field="call_id")
+        held = held_call(
+            uow,
+            call_id=call_id,
+            by_agent=by_agent,
+            unanswered="only a call an agent has answered is escalated",
+        )
+        walk, interaction, holder = held.walk, held.interaction, held.agent_id
         from_queue = walk.queue
         if from_queue == to_queue:
             raise ValidationFailed(f"the call is already in {queue.title}", field="queue")

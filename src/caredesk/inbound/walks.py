@@ -18,7 +18,7 @@ from caredesk.accounts.models import ContactKind, ContactPoint, Line, Person
 from caredesk.audit.service import Actor, record
 from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.db.session import UnitOfWork
-from caredesk.errors import Conflict, NotFound, ValidationFailed
+from caredesk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from caredesk.inbound import entry, offers, voicemail
 from caredesk.inbound.models import MAX_INPUT, IvrStep, IvrWalk, WalkOutcome, WalkPhase
 from caredesk.interactions.models import Channel, Direction, Interaction
@@ -192,6 +192,33 @@ def load_walk(
     if for_update:
         uow.session.refresh(walk)
     return walk
+
+
+@dataclass(frozen=True)
+class HeldCall:
+    """A connected call, locked, and the agent who has it."""
+
+    walk: IvrWalk
+    interaction: Interaction
+    agent_id: int
+
+
+def held_call(uow: UnitOfWork, *, call_id: int, by_agent: int | None, unanswered: str) -> HeldCall:
+    """Call `call_id` as the agent who has it may act on it: Conflict when it has ended or no
+    agent has it yet (`unanswered` says what to do instead), PermissionDenied when `by_agent`
+    is not the agent who has it (None: a leader acting for them)."""
+    walk = load_walk(uow, call_id=call_id, for_update=True)
+    interaction = uow.session.get(Interaction, walk.interaction_id)
+    assert interaction is not None
+    uow.session.refresh(interaction, with_for_update=True)
+    if interaction.ended_at is not None:
+        raise Conflict("this call has already ended", field="call_id")
+    holder = interaction.agent_id
+    if holder is None:
+        raise Conflict(f"no agent has this call yet; {unanswered}", field="call_id")
+    if by_agent is not None and holder != by_agent:
+        raise PermissionDenied(f"call {call_id} is another agent's", field="call_id")
+    return HeldCall(walk, interaction, holder)
 
 
 def state_of(walk: IvrWalk) -> IvrState:

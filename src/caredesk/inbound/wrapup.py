@@ -25,9 +25,9 @@ from caredesk.agents.models import Agent
 from caredesk.audit.service import Actor, record
 from caredesk.db.leases import claim_rows
 from caredesk.db.session import Database, UnitOfWork
-from caredesk.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
+from caredesk.errors import Conflict, InvalidTransition, ValidationFailed
 from caredesk.inbound.models import InboundWrapUp, IvrWalk, WrapUpEnd
-from caredesk.inbound.walks import add_step, load_walk
+from caredesk.inbound.walks import add_step, held_call
 from caredesk.interactions.models import Disposition, Interaction
 from caredesk.interactions.service import end_interaction
 from caredesk.live import Audience, publish
@@ -163,20 +163,13 @@ def end_call(
     have the call; None when a leader acts for the agent who has it."""
     chosen = check_disposition(disposition)
     with uow.atomic():
-        walk = load_walk(uow, call_id=call_id, for_update=True)
-        interaction = uow.session.get(Interaction, walk.interaction_id)
-        assert interaction is not None
-        uow.session.refresh(interaction, with_for_update=True)
-        if interaction.ended_at is not None:
-            raise Conflict("this call has already ended", field="call_id")
-        holder = interaction.agent_id
-        if holder is None:
-            raise Conflict(
-                "no agent has this call; a caller not yet answered ends it by hanging up",
-                field="call_id",
-            )
-        if by_agent is not None and holder != by_agent:
-            raise PermissionDenied(f"call {call_id} is another agent's", field="call_id")
+        held = held_call(
+            uow,
+            call_id=call_id,
+            by_agent=by_agent,
+            unanswered="a caller not yet answered ends it by hanging up",
+        )
+        walk, interaction = held.walk, held.interaction
         finish_connected(
             uow,
             actor=actor,
