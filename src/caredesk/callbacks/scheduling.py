@@ -52,6 +52,37 @@ def final_failures(decision: Decision) -> list[str]:
     return [result.rule_id for result in decision.failed if result.blocker is Blocker.FINAL]
 
 
+def refuse_for_good(
+    uow: UnitOfWork,
+    callback: Callback,
+    *,
+    actor: Actor,
+    decision: Decision,
+    finals: list[str],
+    now: datetime,
+    values: dict[str, Any] | None = None,
+    facts: dict[str, Any] | None = None,
+) -> None:
+    """Closes the callback as refused by the rules `finals` of `decision` (with `values` written
+    alongside): the refusal's rules and sentences are stored and its event recorded."""
+    change(
+        uow,
+        callback,
+        actor=actor,
+        kind=Event.REFUSED,
+        to=CallbackStatus.REFUSED,
+        values={
+            **(values or {}),
+            "refused_rules": finals,
+            "refusal_detail": refusal_text(decision)[:2000],
+            "closed_at": now,
+        },
+        rule_ids=finals,
+        detail=refusal_text(decision),
+        facts=facts,
+    )
+
+
 def owner_of(uow: UnitOfWork, callback: Callback) -> AgentRow | None:
     if callback.owner_agent_id is None:
         return None
@@ -308,20 +339,14 @@ def record_sent_messages(
     due, decision = plan_due(uow, policy=policy, callback=callback, now=now)
     finals = final_failures(decision)
     if finals:
-        change(
+        refuse_for_good(
             uow,
             callback,
             actor=actor,
-            kind=Event.REFUSED,
-            to=CallbackStatus.REFUSED,
-            values={
-                **values,
-                "refused_rules": finals,
-                "refusal_detail": refusal_text(decision)[:2000],
-                "closed_at": now,
-            },
-            rule_ids=finals,
-            detail=refusal_text(decision),
+            decision=decision,
+            finals=finals,
+            now=now,
+            values=values,
             facts=facts,
         )
         return True

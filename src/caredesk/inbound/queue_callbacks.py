@@ -36,8 +36,13 @@ from caredesk.audit.service import Actor
 from caredesk.callbacks.dispatch.claims import CallbackClaim
 from caredesk.callbacks.dispatch.offers import offer_under_lease
 from caredesk.callbacks.models import Callback, CallbackStatus
-from caredesk.callbacks.records import Event, change, load_callback, refusal_text
-from caredesk.callbacks.scheduling import final_failures, plan_due, reschedule_due
+from caredesk.callbacks.records import Event, change, load_callback
+from caredesk.callbacks.scheduling import (
+    final_failures,
+    plan_due,
+    refuse_for_good,
+    reschedule_due,
+)
 from caredesk.callbacks.wrapup import cancel_callback
 from caredesk.db.leases import Lease
 from caredesk.db.session import Database, UnitOfWork
@@ -201,20 +206,14 @@ def take_turn(
         due, decision = plan_due(uow, policy=policy, callback=callback, now=now)
         finals = final_failures(decision)
         if finals:
-            change(
+            refuse_for_good(
                 uow,
                 callback,
                 actor=actor,
-                kind=Event.REFUSED,
-                to=CallbackStatus.REFUSED,
-                values={
-                    "held_in_queue": False,
-                    "refused_rules": finals,
-                    "refusal_detail": refusal_text(decision)[:2000],
-                    "closed_at": now,
-                },
-                rule_ids=finals,
-                detail=refusal_text(decision),
+                decision=decision,
+                finals=finals,
+                now=now,
+                values={"held_in_queue": False},
             )
             return Turn.REFUSED
         if _notice_too_old(policy, callback, now):
