@@ -71,6 +71,26 @@ def _consult_progress(ctx: StepContext, given: StepInput) -> Progress:
     return {"alternate_number_asked": True, "alternate_number": number}
 
 
+def _recorded(
+    ctx: StepContext,
+    kind: str,
+    action: str,
+    line_one: int,
+    decision: Decision | None,
+    facts: dict[str, object],
+) -> Recorded:
+    """A Consult path step on the callback's timeline and in the inbound call's audit."""
+    event = ctx.note(kind, passed_rules(decision), facts)
+    audit_on_inbound(
+        ctx.uow,
+        actor=ctx.actor,
+        action=action,
+        call_id=line_one,
+        details={"callback_id": ctx.callback.id, **facts},
+    )
+    return Recorded(event)
+
+
 def _consult_record(
     ctx: StepContext, given: StepInput, progress: Progress, decision: Decision | None
 ) -> Recorded:
@@ -86,15 +106,7 @@ def _consult_record(
         "contact_point_id": contact_id,
         "required_steps": steps_due(decision),
     }
-    event = ctx.note(Event.CONSULTED, passed_rules(decision), facts)
-    audit_on_inbound(
-        ctx.uow,
-        actor=ctx.actor,
-        action="inbound.consulted",
-        call_id=line_one,
-        details={"callback_id": ctx.callback.id, **facts},
-    )
-    return Recorded(event)
+    return _recorded(ctx, Event.CONSULTED, "inbound.consulted", line_one, decision, facts)
 
 
 def _end_line_one_record(
@@ -121,15 +133,7 @@ def _end_line_one_record(
         "disposition": Disposition.TRANSFERRED.value,
         "required_steps": steps_due(decision),
     }
-    event = ctx.note(Event.LINE_ONE_ENDED, passed_rules(decision), facts)
-    audit_on_inbound(
-        ctx.uow,
-        actor=ctx.actor,
-        action="inbound.line_one_ended",
-        call_id=line_one,
-        details={"callback_id": ctx.callback.id, **facts},
-    )
-    return Recorded(event)
+    return _recorded(ctx, Event.LINE_ONE_ENDED, "inbound.line_one_ended", line_one, decision, facts)
 
 
 def _reconnect_record(
@@ -137,15 +141,7 @@ def _reconnect_record(
 ) -> Recorded:
     line_one = _line_one(ctx)
     facts = {**ctx.base, FIELD: line_one}
-    event = ctx.note(Event.RECONNECTED, passed_rules(decision), facts)
-    audit_on_inbound(
-        ctx.uow,
-        actor=ctx.actor,
-        action="inbound.reconnected",
-        call_id=line_one,
-        details={"callback_id": ctx.callback.id, **facts},
-    )
-    return Recorded(event)
+    return _recorded(ctx, Event.RECONNECTED, "inbound.reconnected", line_one, decision, facts)
 
 
 CONSULT_HANDLERS: dict[CallStep, StepHandler] = {
