@@ -250,7 +250,7 @@ class StoredDay:
         return time.perf_counter() - started
 
 
-def twin_rate(agents: int, hours: float, seed: int) -> tuple[int, int, float]:
+def twin_rate(hours: float, seed: int) -> tuple[int, int, float]:
     """The twin on M/M/100 for `hours`: contacts, routing decisions and wall seconds."""
     scenario = dataclasses.replace(load_scenario("mm100"), hours=hours)
     started = time.perf_counter()
@@ -304,7 +304,7 @@ def main() -> None:
         f"a second, "
         f"{tally.transactions / wall:,.0f} transactions a second"
     )
-    contacts, decisions, twin_wall = twin_rate(options.agents, options.hours, options.seed)
+    contacts, decisions, twin_wall = twin_rate(options.hours, options.seed)
     print(
         f"twin (in memory, M/M/100 for {options.hours:g} h): {contacts:,} contacts in "
         f"{twin_wall:.1f} s: {contacts / twin_wall:,.0f} contacts and {decisions / twin_wall:,.0f} "
