@@ -85,6 +85,8 @@ class TwinCore:
         self.tokens: dict[str, int] = {}
         """Contacts in line now, with the token of their place in their queue's log."""
         self._token = itertools.count(1)
+        self.wrap_up = {name: us(queue.wrap_up_seconds) for name, queue in queues.items()}
+        """Each queue's After-Call Work after a call, in microseconds (`wrap_up_seconds`)."""
         self.logs = {name: QueueLog(self._forecast_handle(name)) for name in queues}
         self._waited_over = {
             name: tuple(
@@ -113,8 +115,12 @@ class TwinCore:
         self._end_arrivals = us(scenario.hours * 3600)
 
     def _forecast_handle(self, queue: str) -> float:
+        """The handle time the queue's estimates start from: talk and wrap-up, as the stored
+        path's mean handle time (a Talking spell plus an After-Call Work spell) and Erlang's
+        AHT count it."""
         scales = [item.handle_scale for item in self.scenario.traffic if item.queue == queue]
-        return self.scenario.handle.mean_seconds * (scales[0] if scales else 1.0)
+        talk = self.scenario.handle.mean_seconds * (scales[0] if scales else 1.0)
+        return talk + self.queues[queue].wrap_up_seconds
 
     def at(self, instant: int) -> datetime:
         """The moment `instant` microseconds after the day started (the last one is kept:
@@ -274,13 +280,15 @@ class TwinCore:
         self.sched.at(now + max(1, us(seconds)), self._hung_up, agent)
 
     def _hung_up(self, agent: SimAgent) -> None:
+        """The call ends; the agent stays in After-Call Work for the queue's `wrap_up_seconds`
+        (busy all along: occupancy counts it, as handle time does), then is Ready again."""
         now = self.sched.now
-        self.logs[agent.queue].handled((now - agent.started) / SECOND)
+        wrap = self.wrap_up[agent.queue]
+        self.logs[agent.queue].handled((now - agent.started + wrap) / SECOND)
         agent.contact = None
-        after = self.scenario.after_call_seconds
-        if after > 0:
+        if wrap > 0:
             self.state.set_state(agent.id, _ACW)
-            self.sched.at(now + us(after), self.free, agent)
+            self.sched.at(now + wrap, self.free, agent)
         else:
             self.free(agent)
 

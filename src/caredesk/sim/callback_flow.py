@@ -2,10 +2,18 @@
 
 A caller who takes the offer stays in line at its original arrival: the routing engine keeps
 its place like any other contact's, and the caller no longer gives up (it is not waiting on the
-line). At its turn the engine reserves an agent (agent-first) and the dial goes through the
-policy gate (`dial_gate`):
-- allowed: the agent switches to Not Ready - Follow-Up and dials; the customer answers (or not)
-  after the ring;
+line). At its turn (the engine gives it a Ready agent) the dial goes through the policy gate
+(`dial_gate`) and, when allowed, the queue's `callback_mode` says who is called first, as on
+the stored path (`inbound.queue_callbacks.take_turn`):
+- agent-first: the agent is reserved, switches to Not Ready - Follow-Up and dials; busy through
+  the ring, the customer answers (or not) after it;
+- customer-first: the callback is released and the customer dialled with no agent held: the
+  agent the turn came with is Ready again at its old place and takes the next contact. An
+  answered customer needs an agent: they are next in line at the caller's original place, and
+  wait on the line until one is free (as the stored path's released callback waits, due now,
+  for the next agent who can take it); the twin counts them and how long they waited. An
+  unanswered dial follows the gate as below; the voicemail OB-VOICEMAIL asks for is left by the
+  dialer (no agent is on the call);
 - the time rules refuse now (the window is closed in the customer's zone, attempts must be
   spaced): the agent goes back to Ready at its old place among idle agents, and the callback
   leaves the line and rejoins it, at its original place, at the instant the gate names; so a
@@ -19,12 +27,14 @@ from __future__ import annotations
 
 from caredesk.policy.context import Attempt
 from caredesk.policy.vocabulary import AgentState, AttemptResult
+from caredesk.routing.config_queues import CallbackMode
 from caredesk.routing.service_level import Outcome
 from caredesk.sim.base import SECOND, TwinCore, us
 from caredesk.sim.dial_gate import GateAnswer, QueueCallback, Verdict
 from caredesk.sim.model import SimAgent, SimContact
 
 _FOLLOW_UP = AgentState.NOT_READY_FOLLOW_UP
+_CUSTOMER_FIRST = CallbackMode.CUSTOMER_FIRST
 
 
 class CallbackFlow(TwinCore):
@@ -56,8 +66,14 @@ class CallbackFlow(TwinCore):
         return answer
 
     def dial(self, contact: SimContact, agent: SimAgent, now: int) -> None:
+        if contact.on_line:
+            self._take_answered(contact, agent, now)
+            return
         answer = self._ask_gate(contact, agent, now)
         verdict = answer.verdict
+        if verdict is Verdict.DIAL and self.queues[contact.queue].callback_mode is _CUSTOMER_FIRST:
+            self._dial_customer(contact, agent, now)
+            return
         if verdict is Verdict.DIAL:
             self.engage(agent, now)
             self.state.set_state(agent.id, _FOLLOW_UP)
@@ -136,3 +152,63 @@ class CallbackFlow(TwinCore):
             answer = GateAnswer(Verdict.WAIT, answer.decision, self.at(now + 1))
         self._after_gate(contact, answer, now)
         self.free(agent)
+
+    # Customer-first: the customer is dialled before any agent is held for them.
+
+    def _dial_customer(self, contact: SimContact, agent: SimAgent, now: int) -> None:
+        """Released at its turn: the customer is dialled; the agent is not held for the ring."""
+        assert agent.idle_since is not None
+        self.make_ready(agent, agent.idle_since)
+        self._changed = True
+        contact.dialled = now
+        contact.turn_agent = agent
+        self.recorder.callbacks["dials"] += 1
+        self.note(now, "dial", contact)
+        ring = us(self.scenario.callbacks.ring_seconds)
+        self.sched.at(now + max(1, ring), self._customer_dial_ended, contact)
+
+    def _customer_dial_ended(self, contact: SimContact) -> None:
+        now = self.sched.now
+        callback = contact.callback
+        agent = contact.turn_agent
+        assert callback is not None and agent is not None
+        started = self.at(contact.dialled)
+        if self.rng["callbacks"].random() < self.scenario.callbacks.answer:
+            callback.attempts.append(Attempt(started, callback.number, AttemptResult.CONTACT))
+            self.note(now, "connected", contact)
+            self.recorder.connected(contact.arrival, (now - contact.arrival) / SECOND)
+            if contact.waited_for_gate:
+                self.recorder.callbacks["connected_after_wait"] += 1
+            self.owed -= 1
+            self.gate.forget(callback)
+            # On the line and needing an agent: next in line, at the caller's first place.
+            contact.on_line = True
+            contact.dialled = now
+            self.join(contact, contact.queue, contact.skill)
+            self.route(now)
+            return
+        callback.attempts.append(
+            Attempt(started, callback.number, AttemptResult.NO_ANSWER, ended_at=self.at(now))
+        )
+        self.note(now, "unanswered", contact)
+        answer = self._ask_gate(contact, agent, now)
+        if answer.verdict is Verdict.VOICEMAIL:
+            self._close(contact, "voicemail")
+            return
+        if answer.verdict is Verdict.DIAL:
+            answer = GateAnswer(Verdict.WAIT, answer.decision, self.at(now + 1))
+        self._after_gate(contact, answer, now)
+
+    def _take_answered(self, contact: SimContact, agent: SimAgent, now: int) -> None:
+        """An agent takes the customer-first callback whose customer is on the line."""
+        waited = now - contact.dialled
+        callbacks = self.recorder.callbacks
+        callbacks["answered_for_agent"] += 1
+        callbacks["agent_wait_us"] += waited
+        if waited:
+            callbacks["answered_waited"] += 1
+        contact.on_line = False
+        contact.closed = True
+        self.note(now, "to agent", contact)
+        self.engage(agent, now)
+        self.talk(agent, contact, now)

@@ -71,6 +71,12 @@ class CallbackFigures:
     """Callbacks connected after the gate once made them wait."""
     mean_to_connect: float | None
     """Seconds from the caller's arrival to the callback connecting."""
+    to_agent: int = 0
+    """Customer-first: answered customers an agent then took."""
+    waited_for_agent: int = 0
+    """Customer-first: of those, the ones who found no agent free and waited on the line."""
+    mean_wait_for_agent: float | None = None
+    """Customer-first: seconds on the line from answering to an agent, over `to_agent`."""
 
 
 @dataclass(frozen=True, slots=True)

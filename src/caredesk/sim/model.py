@@ -35,6 +35,12 @@ class SimContact:
     closed: bool = False
     """No longer owed anything: answered, gone, or a callback closed."""
     waited_for_gate: bool = False
+    on_line: bool = False
+    """A customer-first callback answered: the customer is on the line waiting for an agent."""
+    dialled: int = 0
+    """When the last customer-first dial started (microseconds since the day started)."""
+    turn_agent: SimAgent | None = None
+    """The agent whose turn made the last customer-first dial (the gate judges it for them)."""
 
 
 @dataclass(slots=True, eq=False)

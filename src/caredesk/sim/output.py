@@ -144,6 +144,12 @@ def print_callbacks(console: Console, figures: TwinFigures) -> None:
         ("policy evaluations", f"{figures.policy_evaluations:,}"),
     ):
         table.add_row(name, value)
+    if callbacks.to_agent:
+        table.add_row(
+            "customer first: answered, then to an agent (waited on the line)",
+            f"{callbacks.to_agent:,} ({callbacks.waited_for_agent:,}, mean "
+            f"{_num(callbacks.mean_wait_for_agent)} s)",
+        )
     console.print(table)
 
 

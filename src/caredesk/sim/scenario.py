@@ -10,8 +10,10 @@ named, and unknown keys are refused. The shipped scenarios live in `caredesk/sim
     like config/routing.toml
     [arrivals]  shape = constant | sinusoidal | piecewise; per_hour, amplitude, peak_hour,
                 period_hours, points = [[from_hour, per_hour], ...]
-    [handle]    shape = exponential | lognormal | fixed, mean_seconds, cv, after_call_seconds,
-                per_level (handle time x (1 + per_level * (3 - the agent's level)))
+    [handle]    shape = exponential | lognormal | fixed, mean_seconds, cv: the talk time;
+                per_level (talk time x (1 + per_level * (3 - the agent's level))). The
+                After-Call Work after each call is the queue's `wrap_up_seconds` in the routing
+                configuration, as on the stored path: handle time = talk + wrap-up.
     [patience]  shape = exponential | lognormal | fixed | none, mean_seconds, cv
     [[traffic]] queue, share, priority, skill, handle_scale
     [[agents]]  name, count, skills = {skill = level}, primary, secondary, shift = [from, to]
@@ -89,7 +91,6 @@ class Scenario:
     drain_hours: float = 2.0
     interval_minutes: int = 30
     seed: int = 1
-    after_call_seconds: float = 0.0
     per_level: float = 0.0
     callbacks: CallbackSettings = field(default_factory=CallbackSettings)
     script: tuple[ScriptedContact, ...] = ()
@@ -145,11 +146,15 @@ def parse_scenario(mapping: Mapping[str, object], name: str = "scenario") -> Sce
     if not isinstance(start, datetime) or start.utcoffset() is None:
         raise ScenarioError("start", "must be a TOML date-time with an offset")
     routing = _routing(root)
-    handle = table(
-        root.get("handle", {}),
-        "handle",
-        frozenset({"shape", "mean_seconds", "cv", "after_call_seconds", "per_level"}),
-    )
+    given = root.get("handle", {})
+    if isinstance(given, Mapping) and "after_call_seconds" in given:
+        # One source for the wrap-up: the routing configuration the stored path reads too.
+        raise ScenarioError(
+            "handle.after_call_seconds",
+            "set wrap_up_seconds of the queues (or [queue_defaults]) in the routing "
+            "configuration instead",
+        )
+    handle = table(given, "handle", frozenset({"shape", "mean_seconds", "cv", "per_level"}))
     distribution = {k: v for k, v in handle.items() if k in ("shape", "mean_seconds", "cv")}
     traffic = parts.parse_traffic(root.get("traffic", []), routing)
     script = parts.parse_script(root.get("script", []), routing)
@@ -184,9 +189,6 @@ def parse_scenario(mapping: Mapping[str, object], name: str = "scenario") -> Sce
         drain_hours=number(root.get("drain_hours", 2), "drain_hours", 0, MAX_HOURS),
         interval_minutes=integer(root.get("interval_minutes", 30), "interval_minutes", 1, 1440),
         seed=integer(root.get("seed", 1), "seed", 0, 2**63 - 1),
-        after_call_seconds=number(
-            handle.get("after_call_seconds", 0), "handle.after_call_seconds", 0, 3600
-        ),
         per_level=number(handle.get("per_level", 0), "handle.per_level", 0, 0.3),
         callbacks=parts.parse_callbacks(root.get("callbacks", {})),
         script=script,

@@ -6,9 +6,11 @@ made by the real engine (`routing.state.RoutingState`, the incremental form of `
 estimate a caller hears comes from the real predictors through the real chooser
 (`routing.wait_accuracy.PredictorChooser`), entry overflow rules and the callback offer are the
 real `routing.overflow` rules, and waited-over rules fire from the engine's own timers. A caller
-who takes "call me back, keep my place" stays in line at its original arrival; at its turn an
-agent is reserved and the dial goes through the real outbound policy (`dial_gate`), so a
-callback the window refuses leaves the line and rejoins it, at the same place, when it opens.
+who takes "call me back, keep my place" stays in line at its original arrival; at its turn the
+dial goes through the real outbound policy (`dial_gate`), with an agent reserved first or the
+customer dialled first as the queue's `callback_mode` says (`callback_flow`), so a callback the
+window refuses leaves the line and rejoins it, at the same place, when it opens. After each call
+the agent is in After-Call Work for the queue's `wrap_up_seconds`, as on the stored path.
 
 Time is whole microseconds since the day started (routing's own unit), so "has waited at least
 T" is exact. A run is deterministic for its seed: one random stream per purpose.
@@ -224,6 +226,7 @@ class Twin(CallbackFlow):
         recorder = self.recorder
         gathered = recorder.finish(end, scenario.service_level)
         callbacks = recorder.callbacks
+        taken = callbacks["answered_for_agent"]
         return TwinFigures(
             scenario=scenario.name,
             seed=self.seed,
@@ -247,6 +250,9 @@ class Twin(CallbackFlow):
                 notices=callbacks["notices"],
                 connected_after_wait=callbacks["connected_after_wait"],
                 mean_to_connect=gathered.mean_to_connect,
+                to_agent=taken,
+                waited_for_agent=callbacks["answered_waited"],
+                mean_wait_for_agent=callbacks["agent_wait_us"] / taken / SECOND if taken else None,
             ),
             contacts=len(self.contacts),
             unserved=sum(1 for cid in self.tokens if self.contacts[cid].callback is None),

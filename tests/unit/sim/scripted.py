@@ -22,6 +22,7 @@ skill = "care"
 hours = "always"
 steps = [{ after_seconds = 0, min_level = 1 }]
 callback_offer_seconds = false
+wrap_up_seconds = 0
 after_hours = { action = "message", message.en = "Closed." }
 
 [routing_config.ivr]
@@ -48,10 +49,13 @@ def scripted(
     agents: int = 1,
     hours: float = 1.0,
     drain_hours: float = 2.0,
+    queue: dict[str, Any] | None = None,
     **extra: Any,
 ) -> Scenario:
-    """A scenario with `contacts` placed by hand ([[script]] entries) in the queue "main"."""
+    """A scenario with `contacts` placed by hand ([[script]] entries) in the queue "main";
+    `queue` overrides settings of that queue in the routing configuration."""
     data = tomllib.loads(ONE_QUEUE)
+    data["routing_config"]["queues"]["main"].update(queue or {})
     data.update(
         {
             "start": tomllib.loads(f"start = {start}")["start"],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from caredesk.policy import AttemptResult
 from caredesk.sim.twin import Twin
 
@@ -130,3 +132,94 @@ def test_a_callback_still_refused_at_the_end_is_reported_as_owed() -> None:
     assert figures.callbacks.pending == 1 and figures.callbacks.connected == 0
     assert figures.callbacks.waits == (("OB-WINDOW", 1),)
     assert timedelta(seconds=figures.simulated_seconds) >= timedelta(hours=1.1)
+
+
+# The queue's callback_mode: who is called first when a queue callback's turn comes.
+
+_ONE_BUSY_THEN_A_CALLBACK_AND_A_CALLER = [
+    {"at_seconds": 0, "handle_seconds": 600},
+    {"at_seconds": 10, "asks_callback": True, "number": NEW_YORK, "handle_seconds": 100},
+    {"at_seconds": 20, "handle_seconds": 100},
+]
+
+
+def test_agent_first_holds_the_agent_through_the_ring() -> None:
+    scenario = scripted(
+        _ONE_BUSY_THEN_A_CALLBACK_AND_A_CALLER,
+        callbacks={"answer": 1.0, "ring_seconds": 20},
+        queue={"callback_mode": "agent_first"},
+    )
+    twin = Twin(scenario, journal=True)
+    figures = twin.run()
+    assert _steps(twin, "s2")[2:] == [(600.0, "dial"), (620.0, "connected")]
+    # The caller behind waits through the ring and the callback's call.
+    assert _steps(twin, "s3")[-1] == (720.0, "answered")
+    assert figures.callbacks.to_agent == 0 and figures.callbacks.mean_wait_for_agent is None
+
+
+def test_customer_first_dials_with_no_agent_held_and_the_answered_customer_waits_for_one() -> None:
+    scenario = scripted(
+        _ONE_BUSY_THEN_A_CALLBACK_AND_A_CALLER,
+        callbacks={"answer": 1.0, "ring_seconds": 20},
+        queue={"callback_mode": "customer_first"},
+    )
+    twin = Twin(scenario, journal=True)
+    figures = twin.run()
+    # At its turn (600 s) the customer is dialled and the agent takes the caller behind; the
+    # customer answers at 620 s with no agent free, and is next when the agent is (700 s).
+    assert _steps(twin, "s2")[2:] == [(600.0, "dial"), (620.0, "connected"), (700.0, "to agent")]
+    assert _steps(twin, "s3")[-1] == (600.0, "answered")
+    callbacks = figures.callbacks
+    assert callbacks.dials == 1 and callbacks.connected == 1 and callbacks.pending == 0
+    assert callbacks.to_agent == 1 and callbacks.waited_for_agent == 1
+    assert callbacks.mean_wait_for_agent == 80.0
+    callback = twin.contacts["s2"].callback
+    assert callback is not None
+    assert [a.result for a in callback.attempts] == [AttemptResult.CONTACT]
+    assert [n.template for n in callback.notices] == ["Customer Callback"]
+
+
+def test_customer_first_with_an_agent_free_on_answer_goes_straight_to_them() -> None:
+    # Two agents; the second frees at 301 s, the callback's turn: nobody else waits.
+    scenario = scripted(
+        [
+            {"at_seconds": 0, "handle_seconds": 600},
+            {"at_seconds": 1, "handle_seconds": 300},
+            {"at_seconds": 10, "asks_callback": True, "number": NEW_YORK},
+        ],
+        agents=2,
+        callbacks={"answer": 1.0, "ring_seconds": 20},
+        queue={"callback_mode": "customer_first"},
+    )
+    twin = Twin(scenario, journal=True)
+    figures = twin.run()
+    assert _steps(twin, "s3")[2:] == [(301.0, "dial"), (321.0, "connected"), (321.0, "to agent")]
+    assert figures.callbacks.to_agent == 1 and figures.callbacks.waited_for_agent == 0
+    assert figures.callbacks.mean_wait_for_agent == 0.0
+
+
+def test_customer_first_unanswered_follows_the_gate_and_the_dialer_leaves_the_voicemail() -> None:
+    scenario = scripted(
+        [
+            {"at_seconds": 0, "handle_seconds": 100},
+            {"at_seconds": 1, "asks_callback": True, "number": NEW_YORK},
+        ],
+        callbacks={"answer": 0.0, "ring_seconds": 30, "voicemail_seconds": 40},
+        queue={"callback_mode": "customer_first"},
+    )
+    twin = Twin(scenario, journal=True)
+    figures = twin.run()
+    spacing = 15 * 60  # OB-ATTEMPTS: attempts without contact at least 15 minutes apart
+    assert _steps(twin, "s2")[2:] == [
+        (100.0, "dial"),
+        (130.0, "unanswered"),
+        (130.0, "gate: wait (OB-ATTEMPTS)"),
+        (130.0 + spacing, "rejoined"),
+        (130.0 + spacing, "dial"),
+        (160.0 + spacing, "unanswered"),
+        (160.0 + spacing, "voicemail"),
+    ]
+    assert figures.callbacks.voicemail == 1 and figures.callbacks.dials == 2
+    # No agent was held for the rings nor the voicemail: the agent worked s1's 100 s only.
+    busy = sum((item.occupancy or 0) * item.staffed for item in figures.intervals) * 30 * 60
+    assert busy == pytest.approx(100, abs=1e-6)
