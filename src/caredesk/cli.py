@@ -118,6 +118,12 @@ def _staffing_group() -> typer.Typer:
     return app
 
 
+def _sip_group() -> typer.Typer:
+    from caredesk.channels.voice.sip.cli import app
+
+    return app
+
+
 # (command name, loader, one-line help shown by `caredesk --help`).
 SUBCOMMANDS: tuple[tuple[str, Callable[[], typer.Typer], str], ...] = (
     ("user", _user_group, "Users of the platform: staff and customers."),
@@ -156,6 +162,7 @@ SUBCOMMANDS: tuple[tuple[str, Callable[[], typer.Typer], str], ...] = (
         _staffing_group,
         "Staffing: agents needed per interval of a forecast, by Erlang C or Erlang A.",
     ),
+    ("sip", _sip_group, "The SIP phone line: callers from a trunk or PBX walk the IVR menus."),
 )
 _LAZY = {name: (load, short) for name, load, short in SUBCOMMANDS}
 
