@@ -1,6 +1,7 @@
 """What the pages the agents open all day cost in SQL statements: the customer panel and the
 desktop (whole, and the work list and state fragments htmx refreshes) each run a small, fixed
-number of statements, however many people, lines, memos, cases and callbacks there are. Every
+number of statements, however many people, lines, memos, cases and callbacks there are; so does
+the leader's Queues page, however many callers wait and callbacks hold their place. Every
 statement costs the server driver and ORM time whichever database answers it, and at a floor's
 load that time is the page's latency; these bounds keep a read added to a page, or a list read
 row by row, from creeping back in unnoticed."""
@@ -14,6 +15,10 @@ from fastapi.testclient import TestClient
 
 from caredesk.clock import FixedClock
 from caredesk.db.session import Database
+from caredesk.users.models import Role
+from tests.api.test_inbound_routing import ROUTING, TECHNICAL, Floor
+from tests.api.test_ivr_calls import CALLER
+from tests.api.test_ivr_waits import serving, to_queue
 from tests.conftest import TokenMaker
 from tests.integration.callbacks.builders import Desk
 from tests.web.desk_support import (
@@ -23,7 +28,9 @@ from tests.web.desk_support import (
     page,
     signed_in_again,
 )
+from tests.web.lead_queues_support import takes_callback
 from tests.web.statements import statements
+from tests.web.support import signed_in
 
 # The panel: the session (with the agent's zone); the account with its lines, then its people
 # with their contact points; its devices, bills, memos, cases and callbacks; where the page's
@@ -37,6 +44,13 @@ DESK_STATEMENTS = 8
 # The fragments htmx refreshes have no live-stream start of their own.
 WORKLIST_STATEMENTS = DESK_STATEMENTS - 1
 STATE_STATEMENTS = 2
+# The leader's Queues page: the session; the callers waiting, the agents by skill and state;
+# today's answered, abandoned and callback outcomes; the estimates' accuracy; the "keep my
+# place" callbacks held now and today's (two statements for every queue at once); the live
+# stream's start; and, for each queue of the routing file, the estimate a caller joining now
+# would hear (callers ahead and agents serving it, then their recent talk and wrap-up spells
+# when any agent has its skill).
+QUEUES_FIXED_STATEMENTS = 10
 
 
 @pytest.fixture
@@ -150,3 +164,31 @@ def test_the_desktop_and_its_fragments_read_in_a_fixed_few_statements(desk: Desk
     worklist = page(desk, who, "/desk/worklist")
     assert worklist.count("the callback for Ana Lopez") == 3  # each row with its customer
     assert one_due == counts() == [DESK_STATEMENTS, WORKLIST_STATEMENTS, STATE_STATEMENTS]
+
+
+def test_the_leaders_queues_page_reads_in_a_fixed_few_statements(
+    client: TestClient, auth: TokenMaker, desk: Desk
+) -> None:
+    floor = Floor(client, auth, desk.db, desk.clock)
+    numbers = [f"+1303555014{i}" for i in range(4)]
+    for number in numbers:
+        floor.desk.account(phone=number)
+    serving(floor.desk, "technical", talk=5, wrap=2, busy=True)
+    serving(floor.desk, "billing", talk=3, wrap=1, busy=True)
+    leader = Agent(0, {}, signed_in(desk.db, Role.LEADER))
+    # Each queue reads its estimate: two statements, two more when anyone has its skill.
+    staffed = sum(1 for queue in ROUTING.queues.values() if queue.skill in ("technical", "billing"))
+    expected = QUEUES_FIXED_STATEMENTS + 2 * len(ROUTING.queues) + 2 * staffed
+    empty = _count(desk, leader, "/lead/queues")
+    # Callers holding, callbacks held in line, one cancelled: the same statements.
+    held = [takes_callback(floor, number) for number in numbers]
+    for _ in range(3):
+        assert to_queue(client, floor.phone, CALLER, *TECHNICAL)["result"]["outcome"] == "queued"
+    cancelled = client.post(
+        f"/v1/callbacks/{held[0]}/cancel", json={"reason": "sorted it online"}, headers=desk.admin
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    busy = _count(desk, leader, "/lead/queues")
+    assert page(desk, leader, "/lead/queues").count('data-figure="callbacks-held"') == 1
+    print(empty, busy, expected)
+    assert empty == busy == expected

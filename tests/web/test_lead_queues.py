@@ -11,6 +11,7 @@ import re
 
 from fastapi.testclient import TestClient
 
+from caredesk.channels.ports import CallEventKind
 from caredesk.clock import FixedClock
 from caredesk.db.session import Database
 from caredesk.users.models import Role
@@ -18,6 +19,8 @@ from tests.api.test_inbound_routing import BILLING, TECHNICAL, Floor
 from tests.api.test_ivr_calls import CALLER
 from tests.api.test_ivr_waits import serving, to_queue
 from tests.conftest import TokenMaker
+from tests.integration.callbacks.builders import ScriptedGateway
+from tests.web.lead_queues_support import takes_callback
 from tests.web.support import signed_in
 
 FIGURE = re.compile(r'data-figure="([a-z0-9_-]+)">([^<]*)<')
@@ -104,3 +107,85 @@ def test_the_estimates_accuracy_shows_once_callers_are_answered(
     # Told 180 s, waited 150 s: 30 s over, within 20% (30 allowed).
     assert (after["accuracy-count"], after["bias"], after["within"]) == ("1", "+30", "100%")
     assert after["rase"] == "0.04"
+
+
+DENVER = ("+13035550131", "+13035550132", "+13035550133")
+HONOLULU = "+18085550131"
+
+
+def test_the_queues_view_shows_callbacks_held_in_line_and_todays(
+    client: TestClient, auth: TokenMaker, db: Database, clock: FixedClock
+) -> None:
+    floor = Floor(client, auth, db, clock)
+    for number in DENVER:
+        floor.desk.account(phone=number)
+    floor.desk.account(zone="Pacific/Honolulu", phone=HONOLULU)
+    # One technical agent on a 7-minute call: every caller is offered a callback.
+    serving(floor.desk, "technical", talk=5, wrap=2, busy=True)
+    first = takes_callback(floor, DENVER[0])
+    floor.later(1)
+    takes_callback(floor, HONOLULU)  # 08:01 in Honolulu: OB-WINDOW until 09:00
+    floor.later(1)
+    takes_callback(floor, DENVER[1])
+    floor.later(1)
+    gone = takes_callback(floor, DENVER[2])
+    cancelled = client.post(
+        f"/v1/callbacks/{gone}/cancel",
+        json={"reason": "sorted it online"},
+        headers=floor.desk.admin,
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    floor.later(11 * 60)
+    floor.desk.notified(first)
+    # The first callback's turn: an agent is reserved, dials and the customer answers.
+    _, headers = floor.agent(technical=5)
+    floor.route()
+    floor.desk.use_gateway(ScriptedGateway([CallEventKind.ANSWERED]))
+    started = floor.desk.start(first, headers)
+    assert started.status_code == 200, started.text
+    floor.desk.poll(first, started.json()["id"], headers)
+    # The Honolulu callback's turn comes next: put off until its window opens.
+    floor.agent(technical=5)
+    floor.route()
+
+    leader = signed_in(db, Role.LEADER)
+    page = client.get("/lead/queues", headers=leader.cookie)
+    assert page.status_code == 200, page.text
+    technical = row_of(page.text, "technical")
+    # In line: the Denver callback notified and waiting, the Honolulu one put off until its
+    # calling window opens (09:00) and the notice's lead after it; its notice not sent yet.
+    held = {k: v for k, v in technical.items() if k.startswith("callbacks-")}
+    assert held == {
+        "callbacks-held": "2",
+        "callbacks-put-off": "1",
+        "callbacks-next": "19:10 UTC",
+        "callbacks-awaiting-notice": "1",
+        "callbacks-accepted": "4",
+        "callbacks-dialled": "1",
+        "callbacks-connected": "1",
+        "callbacks-expired": "0",
+        "callbacks-cancelled": "1",
+    }
+    assert "put off (OB-WINDOW)" in page.text
+    assert "callbacks-held" not in row_of(page.text, "billing")
+
+    exported = client.get("/lead/queues.csv", headers=leader.cookie)
+    rows = {row["queue"]: row for row in csv.DictReader(io.StringIO(exported.text))}
+    assert {k: v for k, v in rows["technical"].items() if k.startswith("callbacks_")} == {
+        "callbacks_held": "2",
+        "callbacks_put_off": "1",
+        "callbacks_next_turn_at": "2026-03-10T19:10:00+00:00",
+        "callbacks_awaiting_notice": "1",
+        "callbacks_accepted_today": "4",
+        "callbacks_dialled_today": "1",
+        "callbacks_connected_today": "1",
+        "callbacks_expired_today": "0",
+        "callbacks_cancelled_today": "1",
+    }
+
+    # 240 minutes after the Denver callback could first be dialled, its turn never came.
+    floor.later(240 * 60)
+    assert floor.route()["queue_callbacks_expired"] == 1
+    leader = signed_in(db, Role.LEADER)  # the first session has been idle too long
+    later = row_of(client.get("/lead/queues", headers=leader.cookie).text, "technical")
+    assert (later["callbacks-expired"], later["callbacks-cancelled"]) == ("1", "1")

@@ -2,7 +2,8 @@
 being offered to an agent), the longest wait, the estimate a caller joining now would hear, the
 agents who serve it by state, today's answered and abandoned callers with the service level by
 the queue's own written definition (`routing.service_level`), and how right today's estimates
-were (`inbound.accuracy`).
+were (`inbound.accuracy`); its "call me back, keep my place" callbacks held now and today's
+(`reports.queue_callbacks`).
 
 An agent serves a queue whose own skill they hold (`inbound.routing_round.serving_queues`);
 callers are counted in the queue they are in now (after any overflow move)."""
@@ -21,6 +22,7 @@ from caredesk.inbound.accuracy import wait_accuracy
 from caredesk.inbound.models import OPEN, InboundOffer, IvrWalk, WalkOutcome
 from caredesk.inbound.waits import WaitEstimate, estimate_wait, queue_view
 from caredesk.interactions.models import Disposition, Interaction
+from caredesk.reports.queue_callbacks import QueueCallbacks, queue_callbacks
 from caredesk.routing.config import RoutingConfig
 from caredesk.routing.config_queues import QueueConfig
 from caredesk.routing.service_level import (
@@ -45,6 +47,7 @@ class QueueNow:
     """State -> agents serving the queue (active, logged in or not)."""
     today: ServiceLevelReport
     accuracy: AccuracyReport
+    callbacks: QueueCallbacks
 
 
 def _waiting(uow: UnitOfWork) -> dict[str, list[tuple[datetime, bool]]]:
@@ -136,6 +139,8 @@ def queues_now(
     by_skill = _agents(uow)
     outcomes = _outcomes(uow, since=since, until=until)
     accuracy = wait_accuracy(uow, since=since, until=until)
+    callbacks = queue_callbacks(uow, now=now, since=since, until=until)
+    none = QueueCallbacks()
     empty = AccuracyReport(0, None, None, None, None, None)
     board: list[QueueNow] = []
     for name, queue in routing.queues.items():
@@ -153,6 +158,7 @@ def queues_now(
                 agents=dict(by_skill.get(queue.skill, Counter())),
                 today=measure(outcomes.get(name, []), queue.service_level),
                 accuracy=accuracy.by_queue.get(name, empty),
+                callbacks=callbacks.get(name, none),
             )
         )
     return board

@@ -1,7 +1,9 @@
 """The leader's queues view (``/lead/queues``): each queue of the routing file now (callers
 waiting and being offered, the longest wait, the estimate a caller joining now would hear, the
-agents serving it by state) and today in the leader's zone (answered, abandoned, service level
-against the queue's own definition, how right the estimates told were). Refreshes live on agent
+agents serving it by state, the "keep my place" callbacks held in line and those the policy put
+off) and today in the leader's zone (answered, abandoned, service level against the queue's own
+definition, how right the estimates told were, callbacks accepted, dialled, connected, expired
+and cancelled). Refreshes live on agent
 events, and every 15 seconds for what time alone changes (the longest wait)."""
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from caredesk.db.session import UnitOfWork
 from caredesk.policy.vocabulary import AgentState
 from caredesk.reports.floor import state_label
 from caredesk.reports.periods import period_of
+from caredesk.reports.queue_callbacks import TODAY_KINDS
 from caredesk.reports.queues import queues_now
 from caredesk.routing.config import RoutingConfig
 from caredesk.web.deps import UoW
@@ -76,6 +79,8 @@ def lead_queues_csv(request: Request, principal: SignedLeader, uow: UoW) -> Resp
         *(f"agents_{s.value}" for s in SERVING), "agents_not_ready", "agents_offline",
         "answered_today", "abandoned_today", "service_level", "service_level_target",
         "estimates_measured", "rase", "bias_seconds", "within_20",
+        "callbacks_held", "callbacks_put_off", "callbacks_next_turn_at",
+        "callbacks_awaiting_notice", *(f"callbacks_{kind}_today" for kind in TODAY_KINDS),
     )  # fmt: skip
     rows = []
     for row in context["rows"]:
@@ -89,6 +94,10 @@ def lead_queues_csv(request: Request, principal: SignedLeader, uow: UoW) -> Resp
                 item.queue.service_level.target, item.accuracy.count,
                 _round(item.accuracy.rase, 4), _round(item.accuracy.bias_seconds, 1),
                 _round(item.accuracy.within_20, 4),
+                item.callbacks.held, item.callbacks.put_off_count,
+                item.callbacks.next_turn_at.isoformat() if item.callbacks.next_turn_at else "",
+                item.callbacks.awaiting_notice,
+                *(item.callbacks.today[kind] for kind in TODAY_KINDS),
             )
         )  # fmt: skip
     return csv_response("queues", header, rows, now=context["now"])
