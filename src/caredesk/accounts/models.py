@@ -7,12 +7,10 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
-    Index,
     Integer,
     Numeric,
     String,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -25,7 +23,7 @@ from caredesk.accounts.kinds import ContactLabel as ContactLabel
 from caredesk.accounts.kinds import LineStatus as LineStatus
 from caredesk.accounts.kinds import PersonRole as PersonRole
 from caredesk.accounts.values import ServiceAddress
-from caredesk.db.base import Base, UTCDateTime
+from caredesk.db.base import Base, UTCDateTime, partial_index
 
 
 class Account(Base):
@@ -75,12 +73,8 @@ class Person(Base):
     __table_args__ = (
         # The database, not only the service, keeps a second account holder out, so two
         # simultaneous requests cannot both add one.
-        Index(
-            "uq_people_one_holder",
-            "account_id",
-            unique=True,
-            postgresql_where=text("role = 'account_holder'"),
-            sqlite_where=text("role = 'account_holder'"),
+        partial_index(
+            "uq_people_one_holder", "account_id", unique=True, where="role = 'account_holder'"
         ),
     )
 

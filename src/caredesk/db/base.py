@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import Connection, DateTime, Index, MetaData, Table, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -47,3 +47,43 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# The engines caredesk runs on.
+DIALECTS = ("sqlite", "postgresql")
+_CREATED_WITH = "created_with"
+
+
+def created_with(**options: Any) -> dict[str, Any]:
+    """The ``info`` of a table or an index that takes dialect options (``sqlite_autoincrement=
+    True``, ``postgresql_where=...``): each is given to its dialect when the table or index is
+    created on a connection of that dialect, and to both when the whole schema is assembled
+    (``db.registry``, which Alembic reads).
+
+    Named in the model itself, an option imports its dialect whenever the model is imported:
+    SQLAlchemy's PostgreSQL dialect, with its drivers' modules, in every command on SQLite."""
+    return {_CREATED_WITH: options}
+
+
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index over the rows matching ``where`` (SQL), on SQLite and PostgreSQL alike."""
+    condition = text(where)
+    return Index(
+        name,
+        *columns,
+        unique=unique,
+        info=created_with(sqlite_where=condition, postgresql_where=condition),
+    )
+
+
+def give_dialect_options(item: Table | Index, dialects: tuple[str, ...] = DIALECTS) -> None:
+    """Gives ``item`` its ``created_with`` options of these dialects."""
+    for key, value in item.info.get(_CREATED_WITH, {}).items():
+        if key.partition("_")[0] in dialects:
+            item.dialect_kwargs[key] = value
+
+
+@event.listens_for(Table, "before_create")
+@event.listens_for(Index, "before_create")
+def _options_at_creation(item: Table | Index, connection: Connection, **_kw: Any) -> None:
+    give_dialect_options(item, (connection.dialect.name,))

@@ -1,10 +1,11 @@
-"""Imports every domain's tables so that the metadata (and Alembic) sees the whole schema."""
+"""Imports every domain's tables so that the metadata (and Alembic) sees the whole schema, with
+the dialect options of its tables and indexes (``db.base.created_with``) for both engines."""
 
 from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-from caredesk.db.base import Base
+from caredesk.db.base import Base, give_dialect_options
 
 
 def load_all_models() -> MetaData:
@@ -23,4 +24,8 @@ def load_all_models() -> MetaData:
     import caredesk.tickets.models
     import caredesk.users.models  # noqa: F401
 
+    for table in Base.metadata.tables.values():
+        give_dialect_options(table)
+        for index in table.indexes:
+            give_dialect_options(index)
     return Base.metadata

@@ -12,15 +12,13 @@ from sqlalchemy import (
     Boolean,
     Float,
     ForeignKey,
-    Index,
     Integer,
     String,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from caredesk.db.base import Base, UTCDateTime
+from caredesk.db.base import Base, UTCDateTime, partial_index
 
 MAX_INPUT = 500
 
@@ -126,6 +124,7 @@ class OfferStatus(StrEnum):
 
 
 OPEN = OfferStatus.OFFERED.value
+OFFERED_ONLY = f"status = '{OPEN}'"
 
 
 class InboundOffer(Base):
@@ -138,20 +137,8 @@ class InboundOffer(Base):
 
     __tablename__ = "inbound_offers"
     __table_args__ = (
-        Index(
-            "uq_inbound_offers_open_walk",
-            "walk_id",
-            unique=True,
-            sqlite_where=text("status = 'offered'"),
-            postgresql_where=text("status = 'offered'"),
-        ),
-        Index(
-            "uq_inbound_offers_open_agent",
-            "agent_id",
-            unique=True,
-            sqlite_where=text("status = 'offered'"),
-            postgresql_where=text("status = 'offered'"),
-        ),
+        partial_index("uq_inbound_offers_open_walk", "walk_id", unique=True, where=OFFERED_ONLY),
+        partial_index("uq_inbound_offers_open_agent", "agent_id", unique=True, where=OFFERED_ONLY),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -187,12 +174,7 @@ class InboundWrapUp(Base):
 
     __tablename__ = "inbound_wrap_ups"
     __table_args__ = (
-        Index(
-            "ix_inbound_wrap_ups_open_due",
-            "due_at",
-            sqlite_where=text("ended_at IS NULL"),
-            postgresql_where=text("ended_at IS NULL"),
-        ),
+        partial_index("ix_inbound_wrap_ups_open_due", "due_at", where="ended_at IS NULL"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

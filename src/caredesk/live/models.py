@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from caredesk.db.base import Base, UTCDateTime
+from caredesk.db.base import Base, UTCDateTime, created_with
 
 
 class LiveEvent(Base):
@@ -19,7 +19,8 @@ class LiveEvent(Base):
     is never stepped over. SQLite has one writer, whose ids follow commit order; it stays 0."""
 
     __tablename__ = "live_events"
-    __table_args__ = {"sqlite_autoincrement": True}
+    # SQLite's AUTOINCREMENT: an id is never given again once its row is pruned.
+    __table_args__ = {"info": created_with(sqlite_autoincrement=True)}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     txid: Mapped[int] = mapped_column(BigInteger, default=0, index=True)

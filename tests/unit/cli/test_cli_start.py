@@ -10,10 +10,12 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import typer
 
+import caredesk
 from caredesk.cli import SUBCOMMANDS
 
 NEVER_AT_START = ("fastapi", "starlette", "uvicorn", "alembic", "schemathesis", "hypothesis")
@@ -114,3 +116,21 @@ def test_a_command_that_reads_loads_only_what_it_reads(
     assert "sqlalchemy.orm" in modules  # it did read the database
     assert [name for name in modules if name.startswith(NOT_FOR_A_READ)] == []
     assert _loaded(modules, NEVER_AT_START) == []
+
+
+def test_importing_every_model_loads_no_database_dialect() -> None:
+    """A command reads its models on either engine; SQLAlchemy's dialects (PostgreSQL's with its
+    drivers' modules, a few hundredths of a second) are loaded by the engine it connects to,
+    never by a model's declaration (a partial index naming `postgresql_where`, say)."""
+    modules = [
+        f"caredesk.{path.parent.name}.models"
+        for path in Path(caredesk.__file__).parent.glob("*/models.py")
+    ]
+    probe = "import sys\n" + "".join(f"import {name}\n" for name in modules)
+    probe += "print(*sorted(m for m in sys.modules if m.startswith('sqlalchemy.dialects.')))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(modules) >= 10
+    assert done.stdout.split() == []
