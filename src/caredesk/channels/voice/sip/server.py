@@ -283,12 +283,14 @@ class SipServer(asyncio.DatagramProtocol):
         if call is None or call.state is not CallState.ANSWERED or not call.in_dialog(message):
             return  # the ACK of a 487 or another final answer, or a stray one
         call.state = CallState.CONFIRMED
-        if message.body and call.events.payload_type is not None:
+        if message.body and call.rtp is not None:
+            # The answer to the offer our 200 made (the INVITE came without SDP).
             try:
                 late = sdp.parse_offer(message.body)
-                call.events.payload_type = late.event_type or call.events.payload_type
             except sdp.SdpError:
-                pass
+                return
+            call.rtp.hosts.add(late.address)
+            call.events.payload_type = late.event_type or call.events.payload_type
 
     def _cancel(self, call: Call | None, message: SipMessage, addr: Address) -> None:
         if call is None or call.invite.cseq[0] != message.cseq[0]:
