@@ -134,9 +134,10 @@ class SipServer(asyncio.DatagramProtocol):
         method = message.method or ""
         key = (message.call_id, message.cseq[0], method)
         if method != "ACK" and key in self._responses:
-            # A retransmission: the same answer again, nothing done twice.
+            # A retransmission: the same answer again, nothing done twice. Not a call event:
+            # a peer may send many, and the log is no place for each.
             self._send(self._responses[key], addr)
-            log.info("sip %s %s retransmitted: answered again", method, message.call_id)
+            log.debug("sip %s %s retransmitted: answered again", method, message.call_id)
             return
         call = self.calls.get(message.call_id)
         if method == "INVITE":
