@@ -32,6 +32,8 @@ class ScriptedMenu:
     def start(self, *, number: str) -> MenuAnswer:
         if number == "anonymous":
             raise CallerRefused("no number")
+        if number == "5550000":
+            raise RuntimeError("the store is away")
         self.events.append(("start", number))
         return MenuAnswer(CALL_ID, ("Hello.",), "menu")
 
@@ -156,6 +158,14 @@ def test_an_anonymous_caller_is_refused_with_433(peer: Peer, menu: ScriptedMenu)
     assert peer.receive().status == 100
     assert peer.receive().status == 433
     assert menu.events == []
+
+
+def test_a_store_away_is_a_500_and_the_next_call_works(peer: Peer, menu: ScriptedMenu) -> None:
+    offer = OFFER.format(types="0 101")
+    peer.send("INVITE", 1, from_user="5550000", body=offer, kind="application/sdp")
+    assert [peer.receive().status, peer.receive().status] == [100, 500]
+    peer.send("INVITE", 1, call_id="c2", body=offer, kind="application/sdp")
+    assert peer.until(status=200).call_id == "c2"
 
 
 def test_an_offer_without_pcmu_is_refused_with_488(peer: Peer) -> None:

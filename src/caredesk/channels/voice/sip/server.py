@@ -106,6 +106,9 @@ class SipServer(asyncio.DatagramProtocol):
                 self._response(message)
         except SipParseError as error:
             log.warning("sip dropped a %s from %s:%s: %s", message.method, *addr, error)
+        except Exception:
+            # One bad message must not stop the line for every other caller.
+            log.exception("sip failed on a %s from %s:%s", message.method or "response", *addr)
 
     def _reply(
         self,
@@ -206,6 +209,16 @@ class SipServer(asyncio.DatagramProtocol):
         return None
 
     async def _answer(self, call: Call, offer: sdp.Offer | None) -> None:
+        try:
+            await self._answer_call(call, offer)
+        except Exception:
+            # No socket for the media, the store away: the caller hears 500, never silence.
+            if call.state is CallState.RINGING and not call.cancelled:
+                self.walker.finish(call)
+                self._reply(call.invite, call.peer, 500, "Server Internal Error", call=call)
+            raise
+
+    async def _answer_call(self, call: Call, offer: sdp.Offer | None) -> None:
         invite, addr = call.invite, call.peer
         loop = asyncio.get_running_loop()
         event_type = offer.event_type if offer is not None else sdp.DEFAULT_EVENT_TYPE
@@ -230,10 +243,6 @@ class SipServer(asyncio.DatagramProtocol):
             self._reply(invite, addr, 433, "Anonymity Disallowed", call=call)
             log.info("sip INVITE %s refused (433): %s", call.sip_call_id, refused)
             return
-        except Exception:
-            self.walker.finish(call)
-            self._reply(invite, addr, 500, "Server Internal Error", call=call)
-            raise
         call.menu_call = answer.call_id
         if call.cancelled:
             # CANCEL came while the walk was being started: it ends as the caller's hang-up.
