@@ -3,7 +3,11 @@ the SDP offer read and answered."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from caredesk.channels.voice.sip.dtmf import EventReceiver, digit_from_info, event_packet
 from caredesk.channels.voice.sip.sdp import SdpError, answerable, describe, parse_offer
@@ -75,3 +79,23 @@ def test_offers_we_cannot_answer() -> None:
         parse_offer(b"v=0\r\nm=audio 5 RTP/AVP 0\r\n")
     no_event = parse_offer(OFFER.replace(b"telephone-event", b"opus"))
     assert no_event.event_type is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=64))
+def test_any_packet_is_a_digit_or_nothing(packet: bytes) -> None:
+    assert EventReceiver(101).digit(packet) in (None, *"0123456789*#")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=512))
+def test_any_sdp_is_an_offer_or_refused(body: bytes) -> None:
+    with contextlib.suppress(SdpError):
+        parse_offer(body)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=len(OFFER)), st.binary(max_size=6))
+def test_a_damaged_offer_is_an_offer_or_refused(at: int, junk: bytes) -> None:
+    with contextlib.suppress(SdpError):
+        parse_offer(OFFER[:at] + junk + OFFER[at + len(junk) :])
