@@ -23,7 +23,7 @@ from caredesk.interactions.models import Interaction
 from caredesk.memos.models import Memo
 from caredesk.security import current_pepper, hash_account_secret
 from caredesk.tickets.models import Ticket, TicketUpdate
-from caredesk.tickets.rules import case_number_for
+from caredesk.tickets.numbers import case_number_for
 
 
 def month_start(day: date, *, months_back: int) -> date:

@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from caredesk.audit.service import Actor, record
 from caredesk.db.paging import fetch_page
+from caredesk.db.references import require_reference
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, NotFound, ValidationFailed
 from caredesk.interactions.models import Channel, Direction, Disposition, Interaction
 from caredesk.tickets.models import Ticket
-from caredesk.tickets.service import require_reference
 
 # Clocks on phones and switches drift; a start a little ahead of ours is still believable.
 CLOCK_SKEW = timedelta(minutes=5)

@@ -57,11 +57,11 @@ def list_memos(
     if kind is not None and kind not in KINDS:
         raise fail(f"--kind: {kind!r} is not one of {', '.join(KINDS)}")
     from caredesk.cli_refs import account_id_for
-    from caredesk.memos import service
+    from caredesk.memos import queries
     from caredesk.memos.models import MemoKind
 
     with run_command(), open_database() as db, db.uow() as uow:
-        memos, _ = service.list_memos(
+        memos, _ = queries.list_memos(
             uow,
             account_id=account_id_for(uow, account, field="ACCOUNT"),
             kind=MemoKind(kind) if kind else None,

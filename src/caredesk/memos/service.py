@@ -1,4 +1,5 @@
-"""Use cases for account memos. There is no use case that changes or removes one."""
+"""Use cases for account memos. There is no use case that changes or removes one. Reading them
+is ``memos.queries``, whose functions are named here too."""
 
 from __future__ import annotations
 
@@ -6,15 +7,17 @@ from sqlalchemy import select
 
 from caredesk.agents.models import Agent
 from caredesk.audit.service import Actor, record
-from caredesk.db.paging import MAX_LIMIT, decode_cursor, encode_cursor
+from caredesk.db.references import require_reference
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import NotFound, ValidationFailed
 from caredesk.memos.lint import refuse_incomplete_call_memo
 from caredesk.memos.models import Memo, MemoKind
+from caredesk.memos.queries import account_memos as account_memos
+from caredesk.memos.queries import get_memo as get_memo
+from caredesk.memos.queries import list_memos as list_memos
 from caredesk.privacy import refuse_secrets
 from caredesk.tickets.models import Ticket
-from caredesk.tickets.rules import is_case_number
-from caredesk.tickets.service import require_reference
+from caredesk.tickets.numbers import is_case_number
 from caredesk.users.models import User
 
 # OB-MEMO: an outbound call's memo must carry reason, summary and the customer's response.
@@ -120,47 +123,3 @@ def create_memo(
             details={"memo_id": memo.id, "kind": memo.kind, "ticket_numbers": numbers},
         )
         return memo
-
-
-def get_memo(uow: UnitOfWork, *, memo_id: int) -> Memo:
-    memo = uow.session.get(Memo, memo_id)
-    if memo is None:
-        raise NotFound(f"no memo with id {memo_id}", field="memo_id")
-    return memo
-
-
-def list_memos(
-    uow: UnitOfWork,
-    *,
-    account_id: int,
-    kind: MemoKind | None = None,
-    limit: int = 50,
-    cursor: str | None = None,
-) -> tuple[list[Memo], str | None]:
-    """An account's memos, newest first; the cursor continues with older ones."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ValidationFailed(f"must be between 1 and {MAX_LIMIT}", field="limit")
-    require_reference(uow, "accounts", account_id, field="account_id")
-    return account_memos(uow, account_id=account_id, kind=kind, limit=limit, cursor=cursor)
-
-
-def account_memos(
-    uow: UnitOfWork,
-    *,
-    account_id: int,
-    kind: MemoKind | None = None,
-    limit: int = 50,
-    cursor: str | None = None,
-) -> tuple[list[Memo], str | None]:
-    """``list_memos`` for an account the caller has already read (so not looked up again)."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ValidationFailed(f"must be between 1 and {MAX_LIMIT}", field="limit")
-    query = select(Memo).where(Memo.account_id == account_id)
-    if kind:
-        query = query.where(Memo.kind == kind.value)
-    if cursor:
-        query = query.where(Memo.id < decode_cursor(cursor))
-    rows = list(uow.session.scalars(query.order_by(Memo.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, encode_cursor(rows[-1].id) if more and rows else None

@@ -93,11 +93,11 @@ def list_tickets(
     from rich.table import Table
 
     from caredesk.cli_refs import account_id_for, account_labels, agent_names
-    from caredesk.tickets import service
+    from caredesk.tickets import queries
     from caredesk.tickets.models import TicketStatus
 
     with run_command(), open_database() as db, db.uow() as uow:
-        rows, _ = service.list_tickets(
+        rows, _ = queries.list_tickets(
             uow,
             status=TicketStatus(status) if status else None,
             queue=queue,
@@ -129,10 +129,10 @@ def show(ref: str = typer.Argument(..., help="Case number (CS-000123) or id.")) 
     from rich.text import Text
 
     from caredesk.cli_refs import account_labels, agent_names
-    from caredesk.tickets import service
+    from caredesk.tickets import queries
 
     with run_command(), open_database() as db, db.uow() as uow:
-        ticket = service.get_ticket(uow, ref=ref)
+        ticket = queries.get_ticket(uow, ref=ref)
         overdue = " (overdue)" if ticket.is_overdue(uow.clock.now()) else ""
         console.print(Text.assemble((ticket.case_number, "bold"), "  ", ticket.subject))
         agents = agent_names(uow, [ticket.assignee_id])
@@ -173,13 +173,13 @@ def escalate(
     """Escalate a case to a leader, a department, or both."""
     from caredesk.audit.service import Actor
     from caredesk.cli_refs import agent_id_for
-    from caredesk.tickets import lifecycle, service
+    from caredesk.tickets import lifecycle, queries
 
     with run_command(), open_database() as db, db.uow() as uow:
         ticket = lifecycle.escalate_ticket(
             uow,
             actor=Actor.system("cli"),
-            ticket=service.get_ticket(uow, ref=ref),
+            ticket=queries.get_ticket(uow, ref=ref),
             reason=reason,
             leader_id=agent_id_for(uow, leader, field="--leader") if leader else None,
             department=department,
@@ -194,11 +194,11 @@ def resolve(
 ) -> None:
     """Resolve a case; the customer is asked later whether the fix held."""
     from caredesk.audit.service import Actor
-    from caredesk.tickets import resolution, service
+    from caredesk.tickets import queries, resolution
 
     with run_command(), open_database() as db, db.uow() as uow:
         ticket = resolution.resolve_ticket(
-            uow, actor=Actor.system("cli"), ticket=service.get_ticket(uow, ref=ref), summary=summary
+            uow, actor=Actor.system("cli"), ticket=queries.get_ticket(uow, ref=ref), summary=summary
         )
         follow_up = ticket.follow_up_due_at.isoformat() if ticket.follow_up_due_at else "-"
         console.print(f"{ticket.case_number} resolved; resolution check due {follow_up}")
@@ -211,11 +211,11 @@ def reopen(
 ) -> None:
     """Reopen a resolved or closed case within the reopen window."""
     from caredesk.audit.service import Actor
-    from caredesk.tickets import resolution, service
+    from caredesk.tickets import queries, resolution
 
     with run_command(), open_database() as db, db.uow() as uow:
         ticket = resolution.reopen_ticket(
-            uow, actor=Actor.system("cli"), ticket=service.get_ticket(uow, ref=ref), reason=reason
+            uow, actor=Actor.system("cli"), ticket=queries.get_ticket(uow, ref=ref), reason=reason
         )
         console.print(f"{ticket.case_number} reopened (reopened {ticket.reopen_count} time(s))")
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from caredesk.audit.service import Actor, record
+from caredesk.db.references import require_reference
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import ValidationFailed
 from caredesk.privacy import refuse_secrets
 from caredesk.tickets.models import Ticket, TicketStatus, UpdateKind
 from caredesk.tickets.rules import DEDICATED_ACTIONS, check_transition, require_meaningful
-from caredesk.tickets.service import lock, require_queue, require_reference, snapshot
+from caredesk.tickets.service import lock, require_queue, snapshot
 from caredesk.tickets.timeline import write_timeline
 
 

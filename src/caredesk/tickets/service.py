@@ -1,4 +1,5 @@
-"""Use cases for cases: open one, find them, triage them (priority, queue, assignee)."""
+"""Use cases for cases: open one, triage it (priority, queue, assignee). Finding cases is
+``tickets.queries``, whose functions are named here too."""
 
 from __future__ import annotations
 
@@ -7,22 +8,16 @@ import uuid
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import or_, select
-
 from caredesk.audit.service import Actor, record
-from caredesk.db.base import Base
-from caredesk.db.paging import fetch_page
+from caredesk.db.references import require_reference
 from caredesk.db.session import UnitOfWork
-from caredesk.errors import Conflict, NotFound, ValidationFailed
+from caredesk.errors import Conflict, ValidationFailed
 from caredesk.privacy import refuse_secrets
-from caredesk.schemas import MAX_ID
 from caredesk.tickets.models import Ticket, TicketPriority, TicketStatus, UpdateKind
-from caredesk.tickets.rules import (
-    TicketRules,
-    case_number_for,
-    get_ticket_rules,
-    parse_ticket_ref,
-)
+from caredesk.tickets.numbers import case_number_for
+from caredesk.tickets.queries import get_ticket as get_ticket
+from caredesk.tickets.queries import list_tickets as list_tickets
+from caredesk.tickets.rules import TicketRules, get_ticket_rules
 from caredesk.tickets.timeline import publish_ticket, write_timeline
 
 DEFAULT_QUEUE = "care"
@@ -34,18 +29,6 @@ class _Keep(Enum):
 
 
 KEEP = _Keep.KEEP
-
-
-def require_reference(uow: UnitOfWork, table: str, value: int | None, *, field: str) -> None:
-    """NotFound naming ``field`` unless ``table`` has a row with id ``value``."""
-    if value is None:
-        return
-    if not 1 <= value <= MAX_ID:
-        raise NotFound(f"no {table.removesuffix('s')} with id {value}", field=field)
-    model_table = Base.metadata.tables[table]
-    found = uow.session.execute(select(model_table.c.id).where(model_table.c.id == value)).first()
-    if found is None:
-        raise NotFound(f"no {table.removesuffix('s')} with id {value}", field=field)
 
 
 def require_queue(value: str, *, field: str = "queue") -> str:
@@ -128,67 +111,6 @@ def create_ticket(
         )
         publish_ticket(uow, ticket, "ticket.created")
         return ticket
-
-
-def get_ticket(uow: UnitOfWork, *, ref: str | int, within_account: int | None = None) -> Ticket:
-    """By case number ('CS-000123') or id; with ``within_account``, a case of another account
-    is not found, exactly as a missing one."""
-    kind, value = ("id", ref) if isinstance(ref, int) else parse_ticket_ref(ref)
-    column = Ticket.id if kind == "id" else Ticket.case_number
-    query = select(Ticket).where(column == value)
-    if within_account is not None:
-        query = query.where(Ticket.account_id == within_account)
-    ticket = uow.session.scalar(query)
-    if ticket is None:
-        raise NotFound(f"no case {ref}", field="ticket")
-    return ticket
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def list_tickets(
-    uow: UnitOfWork,
-    *,
-    status: TicketStatus | None = None,
-    priority: TicketPriority | None = None,
-    queue: str | None = None,
-    assignee_id: int | None = None,
-    account_id: int | None = None,
-    text: str | None = None,
-    overdue: bool | None = None,
-    limit: int = 50,
-    cursor: str | None = None,
-) -> tuple[list[Ticket], str | None]:
-    query = select(Ticket)
-    if status:
-        query = query.where(Ticket.status == status.value)
-    if priority:
-        query = query.where(Ticket.priority == priority.value)
-    if queue:
-        query = query.where(Ticket.queue == queue)
-    if assignee_id is not None:
-        query = query.where(Ticket.assignee_id == assignee_id)
-    if account_id is not None:
-        query = query.where(Ticket.account_id == account_id)
-    if text and text.strip():
-        pattern = _like(text.strip())
-        query = query.where(
-            or_(
-                Ticket.subject.ilike(pattern, escape="\\"),
-                Ticket.description.ilike(pattern, escape="\\"),
-            )
-        )
-    if overdue is not None:
-        stopped = [TicketStatus.RESOLVED.value, TicketStatus.CLOSED.value]
-        late = Ticket.sla_due_at <= uow.clock.now()
-        if overdue:
-            query = query.where(late, Ticket.status.not_in(stopped))
-        else:
-            query = query.where(or_(~late, Ticket.status.in_(stopped)))
-    return fetch_page(uow, query, Ticket.id, limit=limit, cursor=cursor)
 
 
 def update_ticket(

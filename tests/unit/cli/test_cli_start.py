@@ -17,6 +17,7 @@ import typer
 
 import caredesk
 from caredesk.cli import SUBCOMMANDS
+from caredesk.db.session import Database
 
 NEVER_AT_START = ("fastapi", "starlette", "uvicorn", "alembic", "schemathesis", "hypothesis")
 PROBE = """
@@ -116,6 +117,75 @@ def test_a_command_that_reads_loads_only_what_it_reads(
     assert "sqlalchemy.orm" in modules  # it did read the database
     assert [name for name in modules if name.startswith(NOT_FOR_A_READ)] == []
     assert _loaded(modules, NEVER_AT_START) == []
+    # The engine's own dialect, never the other's (a model naming a dialect option loads it).
+    other = "postgresql" if database_url.startswith("sqlite") else "sqlite"
+    assert [name for name in modules if name.startswith(f"sqlalchemy.dialects.{other}")] == []
+
+
+# Beyond NOT_FOR_A_READ, what each read leaves out: the write path of its own domain (audit
+# records, live events, the lifecycle rules, pydantic-settings behind them) and the tables of the
+# domains whose records it only names (an account's number and holder, an agent's name).
+WRITE_PATH = ("caredesk.audit", "caredesk.live", "caredesk.privacy", "caredesk.policy")
+NOT_FOR_THIS_READ: dict[str, tuple[str, ...]] = {
+    "ticket list": (
+        *WRITE_PATH,
+        "caredesk.accounts",
+        "caredesk.agents",
+        "caredesk.tickets.service",
+        "caredesk.tickets.rules",
+        "caredesk.tickets.timeline",
+    ),
+    "ticket show {ticket}": (
+        *WRITE_PATH,
+        "caredesk.accounts",
+        "caredesk.agents",
+        "caredesk.tickets.service",
+        "caredesk.tickets.rules",
+        "caredesk.tickets.timeline",
+    ),
+    "memo list {account}": (
+        *WRITE_PATH,
+        "caredesk.accounts",
+        "caredesk.agents",
+        "caredesk.tickets",
+        "caredesk.users",
+        "caredesk.memos.service",
+    ),
+}
+
+
+@pytest.fixture
+def records(db: Database) -> dict[str, str]:
+    """An account with a case assigned to an agent and a memo: what the reads below show."""
+    from caredesk.memos.models import MemoKind
+    from caredesk.memos.service import create_memo
+    from tests.integration.tickets.factories import STAFF, make_account, make_agent, make_ticket
+
+    account, agent = make_account(db), make_agent(db)
+    ticket = make_ticket(db, account, assignee_id=agent)
+    with db.uow() as uow:
+        create_memo(
+            uow,
+            actor=STAFF,
+            account_id=account,
+            kind=MemoKind.NOTE,
+            reason="Asked about the bill",
+            summary="Explained the charges on the last bill.",
+            author_agent_id=agent,
+        )
+    return {"account": str(account), "ticket": ticket.case_number}
+
+
+@pytest.mark.parametrize("command", sorted(NOT_FOR_THIS_READ))
+def test_a_read_loads_neither_its_write_path_nor_the_tables_it_only_names(
+    database_url: str, records: dict[str, str], command: str
+) -> None:
+    answer = _run(*command.format(**records).split(), env={"CAREDESK_DATABASE_URL": database_url})
+    assert answer["exit"] == 0, answer["output"]
+    modules = answer["modules"]
+    assert isinstance(modules, list)
+    assert "sqlalchemy.orm" in modules
+    assert [name for name in modules if name.startswith(NOT_FOR_THIS_READ[command])] == []
 
 
 def test_importing_every_model_loads_no_database_dialect() -> None:

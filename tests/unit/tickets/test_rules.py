@@ -10,12 +10,11 @@ from pydantic import ValidationError
 
 from caredesk.errors import InvalidTransition, ValidationFailed
 from caredesk.tickets.models import TicketPriority, TicketStatus
+from caredesk.tickets.numbers import case_number_for, parse_ticket_ref
 from caredesk.tickets.rules import (
     TRANSITIONS,
     TicketRules,
-    case_number_for,
     check_transition,
-    parse_ticket_ref,
     require_meaningful,
 )
 

@@ -22,7 +22,7 @@ from caredesk.db.paging import fetch_page
 from caredesk.errors import NotFound
 from caredesk.memos.service import account_memos
 from caredesk.tickets.models import Ticket
-from caredesk.tickets.rules import is_case_number
+from caredesk.tickets.numbers import is_case_number
 from caredesk.tickets.service import get_ticket
 from caredesk.web.deps import UoW
 from caredesk.web.pages.desk_support import AccountId, Cursor, desk_zone, reason_text, words
