@@ -177,3 +177,16 @@ def test_after_hours_the_ivr_says_so_and_hangs_up(
     [call] = stored_calls(db)
     assert call.steps[-2:] == [("main", "digit", "1", True), ("ended", "hangup", "", True)]
     assert (call.queue, call.outcome, call.ended) == ("billing", "closed", True)
+
+
+def test_dtmf_captured_from_a_phone_walks_the_menus(serve: Serve, db: Database) -> None:
+    sip = serve()
+    run = sip.run("rtp_captured_digits")
+    assert run.returncode == 0, sip.report(run)
+    [call] = stored_calls(db)
+    assert [(menu, value) for menu, kind, value, _ in call.steps if kind == "digit"] == [
+        ("language", "1"),
+        ("main", "5"),
+        ("international", "2"),
+    ]
+    assert (call.queue, call.disposition) == ("international", "abandoned")
