@@ -16,7 +16,7 @@ from typer.core import TyperCommand, TyperGroup
 # Typer's bundled Click, whose exception types Typer does not re-export.
 from typer.core import _click as click  # type: ignore[attr-defined]
 
-from caredesk.cli_support import console, err_console, run_command
+from caredesk.cli_support import collect_garbage_later, console, err_console, run_command
 
 # Each group is mounted here by a plain import inside its loader, so that a command imports only
 # its own domain (start-up time); "who mounts this group?" is answered by this file.
@@ -301,6 +301,7 @@ def main() -> None:
     # each command, and caredesk uses none. To load one (tracing, say), set the variable to an
     # empty value: a value already set is kept.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    collect_garbage_later()
     app()
 
 

@@ -5,6 +5,7 @@ benchmarks/cli_start_bench.py for the figures)."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -16,7 +17,9 @@ import pytest
 import typer
 
 import caredesk
+from caredesk import cli
 from caredesk.cli import SUBCOMMANDS
+from caredesk.cli_support import collect_garbage_later
 from caredesk.db.session import Database
 
 NEVER_AT_START = ("fastapi", "starlette", "uvicorn", "alembic", "schemathesis", "hypothesis")
@@ -204,3 +207,28 @@ def test_importing_every_model_loads_no_database_dialect() -> None:
     assert done.returncode == 0, done.stderr
     assert len(modules) >= 10
     assert done.stdout.split() == []
+
+
+def test_the_collector_is_off_while_a_command_starts_and_on_again_after() -> None:
+    assert gc.isenabled()
+    timer = collect_garbage_later(after=0.01)
+    assert timer is not None
+    try:
+        assert not gc.isenabled()
+        # Off by the caller's choice: left off, and nothing turns it on.
+        assert collect_garbage_later(after=0.01) is None
+    finally:
+        timer.join(timeout=30)
+    assert gc.isenabled()
+
+
+def test_the_command_starts_with_the_collector_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[bool] = []
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    monkeypatch.setattr(cli, "app", lambda: seen.append(gc.isenabled()))
+    monkeypatch.setattr(cli, "collect_garbage_later", lambda: collect_garbage_later(after=0.01))
+    try:
+        cli.main()
+    finally:
+        gc.enable()
+    assert seen == [False]
