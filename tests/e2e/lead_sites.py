@@ -1,7 +1,8 @@
 """Served caredesks for the dashboard's browser tests: the pages harness's ``Site`` with its
 clock stopped where the seeding left it (the floor of tests/web/lead_world.py is built over two
-days of a fixed clock), the floor itself seeded through the API in this process, a leader who
-signs in with a password, and commands run as other processes against the site's database."""
+days of a fixed clock) and its queues at work (tests/e2e/queue_floor.py), the floor itself
+seeded through the API in this process, a leader who signs in with a password, and commands run
+as other processes against the site's database."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from caredesk.users import service as users
 from caredesk.users.models import Role
 from caredesk.web.app import create_app
 from tests.e2e.pages_harness import NOW, Site
+from tests.e2e.queue_floor import seed_queues
 from tests.integration.callbacks.builders import Desk
 from tests.web.lead_world import Floor, build_floor
 
@@ -100,6 +102,7 @@ def seed_floor(site: LeadSite) -> Floor:
     db = Database.connect(site.database_url, clock)
     with TestClient(create_app(site.settings(), database=db)) as client:
         floor = build_floor(Desk(client, token_maker(db), db, clock))
+        seed_queues(client, token_maker(db), db, clock)
     with db.uow() as uow:
         users.create_user(
             uow,

@@ -166,7 +166,7 @@ def test_the_queues_view_shows_callbacks_held_in_line_and_todays(
         "callbacks-expired": "0",
         "callbacks-cancelled": "1",
     }
-    assert "put off (OB-WINDOW)" in page.text
+    assert 'put off <span class="nowrap">(OB-WINDOW)</span>' in page.text
     assert "callbacks-held" not in row_of(page.text, "billing")
 
     exported = client.get("/lead/queues.csv", headers=leader.cookie)
