@@ -288,3 +288,48 @@ def test_wrap_up_rounds_run_at_once_put_each_agent_back_once(floor: Floor) -> No
             .where(AgentStateChange.reason == WRAP_UP_OVER)
         )
     assert backs == 3
+
+
+def test_an_inbound_call_is_not_ended_as_a_bare_interaction(floor: Floor) -> None:
+    agent_id, headers, answered = _connected(floor)
+    waiting = floor.caller(*BILLING)
+    for call_id, ends_it in ((answered, "end"), (waiting, "hangup")):
+        refused = floor.client.patch(
+            f"/v1/interactions/{call_id}", json={"disposition": "resolved"}, headers=headers
+        )
+        assert refused.status_code == 409, refused.text
+        problem = refused.json()
+        endpoint = f"/v1/ivr/calls/{call_id}/{ends_it}"
+        assert (problem["field"], problem["endpoint"]) == ("interaction_id", endpoint)
+        assert f"POST {endpoint}" in problem["detail"]
+    # Nothing changed: the agent still on the call, both calls open, the caller still waiting.
+    assert floor.state(agent_id) == "talking"
+    for call_id in (answered, waiting):
+        read = floor.client.get(f"/v1/interactions/{call_id}", headers=headers).json()
+        assert (read["ended_at"], read["disposition"]) == (None, None)
+    # The inbound path ends them: the agent's call with After-Call Work, the caller's as an
+    # abandonment in the queue.
+    assert _end(floor, answered, headers, "resolved").status_code == 200
+    assert floor.state(agent_id) == "after_call_work"
+    gone = floor.client.post(f"/v1/ivr/calls/{waiting}/hangup", headers=floor.phone)
+    assert (gone.status_code, gone.json()["disposition"]) == (200, "abandoned")
+    # Ended, they answer as any ended interaction does.
+    again = floor.client.patch(
+        f"/v1/interactions/{answered}", json={"disposition": "resolved"}, headers=headers
+    )
+    assert (again.status_code, again.json()["field"]) == (409, "ended_at")
+
+
+def test_a_contact_that_is_no_inbound_call_still_ends_with_the_patch(floor: Floor) -> None:
+    made = floor.client.post(
+        "/v1/interactions",
+        json={"channel": "voice", "direction": "inbound"},
+        headers=floor.desk.admin,
+    )
+    assert made.status_code == 201, made.text
+    ended = floor.client.patch(
+        f"/v1/interactions/{made.json()['id']}",
+        json={"disposition": "resolved"},
+        headers=floor.desk.admin,
+    )
+    assert (ended.status_code, ended.json()["disposition"]) == (200, "resolved")

@@ -7,10 +7,16 @@ offer or during a voicemail is `customer_disconnected`. A call already ended is 
 caller's to end again (Conflict). The hang-up is the walk's last step. A caller
 offered to an agent who has not yet answered is still waiting: the offer is withdrawn and the
 agent is Ready again. Hanging up on an agent who has answered ends the call as
-`customer_disconnected`, and the agent goes to After-Call Work (`wrapup`)."""
+`customer_disconnected`, and the agent goes to After-Call Work (`wrapup`).
+
+`refuse_plain_end`: an inbound call is ended on this path only (the caller's hang-up here, the
+agent's end in `wrapup`), never as a bare interaction (`PATCH /v1/interactions/{id}`), which
+would leave an answered call's agent Talking with no After-Call Work, or a waiting caller
+neither answered nor abandoned in their queue."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from caredesk.audit.service import Actor
@@ -78,3 +84,31 @@ def hang_up(
             ended_at=now,
         )
         return walk
+
+
+def refuse_plain_end(uow: UnitOfWork, *, interaction_id: int) -> None:
+    """Conflict, naming the endpoint that ends it, when interaction `interaction_id` is an
+    inbound call still going; nothing when it is no IVR walk's call (or has ended: ending it
+    again is refused as for any interaction)."""
+    row = uow.session.execute(
+        select(Interaction.agent_id)
+        .join(IvrWalk, IvrWalk.interaction_id == Interaction.id)
+        .where(Interaction.id == interaction_id, Interaction.ended_at.is_(None))
+    ).first()
+    if row is None:
+        return
+    calls = f"/v1/ivr/calls/{interaction_id}"
+    if row.agent_id is not None:
+        endpoint = f"{calls}/end"
+        detail = (
+            f"an answered inbound call is ended by its agent with POST {endpoint} (a "
+            f"disposition, then the queue's After-Call Work), or by the caller hanging up "
+            f"(POST {calls}/hangup)"
+        )
+    else:
+        endpoint = f"{calls}/hangup"
+        detail = (
+            f"an inbound call no agent has answered ends when the caller hangs up: POST "
+            f"{endpoint} (an abandonment in its queue when it was waiting)"
+        )
+    raise Conflict(detail, field="interaction_id", extra={"endpoint": endpoint})

@@ -1,10 +1,12 @@
 """`/v1/interactions`: staff record and end contacts; a customer reads their own account's. An
-interaction out of the caller's reach is a 404, the same as a missing one."""
+interaction out of the caller's reach is a 404, the same as a missing one. An inbound call is
+not ended here but on its own path (`inbound.hangup.refuse_plain_end` says where)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Path, Query, status
 
+from caredesk.inbound.hangup import refuse_plain_end
 from caredesk.interactions import service
 from caredesk.interactions.models import Channel, Direction, Interaction
 from caredesk.interactions.schemas import InteractionCreate, InteractionEnd, InteractionRead
@@ -71,7 +73,11 @@ def get_interaction(
 def end_interaction(
     body: InteractionEnd, principal: Staff, uow: UoW, interaction_id: int = Path(ge=1, le=MAX_ID)
 ) -> Interaction:
-    """End an interaction: its disposition and, if not now, when it ended."""
+    """End an interaction: its disposition and, if not now, when it ended. An inbound call
+    still going is refused (409) with the endpoint that ends it: `POST
+    /v1/ivr/calls/{id}/end` once answered (the agent goes to After-Call Work), `POST
+    /v1/ivr/calls/{id}/hangup` for the caller."""
+    refuse_plain_end(uow, interaction_id=interaction_id)
     return service.end_interaction(
         uow,
         actor=principal.actor,
