@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from caredesk.agents.models import Agent
-from caredesk.callbacks.attempts import latest_attempt
 from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackStatus
 from caredesk.db.session import UnitOfWork
 
@@ -31,24 +30,23 @@ def offered_to(uow: UnitOfWork, *, agent_id: int) -> list[Callback]:
 
 
 def calls_of(uow: UnitOfWork, *, agent_id: int) -> list[Callback]:
-    """Callbacks on a call the agent placed: dialling, on the line or in wrap-up."""
-    candidates = uow.session.scalars(
-        select(Callback)
-        .where(
-            Callback.status.in_(ON_A_CALL),
-            select(CallbackAttempt.id)
-            .where(CallbackAttempt.callback_id == Callback.id, CallbackAttempt.agent_id == agent_id)
-            .exists(),
-        )
-        .order_by(Callback.updated_at, Callback.id)
-        .limit(MAX_ITEMS)
+    """Callbacks on a call the agent placed (dialling, on the line or in wrap-up): those whose
+    latest attempt is theirs, in one statement."""
+    latest = (
+        select(func.max(CallbackAttempt.id))
+        .where(CallbackAttempt.callback_id == Callback.id)
+        .correlate(Callback)
+        .scalar_subquery()
     )
-    mine: list[Callback] = []
-    for callback in candidates:
-        attempt = latest_attempt(uow, callback)
-        if attempt is not None and attempt.agent_id == agent_id:
-            mine.append(callback)
-    return mine
+    return list(
+        uow.session.scalars(
+            select(Callback)
+            .join(CallbackAttempt, CallbackAttempt.id == latest)
+            .where(Callback.status.in_(ON_A_CALL), CallbackAttempt.agent_id == agent_id)
+            .order_by(Callback.updated_at, Callback.id)
+            .limit(MAX_ITEMS)
+        )
+    )
 
 
 def due_for(uow: UnitOfWork, *, agent: Agent, now: datetime) -> list[Callback]:
