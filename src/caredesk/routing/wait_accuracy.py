@@ -9,7 +9,14 @@ figures, over a sliding window of recent callers:
 - bias: mean of (estimate - actual), in seconds, and relative to the mean actual wait;
 - within 20%: the share of estimates within 20% of the actual wait.
 The chooser asks every predictor for each caller, records them all against the actual wait,
-and answers with the predictor whose RASE is lowest once it has enough samples.
+and answers with the predictor whose RASE is lowest once it has enough samples:
+- a queue with too few callers of its own yet (a small queue; or the learned predictor not
+  scored long enough there) is judged on the centre-wide record, every queue's callers pooled,
+  rather than left on a fixed default: what is most accurate across the centre is the better
+  guess for a queue that cannot tell yet;
+- the queue keeps its current predictor unless another's RASE is lower by `switch_margin`
+  (relative): two predictors within a few per cent of each other trade places by chance from
+  one window to the next, and flapping between them scores worse than either.
 """
 
 from __future__ import annotations
@@ -143,11 +150,43 @@ class Estimate:
     inputs: tuple[float, ...]
 
 
+Trackers = dict[Predictor, AccuracyTracker]
+
+
+class _Paired:
+    """Accuracy by which predictors had an estimate: the callers a set of predictors all had
+    estimates for, each scored there. Choosing among the predictors a caller has compares them
+    on past callers who had the same ones (head of line, for one, has nothing to say when
+    nobody is ahead: its RASE over the others' callers would flatter or wrong it)."""
+
+    __slots__ = ("_by_set", "_window")
+
+    def __init__(self, window: int) -> None:
+        self._window = window
+        self._by_set: dict[frozenset[Predictor], Trackers] = {}
+
+    def items(self) -> Iterable[tuple[frozenset[Predictor], Trackers]]:
+        return self._by_set.items()
+
+    def record(self, estimates: Mapping[Predictor, float | None], actual: float) -> None:
+        available = frozenset(p for p, value in estimates.items() if value is not None)
+        trackers = self._by_set.get(available)
+        if trackers is None:
+            trackers = self._by_set[available] = {
+                p: AccuracyTracker(self._window) for p in available
+            }
+        for predictor, tracker in trackers.items():
+            value = estimates[predictor]
+            assert value is not None
+            tracker.record(value, actual)
+
+
 class _QueueLog:
-    __slots__ = ("learned", "trackers")
+    __slots__ = ("learned", "paired", "trackers")
 
     def __init__(self, window: int, learned: LearnedPredictor) -> None:
         self.trackers = {predictor: AccuracyTracker(window) for predictor in Predictor}
+        self.paired = _Paired(window)
         self.learned = learned
 
 
@@ -155,7 +194,8 @@ DEFAULT_ORDER = (Predictor.QL_M, Predictor.QL, Predictor.HOL, Predictor.LES, Pre
 
 
 class PredictorChooser:
-    """Per queue, the predictor with the lowest measured RASE (after `min_samples`)."""
+    """Per queue, the predictor with the lowest measured RASE (after `min_samples`; before,
+    the lowest centre-wide), kept until another is better by `switch_margin`."""
 
     def __init__(
         self,
@@ -164,12 +204,19 @@ class PredictorChooser:
         min_samples: int = 50,
         forgetting: float = 0.999,
         predictors: tuple[Predictor, ...] = tuple(Predictor),
+        switch_margin: float = 0.1,
     ) -> None:
+        if not 0 <= switch_margin < 1:
+            raise ValueError("switch_margin must be in [0, 1)")
         self.window = window
         self.min_samples = min_samples
         self.forgetting = forgetting
         self.predictors = predictors
+        self.switch_margin = switch_margin
         self._queues: dict[str, _QueueLog] = {}
+        self._centre = {predictor: AccuracyTracker(window) for predictor in Predictor}
+        self._centre_paired = _Paired(window)
+        self._current: dict[str, Predictor] = {}
 
     def _log(self, queue: str) -> _QueueLog:
         log = self._queues.get(queue)
@@ -178,24 +225,40 @@ class PredictorChooser:
             log = self._queues[queue] = _QueueLog(self.window, learned)
         return log
 
+    def _record(self, queue: str, candidates: frozenset[Predictor]) -> Trackers | None:
+        """Where to compare `candidates`: the record of past callers who had the most of them
+        (all of them, ideally), holding `min_samples`; the queue's own before the centre's
+        (every queue's callers pooled) for as many predictors. None when nothing qualifies."""
+        best: Trackers | None = None
+        rank = (0, 0)
+        for own, paired in ((1, self._log(queue).paired), (0, self._centre_paired)):
+            for available, trackers in paired.items():
+                if not available <= candidates or (len(available), own) <= rank:
+                    continue
+                if next(iter(trackers.values())).count >= self.min_samples:
+                    best, rank = trackers, (len(available), own)
+        return best
+
     def choose(self, queue: str, available: Mapping[Predictor, float | None]) -> Predictor | None:
-        log = self._log(queue)
-        best: tuple[float, Predictor] | None = None
-        for predictor in self.predictors:
-            if available.get(predictor) is None:
-                continue
-            tracker = log.trackers[predictor]
-            if tracker.count < self.min_samples:
-                continue
-            rase = tracker.rase
-            if rase is not None and (best is None or rase < best[0]):
-                best = (rase, predictor)
-        if best is not None:
-            return best[1]
-        for predictor in DEFAULT_ORDER:
-            if predictor in self.predictors and available.get(predictor) is not None:
-                return predictor
-        return None
+        candidates = frozenset(p for p in self.predictors if available.get(p) is not None)
+        record = self._record(queue, candidates) if candidates else None
+        scores: dict[Predictor, float] = {}
+        if record is not None:
+            for predictor, tracker in record.items():
+                rase = tracker.rase
+                if rase is not None:
+                    scores[predictor] = rase
+        if not scores:
+            for predictor in DEFAULT_ORDER:
+                if predictor in candidates:
+                    return predictor
+            return None
+        best = min(scores, key=scores.__getitem__)
+        current = self._current.get(queue)
+        if current in scores and scores[best] >= (1 - self.switch_margin) * scores[current]:
+            return current
+        self._current[queue] = best
+        return best
 
     def estimate(self, queue: str, view: QueueView) -> Estimate:
         log = self._log(queue)
@@ -205,17 +268,25 @@ class PredictorChooser:
         chosen = self.choose(queue, every)
         seconds = None if chosen is None else every[chosen]
         spread = None
-        if chosen is not None and log.trackers[chosen].count >= self.min_samples:
-            rase = log.trackers[chosen].rase
-            spread = None if rase is None else math.sqrt(rase)
+        if chosen is not None:
+            # How far off it typically is: in this queue once it knows, else across the centre.
+            for tracker in (log.trackers[chosen], self._centre[chosen]):
+                if tracker.count >= self.min_samples:
+                    rase = tracker.rase
+                    spread = None if rase is None else math.sqrt(rase)
+                    break
         return Estimate(queue, chosen, seconds, spread, every, inputs)
 
     def observe(self, estimate: Estimate, actual_seconds: float) -> None:
         """The caller reached an agent after `actual_seconds`: score every predictor, train."""
         log = self._log(estimate.queue)
+        centre = self._centre
         for predictor, value in estimate.all.items():
             if value is not None:
                 log.trackers[predictor].record(value, actual_seconds)
+                centre[predictor].record(value, actual_seconds)
+        log.paired.record(estimate.all, actual_seconds)
+        self._centre_paired.record(estimate.all, actual_seconds)
         log.learned.observe(estimate.inputs, actual_seconds)
 
     def report(self, queue: str) -> dict[Predictor, AccuracyReport]:

@@ -22,7 +22,12 @@ from caredesk.routing.wait import (
     predict_ql,
     predict_ql_m,
 )
-from caredesk.routing.wait_accuracy import AccuracyTracker, PredictorChooser, accuracy
+from caredesk.routing.wait_accuracy import (
+    AccuracyTracker,
+    Estimate,
+    PredictorChooser,
+    accuracy,
+)
 
 VIEW = QueueView(
     ahead=9,
@@ -161,8 +166,66 @@ def test_the_chooser_picks_the_most_accurate_predictor() -> None:
     reports = chooser.report("billing")
     assert reports[Predictor.LES].count == 100
     assert (reports[Predictor.LES].rase or 1) < (reports[Predictor.QL].rase or 0)
-    # Another queue keeps its own history.
-    assert chooser.estimate("technical", VIEW).chosen is Predictor.QL_M
+    # A queue with no record of its own yet goes by the centre's (every queue's callers)...
+    assert chooser.estimate("technical", VIEW).chosen is Predictor.LES
+    # ...until it has one: there QL is exact and LES far off, while billing keeps LES.
+    for _ in range(60):
+        view = QueueView(
+            ahead=rng.randrange(0, 20),
+            agents=5,
+            mean_handle_seconds=300,
+            last_entered_wait=rng.uniform(100, 900),
+        )
+        exact = predict_ql(view)
+        assert exact is not None
+        chooser.observe(chooser.estimate("technical", view), exact)
+    assert chooser.estimate("technical", VIEW).chosen is Predictor.QL
+    assert chooser.estimate("billing", VIEW).chosen is Predictor.LES
+
+
+def _scored(
+    chooser: PredictorChooser, queue: str, found: dict[Predictor, float | None], actual: float
+) -> None:
+    estimate = Estimate(queue, None, None, None, found, features(VIEW))
+    chooser.observe(estimate, actual)
+
+
+def test_the_chooser_keeps_its_predictor_unless_another_is_clearly_better() -> None:
+    chooser = PredictorChooser(
+        min_samples=10, window=50, predictors=(Predictor.QL, Predictor.QL_M), switch_margin=0.1
+    )
+    both = {Predictor.QL: 1.0, Predictor.QL_M: 1.0}
+    for _ in range(50):
+        _scored(chooser, "billing", {Predictor.QL: 111.0, Predictor.QL_M: 110.0}, 100.0)
+    assert chooser.choose("billing", both) is Predictor.QL_M
+    # QL now 3% closer (RASE 6% lower): within the margin, so no flapping over to it.
+    for _ in range(50):
+        _scored(chooser, "billing", {Predictor.QL: 109.7, Predictor.QL_M: 110.0}, 100.0)
+    assert chooser.choose("billing", both) is Predictor.QL_M
+    # Clearly better: it takes over, and keeps the queue while the two are close again.
+    for _ in range(50):
+        _scored(chooser, "billing", {Predictor.QL: 105.0, Predictor.QL_M: 110.0}, 100.0)
+    assert chooser.choose("billing", both) is Predictor.QL
+    for _ in range(50):
+        _scored(chooser, "billing", {Predictor.QL: 110.0, Predictor.QL_M: 109.7}, 100.0)
+    assert chooser.choose("billing", both) is Predictor.QL
+    with pytest.raises(ValueError):
+        PredictorChooser(switch_margin=1.0)
+
+
+def test_the_chooser_compares_predictors_on_the_same_callers() -> None:
+    """Head of line has nothing to say when nobody is ahead; its record covers only the long
+    waits, where every error looks small beside the wait. With someone ahead, QL is closer
+    than HOL, so QL is chosen, although QL's record over every caller (the short waits, where
+    it is relatively far off, included) has a higher RASE than HOL's."""
+    chooser = PredictorChooser(min_samples=20, window=200, predictors=(Predictor.QL, Predictor.HOL))
+    for _ in range(60):
+        _scored(chooser, "billing", {Predictor.QL: 110.0, Predictor.HOL: None}, 10.0)
+        _scored(chooser, "billing", {Predictor.QL: 1050.0, Predictor.HOL: 1100.0}, 1000.0)
+    reports = chooser.report("billing")
+    assert (reports[Predictor.QL].rase or 0) > (reports[Predictor.HOL].rase or 1)
+    assert chooser.choose("billing", {Predictor.QL: 500.0, Predictor.HOL: 500.0}) is Predictor.QL
+    assert chooser.choose("billing", {Predictor.QL: 5.0, Predictor.HOL: None}) is Predictor.QL
 
 
 @pytest.mark.parametrize(
