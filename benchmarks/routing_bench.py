@@ -2,6 +2,7 @@
 
     PYTHONPATH=src python benchmarks/routing_bench.py                 # 7,500 agents, 5,000 queues
     PYTHONPATH=src python benchmarks/routing_bench.py --decisions 20000 --seed 2
+    PYTHONPATH=src python benchmarks/routing_bench.py --accuracy --seed 2   # predictors' table
 
 Builds 5,000 queues over 100 skills (three relaxing steps; some queues most-skilled, some with a
 waited_over overflow rule) and 7,500 agents with 2-4 skills at levels 1-5, each serving four
@@ -11,6 +12,10 @@ handle times and patience. Every arrival and every agent turning Ready is one ro
 the change fed to the RoutingState plus route(now). Only those are timed; the event loop's own
 bookkeeping is not. Prints decisions per second and latency percentiles, in wall-clock and in
 this thread's CPU time (the machine may be shared: CPU time is what routing itself costs).
+
+With --accuracy it prints instead the accuracy table of every wait predictor on the simulated
+days (`sim_bench.py --part accuracy`: M/M/100+M with theta = mu and 0.2 mu, a sinusoidal day,
+lognormal service and patience, a multi-skill day), each day run by the twin with that seed.
 """
 
 from __future__ import annotations
@@ -113,7 +118,13 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20_000)
     parser.add_argument("--occupancy", type=float, default=0.95)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--accuracy", action="store_true", help="the predictors' accuracy table")
     args = parser.parse_args()
+    if args.accuracy:
+        import sim_bench  # beside this file; it runs the twin, which routing alone does not need
+
+        sim_bench.accuracy(args.seed, None)
+        return
     rng = random.Random(args.seed)
 
     built = clock.perf_counter()
