@@ -148,11 +148,8 @@ def test_without_naming_the_inbound_call_talking_is_refused_by_ob_state(line: Li
 
 
 def test_a_dial_naming_an_ended_inbound_call_is_refused(line: Line) -> None:
-    ended = line.desk.client.patch(
-        f"/v1/interactions/{line.call_id}",
-        json={"disposition": "customer_disconnected"},
-        headers=line.desk.admin,
-    )
+    # The caller hangs up on the agent.
+    ended = line.desk.client.post(f"/v1/ivr/calls/{line.call_id}/hangup", headers=line.desk.admin)
     assert ended.status_code == 200, ended.text
     body = refused(line.dial(inbound_call_id=line.call_id), "OB-STATE")
     assert body["field"] == "inbound_call_id"

@@ -75,9 +75,7 @@ def test_the_wait_told_follows_the_queue_and_its_agents(
     third = to_queue(client, phone, CALLER, "1")["result"]["estimated_wait"]
     assert (third["seconds"], third["kind"], third["minutes"]) == (180.0, "about", 3)
     # A call that ended no longer waits: two ahead, one agent free, instead of three.
-    ended = client.patch(
-        f"/v1/interactions/{first['id']}", json={"disposition": "abandoned"}, headers=phone
-    )
+    ended = client.post(f"/v1/ivr/calls/{first['id']}/hangup", headers=phone)
     assert ended.status_code == 200, ended.text
     fourth = to_queue(client, phone, CALLER, "1")["result"]["estimated_wait"]
     assert fourth["seconds"] == 180.0
@@ -243,11 +241,9 @@ def test_the_wait_asked_again_counts_only_the_callers_ahead(
     behind = client.get(f"/v1/ivr/calls/{second['id']}/wait", headers=phone).json()
     assert (behind["ahead"], behind["waited_seconds"]) == (1, 90.0)
     assert behind["estimated_wait"]["seconds"] == 360.0
-    # Once the first call is answered, the second is at the head of the line.
-    answered = client.patch(
-        f"/v1/interactions/{first['id']}", json={"disposition": "resolved"}, headers=phone
-    )
-    assert answered.status_code == 200, answered.text
+    # Once the first caller hangs up, the second is at the head of the line.
+    gone = client.post(f"/v1/ivr/calls/{first['id']}/hangup", headers=phone)
+    assert gone.status_code == 200, gone.text
     response = client.get(f"/v1/ivr/calls/{first['id']}/wait", headers=phone)
     assert response.status_code == 409 and response.json()["field"] == "call_id"
     assert client.get(f"/v1/ivr/calls/{second['id']}/wait", headers=phone).json()["ahead"] == 0
