@@ -99,10 +99,28 @@ def open_database() -> Iterator[Database]:
     from caredesk.config import get_settings
 
     db = connect_database(get_settings())
+    db.before_write = _load_the_tables_referred_to
     try:
         yield db
     finally:
         db.engine.dispose()
+
+
+def _load_the_tables_referred_to() -> None:
+    """A flush orders its writes by the foreign keys of every mapped table, and fails on a key
+    naming a table whose model is not loaded. A command loads only the models it reads (and a
+    read needs no more); before its first write, the models of the tables named are loaded too:
+    the whole schema, when some are missing."""
+    from caredesk.db.base import Base
+
+    tables = Base.metadata.tables
+    named = {
+        key.target_fullname.split(".")[0] for table in tables.values() for key in table.foreign_keys
+    }
+    if not named <= set(tables):
+        from caredesk.db.registry import load_all_models
+
+        load_all_models()
 
 
 def is_interactive() -> bool:

@@ -13,9 +13,10 @@ from caredesk.cli_support import console, lazy_module, open_database, run_comman
 from caredesk.errors import DomainError, ValidationFailed
 
 if TYPE_CHECKING:
-    from caredesk.accounts import service, zones
+    from caredesk.accounts import queries, service, zones
     from caredesk.accounts.models import Account
 else:
+    queries = lazy_module("caredesk.accounts.queries")
     service = lazy_module("caredesk.accounts.service")
     zones = lazy_module("caredesk.accounts.zones")
 
@@ -118,7 +119,7 @@ def search(
     """Find accounts by phone number, email address, account number or name."""
     with run_command(), open_database() as db, db.uow() as uow:
         try:
-            found = service.list_accounts(uow, text=text, limit=limit)
+            found = queries.list_accounts(uow, text=text, limit=limit)
         except DomainError as exc:
             exc.field = "TEXT"
             raise
@@ -132,7 +133,7 @@ def list_accounts(
 ) -> None:
     """List accounts, oldest first."""
     with run_command(), open_database() as db, db.uow() as uow:
-        _print_accounts(service.list_accounts(uow, status=status, limit=limit))
+        _print_accounts(queries.list_accounts(uow, status=status, limit=limit))
 
 
 @app.command("create")

@@ -15,9 +15,10 @@ from caredesk.cli_support import console, fail, lazy_module, open_database, run_
 from caredesk.policy import AgentState, LineOfBusiness
 
 if TYPE_CHECKING:
-    from caredesk.agents import presence, service
+    from caredesk.agents import presence, queries, service
 else:
     presence = lazy_module("caredesk.agents.presence")
+    queries = lazy_module("caredesk.agents.queries")
     service = lazy_module("caredesk.agents.service")
 
 app = typer.Typer(help="Agents: profiles, weekly shifts and state.", no_args_is_help=True)
@@ -42,7 +43,7 @@ def list_agents(
             table.add_column(column, no_wrap=True)
         for column in ("lob", "role", "line", "zone", "name"):
             table.add_column(column)
-        for agent in service.list_agents(
+        for agent in queries.list_agents(
             uow, line_of_business=lob, role=role, state=state, skill=skill
         ):
             table.add_row(

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, delete, exists, select
+from sqlalchemy import delete, select
 
 from caredesk.agents import shifts as shift_rules
 from caredesk.agents.models import (
@@ -19,6 +19,11 @@ from caredesk.agents.models import (
     AgentSkill,
     AgentStateChange,
 )
+from caredesk.agents.queries import agents_query as agents_query
+from caredesk.agents.queries import get_agent as get_agent
+from caredesk.agents.queries import get_agent_by_login as get_agent_by_login
+from caredesk.agents.queries import list_agents as list_agents
+from caredesk.agents.queries import member_of
 from caredesk.agents.shifts import Shift, ShiftProblem
 from caredesk.agents.states import INITIAL_STATE
 from caredesk.agents.values import (
@@ -31,7 +36,7 @@ from caredesk.agents.values import (
 )
 from caredesk.audit.service import Actor, record
 from caredesk.db.session import UnitOfWork
-from caredesk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from caredesk.errors import Conflict, PermissionDenied, ValidationFailed
 from caredesk.policy import AgentState, LineOfBusiness
 from caredesk.users.models import Role
 
@@ -66,14 +71,6 @@ def _checked(check: Callable[[In], Out], value: In, field: str) -> Out:
         return check(value)
     except ValueError as exc:
         raise ValidationFailed(f"{field} {exc}", field=field) from None
-
-
-def _enum(kind: type[Any], value: object, field: str) -> Any:
-    try:
-        return kind(value)
-    except ValueError:
-        names = ", ".join(member.value for member in kind)
-        raise ValidationFailed(f"{field} must be one of: {names}", field=field) from None
 
 
 def _snapshot(agent: Agent) -> dict[str, object]:
@@ -118,8 +115,8 @@ def create_agent(
         name = _checked(check_text, name.strip(), "name")
         if not name or len(name) > 200:
             raise ValidationFailed("name must be 1 to 200 characters", field="name")
-        agent_role: AgentRole = _enum(AgentRole, role, "role")
-        lob: LineOfBusiness = _enum(LineOfBusiness, line_of_business, "line_of_business")
+        agent_role: AgentRole = member_of(AgentRole, role, "role")
+        lob: LineOfBusiness = member_of(LineOfBusiness, line_of_business, "line_of_business")
         time_zone = _checked(check_time_zone, time_zone, "time_zone")
         platform_line = _checked(normalise_platform_line, platform_line, "platform_line")
         levels = _levels(skills, skill_levels, {})
@@ -180,50 +177,6 @@ def _levels(
     return {name: given.get(name, held.get(name, DEFAULT_SKILL_LEVEL)) for name in wanted}
 
 
-def get_agent(uow: UnitOfWork, *, agent_id: int) -> Agent:
-    agent = uow.session.get(Agent, agent_id)
-    if agent is None:
-        raise NotFound(f"no agent with id {agent_id}", field="agent_id")
-    return agent
-
-
-def get_agent_by_login(uow: UnitOfWork, *, login: str) -> Agent:
-    agent = uow.session.scalar(select(Agent).where(Agent.login == login))
-    if agent is None:
-        raise NotFound(f"no agent with login {login!r}", field="login")
-    return agent
-
-
-def agents_query(
-    *,
-    line_of_business: LineOfBusiness | str | None = None,
-    role: AgentRole | str | None = None,
-    state: AgentState | str | None = None,
-    skill: str | None = None,
-    active: bool | None = None,
-) -> Select[Agent]:
-    """Agents matching every filter given; order and paging are the caller's."""
-    query = select(Agent)
-    if line_of_business is not None:
-        lob = _enum(LineOfBusiness, line_of_business, "line_of_business")
-        query = query.where(Agent.line_of_business == lob.value)
-    if role is not None:
-        query = query.where(Agent.role == _enum(AgentRole, role, "role").value)
-    if state is not None:
-        query = query.where(Agent.state == _enum(AgentState, state, "state").value)
-    if skill is not None:
-        query = query.where(
-            exists().where(AgentSkill.agent_id == Agent.id, AgentSkill.skill == skill.lower())
-        )
-    if active is not None:
-        query = query.where(Agent.active == active)
-    return query
-
-
-def list_agents(uow: UnitOfWork, **filters: Any) -> list[Agent]:
-    return list(uow.session.scalars(agents_query(**filters).order_by(Agent.id)))
-
-
 def update_agent(
     uow: UnitOfWork,
     *,
@@ -249,13 +202,13 @@ def update_agent(
                 raise ValidationFailed("name must be 1 to 200 characters", field="name")
             changes["name"] = name
         if role is not None:
-            agent_role: AgentRole = _enum(AgentRole, role, "role")
+            agent_role: AgentRole = member_of(AgentRole, role, "role")
             _require_admin_for_admin_role(actor_role, agent_role)
             if agent.role == AgentRole.ADMIN and agent_role != AgentRole.ADMIN:
                 _require_admin_for_admin_role(actor_role, AgentRole.ADMIN)
             changes["role"] = agent_role.value
         if line_of_business is not None:
-            lob: LineOfBusiness = _enum(LineOfBusiness, line_of_business, "line_of_business")
+            lob: LineOfBusiness = member_of(LineOfBusiness, line_of_business, "line_of_business")
             changes["line_of_business"] = lob.value
         if time_zone is not None:
             changes["time_zone"] = _checked(check_time_zone, time_zone, "time_zone")

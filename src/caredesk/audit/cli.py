@@ -21,12 +21,12 @@ def list_events(
     limit: int = typer.Option(50, min=1, max=200, help="At most this many."),
 ) -> None:
     """Audit events, oldest first: when, who, what and on which record."""
-    from caredesk.audit import service
+    from caredesk.audit import queries
     from caredesk.audit.models import AuditEvent
     from caredesk.db.paging import fetch_page
 
     with run_command(), open_database() as db, db.uow() as uow:
-        query = service.events_query(
+        query = queries.events_query(
             subject_type=subject_type, subject_id=subject_id, action=action
         )
         events, next_cursor = fetch_page(uow, query, AuditEvent.id, limit=limit, cursor=cursor)

@@ -1,13 +1,13 @@
-"""Recording audit events. Every secret-looking key or value is scrubbed before it is stored."""
+"""Recording audit events. Every secret-looking key or value is scrubbed before it is stored.
+Reading them is ``audit.queries``, whose query is named here too."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
-
 from caredesk.audit.actor import Actor as Actor
 from caredesk.audit.models import AuditEvent
+from caredesk.audit.queries import events_query as events_query
 from caredesk.db.session import UnitOfWork
 from caredesk.privacy import scrub
 
@@ -35,20 +35,3 @@ def record(
     )
     uow.session.add(event)
     return event
-
-
-def events_query(
-    *,
-    subject_type: str | None = None,
-    subject_id: str | None = None,
-    action: str | None = None,
-) -> Select[AuditEvent]:
-    """Audit events matching every filter given (paged oldest first by the caller)."""
-    query = select(AuditEvent)
-    if subject_type:
-        query = query.where(AuditEvent.subject_type == subject_type)
-    if subject_id:
-        query = query.where(AuditEvent.subject_id == subject_id)
-    if action:
-        query = query.where(AuditEvent.action == action)
-    return query

@@ -1,13 +1,30 @@
 """Finding callbacks: one by id (within an account when the caller is a customer), and the
-queries behind the lists of callbacks, their events and their attempts."""
+queries behind the lists of callbacks, their events and their attempts. Only the callbacks'
+tables: a list loads none of the audit, live-event or policy code that changes them."""
 
 from __future__ import annotations
 
 from sqlalchemy import Select, select
 
 from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackEvent, CallbackStatus
-from caredesk.callbacks.records import load_callback
 from caredesk.db.session import UnitOfWork
+from caredesk.errors import NotFound
+from caredesk.limits import MAX_ID
+
+
+def load_callback(
+    uow: UnitOfWork, callback_id: int, *, within_account: int | None = None
+) -> Callback:
+    """The callback as committed now (not a copy this session cached earlier); with
+    ``within_account``, one of another account is not found, exactly as a missing one."""
+    callback = (
+        uow.session.get(Callback, callback_id, populate_existing=True)
+        if 1 <= callback_id <= MAX_ID
+        else None
+    )
+    if callback is None or (within_account is not None and callback.account_id != within_account):
+        raise NotFound(f"no callback with id {callback_id}", field="callback_id")
+    return callback
 
 
 def get_callback(

@@ -17,12 +17,12 @@ from sqlalchemy import CursorResult, update
 
 from caredesk.audit.service import Actor, record
 from caredesk.callbacks.models import TRANSITIONS, Callback, CallbackEvent, CallbackStatus
+from caredesk.callbacks.queries import load_callback as load_callback
 from caredesk.db.session import UnitOfWork
-from caredesk.errors import Conflict, InvalidTransition, NotFound, PolicyRefused
+from caredesk.errors import Conflict, InvalidTransition, PolicyRefused
 from caredesk.live import Audience, publish
 from caredesk.policy import Decision, Step, decision_to_json
 from caredesk.privacy import scrub, scrub_text
-from caredesk.schemas import MAX_ID
 
 MAX_DETAIL = 2000
 
@@ -86,21 +86,6 @@ def plain(value: Any) -> Any:
     if isinstance(value, list | tuple | set | frozenset):
         return [plain(item) for item in value]
     return value
-
-
-def load_callback(
-    uow: UnitOfWork, callback_id: int, *, within_account: int | None = None
-) -> Callback:
-    """The callback as committed now (not a copy this session cached earlier); with
-    ``within_account``, one of another account is not found, exactly as a missing one."""
-    callback = (
-        uow.session.get(Callback, callback_id, populate_existing=True)
-        if 1 <= callback_id <= MAX_ID
-        else None
-    )
-    if callback is None or (within_account is not None and callback.account_id != within_account):
-        raise NotFound(f"no callback with id {callback_id}", field="callback_id")
-    return callback
 
 
 def status_of(callback: Callback) -> CallbackStatus:

@@ -36,13 +36,13 @@ def list_outbox(
 ) -> None:
     """List outbox messages, oldest first: one line each with id, created, status, to whom,
     subject and kind."""
-    from caredesk.channels import outbox
+    from caredesk.channels import queries
     from caredesk.channels.models import OutboxStatus
 
     if status is not None and status not in STATUSES:
         raise fail(f"--status: {status!r} is not one of {', '.join(STATUSES)}")
     with run_command(), open_database() as db, db.uow() as uow:
-        rows = outbox.list_messages(
+        rows = queries.list_messages(
             uow,
             status=OutboxStatus(status) if status else None,
             kind=kind,

@@ -22,6 +22,7 @@ from caredesk.channels.delivery import (
 from caredesk.channels.messages import check_payload, message_to_payload
 from caredesk.channels.models import OPEN_STATUSES, OutboxMessage, OutboxStatus
 from caredesk.channels.ports import OutboundMessage
+from caredesk.channels.queries import list_messages
 from caredesk.db.dialects import upsert_insert
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
@@ -118,24 +119,6 @@ def pending_count(uow: UnitOfWork, *, due_by: datetime | None = None) -> int:
     if due_by is not None:
         query = query.where(OutboxMessage.available_at <= due_by)
     return uow.session.scalar(query) or 0
-
-
-def list_messages(
-    uow: UnitOfWork,
-    *,
-    status: OutboxStatus | None = None,
-    kind: str | None = None,
-    after_id: int | None = None,
-    limit: int = 50,
-) -> list[OutboxMessage]:
-    query = select(OutboxMessage).order_by(OutboxMessage.id)
-    if status is not None:
-        query = query.where(OutboxMessage.status == status.value)
-    if kind is not None:
-        query = query.where(OutboxMessage.kind == kind)
-    if after_id is not None:
-        query = query.where(OutboxMessage.id > after_id)
-    return list(uow.session.scalars(query.limit(max(1, min(limit, 500)))))
 
 
 def find_message(uow: UnitOfWork, *, idempotency_key: str) -> OutboxMessage | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
@@ -58,6 +58,10 @@ class Database:
     engine: Engine
     session_factory: sessionmaker[Session]
     clock: Clock
+    # Runs as each unit of work starts writing (its outermost ``atomic()`` block). The command
+    # line loads there the models of the tables that the loaded ones refer to, which a flush
+    # needs and a read does not.
+    before_write: Callable[[], None] | None = None
 
     @classmethod
     def connect(cls, url: str, clock: Clock) -> Database:
@@ -65,7 +69,7 @@ class Database:
         return cls(engine, sessionmaker(engine, expire_on_commit=False), clock)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory(), self.clock)
+        return UnitOfWork(self.session_factory(), self.clock, before_write=self.before_write)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
@@ -86,9 +90,12 @@ class UnitOfWork:
     only the outermost commits, so a use case that calls another stays one transaction. Leaving
     the ``with uow`` block without a commit rolls everything back: nothing is ever half written."""
 
-    def __init__(self, session: Session, clock: Clock) -> None:
+    def __init__(
+        self, session: Session, clock: Clock, *, before_write: Callable[[], None] | None = None
+    ) -> None:
         self.session = session
         self.clock = clock
+        self.before_write = before_write
         self.after_commit: list[Any] = []
         self._depth = 0
         self._broken = False
@@ -114,6 +121,8 @@ class UnitOfWork:
                 "a durable use case commits before the outside world is called; "
                 "it cannot run inside another transaction"
             )
+        if not self._depth and self.before_write is not None:
+            self.before_write()
         self._depth += 1
         try:
             yield self

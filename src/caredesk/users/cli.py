@@ -11,8 +11,9 @@ from caredesk.cli_support import console, lazy_module, open_database, run_comman
 from caredesk.users.roles import Role
 
 if TYPE_CHECKING:
-    from caredesk.users import service
+    from caredesk.users import queries, service
 else:
+    queries = lazy_module("caredesk.users.queries")
     service = lazy_module("caredesk.users.service")
 
 user_app = typer.Typer(help="Users of the platform: staff and customers.", no_args_is_help=True)
@@ -51,7 +52,7 @@ def list_users() -> None:
 
     with run_command(), open_database() as db, db.uow() as uow:
         table = Table("id", "login", "role", "account", "agent", "active")
-        for user in service.list_users(uow):
+        for user in queries.list_users(uow):
             table.add_row(
                 str(user.id),
                 user.login,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 
 from caredesk.audit.service import Actor, record
 from caredesk.db.session import UnitOfWork
@@ -19,6 +19,8 @@ from caredesk.security import (
 )
 from caredesk.users import throttle
 from caredesk.users.models import ApiToken, Role, User
+from caredesk.users.queries import list_users as list_users
+from caredesk.users.queries import users_query as users_query
 
 DEFAULT_TOKEN_TTL_DAYS = 90
 
@@ -104,14 +106,6 @@ def get_user(uow: UnitOfWork, *, login: str) -> User:
     if user is None:
         raise NotFound(f"no user with login {login!r}", field="login")
     return user
-
-
-def users_query() -> Select[User]:
-    return select(User)
-
-
-def list_users(uow: UnitOfWork) -> list[User]:
-    return list(uow.session.scalars(users_query().order_by(User.id)))
 
 
 def issue_token(

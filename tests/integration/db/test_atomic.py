@@ -108,3 +108,21 @@ def test_a_commit_the_database_refuses_leaves_nothing_to_run_after(db: Database)
             _note(uow, "t.after_refused_commit")
     assert ran == []
     assert _count(db, "t.after_refused_commit") == 1
+
+
+def test_before_write_runs_once_as_a_unit_of_work_starts_writing(db: Database) -> None:
+    calls: list[int] = []
+    writing = Database(
+        db.engine, db.session_factory, db.clock, before_write=lambda: calls.append(1)
+    )
+    with writing.uow() as uow:
+        uow.session.execute(select(func.count()).select_from(AuditEvent))
+        assert calls == []  # a read is not a write
+        with uow.atomic():
+            assert calls == [1]
+            with uow.atomic():
+                _note(uow, "nested")
+        with uow.atomic():
+            _note(uow, "second")
+    assert calls == [1, 1]
+    assert _count(db, "nested") == 1

@@ -126,34 +126,49 @@ def test_a_command_that_reads_loads_only_what_it_reads(
 
 
 # Beyond NOT_FOR_A_READ, what each read leaves out: the write path of its own domain (audit
-# records, live events, the lifecycle rules, pydantic-settings behind them) and the tables of the
-# domains whose records it only names (an account's number and holder, an agent's name).
-WRITE_PATH = ("caredesk.audit", "caredesk.live", "caredesk.privacy", "caredesk.policy")
+# records, live events, the lifecycle rules, the secret scrubber) and the tables of the domains
+# whose records it only names (an account's number and holder, an agent's name).
+WRITE_PATH = (
+    "caredesk.audit.service",
+    "caredesk.live",
+    "caredesk.privacy",
+    "caredesk.policy.pii",
+)
+CASE_READ = (
+    *WRITE_PATH,
+    "caredesk.audit",
+    "caredesk.accounts",
+    "caredesk.agents",
+    "caredesk.tickets.service",
+    "caredesk.tickets.rules",
+    "caredesk.tickets.timeline",
+)
+CALLBACK_READ = (*WRITE_PATH, "caredesk.audit.models", "caredesk.callbacks.records")
 NOT_FOR_THIS_READ: dict[str, tuple[str, ...]] = {
-    "ticket list": (
-        *WRITE_PATH,
-        "caredesk.accounts",
-        "caredesk.agents",
-        "caredesk.tickets.service",
-        "caredesk.tickets.rules",
-        "caredesk.tickets.timeline",
-    ),
-    "ticket show {ticket}": (
-        *WRITE_PATH,
-        "caredesk.accounts",
-        "caredesk.agents",
-        "caredesk.tickets.service",
-        "caredesk.tickets.rules",
-        "caredesk.tickets.timeline",
-    ),
+    "ticket list": CASE_READ,
+    "ticket show {ticket}": CASE_READ,
     "memo list {account}": (
         *WRITE_PATH,
+        "caredesk.audit",
         "caredesk.accounts",
         "caredesk.agents",
         "caredesk.tickets",
         "caredesk.users",
         "caredesk.memos.service",
     ),
+    "audit list": (*WRITE_PATH,),
+    "outbox list": (*WRITE_PATH, "caredesk.audit", "caredesk.channels.delivery"),
+    "outbox show {message}": (*WRITE_PATH, "caredesk.audit", "caredesk.channels.delivery"),
+    "callback due": (*WRITE_PATH, "caredesk.audit.models", "caredesk.callbacks.records"),
+    "callback attention": (*WRITE_PATH, "caredesk.audit.models", "caredesk.callbacks.records"),
+    "callback show {callback}": (
+        *WRITE_PATH,
+        "caredesk.audit.models",
+        "caredesk.callbacks.records",
+    ),
+    "account list": (*WRITE_PATH, "caredesk.audit.models", "caredesk.accounts.people"),
+    "agent list": (*WRITE_PATH, "caredesk.audit.models", "caredesk.users.models"),
+    "user list": (*WRITE_PATH, "caredesk.audit.models", "caredesk.users.throttle"),
 }
 
 
@@ -162,7 +177,13 @@ def records(db: Database) -> dict[str, str]:
     """An account with a case assigned to an agent and a memo: what the reads below show."""
     from caredesk.memos.models import MemoKind
     from caredesk.memos.service import create_memo
-    from tests.integration.tickets.factories import STAFF, make_account, make_agent, make_ticket
+    from tests.integration.tickets.factories import (
+        STAFF,
+        insert_row,
+        make_account,
+        make_agent,
+        make_ticket,
+    )
 
     account, agent = make_account(db), make_agent(db)
     ticket = make_ticket(db, account, assignee_id=agent)
@@ -176,7 +197,32 @@ def records(db: Database) -> dict[str, str]:
             summary="Explained the charges on the last bill.",
             author_agent_id=agent,
         )
-    return {"account": str(account), "ticket": ticket.case_number}
+    callback = insert_row(
+        db,
+        "callbacks",
+        account_id=account,
+        line_of_business="care",
+        origin="dropped_call",
+        reason="dropped_call",
+        caller_role="customer",
+        number="+13136564363",
+        status="scheduled",
+    )
+    message = insert_row(
+        db,
+        "outbox_messages",
+        kind="callback.dropped_call",
+        channel="email",
+        payload={"to": "ana@example.com", "subject": "We will call you back", "text": "Soon."},
+        status="pending",
+    )
+    return {
+        "account": str(account),
+        "agent": str(agent),
+        "ticket": ticket.case_number,
+        "callback": str(callback),
+        "message": str(message),
+    }
 
 
 @pytest.mark.parametrize("command", sorted(NOT_FOR_THIS_READ))
@@ -232,3 +278,21 @@ def test_the_command_starts_with_the_collector_off(monkeypatch: pytest.MonkeyPat
     finally:
         gc.enable()
     assert seen == [False]
+
+
+# Commands that write, each in a fresh interpreter as a user runs it: a command loads only the
+# models it reads, and a flush needs the tables those refer to (`open_database`'s before_write).
+WRITES = (
+    "ticket create --account {account} --subject Drops --description Calls-drop-indoors",
+    "ticket resolve {ticket} --summary Reset-the-network-settings",
+    "memo add --account {account} --agent {agent} --reason Billing --summary Explained-the-bill",
+    "account create --number ACC-0123456 --holder-first Ana --holder-last Lopez --phone 3136564363",
+)
+
+
+@pytest.mark.parametrize("command", WRITES)
+def test_a_command_that_writes_finds_every_table_its_rows_refer_to(
+    database_url: str, records: dict[str, str], command: str
+) -> None:
+    answer = _run(*command.format(**records).split(), env={"CAREDESK_DATABASE_URL": database_url})
+    assert answer["exit"] == 0, answer["output"]
