@@ -1,5 +1,6 @@
-"""Start-up time of the command line: `caredesk --help`, every group's `--help`, and a few
-commands that read the database (against a fresh SQLite file with a small demo load).
+"""Start-up time of the command line: `caredesk --help`, every group's `--help`, the commands
+that read the database and those a support team writes with (against a fresh SQLite file with a
+small demo load, on a fixed afternoon inside the calling hours, so that calls may be dialled).
 
     .venv/bin/python benchmarks/cli_start_bench.py            # 5 runs each
     .venv/bin/python benchmarks/cli_start_bench.py --runs 10
@@ -13,17 +14,21 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from caredesk.cli import SUBCOMMANDS
 
 CAREDESK = str(Path(sys.executable).with_name("caredesk"))
+# 14:30 in Indianapolis, where the holder of ACC-0000003 lives: inside the calling hours.
+AFTERNOON = "2026-03-10T18:30:00+00:00"
 DATABASE_COMMANDS = (
     ("ticket", "list", "--limit", "5"),
     ("outbox", "list", "--limit", "5"),
@@ -35,7 +40,48 @@ DATABASE_COMMANDS = (
     ("callback", "due"),
     ("callback", "attention"),
     ("user", "list"),
+    ("outbox", "show", "1"),
+    ("callback", "show", "1"),
 )
+REQUEST = ("callback", "request", "--account-id", "3", "--reason", "dropped_call")
+DISPATCH = ("dispatcher", "run", "--until-idle")
+WRAP_UP = (
+    ("call", "hangup", "{callback}", "--agent", "care1"),
+    ("call", "wrap-up", "{callback}", "--agent", "care1", "--outcome", "resolved",
+     "--reason", "Dropped call follow-up", "--summary", "Called back; data works again.",
+     "--response", "Customer confirmed."),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Write:
+    """A command that writes, timed on each run; ``before`` and ``after`` run untimed around it
+    so that every run finds the records as the first did. ``{callback}`` is the callback the
+    last request made."""
+
+    args: tuple[str, ...]
+    before: tuple[tuple[str, ...], ...] = ()
+    after: tuple[tuple[str, ...], ...] = ()
+
+
+WRITE_COMMANDS = (
+    Write(("ticket", "create", "--account", "ACC-0000003", "--subject", "Bench case",
+           "--description", "Opened by the start-up benchmark.")),
+    Write(("ticket", "escalate", "CS-000001", "--reason", "Needs a specialist to look at it.",
+           "--department", "tech")),
+    Write(("ticket", "resolve", "CS-000001", "--summary", "Reset the network settings."),
+          after=(("ticket", "reopen", "CS-000001", "--reason", "The customer says it is back."),)),
+    Write(("memo", "add", "--account", "ACC-0000003", "--agent", "care1", "--reason",
+           "Asked about the bill", "--summary", "Explained the charges on the last bill.")),
+    Write((*REQUEST, "--origin", "dropped_call")),
+    Write(("call", "start", "{callback}", "--agent", "care1"),
+          before=((*REQUEST, "--origin", "dropped_call"), DISPATCH),
+          after=(("call", "result", "{callback}", "contact", "--agent", "care1"), *WRAP_UP)),
+    Write(("call", "result", "{callback}", "contact", "--agent", "care1"),
+          before=((*REQUEST, "--origin", "dropped_call"), DISPATCH,
+                  ("call", "start", "{callback}", "--agent", "care1")),
+          after=WRAP_UP),
+)  # fmt: skip
 
 
 def _cpu() -> float:
@@ -43,17 +89,36 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _time(args: tuple[str, ...], env: dict[str, str], runs: int) -> tuple[list[float], list[float]]:
+def _run(args: tuple[str, ...], env: dict[str, str], callback: list[str]) -> str:
+    done = subprocess.run(
+        [CAREDESK, *(arg.format(callback=callback[-1]) for arg in args)],
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed: {done.stderr.decode()[:300]}")
+    made = re.search(r"^\s*callback\s+(\d+)\s*$", done.stdout.decode(), re.M)
+    if args[:2] == ("callback", "request") and made:
+        callback.append(made.group(1))
+    return done.stdout.decode()
+
+
+def _time(
+    write: Write, env: dict[str, str], runs: int, callback: list[str]
+) -> tuple[list[float], list[float]]:
     """Wall times and CPU times (user + system) of each run. On a busy machine the CPU time is
     the steadier figure: it leaves out the time spent waiting for a core."""
     walls, cpus = [], []
     for _ in range(runs):
+        for args in write.before:
+            _run(args, env, callback)
         started, cpu = time.perf_counter(), _cpu()
-        done = subprocess.run([CAREDESK, *args], env=env, capture_output=True, check=False)
+        _run(write.args, env, callback)
         walls.append(time.perf_counter() - started)
         cpus.append(_cpu() - cpu)
-        if done.returncode != 0:
-            raise SystemExit(f"{' '.join(args)} failed: {done.stderr.decode()[:300]}")
+        for args in write.after:
+            _run(args, env, callback)
     return walls, cpus
 
 
@@ -62,26 +127,37 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
-        env = {**os.environ, "CAREDESK_DATABASE_URL": f"sqlite:///{scratch}/bench.db"}
-        subprocess.run([CAREDESK, "db", "upgrade"], env=env, capture_output=True, check=True)
-        subprocess.run(
-            [CAREDESK, "demo", "load", "--accounts", "20", "--quiet"],
-            env=env,
-            capture_output=True,
-            check=True,
+        env = {
+            **os.environ,
+            "CAREDESK_DATABASE_URL": f"sqlite:///{scratch}/bench.db",
+            "CAREDESK_SECRET_PEPPER_FILE": f"{scratch}/pepper",
+            "CAREDESK_FIXED_CLOCK": AFTERNOON,
+        }
+        env.pop("CAREDESK_SMTP_HOST", None)
+        callback = ["0"]
+        _run(("db", "upgrade"), env, callback)
+        _run(
+            ("demo", "load", "--accounts", "20", "--quiet", "--as-of", AFTERNOON[:10]),
+            env,
+            callback,
         )
-        commands: list[tuple[str, ...]] = [("--help",)]
-        commands += [(name, "--help") for name, *_ in SUBCOMMANDS]
-        commands += [
-            args for args in DATABASE_COMMANDS if any(args[0] == s[0] for s in SUBCOMMANDS)
-        ]
+        # A callback requested and its notice sent: what `callback show 1` and `outbox show 1` read.
+        _run((*REQUEST, "--origin", "dropped_call"), env, callback)
+        _run(DISPATCH, env, callback)
+        # The agent who takes the calls, on follow-up work (where a wrap-up leaves them again).
+        _run(("agent", "state", "care1", "ready"), env, callback)
+        _run(("agent", "state", "care1", "not_ready_follow_up"), env, callback)
+        reads: list[tuple[str, ...]] = [("--help",)]
+        reads += [(name, "--help") for name, *_ in SUBCOMMANDS]
+        reads += [args for args in DATABASE_COMMANDS if any(args[0] == s[0] for s in SUBCOMMANDS)]
         print(
             f"{'command':<40} {'best':>8} {'median':>8} {'cpu best':>9}   "
             f"({options.runs} runs, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f})"
         )
-        for args in commands:
-            walls, cpus = _time(args, env, options.runs)
-            label = "caredesk " + " ".join(args)
+        for write in [Write(args) for args in reads] + list(WRITE_COMMANDS):
+            walls, cpus = _time(write, env, options.runs, callback)
+            words = " ".join(write.args)
+            label = "caredesk " + (words if len(words) <= 31 else " ".join(write.args[:2]))
             print(
                 f"{label:<40} {min(walls):>7.3f}s {statistics.median(walls):>7.3f}s "
                 f"{min(cpus):>8.3f}s"
