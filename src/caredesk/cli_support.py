@@ -107,20 +107,11 @@ def open_database() -> Iterator[Database]:
 
 
 def _load_the_tables_referred_to() -> None:
-    """A flush orders its writes by the foreign keys of every mapped table, and fails on a key
-    naming a table whose model is not loaded. A command loads only the models it reads (and a
-    read needs no more); before its first write, the models of the tables named are loaded too:
-    the whole schema, when some are missing."""
-    from caredesk.db.base import Base
+    """A command loads only the models it reads, and a read needs no more; before it writes,
+    the tables its rows may refer to are loaded too (``db.registry.load_tables_referred_to``)."""
+    from caredesk.db.registry import load_tables_referred_to
 
-    tables = Base.metadata.tables
-    named = {
-        key.target_fullname.split(".")[0] for table in tables.values() for key in table.foreign_keys
-    }
-    if not named <= set(tables):
-        from caredesk.db.registry import load_all_models
-
-        load_all_models()
+    load_tables_referred_to()
 
 
 def is_interactive() -> bool:
