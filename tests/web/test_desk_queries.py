@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from caredesk.clock import FixedClock
 from caredesk.db.session import Database
 from caredesk.users.models import Role
-from tests.api.test_inbound_routing import ROUTING, TECHNICAL, Floor
+from tests.api.test_inbound_routing import TECHNICAL, Floor
 from tests.api.test_ivr_calls import CALLER
 from tests.api.test_ivr_waits import serving, to_queue
 from tests.conftest import TokenMaker
@@ -46,11 +46,11 @@ WORKLIST_STATEMENTS = DESK_STATEMENTS - 1
 STATE_STATEMENTS = 2
 # The leader's Queues page: the session; the callers waiting, the agents by skill and state;
 # today's answered, abandoned and callback outcomes; the estimates' accuracy; the "keep my
-# place" callbacks held now and today's (two statements for every queue at once); the live
-# stream's start; and, for each queue of the routing file, the estimate a caller joining now
-# would hear (callers ahead and agents serving it, then their recent talk and wrap-up spells
-# when any agent has its skill).
-QUEUES_FIXED_STATEMENTS = 10
+# place" callbacks held now and today's (two statements for every queue at once); the estimate a
+# caller joining each queue now would hear (the callers in line by queue, the agents serving by
+# skill, their recent Talking and After-Call Work spells: three for every queue at once); the
+# live stream's start.
+QUEUES_STATEMENTS = 13
 
 
 @pytest.fixture
@@ -176,9 +176,6 @@ def test_the_leaders_queues_page_reads_in_a_fixed_few_statements(
     serving(floor.desk, "technical", talk=5, wrap=2, busy=True)
     serving(floor.desk, "billing", talk=3, wrap=1, busy=True)
     leader = Agent(0, {}, signed_in(desk.db, Role.LEADER))
-    # Each queue reads its estimate: two statements, two more when anyone has its skill.
-    staffed = sum(1 for queue in ROUTING.queues.values() if queue.skill in ("technical", "billing"))
-    expected = QUEUES_FIXED_STATEMENTS + 2 * len(ROUTING.queues) + 2 * staffed
     empty = _count(desk, leader, "/lead/queues")
     # Callers holding, callbacks held in line, one cancelled: the same statements.
     held = [takes_callback(floor, number) for number in numbers]
@@ -190,5 +187,4 @@ def test_the_leaders_queues_page_reads_in_a_fixed_few_statements(
     assert cancelled.status_code == 200, cancelled.text
     busy = _count(desk, leader, "/lead/queues")
     assert page(desk, leader, "/lead/queues").count('data-figure="callbacks-held"') == 1
-    print(empty, busy, expected)
-    assert empty == busy == expected
+    assert empty == busy == QUEUES_STATEMENTS

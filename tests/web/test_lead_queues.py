@@ -9,13 +9,16 @@ import csv
 import io
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 from caredesk.channels.ports import CallEventKind
 from caredesk.clock import FixedClock
 from caredesk.db.session import Database
+from caredesk.inbound import waits
+from caredesk.inbound.waits import HANDLE_SAMPLE
 from caredesk.users.models import Role
-from tests.api.test_inbound_routing import BILLING, TECHNICAL, Floor
+from tests.api.test_inbound_routing import BILLING, ROUTING, TECHNICAL, Floor
 from tests.api.test_ivr_calls import CALLER
 from tests.api.test_ivr_waits import serving, to_queue
 from tests.conftest import TokenMaker
@@ -189,3 +192,42 @@ def test_the_queues_view_shows_callbacks_held_in_line_and_todays(
     leader = signed_in(db, Role.LEADER)  # the first session has been idle too long
     later = row_of(client.get("/lead/queues", headers=leader.cookie).text, "technical")
     assert (later["callbacks-expired"], later["callbacks-cancelled"]) == ("1", "1")
+
+
+@pytest.mark.parametrize("sample", [1, HANDLE_SAMPLE])
+def test_every_queues_estimate_is_read_at_once_as_each_would_be_alone(
+    client: TestClient,
+    auth: TokenMaker,
+    db: Database,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+    sample: int,
+) -> None:
+    # With a sample of one spell, the set's latest is one agent's: the others' are left out.
+    monkeypatch.setattr(waits, "HANDLE_SAMPLE", sample)
+    floor = Floor(client, auth, db, clock)
+    floor.desk.account(phone=DENVER[0])
+    serving(floor.desk, "technical", talk=8, wrap=2, busy=True)
+    floor.later(120)  # the second agent's spells end after the first's
+    serving(floor.desk, "technical", talk=12, wrap=3, busy=True)
+    serving(floor.desk, "billing", talk=3, wrap=1, busy=False)
+    takes_callback(floor, DENVER[0])
+    floor.later(5)
+    floor.caller(*TECHNICAL)
+    floor.caller(*BILLING)
+    floor.later(20)
+    floor.caller(*BILLING)
+    floor.route()  # the first billing caller is offered to its Ready agent
+    with db.uow() as uow:
+        now = floor.clock.now()
+        together = waits.queue_views(uow, queues=ROUTING.queues, now=now)
+        alone = {
+            name: waits.queue_view(uow, queue=queue, now=now)
+            for name, queue in ROUTING.queues.items()
+        }
+    assert together == alone
+    technical = together["technical"]
+    assert (technical.ahead, technical.agents) == (2, 2)  # the callback holds its place
+    handle = 15 * 60 if sample == 1 else (8 * 60 + 12 * 60) / 2 + (2 * 60 + 3 * 60) / 2
+    assert technical.mean_handle_seconds == handle
+    assert together["billing"].ahead == 2 and together["account"].agents == 0

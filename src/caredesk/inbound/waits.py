@@ -11,15 +11,17 @@ What is known (and so what `routing.wait.QueueView` gets):
 The callers' patience and the wait of the last caller served are not recorded yet, so QL
 (queue length) is the estimate, head of line when QL has nothing to go on, and with neither
 the caller hears the fallback sentence. The figure is never below what the queue's state
-makes all but certain (`announce.state_floor`)."""
+makes all but certain (`announce.state_floor`). `queue_views` reads the same for every queue
+at once (the leader's Queues page)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from statistics import fmean
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from caredesk.agents.models import Agent, AgentSkill, AgentStateChange
 from caredesk.db.session import UnitOfWork
@@ -68,6 +70,24 @@ def _mean_spell(uow: UnitOfWork, agent_ids: list[int], state: AgentState) -> flo
     return fmean(spells) if spells else None
 
 
+def _in_line(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Where-clauses of a walk waiting in its queue at `now` (joined to its interaction)."""
+    return (
+        IvrWalk.queued_at.is_not(None),
+        IvrWalk.queued_at <= now,
+        or_(
+            and_(
+                # On the line: never took a callback, or held on after one was refused.
+                or_(IvrWalk.callback_id.is_(None), IvrWalk.outcome == WalkOutcome.QUEUED.value),
+                Interaction.ended_at.is_(None),
+                Interaction.agent_id.is_(None),
+            ),
+            # A queue callback keeps the caller's place.
+            held_place(),
+        ),
+    )
+
+
 def queue_view(
     uow: UnitOfWork,
     *,
@@ -82,21 +102,7 @@ def queue_view(
     waiting = (
         select(func.count(), func.min(IvrWalk.queued_at))
         .join(Interaction, Interaction.id == IvrWalk.interaction_id)
-        .where(
-            IvrWalk.queue == queue.name,
-            IvrWalk.queued_at.is_not(None),
-            IvrWalk.queued_at <= now,
-            or_(
-                and_(
-                    # On the line: never took a callback, or held on after one was refused.
-                    or_(IvrWalk.callback_id.is_(None), IvrWalk.outcome == WalkOutcome.QUEUED.value),
-                    Interaction.ended_at.is_(None),
-                    Interaction.agent_id.is_(None),
-                ),
-                # A queue callback keeps the caller's place.
-                held_place(),
-            ),
-        )
+        .where(IvrWalk.queue == queue.name, *_in_line(now))
     )
     if excluding_walk is not None:
         waiting = waiting.where(IvrWalk.id != excluding_walk)
@@ -140,3 +146,89 @@ def estimate_wait(view: QueueView) -> WaitEstimate:
             told = announce(seconds, floor_seconds=state_floor(view))
             return WaitEstimate(view, seconds, predictor, told)
     return WaitEstimate(view, None, None, announce(None))
+
+
+def queue_views(
+    uow: UnitOfWork, *, queues: Mapping[str, QueueConfig], now: datetime
+) -> dict[str, QueueView]:
+    """`queue_view` of a caller joining each of `queues` now, in three statements for them all
+    (the leader's Queues page): the callers in line by queue, the agents serving by skill, and
+    the last `HANDLE_SAMPLE` Talking and After-Call Work spells of each skill's serving agents."""
+    in_line = {
+        queue: (count, first)
+        for queue, count, first in uow.session.execute(
+            select(IvrWalk.queue, func.count(), func.min(IvrWalk.queued_at))
+            .join(Interaction, Interaction.id == IvrWalk.interaction_id)
+            .where(IvrWalk.queue.in_(list(queues)), *_in_line(now))
+            .group_by(IvrWalk.queue)
+        ).all()
+    }
+    skills = sorted({queue.skill for queue in queues.values()})
+    serving_now = (
+        Agent.active.is_(True),
+        Agent.state.in_([state.value for state in SERVING]),
+        AgentSkill.skill.in_(skills),
+    )
+    serving: dict[str, list[str]] = {skill: [] for skill in skills}
+    for skill, state in uow.session.execute(
+        select(AgentSkill.skill, Agent.state)
+        .join(AgentSkill, AgentSkill.agent_id == Agent.id)
+        .where(*serving_now)
+    ).all():
+        serving[skill].append(state)
+    spells = _recent_spells(uow, serving_now) if any(serving.values()) else {}
+    views: dict[str, QueueView] = {}
+    for name, queue in queues.items():
+        ahead, first_queued = in_line.get(name, (0, None))
+        states = serving[queue.skill]
+        handle = None
+        if states:
+            talk = spells.get((queue.skill, AgentState.TALKING.value))
+            wrap = spells.get((queue.skill, AgentState.AFTER_CALL_WORK.value))
+            handle = talk + (wrap or 0.0) if talk is not None else None
+        views[name] = QueueView(
+            ahead=int(ahead or 0),
+            agents=len(states),
+            mean_handle_seconds=handle,
+            head_wait=(now - first_queued).total_seconds() if ahead and first_queued else None,
+            idle_agents=sum(1 for state in states if state == AgentState.READY.value),
+        )
+    return views
+
+
+def _recent_spells(
+    uow: UnitOfWork, serving_now: tuple[ColumnElement[bool], ...]
+) -> dict[tuple[str, str], float]:
+    """(skill, state) -> the mean of the last `HANDLE_SAMPLE` finished spells in that state
+    (Talking, After-Call Work) of the agents serving with that skill now, as `_mean_spell`
+    reads them for one queue."""
+    kept = (AgentState.TALKING.value, AgentState.AFTER_CALL_WORK.value)
+    rank = func.row_number().over(
+        partition_by=(AgentSkill.skill, AgentStateChange.from_state),
+        order_by=AgentStateChange.at.desc(),
+    )
+    recent = (
+        select(
+            AgentSkill.skill,
+            AgentStateChange.from_state,
+            AgentStateChange.from_since,
+            AgentStateChange.at,
+            rank.label("rank"),
+        )
+        .join(AgentSkill, AgentSkill.agent_id == AgentStateChange.agent_id)
+        .join(Agent, Agent.id == AgentStateChange.agent_id)
+        .where(
+            *serving_now,
+            AgentStateChange.from_state.in_(kept),
+            AgentStateChange.from_since.is_not(None),
+        )
+        .subquery()
+    )
+    lengths: dict[tuple[str, str], list[float]] = {}
+    for skill, state, since, at in uow.session.execute(
+        select(recent.c.skill, recent.c.from_state, recent.c.from_since, recent.c.at).where(
+            recent.c.rank <= HANDLE_SAMPLE
+        )
+    ).all():
+        lengths.setdefault((skill, state), []).append((at - since).total_seconds())
+    return {key: fmean(values) for key, values in lengths.items()}
