@@ -14,7 +14,7 @@ from caredesk.db.session import Database
 from caredesk.security import load_pepper, use_pepper
 
 if TYPE_CHECKING:
-    from caredesk.callbacks.runtime import CallbackRuntime
+    from caredesk.callbacks.runtime import CallbackRuntime, RoundStep
     from caredesk.channels.ports import MessageSender, VoiceGateway
     from caredesk.policy import PolicyConfig
     from caredesk.routing.config import RoutingConfig
@@ -105,24 +105,34 @@ def build_callback_runtime(
     *,
     policy: PolicyConfig | None = None,
     routing: RoutingConfig | None = None,
+    dispatching: bool = True,
 ) -> CallbackRuntime:
     """The callback machinery, with inbound routing as a round step of the dispatcher (its
     rounds offer waiting callers to Ready agents by the routing file in force), after the step
-    that puts agents whose wrap-up time is over back to Ready (so they count in that round)."""
+    that puts agents whose wrap-up time is over back to Ready (so they count in that round).
+    ``dispatching=False`` for a process that runs no rounds (a command requesting or dialling
+    one callback): the round steps, and the routing code behind them, are not loaded."""
     from caredesk.callbacks.runtime import CallbackRuntime
-    from caredesk.inbound.routing_round import InboundRouting
-    from caredesk.inbound.wrapup import WrapUpTimer
 
     rules = policy if policy is not None else load_callback_policy(settings)
-    inbound = InboundRouting(
-        routing if routing is not None else load_routing_config(),
-        policy=rules,
-        callback_offer_seconds=settings.dispatcher_lease_seconds,
-    )
     return CallbackRuntime(
         policy=rules,
         sender=build_message_sender(settings, clock),
         gateway=build_voice_gateway(settings, clock),
         settings=settings,
-        round_steps=(WrapUpTimer(), inbound),
+        round_steps=_round_steps(settings, rules, routing) if dispatching else (),
     )
+
+
+def _round_steps(
+    settings: Settings, policy: PolicyConfig, routing: RoutingConfig | None
+) -> tuple[RoundStep, ...]:
+    from caredesk.inbound.routing_round import InboundRouting
+    from caredesk.inbound.wrapup import WrapUpTimer
+
+    inbound = InboundRouting(
+        routing if routing is not None else load_routing_config(),
+        policy=policy,
+        callback_offer_seconds=settings.dispatcher_lease_seconds,
+    )
+    return (WrapUpTimer(), inbound)

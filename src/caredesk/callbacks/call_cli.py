@@ -32,7 +32,7 @@ def _runtime(db: Any) -> Any:
     from caredesk.config import get_settings
 
     try:
-        return build_callback_runtime(get_settings(), db.clock)
+        return build_callback_runtime(get_settings(), db.clock, dispatching=False)
     except PolicyFileError as error:
         raise fail(f"policy file {error}") from None
 

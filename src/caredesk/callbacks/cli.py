@@ -53,7 +53,7 @@ def _runtime(db: Database) -> CallbackRuntime:
     from caredesk.bootstrap import build_callback_runtime
     from caredesk.config import get_settings
 
-    return build_callback_runtime(get_settings(), db.clock, policy=_policy())
+    return build_callback_runtime(get_settings(), db.clock, policy=_policy(), dispatching=False)
 
 
 def _when(value: datetime | None) -> str:

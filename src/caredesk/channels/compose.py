@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from caredesk.channels.email.invites import build_slot_invitations
 from caredesk.channels.ports import Channel, OutboundMessage
 from caredesk.channels.templates.render import MessageBrand, SchedulingEmailContext, render
 from caredesk.errors import ValidationFailed
@@ -51,6 +50,9 @@ def compose_scheduling_email(
     brand: MessageBrand | None = None,
 ) -> OutboundMessage:
     """OB-SA-EMAIL-FIRST: the scheduling email with one calendar invitation per offered slot."""
+    # icalendar is loaded here, not with the notices: most messages carry no invitation.
+    from caredesk.channels.email.invites import build_slot_invitations
+
     brand = brand or MessageBrand()
     full = {**context, "calendar_attached": True}
     rendered = render("sa_scheduling_email", full, brand=brand)

@@ -24,8 +24,8 @@ def add(
     """Add a memo to an account. Text holding an SSN, PIN or card number is refused."""
     if kind not in KINDS:
         raise fail(f"--kind: {kind!r} is not one of {', '.join(KINDS)}")
-    from caredesk.agents import service as agents
-    from caredesk.audit.service import Actor
+    from caredesk.agents import queries as agents
+    from caredesk.audit.actor import Actor
     from caredesk.cli_refs import account_id_for, agent_id_for
     from caredesk.memos import service
     from caredesk.memos.models import MemoKind

@@ -10,7 +10,6 @@ from caredesk.audit.service import Actor, record
 from caredesk.db.references import require_reference
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import NotFound, ValidationFailed
-from caredesk.memos.lint import refuse_incomplete_call_memo
 from caredesk.memos.models import Memo, MemoKind
 from caredesk.memos.queries import account_memos as account_memos
 from caredesk.memos.queries import get_memo as get_memo
@@ -76,6 +75,9 @@ def create_memo(
             {"reason": reason, "summary": summary, "customer_response": customer_response}
         )
         if kind in CALL_MEMO_CHECKED:
+            # The policy's memo rules are loaded for a call's memo only, not for every note.
+            from caredesk.memos.lint import refuse_incomplete_call_memo
+
             refuse_incomplete_call_memo(
                 reason=reason,
                 summary=summary,
