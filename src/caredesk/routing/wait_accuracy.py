@@ -172,8 +172,10 @@ class _Paired:
         available = frozenset(p for p, value in estimates.items() if value is not None)
         trackers = self._by_set.get(available)
         if trackers is None:
+            # In DEFAULT_ORDER, never the set's own (hash-seeded) order: a tie goes the same
+            # way in every run.
             trackers = self._by_set[available] = {
-                p: AccuracyTracker(self._window) for p in available
+                p: AccuracyTracker(self._window) for p in DEFAULT_ORDER if p in available
             }
         for predictor, tracker in trackers.items():
             value = estimates[predictor]

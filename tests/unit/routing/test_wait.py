@@ -174,6 +174,7 @@ def test_the_chooser_picks_the_most_accurate_predictor() -> None:
             ahead=rng.randrange(0, 20),
             agents=5,
             mean_handle_seconds=300,
+            abandon_rate=1 / 600,
             last_entered_wait=rng.uniform(100, 900),
         )
         exact = predict_ql(view)
@@ -211,6 +212,15 @@ def test_the_chooser_keeps_its_predictor_unless_another_is_clearly_better() -> N
     assert chooser.choose("billing", both) is Predictor.QL
     with pytest.raises(ValueError):
         PredictorChooser(switch_margin=1.0)
+
+
+def test_a_tie_goes_the_same_way_in_every_run() -> None:
+    """QL and QL_m are one figure with no give-ups: the tie goes to the fallback order's first
+    (QL_m), whatever order the process happens to hash the predictors in."""
+    chooser = PredictorChooser(min_samples=5, window=20, predictors=(Predictor.QL, Predictor.QL_M))
+    for actual in (90.0, 130.0) * 10:
+        _scored(chooser, "billing", {Predictor.QL: 110.0, Predictor.QL_M: 110.0}, actual)
+    assert chooser.choose("billing", {Predictor.QL: 1.0, Predictor.QL_M: 1.0}) is Predictor.QL_M
 
 
 def test_the_chooser_compares_predictors_on_the_same_callers() -> None:
