@@ -60,8 +60,9 @@ _CANONICAL = {
 # Headers whose comma-separated values are separate entries (RFC 3261 7.3.1).
 _LIST_HEADERS = frozenset({"via", "route", "record-route"})
 REQUIRED = ("Via", "From", "To", "Call-ID", "CSeq")
-_TOKEN = re.compile(r"^[A-Za-z0-9.!%*_+`'~-]+$")
-_STATUS = re.compile(r"^SIP/2\.0 ([1-6][0-9]{2}) ?(.*)$")
+# Bounded by MAX_DATAGRAM, as every repeat in caredesk is bounded.
+_TOKEN = re.compile(r"^[A-Za-z0-9.!%*_+`'~-]{1,16384}$")
+_STATUS = re.compile(r"^SIP/2\.0 ([1-6][0-9]{2}) ?(.{0,16384})$")
 
 
 class SipParseError(ValueError):
