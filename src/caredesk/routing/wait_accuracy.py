@@ -204,7 +204,7 @@ class PredictorChooser:
         *,
         window: int = 1000,
         min_samples: int = 50,
-        forgetting: float = 0.999,
+        forgetting: float = 0.9998,
         predictors: tuple[Predictor, ...] = tuple(Predictor),
         switch_margin: float = 0.1,
     ) -> None:

@@ -197,7 +197,9 @@ def parse_scenario(mapping: Mapping[str, object], name: str = "scenario") -> Sce
             min_samples=integer(
                 predictors.get("min_samples", 50), "predictors.min_samples", 1, 100_000
             ),
-            forgetting=number(predictors.get("forgetting", 0.999), "predictors.forgetting", 0.5, 1),
+            forgetting=number(
+                predictors.get("forgetting", 0.9998), "predictors.forgetting", 0.5, 1
+            ),
             use=parts.parse_predictors(predictors.get("use", [p.value for p in Predictor])),
         ),
         service_level=service_level,

@@ -88,7 +88,7 @@ class ScriptedContact:
 class PredictorSettings:
     window: int = 1000
     min_samples: int = 50
-    forgetting: float = 0.999
+    forgetting: float = 0.9998
     use: tuple[Predictor, ...] = tuple(Predictor)
     """The predictors the chooser asks (all of them unless the scenario names some)."""
 
