@@ -13,7 +13,9 @@ and answers with the predictor whose RASE is lowest once it has enough samples:
 - a queue with too few callers of its own yet (a small queue; or the learned predictor not
   scored long enough there) is judged on the centre-wide record, every queue's callers pooled,
   rather than left on a fixed default: what is most accurate across the centre is the better
-  guess for a queue that cannot tell yet;
+  guess for a queue that cannot tell yet; and once it can, its own figures are tempered by
+  the centre's (counted as `centre_weight` callers), since a few dozen callers of one queue
+  wait through the same spell and their RASE alone is mostly chance;
 - the queue keeps its current predictor unless another's RASE is lower by `switch_margin`
   (relative): two predictors within a few per cent of each other trade places by chance from
   one window to the next, and flapping between them scores worse than either.
@@ -168,6 +170,9 @@ class _Paired:
     def items(self) -> Iterable[tuple[frozenset[Predictor], Trackers]]:
         return self._by_set.items()
 
+    def get(self, available: frozenset[Predictor]) -> Trackers | None:
+        return self._by_set.get(available)
+
     def record(self, estimates: Mapping[Predictor, float | None], actual: float) -> None:
         available = frozenset(p for p, value in estimates.items() if value is not None)
         trackers = self._by_set.get(available)
@@ -207,6 +212,7 @@ class PredictorChooser:
         forgetting: float = 0.9998,
         predictors: tuple[Predictor, ...] = tuple(Predictor),
         switch_margin: float = 0.1,
+        centre_weight: int = 200,
     ) -> None:
         if not 0 <= switch_margin < 1:
             raise ValueError("switch_margin must be in [0, 1)")
@@ -215,6 +221,7 @@ class PredictorChooser:
         self.forgetting = forgetting
         self.predictors = predictors
         self.switch_margin = switch_margin
+        self.centre_weight = centre_weight
         self._queues: dict[str, _QueueLog] = {}
         self._centre = {predictor: AccuracyTracker(window) for predictor in Predictor}
         self._centre_paired = _Paired(window)
@@ -227,29 +234,51 @@ class PredictorChooser:
             log = self._queues[queue] = _QueueLog(self.window, learned)
         return log
 
-    def _record(self, queue: str, candidates: frozenset[Predictor]) -> Trackers | None:
+    def _record(
+        self, queue: str, candidates: frozenset[Predictor]
+    ) -> tuple[Trackers, Trackers | None] | None:
         """Where to compare `candidates`: the record of past callers who had the most of them
         (all of them, ideally), holding `min_samples`; the queue's own before the centre's
-        (every queue's callers pooled) for as many predictors. None when nothing qualifies."""
-        best: Trackers | None = None
+        (every queue's callers pooled) for as many predictors. With the queue's own, the
+        centre's for the same predictors (to temper it). None when nothing qualifies."""
+        best: tuple[Trackers, Trackers | None] | None = None
         rank = (0, 0)
-        for own, paired in ((1, self._log(queue).paired), (0, self._centre_paired)):
+        centre = self._centre_paired
+        for own, paired in ((1, self._log(queue).paired), (0, centre)):
             for available, trackers in paired.items():
                 if not available <= candidates or (len(available), own) <= rank:
                     continue
                 if next(iter(trackers.values())).count >= self.min_samples:
-                    best, rank = trackers, (len(available), own)
+                    best = (trackers, centre.get(available) if own else None)
+                    rank = (len(available), own)
         return best
+
+    def _scores(self, queue: str, candidates: frozenset[Predictor]) -> dict[Predictor, float]:
+        """Each candidate's RASE where `_record` says; a queue's own figure over n callers is
+        tempered by the centre's, counted as `centre_weight` callers (a few dozen callers of
+        one queue wait through the same spell, so their RASE alone is mostly chance)."""
+        found = self._record(queue, candidates) if candidates else None
+        scores: dict[Predictor, float] = {}
+        if found is None:
+            return scores
+        record, centre = found
+        weight = self.centre_weight
+        for predictor, tracker in record.items():
+            rase = tracker.rase
+            if rase is None:
+                continue
+            wide = None
+            if centre is not None and centre[predictor].count >= self.min_samples:
+                wide = centre[predictor].rase
+            if wide is not None and weight:
+                count = tracker.count
+                rase = (count * rase + weight * wide) / (count + weight)
+            scores[predictor] = rase
+        return scores
 
     def choose(self, queue: str, available: Mapping[Predictor, float | None]) -> Predictor | None:
         candidates = frozenset(p for p in self.predictors if available.get(p) is not None)
-        record = self._record(queue, candidates) if candidates else None
-        scores: dict[Predictor, float] = {}
-        if record is not None:
-            for predictor, tracker in record.items():
-                rase = tracker.rase
-                if rase is not None:
-                    scores[predictor] = rase
+        scores = self._scores(queue, candidates)
         if not scores:
             for predictor in DEFAULT_ORDER:
                 if predictor in candidates:

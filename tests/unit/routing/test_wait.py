@@ -168,8 +168,9 @@ def test_the_chooser_picks_the_most_accurate_predictor() -> None:
     assert (reports[Predictor.LES].rase or 1) < (reports[Predictor.QL].rase or 0)
     # A queue with no record of its own yet goes by the centre's (every queue's callers)...
     assert chooser.estimate("technical", VIEW).chosen is Predictor.LES
-    # ...until it has one: there QL is exact and LES far off, while billing keeps LES.
-    for _ in range(60):
+    # ...until it has one of its own (weighed against the centre's while short): there QL is
+    # exact and LES far off.
+    for _ in range(250):
         view = QueueView(
             ahead=rng.randrange(0, 20),
             agents=5,
@@ -181,7 +182,6 @@ def test_the_chooser_picks_the_most_accurate_predictor() -> None:
         assert exact is not None
         chooser.observe(chooser.estimate("technical", view), exact)
     assert chooser.estimate("technical", VIEW).chosen is Predictor.QL
-    assert chooser.estimate("billing", VIEW).chosen is Predictor.LES
 
 
 def _scored(
@@ -212,6 +212,28 @@ def test_the_chooser_keeps_its_predictor_unless_another_is_clearly_better() -> N
     assert chooser.choose("billing", both) is Predictor.QL
     with pytest.raises(ValueError):
         PredictorChooser(switch_margin=1.0)
+
+
+def test_a_small_queues_own_record_is_tempered_by_the_centres() -> None:
+    """Twenty callers of one queue wait through the same spell: QL happened to be closer there,
+    but across the centre LES is five times closer. Counted as 200 callers, the centre's record
+    outweighs those twenty; with no weight, the queue's own twenty decide."""
+
+    def chooser_after(weight: int) -> PredictorChooser:
+        chooser = PredictorChooser(
+            min_samples=10, window=1000, predictors=(Predictor.QL, Predictor.LES)
+        )
+        chooser.centre_weight = weight
+        for _ in range(300):
+            _scored(chooser, "billing", {Predictor.QL: 150.0, Predictor.LES: 110.0}, 100.0)
+        for _ in range(20):
+            _scored(chooser, "international", {Predictor.QL: 108.0, Predictor.LES: 112.0}, 100.0)
+        return chooser
+
+    both = {Predictor.QL: 1.0, Predictor.LES: 1.0}
+    assert chooser_after(200).choose("international", both) is Predictor.LES
+    assert chooser_after(0).choose("international", both) is Predictor.QL
+    assert PredictorChooser().centre_weight == 200
 
 
 def test_a_tie_goes_the_same_way_in_every_run() -> None:
