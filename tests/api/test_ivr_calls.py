@@ -70,6 +70,7 @@ def test_a_walk_by_digits_ends_in_the_chosen_queue(client: TestClient, auth: Tok
         "minutes": None,
         "high_minutes": None,
         "words": FALLBACK,
+        "predictor": None,
     }
     assert result["callback_offered"] is False
     assert (result["outcome"], result["queue"], result["reason"], result["priority"]) == (

@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from caredesk.clock import FixedClock
 from caredesk.db.session import Database
+from caredesk.inbound.models import IvrWalk
 from caredesk.users.models import Role
 from tests.api.test_ivr_calls import CALLER, answer, call
 from tests.conftest import T0, TokenMaker
@@ -285,3 +287,23 @@ def test_a_number_shared_by_two_accounts_puts_the_call_on_neither(
     assert shared["result"]["estimated_wait"]["minutes"] == 7
     # No account to call back: no offer, however long the wait.
     assert (shared["phase"], shared["result"]["callback_offered"]) == ("ended", False)
+
+
+def test_every_predictors_estimate_is_logged_with_the_one_told(
+    client: TestClient, auth: TokenMaker, db: Database, clock: FixedClock
+) -> None:
+    desk = Desk(client, auth, db, clock)
+    phone = auth(Role.AGENT)
+    serving(desk, "billing", talk=2, wrap=1, busy=True)
+    first = to_queue(client, phone, CALLER, "1")
+    assert first["result"]["estimated_wait"]["predictor"] == "ql"
+    clock.advance(timedelta(seconds=60))
+    second = to_queue(client, phone, CALLER, "1")
+    assert second["result"]["estimated_wait"]["predictor"] == "ql"
+    with db.uow() as uow:
+        logged = select(IvrWalk.interaction_id, IvrWalk.estimates, IvrWalk.predictor)
+        walks = {call: (estimates, told) for call, estimates, told in uow.session.execute(logged)}
+    # Nobody ahead of the first: head of line has nothing to go on. One ahead of the second,
+    # waiting a minute: head of line says 2 minutes, queue length 6.
+    assert walks[first["id"]] == ({"ql": 180.0, "ql_m": 180.0, "les": None, "hol": None}, "ql")
+    assert walks[second["id"]] == ({"ql": 360.0, "ql_m": 360.0, "les": None, "hol": 120.0}, "ql")

@@ -49,8 +49,9 @@ STATE_STATEMENTS = 2
 # place" callbacks held now and today's (two statements for every queue at once); the estimate a
 # caller joining each queue now would hear (the callers in line by queue, the agents serving by
 # skill, their recent Talking and After-Call Work spells: three for every queue at once); the
-# live stream's start.
-QUEUES_STATEMENTS = 13
+# last callers answered in every queue, whose logged estimates choose each queue's predictor
+# (one for them all); the live stream's start.
+QUEUES_STATEMENTS = 14
 
 
 @pytest.fixture

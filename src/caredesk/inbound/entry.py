@@ -17,7 +17,7 @@ from caredesk.db.session import UnitOfWork
 from caredesk.inbound import voicemail
 from caredesk.inbound.models import IvrWalk, WalkOutcome, WalkPhase
 from caredesk.inbound.offers import QUEUE_OFFER, account_of, end_in
-from caredesk.inbound.waits import WaitEstimate, estimate_wait, queue_view
+from caredesk.inbound.waits import WaitEstimate, estimate_wait, queue_view, stored_chooser
 from caredesk.inbound.words import offer_words
 from caredesk.routing.config import RoutingConfig
 from caredesk.routing.config_queues import OverflowActionKind, OverflowRule, QueueConfig
@@ -27,9 +27,15 @@ OVERFLOW = "overflow"
 
 
 def _estimate(uow: UnitOfWork, walk: IvrWalk, queue: QueueConfig, now: datetime) -> WaitEstimate:
-    estimate = estimate_wait(queue_view(uow, queue=queue, now=now, excluding_walk=walk.id))
+    view = queue_view(uow, queue=queue, now=now, excluding_walk=walk.id)
+    estimate = estimate_wait(view, queue=queue.name, chooser=stored_chooser(uow))
     # A tenth of a second is finer than any wait is known to.
     walk.estimate_seconds = round(estimate.seconds, 1) if estimate.seconds is not None else None
+    walk.estimates = {
+        predictor.value: round(seconds, 1) if seconds is not None else None
+        for predictor, seconds in estimate.every.items()
+    }
+    walk.predictor = estimate.predictor.value if estimate.predictor is not None else None
     walk.announcement = estimate.told(walk.language)
     return estimate
 

@@ -73,6 +73,10 @@ class IvrWalk(Base):
     estimate_seconds: Mapped[float | None] = mapped_column(Float)
     # The estimate as the caller heard it (kind, minutes, words...), kept as told.
     announcement: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Every predictor's estimate at entry ({predictor: seconds | null}) and the one told: with
+    # `waited_seconds`, the log each queue's predictor is chosen from (`routing.wait_choice`).
+    estimates: Mapped[dict[str, float | None] | None] = mapped_column(JSON)
+    predictor: Mapped[str | None] = mapped_column(String(10))
     callback_id: Mapped[int | None] = mapped_column(ForeignKey("callbacks.id"))
     # The rules that refused the callback for good, or that hold it back until later (the
     # calling window), as the policy said when the caller accepted.

@@ -52,6 +52,11 @@ class WaitRead(Output):
     minutes: int | None
     high_minutes: int | None
     words: str = Field(description="The sentence the caller hears.")
+    predictor: Literal["ql", "ql_m", "les", "hol", "learned"] | None = Field(
+        default=None,
+        description="The predictor told: the queue's most accurate lately (ql: queue length, "
+        "hol: head of line...); null with no data.",
+    )
 
 
 class OutcomeRead(Output):

@@ -8,11 +8,14 @@ What is known (and so what `routing.wait.QueueView` gets):
 - mean handle time: the mean Talking spell plus the mean After-Call Work spell of those
   agents' most recent finished spells, from the state history;
 - head of line: how long the first caller ahead has waited.
-The callers' patience and the wait of the last caller served are not recorded yet, so QL
-(queue length) is the estimate, head of line when QL has nothing to go on, and with neither
-the caller hears the fallback sentence. The figure is never below what the queue's state
-makes all but certain (`announce.state_floor`). `queue_views` reads the same for every queue
-at once (the leader's Queues page)."""
+The callers' patience and the wait of the last caller served are not recorded yet, so the
+predictors with something to go on are QL (queue length) and head of line. Which one a queue's
+callers are told by is measured (`routing.wait_choice`): every caller's estimates are logged
+on the walk, and the last `HISTORY` callers answered, every queue's, are replayed into the
+twin's chooser in one statement (`stored_chooser`). With no history it is QL, head of line when
+QL has nothing to go on, and with neither the caller hears the fallback sentence. The figure
+is never below what the queue's state makes all but certain (`announce.state_floor`).
+`queue_views` reads the same for every queue at once (the leader's Queues page)."""
 
 from __future__ import annotations
 
@@ -32,10 +35,15 @@ from caredesk.policy import AgentState
 from caredesk.routing.announce import Announcement, announce, state_floor
 from caredesk.routing.config_queues import QueueConfig
 from caredesk.routing.wait import Predictor, QueueView, estimates
+from caredesk.routing.wait_accuracy import PredictorChooser
+from caredesk.routing.wait_choice import Answered, chooser_from_log, parse_estimates
 
 SERVING = (AgentState.READY, AgentState.RESERVED, AgentState.TALKING, AgentState.AFTER_CALL_WORK)
 # Recent finished spells per state the mean handle time is taken over.
 HANDLE_SAMPLE = 200
+# Answered callers, the most recent across every queue, the predictor is chosen on (the
+# chooser's window: a queue's own record and the centre's are both within it).
+HISTORY = 1000
 
 
 @dataclass(frozen=True)
@@ -44,10 +52,13 @@ class WaitEstimate:
     seconds: float | None
     predictor: Predictor | None
     announcement: Announcement
+    every: Mapping[Predictor, float | None]
+    """Every predictor's estimate, the chosen one's among them (logged on the walk)."""
 
     def told(self, language: str) -> dict[str, object]:
         """The announcement as stored on the walk and answered (see `schemas.WaitRead`)."""
         return {
+            "predictor": self.predictor.value if self.predictor is not None else None,
             "kind": self.announcement.kind.value,
             "minutes": self.announcement.minutes,
             "high_minutes": self.announcement.high_minutes,
@@ -138,14 +149,43 @@ def queue_view(
     )
 
 
-def estimate_wait(view: QueueView) -> WaitEstimate:
+def estimate_wait(
+    view: QueueView, *, queue: str = "", chooser: PredictorChooser | None = None
+) -> WaitEstimate:
+    """The wait told to a caller of `queue`, by the predictor `chooser` picks for it (without
+    one, or with no history, the default order: QL, then head of line)."""
     found = estimates(view)
-    for predictor in (Predictor.QL, Predictor.HOL):
-        seconds = found[predictor]
-        if seconds is not None:
-            told = announce(seconds, floor_seconds=state_floor(view))
-            return WaitEstimate(view, seconds, predictor, told)
-    return WaitEstimate(view, None, None, announce(None))
+    chosen = (chooser or chooser_from_log(())).choose(queue, found)
+    seconds = found.get(chosen) if chosen is not None else None
+    if chosen is None or seconds is None:
+        return WaitEstimate(view, None, None, announce(None), found)
+    told = announce(seconds, floor_seconds=state_floor(view))
+    return WaitEstimate(view, seconds, chosen, told, found)
+
+
+def stored_chooser(uow: UnitOfWork) -> PredictorChooser:
+    """The chooser fed the last `HISTORY` answered callers' logged estimates, in one statement."""
+    rows = uow.session.execute(
+        select(IvrWalk.queue, IvrWalk.estimates, IvrWalk.waited_seconds, IvrWalk.predictor)
+        .where(
+            IvrWalk.answered_at.is_not(None),
+            IvrWalk.waited_seconds.is_not(None),
+            IvrWalk.estimates.is_not(None),
+        )
+        .order_by(IvrWalk.answered_at.desc(), IvrWalk.id.desc())
+        .limit(HISTORY)
+    ).all()
+    answered = [
+        Answered(
+            queue=name or "",
+            estimates=parse_estimates(logged),
+            waited_seconds=float(waited),
+            chosen=Predictor(chosen) if chosen in set(Predictor) else None,
+        )
+        for name, logged, waited, chosen in reversed(rows)
+        if waited is not None and waited >= 0
+    ]
+    return chooser_from_log(answered, window=HISTORY)
 
 
 def queue_views(

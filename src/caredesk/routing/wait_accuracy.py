@@ -310,15 +310,28 @@ class PredictorChooser:
 
     def observe(self, estimate: Estimate, actual_seconds: float) -> None:
         """The caller reached an agent after `actual_seconds`: score every predictor, train."""
-        log = self._log(estimate.queue)
+        self.record(estimate.queue, estimate.all, actual_seconds)
+        self._log(estimate.queue).learned.observe(estimate.inputs, actual_seconds)
+
+    def record(
+        self, queue: str, estimates: Mapping[Predictor, float | None], actual_seconds: float
+    ) -> None:
+        """Score every predictor's estimate for one caller of `queue` against their wait
+        (without training the learned model: a log replayed may not hold its inputs)."""
+        log = self._log(queue)
         centre = self._centre
-        for predictor, value in estimate.all.items():
+        for predictor, value in estimates.items():
             if value is not None:
                 log.trackers[predictor].record(value, actual_seconds)
                 centre[predictor].record(value, actual_seconds)
-        log.paired.record(estimate.all, actual_seconds)
-        self._centre_paired.record(estimate.all, actual_seconds)
-        log.learned.observe(estimate.inputs, actual_seconds)
+        log.paired.record(estimates, actual_seconds)
+        self._centre_paired.record(estimates, actual_seconds)
+
+    def resume(self, queue: str, predictor: Predictor) -> None:
+        """`queue` was last told by `predictor` (a log replayed): it keeps it until another is
+        better by `switch_margin`, as if the chooser had never stopped."""
+        if predictor in self.predictors:
+            self._current[queue] = predictor
 
     def report(self, queue: str) -> dict[Predictor, AccuracyReport]:
         log = self._log(queue)

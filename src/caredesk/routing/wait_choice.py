@@ -1,0 +1,72 @@
+"""The predictor a queue's callers are told by, chosen from the stored log of past callers.
+
+Every caller told a wait has every predictor's estimate logged with the one chosen; once an
+agent answers, the wait that followed is logged too. Replaying the last callers answered
+(oldest first) into `wait_accuracy.PredictorChooser` gives the stored path the twin's very
+rules: the lowest RASE compared on past callers who had the same predictors, the centre-wide
+record for a queue with too few callers of its own, a queue's own figures tempered by the
+centre's, and the `switch_margin` kept from the predictor each queue was last told by. With
+no history the chooser falls back to its default order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from caredesk.routing.wait import Predictor
+from caredesk.routing.wait_accuracy import PredictorChooser
+
+# QL_M is logged but not chosen: without the callers' patience it is QL exactly, and LEARNED
+# needs inputs the stored log does not keep yet.
+CHOSEN_AMONG = (Predictor.QL, Predictor.HOL, Predictor.LES)
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """One answered caller from the log."""
+
+    queue: str
+    estimates: Mapping[Predictor, float | None]
+    """Every predictor's estimate when the caller joined (None: nothing to go on)."""
+    waited_seconds: float
+    chosen: Predictor | None
+    """The predictor the caller was told by."""
+
+
+def parse_estimates(stored: Mapping[str, object] | None) -> dict[Predictor, float | None]:
+    """A logged {predictor: seconds | null} with unknown names and malformed values dropped
+    (the log outlives any one set of predictors)."""
+    found: dict[Predictor, float | None] = {}
+    for name, value in (stored or {}).items():
+        try:
+            predictor = Predictor(name)
+        except ValueError:
+            continue
+        if value is None:
+            found[predictor] = None
+        elif isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+            found[predictor] = float(value)
+    return found
+
+
+def chooser_from_log(
+    answered: Iterable[Answered],
+    *,
+    predictors: tuple[Predictor, ...] = CHOSEN_AMONG,
+    min_samples: int = 50,
+    window: int = 1000,
+) -> PredictorChooser:
+    """A chooser that has seen `answered` (oldest first), each queue resuming the predictor
+    its latest caller there was told by."""
+    chooser = PredictorChooser(window=window, min_samples=min_samples, predictors=predictors)
+    last: dict[str, Predictor] = {}
+    for caller in answered:
+        wanted = {p: v for p, v in caller.estimates.items() if p in predictors}
+        if wanted:
+            chooser.record(caller.queue, wanted, caller.waited_seconds)
+        if caller.chosen is not None:
+            last[caller.queue] = caller.chosen
+    for queue, predictor in last.items():
+        chooser.resume(queue, predictor)
+    return chooser

@@ -1,0 +1,113 @@
+"""Which predictor a queue's callers are told by, chosen from the stored log of answered callers
+(on SQLite and PostgreSQL, with a fixed clock): a queue whose history shows head of line closer
+than queue length gets head of line; a queue with too few callers of its own follows the
+centre's record; with no history it is the fallback order; a small edge within the switch
+margin does not move a queue off the predictor it was told by."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from caredesk.clock import FixedClock
+from caredesk.db.session import Database, UnitOfWork
+from caredesk.inbound.models import IvrWalk, WalkOutcome, WalkPhase
+from caredesk.inbound.waits import estimate_wait, stored_chooser
+from caredesk.interactions.models import Interaction
+from caredesk.routing.wait import Predictor, QueueView
+
+# Both QL (2 ahead, 3 agents of 450 s: 450 s) and head of line (300 s, scaled: 450 s) speak.
+VIEW = QueueView(ahead=2, agents=3, mean_handle_seconds=450, head_wait=300)
+
+
+def answered(
+    uow: UnitOfWork,
+    clock: FixedClock,
+    queue: str,
+    *,
+    ql: float,
+    hol: float,
+    waited: float,
+    told: str = "ql",
+    n: int = 60,
+) -> None:
+    """`n` callers of `queue` told by `told`, each answered after `waited` seconds."""
+    for _ in range(n):
+        clock.advance(timedelta(seconds=10))
+        now = clock.now()
+        call = Interaction(
+            channel="voice", direction="inbound", started_at=now, ended_at=now, created_at=now
+        )
+        uow.session.add(call)
+        uow.session.flush()
+        uow.session.add(
+            IvrWalk(
+                interaction_id=call.id,
+                phase=WalkPhase.ENDED.value,
+                menu="main",
+                language="en",
+                misses=0,
+                trail=[],
+                steps_taken=1,
+                outcome=WalkOutcome.QUEUED.value,
+                queue=queue,
+                priority=0,
+                started_at=now - timedelta(seconds=waited),
+                queued_at=now - timedelta(seconds=waited),
+                answered_at=now,
+                waited_seconds=waited,
+                estimates={"ql": ql, "ql_m": ql, "les": None, "hol": hol},
+                predictor=told,
+            )
+        )
+    uow.session.flush()
+
+
+def test_no_history_is_the_fallback_order(db: Database) -> None:
+    with db.uow() as uow:
+        told = estimate_wait(VIEW, queue="billing", chooser=stored_chooser(uow))
+    assert (told.predictor, told.seconds) == (Predictor.QL, pytest.approx(450.0))
+    assert told.every == {
+        Predictor.QL: pytest.approx(450.0),
+        Predictor.QL_M: pytest.approx(450.0),
+        Predictor.LES: None,
+        Predictor.HOL: 450.0,
+    }
+
+
+def test_head_of_line_where_the_history_shows_it_closer(db: Database, clock: FixedClock) -> None:
+    with db.uow() as uow:
+        answered(uow, clock, "billing", ql=100, hol=290, waited=300)
+        chooser = stored_chooser(uow)
+        billing = estimate_wait(VIEW, queue="billing", chooser=chooser)
+        # Technical has no callers of its own: the centre's record (billing's) decides.
+        technical = estimate_wait(VIEW, queue="technical", chooser=chooser)
+        # Head of line has nothing to say with nobody ahead: queue length it is.
+        empty = estimate_wait(
+            QueueView(ahead=0, agents=3, mean_handle_seconds=450), queue="billing", chooser=chooser
+        )
+    assert billing.predictor is Predictor.HOL
+    assert billing.told("en")["predictor"] == "hol"
+    assert technical.predictor is Predictor.HOL
+    assert empty.predictor is Predictor.QL
+
+
+def test_too_few_callers_is_no_record(db: Database, clock: FixedClock) -> None:
+    with db.uow() as uow:
+        answered(uow, clock, "billing", ql=100, hol=290, waited=300, n=49)
+        told = estimate_wait(VIEW, queue="billing", chooser=stored_chooser(uow))
+    assert told.predictor is Predictor.QL
+
+
+def test_a_small_edge_keeps_the_predictor_told(db: Database, clock: FixedClock) -> None:
+    with db.uow() as uow:
+        # Head of line 5% closer than queue length: within the 10% margin, so billing keeps
+        # queue length, which its last caller was told by; told by head of line, it keeps that.
+        answered(uow, clock, "billing", ql=250, hol=251.3, waited=300)
+        answered(uow, clock, "account", ql=250, hol=251.3, waited=300, told="hol", n=1)
+        chooser = stored_chooser(uow)
+        billing = estimate_wait(VIEW, queue="billing", chooser=chooser)
+        account = estimate_wait(VIEW, queue="account", chooser=chooser)
+    assert billing.predictor is Predictor.QL
+    assert account.predictor is Predictor.HOL

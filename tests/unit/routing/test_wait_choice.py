@@ -1,0 +1,36 @@
+"""The stored log replayed into the twin's chooser: logged estimates parsed leniently, the
+predictors compared on the same callers, and each queue resuming the predictor it was told by."""
+
+from __future__ import annotations
+
+from caredesk.routing.wait import Predictor
+from caredesk.routing.wait_choice import Answered, chooser_from_log, parse_estimates
+
+BOTH = {Predictor.QL: 400.0, Predictor.HOL: 400.0}
+
+
+def test_logged_estimates_are_parsed_leniently() -> None:
+    logged = {"ql": 120, "hol": None, "les": "soon", "ql_m": -1.0, "oracle": 5.0, "learned": True}
+    assert parse_estimates(logged) == {Predictor.QL: 120.0, Predictor.HOL: None}
+    assert parse_estimates(None) == {}
+
+
+def test_compared_on_the_callers_who_had_both() -> None:
+    # Queue length was close for callers head of line had nothing to say for (nobody ahead),
+    # but far off where both spoke: head of line wins for a caller who has both.
+    alone = [Answered("q", {Predictor.QL: 100.0, Predictor.HOL: None}, 100.0, None)] * 60
+    both = [Answered("q", {Predictor.QL: 100.0, Predictor.HOL: 290.0}, 300.0, None)] * 60
+    chooser = chooser_from_log([*alone, *both])
+    assert chooser.choose("q", BOTH) is Predictor.HOL
+    assert chooser.choose("q", {Predictor.QL: 50.0, Predictor.HOL: None}) is Predictor.QL
+
+
+def test_the_last_predictor_told_is_resumed_within_the_margin() -> None:
+    # Head of line 8% closer than queue length: less than the 10% it takes to switch.
+    log = [Answered("q", {Predictor.QL: 250.0, Predictor.HOL: 252.0}, 300.0, Predictor.HOL)] * 60
+    assert chooser_from_log(log).choose("q", BOTH) is Predictor.HOL
+    told_ql = [*log[:-1], Answered("q", log[0].estimates, 300.0, Predictor.QL)]
+    assert chooser_from_log(told_ql).choose("q", BOTH) is Predictor.QL
+    # A predictor the stored path does not choose among is not resumed.
+    told_learned = [*log[:-1], Answered("q", log[0].estimates, 300.0, Predictor.LEARNED)]
+    assert chooser_from_log(told_learned).choose("q", BOTH) is Predictor.HOL
