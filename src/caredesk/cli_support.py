@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
@@ -18,10 +18,27 @@ from rich.console import Console
 from caredesk.errors import DomainError
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from caredesk.db.session import Database
 
 console = Console()
 err_console = Console(stderr=True)
+
+
+def listing(*columns: str, whole: tuple[str, ...] = (), **options: Any) -> Table:
+    """A table for a list command. Its ``whole`` columns (ids, case numbers, times) are never
+    wrapped or cut: a person copies them into the next command. Every other column folds what
+    does not fit onto more lines rather than hiding it behind an ellipsis, even at 80 columns."""
+    from rich.table import Table
+
+    table = Table(**options)
+    for column in columns:
+        if column in whole:
+            table.add_column(column, no_wrap=True, min_width=len(column))
+        else:
+            table.add_column(column, overflow="fold")
+    return table
 
 
 def lazy_module(name: str) -> ModuleType:

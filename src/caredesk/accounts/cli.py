@@ -9,7 +9,7 @@ import typer
 from caredesk.accounts.kinds import AccountStatus, AccountType, PersonRole
 from caredesk.accounts.values import ContactPointSpec, PersonSpec, ServiceAddress
 from caredesk.audit.actor import Actor
-from caredesk.cli_support import console, lazy_module, open_database, run_command
+from caredesk.cli_support import console, lazy_module, listing, open_database, run_command
 from caredesk.errors import DomainError, ValidationFailed
 
 if TYPE_CHECKING:
@@ -90,9 +90,18 @@ def show(number: str = typer.Argument(..., help="Account number, e.g. ACC-000123
 
 
 def _print_accounts(accounts: list[Account]) -> None:
-    from rich.table import Table
 
-    table = Table("id", "number", "status", "type", "holder", "plan", "balance", "past due")
+    table = listing(
+        "id",
+        "number",
+        "status",
+        "type",
+        "holder",
+        "plan",
+        "balance",
+        "past due",
+        whole=("id", "number"),
+    )
     for account in accounts:
         table.add_row(
             str(account.id),

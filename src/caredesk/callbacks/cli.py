@@ -11,7 +11,15 @@ from rich.table import Table
 
 from caredesk.accounts.kinds import ConsentChannel
 from caredesk.audit.actor import Actor
-from caredesk.cli_support import console, err_console, fail, lazy_module, open_database, run_command
+from caredesk.cli_support import (
+    console,
+    err_console,
+    fail,
+    lazy_module,
+    listing,
+    open_database,
+    run_command,
+)
 from caredesk.limits import MAX_LIMIT
 from caredesk.policy import (
     CallbackOrigin,
@@ -170,7 +178,9 @@ def due(
             line_of_business=line_of_business.value if line_of_business else None,
         )
         rows = list(uow.session.scalars(query.order_by(Callback.due_at, Callback.id).limit(limit)))
-        table = Table("id", "due", "lob", "reason", "account", "owner", "pool")
+        table = listing(
+            "id", "due", "lob", "reason", "account", "owner", "pool", whole=("id", "due")
+        )
         for row in rows:
             table.add_row(
                 str(row.id),
@@ -257,7 +267,7 @@ def needs_attention(
             line_of_business=line_of_business.value if line_of_business else None,
         )
         rows = list(uow.session.scalars(query.order_by(Callback.id).limit(limit)))
-        table = Table("id", "since", "lob", "reason", "account", "why")
+        table = listing("id", "since", "lob", "reason", "account", "why", whole=("id", "since"))
         for row in rows:
             last = uow.session.scalar(
                 queries.events_query(callback_id=row.id).order_by(CallbackEvent.id.desc()).limit(1)

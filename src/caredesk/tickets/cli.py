@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from caredesk.cli_support import console, fail, open_database, run_command
+from caredesk.cli_support import console, fail, listing, open_database, run_command
 
 if TYPE_CHECKING:
     from caredesk.tickets.models import Ticket
@@ -90,7 +90,6 @@ def list_tickets(
 ) -> None:
     """List cases, oldest first: case, status, subject, the account's holder and the assignee."""
     _one_of(status, STATUSES, "--status")
-    from rich.table import Table
 
     from caredesk.cli_refs import account_id_for, account_labels, agent_names
     from caredesk.tickets import queries
@@ -107,7 +106,16 @@ def list_tickets(
         accounts = account_labels(uow, (ticket.account_id for ticket in rows))
         agents = agent_names(uow, (ticket.assignee_id for ticket in rows))
         now = uow.clock.now()
-        table = Table("case", "status", "priority", "subject", "account", "assignee", "SLA due")
+        table = listing(
+            "case",
+            "status",
+            "priority",
+            "subject",
+            "account",
+            "assignee",
+            "SLA due",
+            whole=("case", "status"),
+        )
         for ticket in rows:
             due = ticket.sla_due_at.strftime("%Y-%m-%d %H:%M")
             table.add_row(

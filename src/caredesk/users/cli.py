@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from caredesk.audit.actor import Actor
-from caredesk.cli_support import console, lazy_module, open_database, run_command
+from caredesk.cli_support import console, lazy_module, listing, open_database, run_command
 from caredesk.users.roles import Role
 
 if TYPE_CHECKING:
@@ -48,10 +48,9 @@ def create(
 @user_app.command("list")
 def list_users() -> None:
     """List users."""
-    from rich.table import Table
 
     with run_command(), open_database() as db, db.uow() as uow:
-        table = Table("id", "login", "role", "account", "agent", "active")
+        table = listing("id", "login", "role", "account", "agent", "active", whole=("id", "login"))
         for user in queries.list_users(uow):
             table.add_row(
                 str(user.id),

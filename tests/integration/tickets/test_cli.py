@@ -96,3 +96,25 @@ def test_lapse_checks_runs_the_job_once(cli_database: Database, clock: FixedCloc
         assert service.get_ticket(uow, ref=ticket.id).status == TicketStatus.CLOSED
     again = runner.invoke(app, ["ticket", "lapse-checks"])
     assert "closed 0 case(s)" in again.output
+
+
+def test_list_at_80_columns_hides_nothing_behind_an_ellipsis(
+    cli_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An agent copies the case number into the next command: at a terminal's usual 80
+    columns it stays whole, and what does not fit folds onto more lines instead of ending in …"""
+    from caredesk import cli_support
+
+    monkeypatch.setattr(cli_support.console, "width", 80)
+    account = make_account(cli_database)
+    ticket = make_ticket(
+        cli_database,
+        account,
+        subject="Roaming data stopped working after landing in Madrid on a prepaid line",
+    )
+    result = runner.invoke(app, ["ticket", "list"])
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.output
+    assert ticket.case_number in result.output
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+    assert "Madrid" in result.output and "prepaid" in result.output
