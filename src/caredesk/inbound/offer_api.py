@@ -135,7 +135,7 @@ def get_wait_accuracy(
 ) -> WaitAccuracyRead:
     """How right the estimated wait told at entry was, for callers answered after `since` and
     up to `until`: RASE, bias and the share within ±20% of the wait that followed, overall and
-    per queue."""
+    per queue; and per queue, every predictor's on the same callers."""
     end = until or uow.clock.now()
     start = since or end - timedelta(hours=24)
     found = wait_accuracy(uow, since=start, until=end, queue=queue)
@@ -144,4 +144,8 @@ def get_wait_accuracy(
         until=found.until,
         overall=_accuracy(found.overall),
         queues={name: _accuracy(report) for name, report in found.by_queue.items()},
+        predictors={
+            name: {predictor.value: _accuracy(report) for predictor, report in reports.items()}
+            for name, reports in found.by_predictor.items()
+        },
     )

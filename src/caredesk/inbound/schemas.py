@@ -208,6 +208,10 @@ class WaitAccuracyRead(Output):
     until: datetime
     overall: AccuracyRead
     queues: dict[str, AccuracyRead]
+    predictors: dict[str, dict[str, AccuracyRead]] = Field(
+        description="Per queue, every predictor's figures on the same callers (those they all "
+        "had an estimate for): why the queue is told by the predictor it is."
+    )
 
 
 class CallEscalation(Input):

@@ -26,6 +26,7 @@ from caredesk.inbound.models import InboundOffer, OfferStatus
 from caredesk.policy import AgentState
 from caredesk.reports.floor import callback_figures, tickets_past_sla
 from caredesk.reports.refusals import refusals_by_rule
+from caredesk.routing.wait import Predictor
 from caredesk.routing.wait_accuracy import AccuracyReport
 
 OTHER = "other"
@@ -52,6 +53,7 @@ class BusinessFigures:
     dispatcher_last_round_at: datetime | None
     inbound_offers_by_status: dict[str, int]
     wait_estimate: AccuracyReport
+    wait_predictors: dict[str, dict[Predictor, AccuracyReport]]
 
 
 def _counts(
@@ -71,6 +73,7 @@ def read_figures(uow: UnitOfWork, *, now: datetime, overdue_after: timedelta) ->
     due time has come, overdue when it has waited longer than ``overdue_after`` past it."""
     callbacks = callback_figures(uow, now=now, overdue_after=overdue_after)
     totals = dispatcher_totals(uow)
+    waits = wait_accuracy(uow, since=now - ACCURACY_WINDOW, until=now)
     return BusinessFigures(
         callbacks_by_status=_counts(uow, Callback.status, (s.value for s in CallbackStatus)),
         callbacks_due=callbacks.due,
@@ -88,7 +91,8 @@ def read_figures(uow: UnitOfWork, *, now: datetime, overdue_after: timedelta) ->
         dispatcher_offer_lag_seconds=totals.offer_lag_seconds,
         dispatcher_last_round_at=totals.last_round_at,
         inbound_offers_by_status=_counts(uow, InboundOffer.status, (s.value for s in OfferStatus)),
-        wait_estimate=wait_accuracy(uow, since=now - ACCURACY_WINDOW, until=now).overall,
+        wait_estimate=waits.overall,
+        wait_predictors=waits.by_predictor,
     )
 
 
@@ -98,6 +102,41 @@ def _labelled(
     for label, value in values.items():
         family.add_metric([label], value)
     return family
+
+
+def _predictor_families(
+    found: dict[str, dict[Predictor, AccuracyReport]],
+) -> list[Metric]:
+    """Every predictor's figures per queue, on the callers they all had an estimate for, last
+    24 h (why each queue is told by the predictor it is); absent while nothing is measured."""
+    labels = ["queue", "predictor"]
+    families = {
+        "count": GaugeMetricFamily(
+            "caredesk_wait_predictor_measured",
+            "Callers answered in the last 24 h each predictor is compared on, by queue",
+            labels=labels,
+        ),
+        "rase": GaugeMetricFamily(
+            "caredesk_wait_predictor_rase", "RASE of each predictor, last 24 h", labels=labels
+        ),
+        "bias_seconds": GaugeMetricFamily(
+            "caredesk_wait_predictor_bias_seconds",
+            "Mean of each predictor's estimate - actual wait, last 24 h",
+            labels=labels,
+        ),
+        "within_20": GaugeMetricFamily(
+            "caredesk_wait_predictor_within_20_ratio",
+            "Share of each predictor's estimates within 20% of the actual wait, last 24 h",
+            labels=labels,
+        ),
+    }
+    for queue, reports in found.items():
+        for predictor, report in reports.items():
+            for field, family in families.items():
+                value = getattr(report, field)
+                if value is not None:
+                    family.add_metric([queue, predictor.value], value)
+    return list(families.values())
 
 
 def metric_families(figures: BusinessFigures) -> list[Metric]:
@@ -191,6 +230,7 @@ def metric_families(figures: BusinessFigures) -> list[Metric]:
     for name, text, value in measured:
         if value is not None:
             families.append(GaugeMetricFamily(name, text, value))
+    families.extend(_predictor_families(f.wait_predictors))
     if f.dispatcher_last_round_at is not None:
         families.append(
             GaugeMetricFamily(

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from caredesk.routing.wait import Predictor
-from caredesk.routing.wait_accuracy import PredictorChooser
+from caredesk.routing.wait_accuracy import AccuracyReport, PredictorChooser, accuracy
 
 # QL_M is logged but not chosen: without the callers' patience it is QL exactly, and LEARNED
 # needs inputs the stored log does not keep yet.
@@ -70,3 +70,22 @@ def chooser_from_log(
     for queue, predictor in last.items():
         chooser.resume(queue, predictor)
     return chooser
+
+
+def compared(
+    callers: Iterable[tuple[Mapping[Predictor, float | None], float]],
+) -> dict[Predictor, AccuracyReport]:
+    """Each predictor's figures on the same callers, so that they can be set side by side (why
+    one was chosen): the predictors that had an estimate for any of `callers` (estimates, wait),
+    each scored on the callers every one of them had an estimate for. Head of line, for one, has
+    nothing to say with nobody ahead; queue length alone on those callers would not compare."""
+    items = list(callers)
+    spoke = [p for p in Predictor if any(found.get(p) is not None for found, _ in items)]
+    pairs: dict[Predictor, list[tuple[float, float]]] = {p: [] for p in spoke}
+    for found, actual in items:
+        values = [found.get(p) for p in spoke]
+        if all(value is not None for value in values):
+            for predictor, value in zip(spoke, values, strict=True):
+                assert value is not None
+                pairs[predictor].append((value, actual))
+    return {predictor: accuracy(found) for predictor, found in pairs.items()}

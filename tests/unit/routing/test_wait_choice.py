@@ -4,7 +4,7 @@ predictors compared on the same callers, and each queue resuming the predictor i
 from __future__ import annotations
 
 from caredesk.routing.wait import Predictor
-from caredesk.routing.wait_choice import Answered, chooser_from_log, parse_estimates
+from caredesk.routing.wait_choice import Answered, chooser_from_log, compared, parse_estimates
 
 BOTH = {Predictor.QL: 400.0, Predictor.HOL: 400.0}
 
@@ -34,3 +34,15 @@ def test_the_last_predictor_told_is_resumed_within_the_margin() -> None:
     # A predictor the stored path does not choose among is not resumed.
     told_learned = [*log[:-1], Answered("q", log[0].estimates, 300.0, Predictor.LEARNED)]
     assert chooser_from_log(told_learned).choose("q", BOTH) is Predictor.HOL
+
+
+def test_predictors_are_compared_on_the_callers_they_all_had() -> None:
+    callers = [
+        ({Predictor.QL: 100.0, Predictor.HOL: None, Predictor.LES: None}, 100.0),
+        ({Predictor.QL: 200.0, Predictor.HOL: 300.0, Predictor.LES: None}, 300.0),
+    ]
+    found = compared(callers)
+    assert list(found) == [Predictor.QL, Predictor.HOL]  # LES never spoke
+    assert (found[Predictor.QL].count, found[Predictor.QL].bias_seconds) == (1, -100.0)
+    assert (found[Predictor.HOL].count, found[Predictor.HOL].rase) == (1, 0.0)
+    assert compared([]) == {}
