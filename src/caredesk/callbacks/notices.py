@@ -23,7 +23,7 @@ from caredesk.channels.compose import compose_notice, compose_scheduling_email
 from caredesk.channels.models import OutboxMessage
 from caredesk.channels.outbox import enqueue_message
 from caredesk.channels.ports import Channel
-from caredesk.channels.templates import TEMPLATES, MessageBrand
+from caredesk.channels.templates.catalog import TEMPLATES, MessageBrand
 from caredesk.config import Settings, get_settings
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import ValidationFailed

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from caredesk.channels.ports import MessageSender, VoiceGateway
-from caredesk.channels.templates import MessageBrand
+from caredesk.channels.templates.catalog import MessageBrand
 from caredesk.config import Settings
 from caredesk.policy import PolicyConfig
 

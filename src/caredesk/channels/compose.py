@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from caredesk.channels.ports import Channel, OutboundMessage
-from caredesk.channels.templates.render import MessageBrand, SchedulingEmailContext, render
+from caredesk.channels.templates.catalog import MessageBrand
 from caredesk.errors import ValidationFailed
 
 NOTICE_TEMPLATES = frozenset({"customer_callback", "dropped_call"})
@@ -28,6 +28,10 @@ def compose_notice(
         raise ValidationFailed(
             f"a callback notice uses one of {', '.join(sorted(NOTICE_TEMPLATES))}", field="key"
         )
+    # Jinja2 and the typed contexts load with the first message composed, not with every use
+    # case that may compose one (a call's start or result seldom does).
+    from caredesk.channels.templates.render import render
+
     rendered = render(key, context, brand=brand)
     email = channel == Channel.EMAIL
     return OutboundMessage(
@@ -52,6 +56,7 @@ def compose_scheduling_email(
     """OB-SA-EMAIL-FIRST: the scheduling email with one calendar invitation per offered slot."""
     # icalendar is loaded here, not with the notices: most messages carry no invitation.
     from caredesk.channels.email.invites import build_slot_invitations
+    from caredesk.channels.templates.render import SchedulingEmailContext, render
 
     brand = brand or MessageBrand()
     full = {**context, "calendar_attached": True}

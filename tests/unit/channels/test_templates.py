@@ -5,12 +5,14 @@ from __future__ import annotations
 import importlib
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from jinja2 import UndefinedError
 
-from caredesk.channels.templates import TEMPLATES, MessageBrand, render
+from caredesk.channels.templates import TEMPLATES, MessageBrand
+from caredesk.channels.templates.render import render
 from caredesk.errors import ValidationFailed
 
 AT = datetime(2026, 3, 11, 18, 15, tzinfo=UTC)
@@ -194,3 +196,12 @@ def test_no_pin_or_ssn_shaped_digits_in_any_template() -> None:
             rest = body.replace("1-800-937-8997", "").replace("(206) 555-0100", "")
             assert not re.search(r"\d{4,}", rest), rest
             assert not re.search(r"\b\d{3}-\d{2}-\d{4}\b", rest)
+
+
+def test_every_template_in_the_catalog_has_a_context_and_its_three_files() -> None:
+    module = importlib.import_module("caredesk.channels.templates.render")
+    assert set(module._CONTEXTS) == set(TEMPLATES)
+    folder = Path(module.__file__).parent
+    for key in TEMPLATES:
+        for suffix in (".subject.txt", ".txt", ".html"):
+            assert (folder / f"{key}{suffix}").is_file()

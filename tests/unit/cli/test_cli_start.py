@@ -296,3 +296,31 @@ def test_a_command_that_writes_finds_every_table_its_rows_refer_to(
 ) -> None:
     answer = _run(*command.format(**records).split(), env={"CAREDESK_DATABASE_URL": database_url})
     assert answer["exit"] == 0, answer["output"]
+
+
+def _modules_after(*imports: str) -> list[str]:
+    probe = "import sys\n" + "".join(f"import {name}\n" for name in imports)
+    probe += "print(*sorted(sys.modules))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+# What `call start` and `call result` run (their use cases and the runtime they are handed):
+# a call's start or result composes no message, so neither Jinja2 nor the templates' contexts.
+CALL_USE_CASES = (
+    "caredesk.callbacks.calls",
+    "caredesk.callbacks.attempts",
+    "caredesk.bootstrap",
+    "caredesk.callbacks.runtime",
+    "caredesk.callbacks.notices",
+)
+
+
+def test_a_calls_use_cases_load_no_message_renderer() -> None:
+    modules = _modules_after(*CALL_USE_CASES)
+    assert "caredesk.callbacks.calls" in modules
+    assert [name for name in modules if name.startswith("jinja2")] == []
+    assert "caredesk.channels.templates.render" not in modules

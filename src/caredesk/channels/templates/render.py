@@ -5,7 +5,6 @@ value is an error, never a blank), and HTML autoescaping."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,11 +14,10 @@ import phonenumbers
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 
+from caredesk.channels.templates.catalog import TEMPLATES, MessageBrand, RenderedMessage
 from caredesk.errors import ValidationFailed
 from caredesk.privacy import is_secret_key, scrub_text
 from caredesk.schemas import AwareDatetime, Input
-
-DEFAULT_SUPPORT_NUMBER = "1-800-937-8997"
 
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).parent),
@@ -28,29 +26,6 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-
-
-@dataclass(frozen=True)
-class MessageBrand:
-    """Who the messages come from; operators set these in configuration."""
-
-    name: str = "Customer Care"
-    support_number: str = DEFAULT_SUPPORT_NUMBER
-    care_mailbox: str = "care@caredesk.example"
-
-
-@dataclass(frozen=True)
-class RenderedMessage:
-    subject: str
-    text: str
-    html: str
-
-
-@dataclass(frozen=True)
-class TemplateInfo:
-    key: str
-    display_name: str
-    purpose: str
 
 
 def _e164(value: str) -> str:
@@ -122,38 +97,12 @@ class SchedulingEmailContext(_Context):
         return sorted(slots, key=lambda slot: slot.start)
 
 
-@dataclass(frozen=True)
-class _Spec:
-    info: TemplateInfo
-    context: type[_Context]
-
-
-_SPECS = {
-    spec.info.key: spec
-    for spec in (
-        _Spec(
-            TemplateInfo(
-                "customer_callback",
-                "Customer Callback",
-                "Follow-ups, and Leaders calling on tickets (OB-NOTIFY)",
-            ),
-            CallbackNoticeContext,
-        ),
-        _Spec(
-            TemplateInfo("dropped_call", "Dropped Call", "Calling back after a dropped call"),
-            CallbackNoticeContext,
-        ),
-        _Spec(
-            TemplateInfo(
-                "sa_scheduling_email",
-                "Service Assurance Scheduling Email",
-                "Email-first scheduling of a Service Assurance callback (OB-SA-EMAIL-FIRST)",
-            ),
-            SchedulingEmailContext,
-        ),
-    )
+# Each template's typed context; the catalog names the templates.
+_CONTEXTS: dict[str, type[_Context]] = {
+    "customer_callback": CallbackNoticeContext,
+    "dropped_call": CallbackNoticeContext,
+    "sa_scheduling_email": SchedulingEmailContext,
 }
-TEMPLATES: Mapping[str, TemplateInfo] = {key: spec.info for key, spec in _SPECS.items()}
 
 
 def format_phone(e164: str) -> str:
@@ -218,16 +167,16 @@ def _field(loc: tuple[int | str, ...]) -> str:
 def render(
     key: str, context: Mapping[str, Any], *, brand: MessageBrand | None = None
 ) -> RenderedMessage:
-    spec = _SPECS.get(key)
-    if spec is None:
-        raise ValidationFailed(f"no template {key!r}; known: {', '.join(_SPECS)}", field="key")
+    model = _CONTEXTS.get(key)
+    if model is None:
+        raise ValidationFailed(f"no template {key!r}; known: {', '.join(TEMPLATES)}", field="key")
     for name in context:
         if is_secret_key(str(name)):
             raise ValidationFailed(
                 "secrets are never put in customer messages", field=f"context.{name}"
             )
     try:
-        parsed = spec.context.model_validate(dict(context))
+        parsed = model.model_validate(dict(context))
     except ValidationError as exc:
         first = exc.errors()[0]
         raise ValidationFailed(first["msg"], field=_field(first["loc"])) from exc
