@@ -303,6 +303,12 @@ def test_every_predictors_estimate_is_logged_with_the_one_told(
     with db.uow() as uow:
         logged = select(IvrWalk.interaction_id, IvrWalk.estimates, IvrWalk.predictor)
         walks = {call: (estimates, told) for call, estimates, told in uow.session.execute(logged)}
+        inputs = uow.session.scalar(
+            select(IvrWalk.wait_inputs).where(IvrWalk.interaction_id == second["id"])
+        )
+    # The learned predictor's inputs: a constant, the queue length, the four simple estimates
+    # (0 when missing) and which of them were there.
+    assert inputs == [1.0, 1.0, 360.0, 360.0, 0.0, 120.0, 1.0, 1.0, 0.0, 1.0]
     # Nobody ahead of the first: head of line has nothing to go on. One ahead of the second,
     # waiting a minute: head of line says 2 minutes, queue length 6.
     assert walks[first["id"]] == ({"ql": 180.0, "ql_m": 180.0, "les": None, "hol": None}, "ql")

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict
 from caredesk.inbound.models import IvrWalk, WalkOutcome
-from caredesk.inbound.waits import WaitEstimate, estimate_wait, queue_view, stored_chooser
+from caredesk.inbound.waits import WaitEstimate, estimate_wait, queue_view, stored_log
 from caredesk.inbound.walks import load_walk
 from caredesk.interactions.models import Interaction
 from caredesk.routing.config import RoutingConfig
@@ -52,7 +52,7 @@ def wait_now(
     queue = routing.queue(walk.queue or "")
     now = uow.clock.now()
     view = queue_view(uow, queue=queue, now=now, behind=walk)
-    estimate = estimate_wait(view, queue=queue.name, chooser=stored_chooser(uow))
+    estimate = estimate_wait(view, queue=queue.name, log=stored_log(uow))
     assert walk.queued_at is not None
     return WaitNow(
         walk=walk,

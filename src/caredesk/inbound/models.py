@@ -77,6 +77,8 @@ class IvrWalk(Base):
     # `waited_seconds`, the log each queue's predictor is chosen from (`routing.wait_choice`).
     estimates: Mapped[dict[str, float | None] | None] = mapped_column(JSON)
     predictor: Mapped[str | None] = mapped_column(String(10))
+    # The learned predictor's inputs at entry (`routing.wait.features`), to fit it on.
+    wait_inputs: Mapped[list[float] | None] = mapped_column(JSON)
     callback_id: Mapped[int | None] = mapped_column(ForeignKey("callbacks.id"))
     # The rules that refused the callback for good, or that hold it back until later (the
     # calling window), as the policy said when the caller accepted.

@@ -12,7 +12,8 @@ The callers' patience and the wait of the last caller served are not recorded ye
 predictors with something to go on are QL (queue length) and head of line. Which one a queue's
 callers are told by is measured (`routing.wait_choice`): every caller's estimates are logged
 on the walk, and the last `HISTORY` callers answered, every queue's, are replayed into the
-twin's chooser in one statement (`stored_chooser`). With no history it is QL, head of line when
+twin's chooser in one statement (`stored_log`), which also fits each queue's learned predictor
+on its own callers' logged inputs. With no history it is QL, head of line when
 QL has nothing to go on, and with neither the caller hears the fallback sentence. The figure
 is never below what the queue's state makes all but certain (`announce.state_floor`).
 `queue_views` reads the same for every queue at once (the leader's Queues page)."""
@@ -34,9 +35,15 @@ from caredesk.interactions.models import Interaction
 from caredesk.policy import AgentState
 from caredesk.routing.announce import Announcement, announce, state_floor
 from caredesk.routing.config_queues import QueueConfig
-from caredesk.routing.wait import Predictor, QueueView, estimates
+from caredesk.routing.wait import LearnedPredictor, Predictor, QueueView, estimates_from, features
 from caredesk.routing.wait_accuracy import PredictorChooser
-from caredesk.routing.wait_choice import Answered, chooser_from_log, parse_estimates
+from caredesk.routing.wait_choice import (
+    Answered,
+    chooser_from_log,
+    learned_from_log,
+    parse_estimates,
+    parse_inputs,
+)
 
 SERVING = (AgentState.READY, AgentState.RESERVED, AgentState.TALKING, AgentState.AFTER_CALL_WORK)
 # Recent finished spells per state the mean handle time is taken over.
@@ -54,6 +61,8 @@ class WaitEstimate:
     announcement: Announcement
     every: Mapping[Predictor, float | None]
     """Every predictor's estimate, the chosen one's among them (logged on the walk)."""
+    inputs: tuple[float, ...]
+    """The learned predictor's inputs (logged on the walk, to fit it on later)."""
 
     def told(self, language: str) -> dict[str, object]:
         """The announcement as stored on the walk and answered (see `schemas.WaitRead`)."""
@@ -149,24 +158,38 @@ def queue_view(
     )
 
 
-def estimate_wait(
-    view: QueueView, *, queue: str = "", chooser: PredictorChooser | None = None
-) -> WaitEstimate:
-    """The wait told to a caller of `queue`, by the predictor `chooser` picks for it (without
+@dataclass(frozen=True)
+class WaitLog:
+    """What the log of answered callers says: the chooser that has seen them, and each queue's
+    learned predictor fitted on them."""
+
+    chooser: PredictorChooser
+    learned: Mapping[str, LearnedPredictor]
+
+
+def estimate_wait(view: QueueView, *, queue: str = "", log: WaitLog | None = None) -> WaitEstimate:
+    """The wait told to a caller of `queue`, by the predictor the `log` picks for it (without
     one, or with no history, the default order: QL, then head of line)."""
-    found = estimates(view)
-    chosen = (chooser or chooser_from_log(())).choose(queue, found)
+    inputs = features(view)
+    found = estimates_from(inputs, log.learned.get(queue) if log is not None else None)
+    chosen = (log.chooser if log is not None else chooser_from_log(())).choose(queue, found)
     seconds = found.get(chosen) if chosen is not None else None
     if chosen is None or seconds is None:
-        return WaitEstimate(view, None, None, announce(None), found)
+        return WaitEstimate(view, None, None, announce(None), found, inputs)
     told = announce(seconds, floor_seconds=state_floor(view))
-    return WaitEstimate(view, seconds, chosen, told, found)
+    return WaitEstimate(view, seconds, chosen, told, found, inputs)
 
 
-def stored_chooser(uow: UnitOfWork) -> PredictorChooser:
-    """The chooser fed the last `HISTORY` answered callers' logged estimates, in one statement."""
+def stored_log(uow: UnitOfWork) -> WaitLog:
+    """The last `HISTORY` answered callers' logged estimates and inputs, in one statement."""
     rows = uow.session.execute(
-        select(IvrWalk.queue, IvrWalk.estimates, IvrWalk.waited_seconds, IvrWalk.predictor)
+        select(
+            IvrWalk.queue,
+            IvrWalk.estimates,
+            IvrWalk.waited_seconds,
+            IvrWalk.predictor,
+            IvrWalk.wait_inputs,
+        )
         .where(
             IvrWalk.answered_at.is_not(None),
             IvrWalk.waited_seconds.is_not(None),
@@ -181,11 +204,12 @@ def stored_chooser(uow: UnitOfWork) -> PredictorChooser:
             estimates=parse_estimates(logged),
             waited_seconds=float(waited),
             chosen=Predictor(chosen) if chosen in set(Predictor) else None,
+            inputs=parse_inputs(inputs),
         )
-        for name, logged, waited, chosen in reversed(rows)
+        for name, logged, waited, chosen, inputs in reversed(rows)
         if waited is not None and waited >= 0
     ]
-    return chooser_from_log(answered, window=HISTORY)
+    return WaitLog(chooser_from_log(answered, window=HISTORY), learned_from_log(answered))
 
 
 def queue_views(

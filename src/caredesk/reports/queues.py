@@ -20,7 +20,7 @@ from caredesk.agents.models import Agent, AgentSkill
 from caredesk.db.session import UnitOfWork
 from caredesk.inbound.accuracy import wait_accuracy
 from caredesk.inbound.models import OPEN, InboundOffer, IvrWalk, WalkOutcome
-from caredesk.inbound.waits import WaitEstimate, estimate_wait, queue_views, stored_chooser
+from caredesk.inbound.waits import WaitEstimate, estimate_wait, queue_views, stored_log
 from caredesk.interactions.models import Disposition, Interaction
 from caredesk.reports.queue_callbacks import QueueCallbacks, queue_callbacks
 from caredesk.routing.config import RoutingConfig
@@ -141,7 +141,7 @@ def queues_now(
     accuracy = wait_accuracy(uow, since=since, until=until)
     callbacks = queue_callbacks(uow, now=now, since=since, until=until)
     views = queue_views(uow, queues=routing.queues, now=now)
-    chooser = stored_chooser(uow)
+    log = stored_log(uow)
     none = QueueCallbacks()
     empty = AccuracyReport(0, None, None, None, None, None)
     board: list[QueueNow] = []
@@ -156,7 +156,7 @@ def queues_now(
                 longest_wait_seconds=(
                     max((now - first).total_seconds(), 0.0) if first is not None else None
                 ),
-                estimate=estimate_wait(views[name], queue=name, chooser=chooser),
+                estimate=estimate_wait(views[name], queue=name, log=log),
                 agents=dict(by_skill.get(queue.skill, Counter())),
                 today=measure(outcomes.get(name, []), queue.service_level),
                 accuracy=accuracy.by_queue.get(name, empty),

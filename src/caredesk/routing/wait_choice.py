@@ -7,19 +7,23 @@ rules: the lowest RASE compared on past callers who had the same predictors, the
 record for a queue with too few callers of its own, a queue's own figures tempered by the
 centre's, and the `switch_margin` kept from the predictor each queue was last told by. With
 no history the chooser falls back to its default order.
+
+The learned predictor of a queue is fitted on the same log, its own callers' logged inputs
+(`wait.features`) against their waits (`learned_from_log`); it speaks once it has
+`min_samples` of them, and is then chosen only if its logged estimates prove closer.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from caredesk.routing.wait import Predictor
+from caredesk.routing.wait import FEATURES, LearnedPredictor, Predictor
 from caredesk.routing.wait_accuracy import AccuracyReport, PredictorChooser, accuracy
 
-# QL_M is logged but not chosen: without the callers' patience it is QL exactly, and LEARNED
-# needs inputs the stored log does not keep yet.
-CHOSEN_AMONG = (Predictor.QL, Predictor.HOL, Predictor.LES)
+# QL_M is logged but not chosen: without the callers' patience it is QL exactly.
+CHOSEN_AMONG = (Predictor.QL, Predictor.HOL, Predictor.LES, Predictor.LEARNED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,32 @@ class Answered:
     waited_seconds: float
     chosen: Predictor | None
     """The predictor the caller was told by."""
+    inputs: tuple[float, ...] | None = None
+    """The learned predictor's inputs when the caller joined (None: not logged)."""
+
+
+def parse_inputs(stored: object) -> tuple[float, ...] | None:
+    """Logged learned-predictor inputs, or None unless they are `FEATURES` finite numbers."""
+    if not isinstance(stored, list) or len(stored) != FEATURES:
+        return None
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in stored):
+        return None
+    values = tuple(float(v) for v in stored)
+    return values if all(math.isfinite(v) for v in values) else None
+
+
+def learned_from_log(
+    answered: Iterable[Answered], *, min_samples: int = 50
+) -> dict[str, LearnedPredictor]:
+    """Per queue, the learned predictor fitted on its own callers' logged inputs (oldest first)."""
+    models: dict[str, LearnedPredictor] = {}
+    for caller in answered:
+        if caller.inputs is not None:
+            model = models.get(caller.queue)
+            if model is None:
+                model = models[caller.queue] = LearnedPredictor(min_samples=min_samples)
+            model.observe(caller.inputs, caller.waited_seconds)
+    return models
 
 
 def parse_estimates(stored: Mapping[str, object] | None) -> dict[Predictor, float | None]:

@@ -1,7 +1,8 @@
 """Which predictor a queue's callers are told by, chosen from the stored log of answered callers
 (on SQLite and PostgreSQL, with a fixed clock): a queue whose history shows head of line closer
 than queue length gets head of line; a queue with too few callers of its own follows the
-centre's record; with no history it is the fallback order; a small edge within the switch
+centre's record; the learned predictor, fitted on a queue's own logged inputs, once it proves
+closer; with no history it is the fallback order; a small edge within the switch
 margin does not move a queue off the predictor it was told by."""
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import pytest
 from caredesk.clock import FixedClock
 from caredesk.db.session import Database, UnitOfWork
 from caredesk.inbound.models import IvrWalk, WalkOutcome, WalkPhase
-from caredesk.inbound.waits import estimate_wait, stored_chooser
+from caredesk.inbound.waits import estimate_wait, stored_log
 from caredesk.interactions.models import Interaction
-from caredesk.routing.wait import Predictor, QueueView
+from caredesk.routing.wait import Predictor, QueueView, features
 
 # Both QL (2 ahead, 3 agents of 450 s: 450 s) and head of line (300 s, scaled: 450 s) speak.
 VIEW = QueueView(ahead=2, agents=3, mean_handle_seconds=450, head_wait=300)
@@ -31,6 +32,7 @@ def answered(
     waited: float,
     told: str = "ql",
     n: int = 60,
+    learned: float | None = None,
 ) -> None:
     """`n` callers of `queue` told by `told`, each answered after `waited` seconds."""
     for _ in range(n):
@@ -57,8 +59,9 @@ def answered(
                 queued_at=now - timedelta(seconds=waited),
                 answered_at=now,
                 waited_seconds=waited,
-                estimates={"ql": ql, "ql_m": ql, "les": None, "hol": hol},
+                estimates={"ql": ql, "ql_m": ql, "les": None, "hol": hol, "learned": learned},
                 predictor=told,
+                wait_inputs=list(features(VIEW)),
             )
         )
     uow.session.flush()
@@ -66,7 +69,7 @@ def answered(
 
 def test_no_history_is_the_fallback_order(db: Database) -> None:
     with db.uow() as uow:
-        told = estimate_wait(VIEW, queue="billing", chooser=stored_chooser(uow))
+        told = estimate_wait(VIEW, queue="billing", log=stored_log(uow))
     assert (told.predictor, told.seconds) == (Predictor.QL, pytest.approx(450.0))
     assert told.every == {
         Predictor.QL: pytest.approx(450.0),
@@ -79,13 +82,13 @@ def test_no_history_is_the_fallback_order(db: Database) -> None:
 def test_head_of_line_where_the_history_shows_it_closer(db: Database, clock: FixedClock) -> None:
     with db.uow() as uow:
         answered(uow, clock, "billing", ql=100, hol=290, waited=300)
-        chooser = stored_chooser(uow)
-        billing = estimate_wait(VIEW, queue="billing", chooser=chooser)
+        log = stored_log(uow)
+        billing = estimate_wait(VIEW, queue="billing", log=log)
         # Technical has no callers of its own: the centre's record (billing's) decides.
-        technical = estimate_wait(VIEW, queue="technical", chooser=chooser)
+        technical = estimate_wait(VIEW, queue="technical", log=log)
         # Head of line has nothing to say with nobody ahead: queue length it is.
         empty = estimate_wait(
-            QueueView(ahead=0, agents=3, mean_handle_seconds=450), queue="billing", chooser=chooser
+            QueueView(ahead=0, agents=3, mean_handle_seconds=450), queue="billing", log=log
         )
     assert billing.predictor is Predictor.HOL
     assert billing.told("en")["predictor"] == "hol"
@@ -96,7 +99,7 @@ def test_head_of_line_where_the_history_shows_it_closer(db: Database, clock: Fix
 def test_too_few_callers_is_no_record(db: Database, clock: FixedClock) -> None:
     with db.uow() as uow:
         answered(uow, clock, "billing", ql=100, hol=290, waited=300, n=49)
-        told = estimate_wait(VIEW, queue="billing", chooser=stored_chooser(uow))
+        told = estimate_wait(VIEW, queue="billing", log=stored_log(uow))
     assert told.predictor is Predictor.QL
 
 
@@ -106,8 +109,26 @@ def test_a_small_edge_keeps_the_predictor_told(db: Database, clock: FixedClock) 
         # queue length, which its last caller was told by; told by head of line, it keeps that.
         answered(uow, clock, "billing", ql=250, hol=251.3, waited=300)
         answered(uow, clock, "account", ql=250, hol=251.3, waited=300, told="hol", n=1)
-        chooser = stored_chooser(uow)
-        billing = estimate_wait(VIEW, queue="billing", chooser=chooser)
-        account = estimate_wait(VIEW, queue="account", chooser=chooser)
+        log = stored_log(uow)
+        billing = estimate_wait(VIEW, queue="billing", log=log)
+        account = estimate_wait(VIEW, queue="account", log=log)
     assert billing.predictor is Predictor.QL
     assert account.predictor is Predictor.HOL
+
+
+def test_the_learned_predictor_once_its_estimates_prove_closer(
+    db: Database, clock: FixedClock
+) -> None:
+    with db.uow() as uow:
+        # Queue length and head of line both say 450 s where callers wait 300: the model fitted
+        # on billing's own callers says 300, as its logged estimates did.
+        answered(uow, clock, "billing", ql=450, hol=450, waited=300, learned=301)
+        log = stored_log(uow)
+        billing = estimate_wait(VIEW, queue="billing", log=log)
+        # Technical has no callers of its own: no model of its own to ask.
+        technical = estimate_wait(VIEW, queue="technical", log=log)
+    assert billing.predictor is Predictor.LEARNED
+    assert billing.seconds == pytest.approx(300, rel=0.01)
+    assert billing.every[Predictor.QL] == pytest.approx(450)
+    assert Predictor.LEARNED not in technical.every
+    assert technical.predictor is Predictor.QL

@@ -3,8 +3,17 @@ predictors compared on the same callers, and each queue resuming the predictor i
 
 from __future__ import annotations
 
+import pytest
+
 from caredesk.routing.wait import Predictor
-from caredesk.routing.wait_choice import Answered, chooser_from_log, compared, parse_estimates
+from caredesk.routing.wait_choice import (
+    Answered,
+    chooser_from_log,
+    compared,
+    learned_from_log,
+    parse_estimates,
+    parse_inputs,
+)
 
 BOTH = {Predictor.QL: 400.0, Predictor.HOL: 400.0}
 
@@ -46,3 +55,16 @@ def test_predictors_are_compared_on_the_callers_they_all_had() -> None:
     assert (found[Predictor.QL].count, found[Predictor.QL].bias_seconds) == (1, -100.0)
     assert (found[Predictor.HOL].count, found[Predictor.HOL].rase) == (1, 0.0)
     assert compared([]) == {}
+
+
+def test_logged_inputs_fit_each_queues_own_model() -> None:
+    assert parse_inputs([1, 2]) is None
+    assert parse_inputs([1.0] * 9 + [float("nan")]) is None
+    assert parse_inputs([1.0] * 9 + [True]) is None
+    inputs = parse_inputs([1, 0, 60, 60, 0, 0, 1, 1, 0, 0])
+    assert inputs is not None
+    log = [Answered("q", {}, 90.0, None, inputs)] * 50
+    models = learned_from_log([*log, Answered("other", {}, 10.0, None, None)])
+    assert list(models) == ["q"]
+    assert models["q"].predict(inputs) == pytest.approx(90.0, rel=0.01)
+    assert learned_from_log(log[:49])["q"].predict(inputs) is None  # too few yet
