@@ -25,6 +25,8 @@ the stored path (`inbound.queue_callbacks.take_turn`):
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from caredesk.policy.context import Attempt
 from caredesk.policy.vocabulary import AgentState, AttemptResult
 from caredesk.routing.config_queues import CallbackMode
@@ -118,28 +120,44 @@ class CallbackFlow(TwinCore):
         self.join(contact, contact.queue, contact.skill)
         self.route(now)
 
-    def _dial_ended(self, agent: SimAgent) -> None:
-        now = self.sched.now
-        contact = agent.contact
-        assert contact is not None and contact.callback is not None
+    def _dial_answered(self, contact: SimContact, started: datetime, now: int) -> bool:
+        """Whether the customer answered; if so the attempt, the connection and the end of the
+        callback's claim on the policy gate are recorded (both dial modes)."""
         callback = contact.callback
-        started = self.at(agent.started)
-        if self.rng["callbacks"].random() < self.scenario.callbacks.answer:
-            callback.attempts.append(Attempt(started, callback.number, AttemptResult.CONTACT))
-            self.note(now, "connected", contact)
-            self.recorder.connected(contact.arrival, (now - contact.arrival) / SECOND)
-            if contact.waited_for_gate:
-                self.recorder.callbacks["connected_after_wait"] += 1
-            contact.closed = True
-            self.owed -= 1
-            self.gate.forget(callback)
-            self.talk(agent, contact, now)
-            return
+        assert callback is not None
+        if self.rng["callbacks"].random() >= self.scenario.callbacks.answer:
+            return False
+        callback.attempts.append(Attempt(started, callback.number, AttemptResult.CONTACT))
+        self.note(now, "connected", contact)
+        self.recorder.connected(contact.arrival, (now - contact.arrival) / SECOND)
+        if contact.waited_for_gate:
+            self.recorder.callbacks["connected_after_wait"] += 1
+        self.owed -= 1
+        self.gate.forget(callback)
+        return True
+
+    def _dial_unanswered(
+        self, contact: SimContact, agent: SimAgent, started: datetime, now: int
+    ) -> GateAnswer:
+        """The unanswered attempt recorded, and what the policy gate says next."""
+        callback = contact.callback
+        assert callback is not None
         callback.attempts.append(
             Attempt(started, callback.number, AttemptResult.NO_ANSWER, ended_at=self.at(now))
         )
         self.note(now, "unanswered", contact)
-        answer = self._ask_gate(contact, agent, now)
+        return self._ask_gate(contact, agent, now)
+
+    def _dial_ended(self, agent: SimAgent) -> None:
+        now = self.sched.now
+        contact = agent.contact
+        assert contact is not None and contact.callback is not None
+        started = self.at(agent.started)
+        if self._dial_answered(contact, started, now):
+            contact.closed = True
+            self.talk(agent, contact, now)
+            return
+        answer = self._dial_unanswered(contact, agent, started, now)
         if answer.verdict is Verdict.VOICEMAIL:
             # The agent leaves the voicemail the last unanswered attempt calls for.
             self._close(contact, "voicemail")
@@ -173,25 +191,14 @@ class CallbackFlow(TwinCore):
         agent = contact.turn_agent
         assert callback is not None and agent is not None
         started = self.at(contact.dialled)
-        if self.rng["callbacks"].random() < self.scenario.callbacks.answer:
-            callback.attempts.append(Attempt(started, callback.number, AttemptResult.CONTACT))
-            self.note(now, "connected", contact)
-            self.recorder.connected(contact.arrival, (now - contact.arrival) / SECOND)
-            if contact.waited_for_gate:
-                self.recorder.callbacks["connected_after_wait"] += 1
-            self.owed -= 1
-            self.gate.forget(callback)
+        if self._dial_answered(contact, started, now):
             # On the line and needing an agent: next in line, at the caller's first place.
             contact.on_line = True
             contact.dialled = now
             self.join(contact, contact.queue, contact.skill)
             self.route(now)
             return
-        callback.attempts.append(
-            Attempt(started, callback.number, AttemptResult.NO_ANSWER, ended_at=self.at(now))
-        )
-        self.note(now, "unanswered", contact)
-        answer = self._ask_gate(contact, agent, now)
+        answer = self._dial_unanswered(contact, agent, started, now)
         if answer.verdict is Verdict.VOICEMAIL:
             self._close(contact, "voicemail")
             return
