@@ -13,6 +13,8 @@ DEMO_ACCOUNTS ?= 300
 DEMO_AS_OF ?=
 # The local mail catcher `make run` starts; the outbox delivers to it.
 MAIL_PORT ?= 8025
+# The SIP phone line `make run` starts (UDP; off leaves it out).
+SIP_PORT ?= 5060
 BENCH_CALLBACKS ?= 100000
 export CAREDESK_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
@@ -41,7 +43,7 @@ demo: migrate
 
 # The server, the callback dispatcher and the mail catcher together; Ctrl-C stops them all.
 run: demo
-	CAREDESK_BIN=$(BIN)/caredesk MAIL_PORT=$(MAIL_PORT) scripts/run.sh --host $(HOST) --port $(PORT)
+	CAREDESK_BIN=$(BIN)/caredesk MAIL_PORT=$(MAIL_PORT) SIP_PORT=$(SIP_PORT) scripts/run.sh --host $(HOST) --port $(PORT)
 
 # The benchmarks are scripts that import each other by file name, hence their own mypy line.
 lint: install

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# `make run`: the web server, the callback dispatcher and a local mail catcher together. Stopping
-# any of them (Ctrl-C, SIGTERM, or one of them exiting) stops all, and the script exits with the
-# server's status.
-#   MAIL_PORT=8025 scripts/run.sh [caredesk serve options...]
+# `make run`: the web server, the callback dispatcher, a local mail catcher and the SIP phone
+# line together. Stopping the server, the dispatcher or the catcher (Ctrl-C, SIGTERM, or one of
+# them exiting) stops all, and the script exits with the server's status.
+#   MAIL_PORT=8025 SIP_PORT=5060 scripts/run.sh [caredesk serve options...]
+# The phone line answers on 127.0.0.1:SIP_PORT (UDP; SIP_PORT=off leaves it out). A port already
+# taken is said in one line and the rest runs on: the pages and callbacks do not need it.
 # Unless CAREDESK_SMTP_HOST names a real mail server, the outbox delivers to the catcher, which
 # keeps every message in var/mail/ (`caredesk outbox list` shows them too).
 set -u
 bin=${CAREDESK_BIN:-.venv/bin/caredesk}
 mail_port=${MAIL_PORT:-8025}
+sip_port=${SIP_PORT:-5060}
 
 catcher=
 if [ -z "${CAREDESK_SMTP_HOST:-}" ]; then
@@ -22,10 +25,15 @@ fi
 dispatcher=$!
 "$bin" serve "$@" &
 server=$!
+phone=
+if [ "$sip_port" != "off" ]; then
+  "$bin" sip serve --host 127.0.0.1 --port "$sip_port" &
+  phone=$!
+fi
 
 stop() {
   trap - INT TERM
-  kill -TERM "$server" "$dispatcher" $catcher 2>/dev/null
+  kill -TERM "$server" "$dispatcher" $catcher $phone 2>/dev/null
 }
 trap stop INT TERM
 
@@ -34,7 +42,7 @@ wait -n "$server" "$dispatcher" $catcher
 stop
 wait "$server"
 status=$?
-wait "$dispatcher" $catcher
+wait "$dispatcher" $catcher $phone
 # 143 and 130: the server ended because it was told to.
 case $status in 130 | 143) status=0 ;; esac
 exit "$status"

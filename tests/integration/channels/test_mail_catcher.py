@@ -40,6 +40,32 @@ def _listening(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _sip_options_answered(port: int) -> bool:
+    """Whether a SIP OPTIONS sent to 127.0.0.1:port (UDP) gets 200 OK within a second."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as phone:
+        phone.bind(("127.0.0.1", 0))
+        ours = phone.getsockname()[1]
+        phone.settimeout(1.0)
+        phone.sendto(
+            (
+                "OPTIONS sip:care@127.0.0.1 SIP/2.0\r\n"
+                f"Via: SIP/2.0/UDP 127.0.0.1:{ours};branch=z9hG4bK-run-{ours}\r\n"
+                f"From: <sip:probe@127.0.0.1:{ours}>;tag=run\r\n"
+                "To: <sip:care@127.0.0.1>\r\n"
+                f"Call-ID: run-{ours}@127.0.0.1\r\n"
+                "CSeq: 1 OPTIONS\r\n"
+                "Max-Forwards: 70\r\n"
+                "Content-Length: 0\r\n\r\n"
+            ).encode(),
+            ("127.0.0.1", port),
+        )
+        try:
+            answer = phone.recv(65535)
+        except TimeoutError:
+            return False
+    return answer.startswith(b"SIP/2.0 200")
+
+
 def test_mail_catch_keeps_each_message(tmp_path: Path) -> None:
     port = free_port()
     catcher = subprocess.Popen(
@@ -88,7 +114,8 @@ def test_mail_catch_refuses_a_non_loopback_address(args: list[str], named: str) 
 @pytest.mark.slow
 def test_make_run_delivers_the_outbox_to_the_catcher(tmp_path: Path) -> None:
     """scripts/run.sh (what `make run` starts) with no SMTP host configured: a queued email is
-    delivered by the dispatcher to the catcher and kept in var/mail/."""
+    delivered by the dispatcher to the catcher and kept in var/mail/; the SIP phone line answers
+    beside them."""
     from caredesk.channels import outbox
     from caredesk.db import migrate
     from caredesk.db.session import Database
@@ -117,6 +144,7 @@ def test_make_run_delivers_the_outbox_to_the_catcher(tmp_path: Path) -> None:
         CAREDESK_DISPATCHER_POLL_SECONDS="0.2",
         CAREDESK_LOG_JSON="false",
         MAIL_PORT=str(free_port()),
+        SIP_PORT=str(sip_port := free_port()),
     )
     shutil.copytree(ROOT / "config", tmp_path / "config")
     port = free_port()
@@ -135,6 +163,8 @@ def test_make_run_delivers_the_outbox_to_the_catcher(tmp_path: Path) -> None:
         _wait_for(lambda: _listening(port), "the server", seconds=240)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as answer:
             assert answer.status == 200
+        # The phone line runs beside them.
+        _wait_for(lambda: _sip_options_answered(sip_port), "the SIP phone line", seconds=120)
     finally:
         run.send_signal(signal.SIGTERM)
         try:
