@@ -80,7 +80,8 @@ async def _serve(server: SipServer, stop: threading.Event) -> None:
         await server.start()
     except OSError as exc:
         raise fail(
-            f"--port: cannot listen on {server.host}:{server.port} ({exc.strerror or exc})"
+            f"--port: the SIP phone line cannot listen on {server.host}:{server.port} (UDP: "
+            f"{exc.strerror or exc}); choose another port"
         ) from None
     console.print(
         f"answering SIP calls on {server.host}:{server.port} (udp); Ctrl-C stops",
