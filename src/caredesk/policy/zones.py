@@ -16,32 +16,40 @@ from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
-from phonenumbers import PhoneNumberType
-from phonenumbers import timezone as phone_timezone
-
 from caredesk.policy.context import ZoneConfirmation
 from caredesk.policy.decision import ZoneSource
 
 UNKNOWN_ZONE = "Etc/Unknown"
-_PLACELESS_TYPES = frozenset(
-    {
-        PhoneNumberType.TOLL_FREE,
-        PhoneNumberType.PREMIUM_RATE,
-        PhoneNumberType.SHARED_COST,
-        PhoneNumberType.VOIP,
-        PhoneNumberType.PERSONAL_NUMBER,
-        PhoneNumberType.PAGER,
-        PhoneNumberType.UAN,
-        PhoneNumberType.VOICEMAIL,
-        PhoneNumberType.UNKNOWN,
+
+
+class _NumberTypes(NamedTuple):
+    placeless: frozenset[int]
+    names: dict[int, str]
+
+
+@lru_cache(maxsize=1)
+def _number_types() -> _NumberTypes:
+    from phonenumbers import PhoneNumberType
+
+    placeless = frozenset(
+        {
+            PhoneNumberType.TOLL_FREE,
+            PhoneNumberType.PREMIUM_RATE,
+            PhoneNumberType.SHARED_COST,
+            PhoneNumberType.VOIP,
+            PhoneNumberType.PERSONAL_NUMBER,
+            PhoneNumberType.PAGER,
+            PhoneNumberType.UAN,
+            PhoneNumberType.VOICEMAIL,
+            PhoneNumberType.UNKNOWN,
+        }
+    )
+    names = {
+        value: name.lower().replace("_", "-")
+        for name, value in vars(PhoneNumberType).items()
+        if name.isupper() and isinstance(value, int)
     }
-)
-_TYPE_NAMES = {
-    value: name.lower().replace("_", "-")
-    for name, value in vars(PhoneNumberType).items()
-    if name.isupper() and isinstance(value, int)
-}
+    return _NumberTypes(placeless, names)
 
 
 @lru_cache(maxsize=1024)
@@ -70,6 +78,12 @@ class NumberFacts(NamedTuple):
 
 @lru_cache(maxsize=65536)
 def number_facts(e164: str) -> NumberFacts:
+    # libphonenumber (its metadata and matchers, a few hundredths of a second) is loaded by the
+    # first number looked at, not by every use case that may look at one: an account with a
+    # service address, or a call's result, needs none.
+    import phonenumbers
+    from phonenumbers import timezone as phone_timezone
+
     if not e164.startswith("+"):
         return NumberFacts(e164, False, 0, None, "", (), f"{e164} is not in E.164 form (+...)")
     try:
@@ -84,8 +98,9 @@ def number_facts(e164: str) -> NumberFacts:
             e164, False, country_code, region, national, (), f"{e164} is not a valid number"
         )
     number_type = phonenumbers.number_type(parsed)
-    if number_type in _PLACELESS_TYPES:
-        kind = _TYPE_NAMES.get(number_type, "non-geographic")
+    types = _number_types()
+    if number_type in types.placeless:
+        kind = types.names.get(number_type, "non-geographic")
         problem = f"{e164} is a {kind} number, which names no place"
         return NumberFacts(e164, True, country_code, region, national, (), problem)
     zones = tuple(

@@ -324,3 +324,16 @@ def test_a_calls_use_cases_load_no_message_renderer() -> None:
     assert "caredesk.callbacks.calls" in modules
     assert [name for name in modules if name.startswith("jinja2")] == []
     assert "caredesk.channels.templates.render" not in modules
+
+
+def test_the_zone_lookup_loads_libphonenumber_only_for_a_number() -> None:
+    """`call result` reads the policy's view of a callback (its account's zone, from the service
+    address) and looks at no number: libphonenumber is loaded by the first number looked at."""
+    modules = _modules_after(
+        "caredesk.callbacks.attempts",
+        "caredesk.callbacks.policy_view",
+        "caredesk.accounts.zones",
+        "caredesk.policy.zones",
+    )
+    assert "caredesk.policy.zones" in modules
+    assert [name for name in modules if name.startswith("phonenumbers")] == []
