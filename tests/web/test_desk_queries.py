@@ -48,10 +48,11 @@ STATE_STATEMENTS = 2
 # today's answered, abandoned and callback outcomes; the estimates' accuracy; the "keep my
 # place" callbacks held now and today's (two statements for every queue at once); the estimate a
 # caller joining each queue now would hear (the callers in line by queue, the agents serving by
-# skill, their recent Talking and After-Call Work spells: three for every queue at once); the
-# last callers answered in every queue, whose logged estimates choose each queue's predictor
-# (one for them all); the live stream's start.
-QUEUES_STATEMENTS = 14
+# skill, their recent Talking and After-Call Work spells, and the recent callers who left each
+# line, whose abandonments give QL_m its give-up rate and whose last answered gives LES: four for
+# every queue at once); the last callers answered in every queue, whose logged estimates choose
+# each queue's predictor (one for them all); the live stream's start.
+QUEUES_STATEMENTS = 15
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ What is known (and so what `routing.wait.QueueView` gets):
   in After-Call Work (Ready ones are idle);
 - mean handle time: the mean Talking spell plus the mean After-Call Work spell of those
   agents' most recent finished spells, from the state history;
-- head of line: how long the first caller ahead has waited.
-The callers' patience and the wait of the last caller served are not recorded yet, so the
-predictors with something to go on are QL (queue length) and head of line. Which one a queue's
+- head of line: how long the first caller ahead has waited;
+- the callers' give-up rate and the wait of the last caller served, from the queue's recent
+  callers (`patience`): QL_m and LES.
+Which one a queue's
 callers are told by is measured (`routing.wait_choice`): every caller's estimates are logged
 on the walk, and the last `HISTORY` callers answered, every queue's, are replayed into the
 twin's chooser in one statement (`stored_log`), which also fits each queue's learned predictor
@@ -30,6 +31,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from caredesk.agents.models import Agent, AgentSkill, AgentStateChange
 from caredesk.db.session import UnitOfWork
 from caredesk.inbound.models import IvrWalk, WalkOutcome
+from caredesk.inbound.patience import LineHistory, line_history
 from caredesk.inbound.queue_callbacks import held_place
 from caredesk.interactions.models import Interaction
 from caredesk.policy import AgentState
@@ -149,10 +151,13 @@ def queue_view(
         talk = _mean_spell(uow, agent_ids, AgentState.TALKING)
         wrap = _mean_spell(uow, agent_ids, AgentState.AFTER_CALL_WORK)
         handle = talk + (wrap or 0.0) if talk is not None else None
+    history = line_history(uow, queues=[queue.name], now=now)[queue.name]
     return QueueView(
         ahead=int(ahead or 0),
         agents=len(agent_ids),
         mean_handle_seconds=handle,
+        abandon_rate=history.abandon_rate,
+        last_entered_wait=history.last_entered_wait,
         head_wait=(now - first_queued).total_seconds() if ahead and first_queued else None,
         idle_agents=sum(1 for _, state in serving if state == AgentState.READY.value),
     )
@@ -215,9 +220,10 @@ def stored_log(uow: UnitOfWork) -> WaitLog:
 def queue_views(
     uow: UnitOfWork, *, queues: Mapping[str, QueueConfig], now: datetime
 ) -> dict[str, QueueView]:
-    """`queue_view` of a caller joining each of `queues` now, in three statements for them all
-    (the leader's Queues page): the callers in line by queue, the agents serving by skill, and
-    the last `HANDLE_SAMPLE` Talking and After-Call Work spells of each skill's serving agents."""
+    """`queue_view` of a caller joining each of `queues` now, in four statements for them all
+    (the leader's Queues page): the callers in line by queue, the agents serving by skill, the
+    last `HANDLE_SAMPLE` Talking and After-Call Work spells of each skill's serving agents, and
+    each queue's recent callers who left its line (`patience.line_history`)."""
     in_line = {
         queue: (count, first)
         for queue, count, first in uow.session.execute(
@@ -241,6 +247,7 @@ def queue_views(
     ).all():
         serving[skill].append(state)
     spells = _recent_spells(uow, serving_now) if any(serving.values()) else {}
+    histories = line_history(uow, queues=queues, now=now)
     views: dict[str, QueueView] = {}
     for name, queue in queues.items():
         ahead, first_queued = in_line.get(name, (0, None))
@@ -250,10 +257,13 @@ def queue_views(
             talk = spells.get((queue.skill, AgentState.TALKING.value))
             wrap = spells.get((queue.skill, AgentState.AFTER_CALL_WORK.value))
             handle = talk + (wrap or 0.0) if talk is not None else None
+        history = histories.get(name, LineHistory())
         views[name] = QueueView(
             ahead=int(ahead or 0),
             agents=len(states),
             mean_handle_seconds=handle,
+            abandon_rate=history.abandon_rate,
+            last_entered_wait=history.last_entered_wait,
             head_wait=(now - first_queued).total_seconds() if ahead and first_queued else None,
             idle_agents=sum(1 for state in states if state == AgentState.READY.value),
         )

@@ -202,7 +202,8 @@ DEFAULT_ORDER = (Predictor.QL_M, Predictor.QL, Predictor.HOL, Predictor.LES, Pre
 
 class PredictorChooser:
     """Per queue, the predictor with the lowest measured RASE (after `min_samples`; before,
-    the lowest centre-wide), kept until another is better by `switch_margin`."""
+    the lowest centre-wide), kept until another is better by `switch_margin`; with no record
+    at all, the first of `fallback` that has an estimate."""
 
     def __init__(
         self,
@@ -213,6 +214,7 @@ class PredictorChooser:
         predictors: tuple[Predictor, ...] = tuple(Predictor),
         switch_margin: float = 0.1,
         centre_weight: int = 200,
+        fallback: tuple[Predictor, ...] = DEFAULT_ORDER,
     ) -> None:
         if not 0 <= switch_margin < 1:
             raise ValueError("switch_margin must be in [0, 1)")
@@ -222,6 +224,7 @@ class PredictorChooser:
         self.predictors = predictors
         self.switch_margin = switch_margin
         self.centre_weight = centre_weight
+        self.fallback = fallback
         self._queues: dict[str, _QueueLog] = {}
         self._centre = {predictor: AccuracyTracker(window) for predictor in Predictor}
         self._centre_paired = _Paired(window)
@@ -280,7 +283,7 @@ class PredictorChooser:
         candidates = frozenset(p for p in self.predictors if available.get(p) is not None)
         scores = self._scores(queue, candidates)
         if not scores:
-            for predictor in DEFAULT_ORDER:
+            for predictor in self.fallback:
                 if predictor in candidates:
                     return predictor
             return None

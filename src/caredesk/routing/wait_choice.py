@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from caredesk.routing.wait import FEATURES, LearnedPredictor, Predictor
 from caredesk.routing.wait_accuracy import AccuracyReport, PredictorChooser, accuracy
 
-# QL_M is logged but not chosen: without the callers' patience it is QL exactly.
-CHOSEN_AMONG = (Predictor.QL, Predictor.HOL, Predictor.LES, Predictor.LEARNED)
+# QL_m comes right after QL, and a queue with no record is told by QL: with no abandonments (or
+# too few callers to estimate their give-up rate) QL_m equals QL, and it is chosen over QL only
+# when its logged estimates prove closer.
+CHOSEN_AMONG = (Predictor.QL, Predictor.QL_M, Predictor.HOL, Predictor.LES, Predictor.LEARNED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +91,10 @@ def chooser_from_log(
 ) -> PredictorChooser:
     """A chooser that has seen `answered` (oldest first), each queue resuming the predictor
     its latest caller there was told by."""
-    chooser = PredictorChooser(window=window, min_samples=min_samples, predictors=predictors)
+    # With no record, `predictors` in their order: QL before QL_m (see CHOSEN_AMONG).
+    chooser = PredictorChooser(
+        window=window, min_samples=min_samples, predictors=predictors, fallback=predictors
+    )
     last: dict[str, Predictor] = {}
     for caller in answered:
         wanted = {p: v for p, v in caller.estimates.items() if p in predictors}
