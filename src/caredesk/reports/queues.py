@@ -2,8 +2,9 @@
 being offered to an agent), the longest wait, the estimate a caller joining now would hear, the
 agents who serve it by state, today's answered and abandoned callers with the service level by
 the queue's own written definition (`routing.service_level`), and how right today's estimates
-were (`inbound.accuracy`); its "call me back, keep my place" callbacks held now and today's
-(`reports.queue_callbacks`).
+were (`inbound.accuracy`), with every predictor's figures on the same callers beside the one the
+estimate now is told by (why a queue is told by the one it is); its "call me back, keep my
+place" callbacks held now and today's (`reports.queue_callbacks`).
 
 An agent serves a queue whose own skill they hold (`inbound.routing_round.serving_queues`);
 callers are counted in the queue they are in now (after any overflow move)."""
@@ -31,6 +32,7 @@ from caredesk.routing.service_level import (
     ServiceLevelReport,
     measure,
 )
+from caredesk.routing.wait import Predictor
 from caredesk.routing.wait_accuracy import AccuracyReport
 
 
@@ -47,6 +49,9 @@ class QueueNow:
     """State -> agents serving the queue (active, logged in or not)."""
     today: ServiceLevelReport
     accuracy: AccuracyReport
+    predictors: dict[Predictor, AccuracyReport]
+    """Today's answered callers: each predictor's figures on those they all had an estimate
+    for (the one the estimate is told by now is `estimate.predictor`)."""
     callbacks: QueueCallbacks
 
 
@@ -160,6 +165,7 @@ def queues_now(
                 agents=dict(by_skill.get(queue.skill, Counter())),
                 today=measure(outcomes.get(name, []), queue.service_level),
                 accuracy=accuracy.by_queue.get(name, empty),
+                predictors=accuracy.by_predictor.get(name, {}),
                 callbacks=callbacks.get(name, none),
             )
         )

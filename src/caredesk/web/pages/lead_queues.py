@@ -3,7 +3,8 @@ waiting and being offered, the longest wait, the estimate a caller joining now w
 agents serving it by state, the "keep my place" callbacks held in line and those the policy put
 off) and today in the leader's zone (answered, abandoned, service level against the queue's own
 definition, how right the estimates told were, callbacks accepted, dialled, connected, expired
-and cancelled). Refreshes live on agent
+and cancelled), with the predictor each queue's callers are told by now and every predictor's
+figures on today's same callers beside it. Refreshes live on agent
 events, and every 15 seconds for what time alone changes (the longest wait)."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from caredesk.reports.periods import period_of
 from caredesk.reports.queue_callbacks import TODAY_KINDS
 from caredesk.reports.queues import queues_now
 from caredesk.routing.config import RoutingConfig
+from caredesk.routing.wait import Predictor
 from caredesk.web.deps import UoW
 from caredesk.web.pages.lead_support import csv_response, lead_page, leader_zone
 from caredesk.web.pages.routing import SignedLeader, page_router
@@ -33,6 +35,14 @@ SERVING = (
     AgentState.AFTER_CALL_WORK,
 )
 NOT_READY = "not_ready"
+# The predictors as a support lead reads them (the API and the CSV's `predictor` keep the codes).
+PREDICTOR_NAMES = {
+    Predictor.QL: "queue length",
+    Predictor.QL_M: "queue length with give-ups",
+    Predictor.LES: "last caller served",
+    Predictor.HOL: "head of line",
+    Predictor.LEARNED: "learned from this queue",
+}
 
 
 def _context(uow: UnitOfWork, routing: RoutingConfig, zone: str) -> dict[str, Any]:
@@ -53,7 +63,13 @@ def _context(uow: UnitOfWork, routing: RoutingConfig, zone: str) -> dict[str, An
                 "offline": states.get(AgentState.OFFLINE.value, 0),
             }
         )
-    return {"rows": rows, "zone": zone, "today": today, "now": now}
+    return {
+        "rows": rows,
+        "zone": zone,
+        "today": today,
+        "now": now,
+        "predictor_names": PREDICTOR_NAMES,
+    }
 
 
 def _routing(request: Request) -> RoutingConfig:
@@ -76,6 +92,7 @@ def lead_queues_csv(request: Request, principal: SignedLeader, uow: UoW) -> Resp
     context = _context(uow, _routing(request), leader_zone(uow, principal))
     header = (
         "queue", "title", "waiting", "offered_now", "longest_wait_seconds", "estimate_seconds",
+        "predictor", "predictor_name",
         *(f"agents_{s.value}" for s in SERVING), "agents_not_ready", "agents_offline",
         "answered_today", "abandoned_today", "service_level", "service_level_target",
         "estimates_measured", "rase", "bias_seconds", "within_20",
@@ -85,10 +102,12 @@ def lead_queues_csv(request: Request, principal: SignedLeader, uow: UoW) -> Resp
     rows = []
     for row in context["rows"]:
         item = row["item"]
+        told = item.estimate.predictor
         rows.append(
             (
                 item.queue.name, item.queue.title, item.waiting, item.offered,
                 _round(item.longest_wait_seconds, 1), _round(item.estimate.seconds, 1),
+                told.value if told else "", PREDICTOR_NAMES[told] if told else "",
                 *(count for _, _, count in row["by_state"]), row["not_ready"], row["offline"],
                 item.today.answered, item.today.abandoned, _round(item.today.service_level, 4),
                 item.queue.service_level.target, item.accuracy.count,
