@@ -59,7 +59,8 @@ def seed_queues(client: TestClient, auth: TokenMaker, db: Database, clock: Fixed
     desk.account(zone="Pacific/Guam", phone=GUAM)
 
     # Billing: a caller answered at once by the agent who then went on a break; two agents on
-    # 5-minute calls, two callers told about 2.5 minutes, each answered when an agent frees
+    # 5-minute calls, two callers told about 2.5 minutes (the second, with the first ahead,
+    # by head of line too: the Wait predictors compare them), each answered when an agent frees
     # up, and one who gave up after 50 s.
     quick = floor.agent(billing=3)
     floor.caller(*BILLING)
@@ -72,14 +73,16 @@ def seed_queues(client: TestClient, auth: TokenMaker, db: Database, clock: Fixed
     for _ in range(2):
         agent_id = serving(desk, "billing", talk=4, wrap=1, busy=True)
         billing.append((agent_id, desk.auth(Role.AGENT, agent_id=agent_id)))
+    floor.caller(*BILLING)
+    floor.later(20)
+    floor.caller(*BILLING)
     answered = []
-    for pair, wait in zip(billing, (140, 150), strict=True):
-        floor.caller(*BILLING)
-        floor.later(wait)
+    for pair, wait in zip(billing, (120, 30), strict=True):
+        floor.later(wait)  # waited 140 s, then 150 s
         desk.state(*pair, "after_call_work")
         desk.state(*pair, "ready")
         answered += _answered(floor, [pair])
-        floor.later(60)
+    floor.later(60)
     gone = floor.caller(*BILLING)
     floor.later(50)
     hung_up = client.post(f"/v1/ivr/calls/{gone}/hangup", headers=floor.phone)
