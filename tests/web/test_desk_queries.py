@@ -28,7 +28,7 @@ from tests.web.desk_support import (
     page,
     signed_in_again,
 )
-from tests.web.lead_queues_support import takes_callback
+from tests.web.lead_queues_support import answered, takes_callback
 from tests.web.statements import statements
 from tests.web.support import signed_in
 
@@ -45,7 +45,8 @@ DESK_STATEMENTS = 8
 WORKLIST_STATEMENTS = DESK_STATEMENTS - 1
 STATE_STATEMENTS = 2
 # The leader's Queues page: the session; the callers waiting, the agents by skill and state;
-# today's answered, abandoned and callback outcomes; the estimates' accuracy; the "keep my
+# today's answered, abandoned and callback outcomes; the estimates' accuracy (every queue's
+# predictors side by side among it: no statement of their own); the "keep my
 # place" callbacks held now and today's (two statements for every queue at once); the estimate a
 # caller joining each queue now would hear (the callers in line by queue, the agents serving by
 # skill, their recent Talking and After-Call Work spells, and the recent callers who left each
@@ -187,6 +188,13 @@ def test_the_leaders_queues_page_reads_in_a_fixed_few_statements(
         f"/v1/callbacks/{held[0]}/cancel", json={"reason": "sorted it online"}, headers=desk.admin
     )
     assert cancelled.status_code == 200, cancelled.text
+    # Answered callers with every predictor's estimate logged, in two queues.
+    with desk.db.uow() as uow:
+        for queue in ("billing", "technical"):
+            answered(uow, desk.clock, queue, ql=200, hol=270, waited=300, n=3)
+        uow.commit()
     busy = _count(desk, leader, "/lead/queues")
-    assert page(desk, leader, "/lead/queues").count('data-figure="callbacks-held"') == 1
+    html = page(desk, leader, "/lead/queues")
+    assert html.count('data-figure="callbacks-held"') == 1
+    assert 'id="predictors-billing"' in html and 'id="predictors-technical"' in html
     assert empty == busy == QUEUES_STATEMENTS

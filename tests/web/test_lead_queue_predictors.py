@@ -7,56 +7,18 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
 from caredesk.clock import FixedClock
-from caredesk.db.session import Database, UnitOfWork
-from caredesk.inbound.models import IvrWalk, WalkOutcome, WalkPhase
-from caredesk.interactions.models import Interaction
+from caredesk.db.session import Database
 from caredesk.users.models import Role
 from tests.api.test_inbound_routing import BILLING, Floor
 from tests.api.test_ivr_waits import serving
 from tests.conftest import TokenMaker
+from tests.web.lead_queues_support import answered
 from tests.web.support import signed_in
 from tests.web.test_lead_queues import FIGURE, row_of
-
-
-def answered(
-    uow: UnitOfWork, clock: FixedClock, queue: str, *, ql: float, hol: float, waited: float, n: int
-) -> None:
-    """`n` callers of `queue` told by queue length (`ql`), head of line having said `hol`, each
-    answered after `waited` seconds, 10 s apart."""
-    for _ in range(n):
-        clock.advance(timedelta(seconds=10))
-        now = clock.now()
-        call = Interaction(
-            channel="voice", direction="inbound", started_at=now, ended_at=now, created_at=now
-        )
-        uow.session.add(call)
-        uow.session.flush()
-        uow.session.add(
-            IvrWalk(
-                interaction_id=call.id,
-                phase=WalkPhase.ENDED.value,
-                menu="main",
-                language="en",
-                misses=0,
-                trail=[],
-                steps_taken=1,
-                outcome=WalkOutcome.QUEUED.value,
-                queue=queue,
-                priority=0,
-                started_at=now - timedelta(seconds=waited),
-                queued_at=now - timedelta(seconds=waited),
-                answered_at=now,
-                waited_seconds=waited,
-                estimate_seconds=ql,
-                estimates={"ql": ql, "ql_m": ql, "les": None, "hol": hol, "learned": None},
-                predictor="ql",
-            )
-        )
 
 
 def predictors_of(html: str, queue: str) -> dict[str, dict[str, str]]:
