@@ -7,16 +7,13 @@ margin does not move a queue off the predictor it was told by."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from caredesk.clock import FixedClock
 from caredesk.db.session import Database, UnitOfWork
-from caredesk.inbound.models import IvrWalk, WalkOutcome, WalkPhase
 from caredesk.inbound.waits import estimate_wait, stored_log
-from caredesk.interactions.models import Interaction
 from caredesk.routing.wait import Predictor, QueueView, features
+from tests.integration.inbound.walks import log_answered
 
 # Both QL (2 ahead, 3 agents of 450 s: 450 s) and head of line (300 s, scaled: 450 s) speak.
 VIEW = QueueView(ahead=2, agents=3, mean_handle_seconds=450, head_wait=300)
@@ -35,36 +32,18 @@ def answered(
     learned: float | None = None,
 ) -> None:
     """`n` callers of `queue` told by `told`, each answered after `waited` seconds."""
-    for _ in range(n):
-        clock.advance(timedelta(seconds=10))
-        now = clock.now()
-        call = Interaction(
-            channel="voice", direction="inbound", started_at=now, ended_at=now, created_at=now
-        )
-        uow.session.add(call)
-        uow.session.flush()
-        uow.session.add(
-            IvrWalk(
-                interaction_id=call.id,
-                phase=WalkPhase.ENDED.value,
-                menu="main",
-                language="en",
-                misses=0,
-                trail=[],
-                steps_taken=1,
-                outcome=WalkOutcome.QUEUED.value,
-                queue=queue,
-                priority=0,
-                started_at=now - timedelta(seconds=waited),
-                queued_at=now - timedelta(seconds=waited),
-                answered_at=now,
-                waited_seconds=waited,
-                estimates={"ql": ql, "ql_m": ql, "les": None, "hol": hol, "learned": learned},
-                predictor=told,
-                wait_inputs=list(features(VIEW)),
-            )
-        )
-    uow.session.flush()
+    log_answered(
+        uow,
+        clock,
+        queue,
+        ql=ql,
+        hol=hol,
+        waited=waited,
+        n=n,
+        told=told,
+        learned=learned,
+        wait_inputs=list(features(VIEW)),
+    )
 
 
 def test_no_history_is_the_fallback_order(db: Database) -> None:
