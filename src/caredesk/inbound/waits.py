@@ -146,20 +146,34 @@ def queue_view(
         )
     ).all()
     agent_ids = [agent_id for agent_id, _ in serving]
-    handle = None
+    talk = wrap = None
     if agent_ids:
         talk = _mean_spell(uow, agent_ids, AgentState.TALKING)
         wrap = _mean_spell(uow, agent_ids, AgentState.AFTER_CALL_WORK)
-        handle = talk + (wrap or 0.0) if talk is not None else None
     history = line_history(uow, queues=[queue.name], now=now)[queue.name]
+    return _view(now, ahead, first_queued, [state for _, state in serving], talk, wrap, history)
+
+
+def _view(
+    now: datetime,
+    ahead: int | None,
+    first_queued: datetime | None,
+    states: list[str],
+    talk: float | None,
+    wrap: float | None,
+    history: LineHistory,
+) -> QueueView:
+    """The queue as a caller joining at `now` sees it: the callers ahead and since when the
+    first has waited, the serving agents' states, their mean Talking and After-Call Work
+    spells (handle time is both), and the line's recent history."""
     return QueueView(
         ahead=int(ahead or 0),
-        agents=len(agent_ids),
-        mean_handle_seconds=handle,
+        agents=len(states),
+        mean_handle_seconds=talk + (wrap or 0.0) if states and talk is not None else None,
         abandon_rate=history.abandon_rate,
         last_entered_wait=history.last_entered_wait,
         head_wait=(now - first_queued).total_seconds() if ahead and first_queued else None,
-        idle_agents=sum(1 for _, state in serving if state == AgentState.READY.value),
+        idle_agents=sum(1 for state in states if state == AgentState.READY.value),
     )
 
 
@@ -252,20 +266,14 @@ def queue_views(
     for name, queue in queues.items():
         ahead, first_queued = in_line.get(name, (0, None))
         states = serving[queue.skill]
-        handle = None
-        if states:
-            talk = spells.get((queue.skill, AgentState.TALKING.value))
-            wrap = spells.get((queue.skill, AgentState.AFTER_CALL_WORK.value))
-            handle = talk + (wrap or 0.0) if talk is not None else None
-        history = histories.get(name, LineHistory())
-        views[name] = QueueView(
-            ahead=int(ahead or 0),
-            agents=len(states),
-            mean_handle_seconds=handle,
-            abandon_rate=history.abandon_rate,
-            last_entered_wait=history.last_entered_wait,
-            head_wait=(now - first_queued).total_seconds() if ahead and first_queued else None,
-            idle_agents=sum(1 for state in states if state == AgentState.READY.value),
+        views[name] = _view(
+            now,
+            ahead,
+            first_queued,
+            states,
+            spells.get((queue.skill, AgentState.TALKING.value)),
+            spells.get((queue.skill, AgentState.AFTER_CALL_WORK.value)),
+            histories.get(name, LineHistory()),
         )
     return views
 
