@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict
 from caredesk.inbound.models import IvrWalk, WalkOutcome
-from caredesk.inbound.waits import WaitEstimate, estimate_wait, queue_view, stored_log
+from caredesk.inbound.waits import WaitEstimate, wait_in_line
 from caredesk.inbound.walks import load_walk
 from caredesk.interactions.models import Interaction
 from caredesk.routing.config import RoutingConfig
@@ -51,8 +51,7 @@ def wait_now(
         raise Conflict("this call is not waiting in a queue", field="call_id")
     queue = routing.queue(walk.queue or "")
     now = uow.clock.now()
-    view = queue_view(uow, queue=queue, now=now, behind=walk)
-    estimate = estimate_wait(view, queue=queue.name, log=stored_log(uow))
+    estimate = wait_in_line(uow, queue=queue, now=now, behind=walk)
     assert walk.queued_at is not None
     return WaitNow(
         walk=walk,

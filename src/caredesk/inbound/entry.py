@@ -17,7 +17,7 @@ from caredesk.db.session import UnitOfWork
 from caredesk.inbound import voicemail
 from caredesk.inbound.models import IvrWalk, WalkOutcome, WalkPhase
 from caredesk.inbound.offers import QUEUE_OFFER, account_of, end_in
-from caredesk.inbound.waits import WaitEstimate, estimate_wait, queue_view, stored_log
+from caredesk.inbound.waits import WaitEstimate, wait_in_line
 from caredesk.inbound.words import offer_words
 from caredesk.routing.config import RoutingConfig
 from caredesk.routing.config_queues import OverflowActionKind, OverflowRule, QueueConfig
@@ -27,8 +27,7 @@ OVERFLOW = "overflow"
 
 
 def _estimate(uow: UnitOfWork, walk: IvrWalk, queue: QueueConfig, now: datetime) -> WaitEstimate:
-    view = queue_view(uow, queue=queue, now=now, excluding_walk=walk.id)
-    estimate = estimate_wait(view, queue=queue.name, log=stored_log(uow))
+    estimate = wait_in_line(uow, queue=queue, now=now, excluding_walk=walk.id)
     # A tenth of a second is finer than any wait is known to.
     walk.estimate_seconds = round(estimate.seconds, 1) if estimate.seconds is not None else None
     walk.estimates = {

@@ -32,7 +32,7 @@ from caredesk.callbacks.scheduling import why_not_now
 from caredesk.db.session import UnitOfWork
 from caredesk.inbound.models import IvrWalk, WalkOutcome, WalkPhase
 from caredesk.inbound.queue_callbacks import hold_place
-from caredesk.inbound.waits import estimate_wait, queue_view, stored_log
+from caredesk.inbound.waits import wait_in_line
 from caredesk.inbound.words import answer_to_offer, offer_words
 from caredesk.interactions.models import Interaction
 from caredesk.policy import (
@@ -96,8 +96,7 @@ def _told_time(
     queue = routing.queues.get(walk.queue or "")
     if queue is None or walk.queued_at is None:
         return callback.due_at
-    view = queue_view(uow, queue=queue, now=now, behind=walk)
-    estimate = estimate_wait(view, queue=queue.name, log=stored_log(uow)).seconds
+    estimate = wait_in_line(uow, queue=queue, now=now, behind=walk).seconds
     turn = now + timedelta(seconds=estimate) if estimate is not None else None
     known = [at for at in (turn, callback.due_at) if at is not None]
     return max(known) if known else None

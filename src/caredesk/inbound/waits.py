@@ -199,6 +199,20 @@ def estimate_wait(view: QueueView, *, queue: str = "", log: WaitLog | None = Non
     return WaitEstimate(view, seconds, chosen, told, found, inputs)
 
 
+def wait_in_line(
+    uow: UnitOfWork,
+    *,
+    queue: QueueConfig,
+    now: datetime,
+    excluding_walk: int | None = None,
+    behind: IvrWalk | None = None,
+) -> WaitEstimate:
+    """`estimate_wait` for a caller of `queue` at `now` (`queue_view`'s `excluding_walk` for one
+    joining, `behind` for one already waiting), by the predictor the stored log picks."""
+    view = queue_view(uow, queue=queue, now=now, excluding_walk=excluding_walk, behind=behind)
+    return estimate_wait(view, queue=queue.name, log=stored_log(uow))
+
+
 def stored_log(uow: UnitOfWork) -> WaitLog:
     """The last `HISTORY` answered callers' logged estimates and inputs, in one statement."""
     rows = uow.session.execute(
