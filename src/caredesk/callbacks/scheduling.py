@@ -58,13 +58,16 @@ def refuse_for_good(
     *,
     actor: Actor,
     decision: Decision,
-    finals: list[str],
     now: datetime,
     values: dict[str, Any] | None = None,
     facts: dict[str, Any] | None = None,
-) -> None:
-    """Closes the callback as refused by the rules `finals` of `decision` (with `values` written
-    alongside): the refusal's rules and sentences are stored and its event recorded."""
+) -> bool:
+    """Whether `decision` refuses the callback for good (`final_failures`); if so it is closed
+    as refused by those rules (with `values` written alongside): the refusal's rules and
+    sentences are stored and its event recorded."""
+    finals = final_failures(decision)
+    if not finals:
+        return False
     change(
         uow,
         callback,
@@ -81,6 +84,7 @@ def refuse_for_good(
         detail=refusal_text(decision),
         facts=facts,
     )
+    return True
 
 
 def owner_of(uow: UnitOfWork, callback: Callback) -> AgentRow | None:
@@ -337,18 +341,9 @@ def record_sent_messages(
         change(uow, callback, actor=actor, kind=Event.NOTIFIED, values=values, facts=facts)
         return True
     due, decision = plan_due(uow, policy=policy, callback=callback, now=now)
-    finals = final_failures(decision)
-    if finals:
-        refuse_for_good(
-            uow,
-            callback,
-            actor=actor,
-            decision=decision,
-            finals=finals,
-            now=now,
-            values=values,
-            facts=facts,
-        )
+    if refuse_for_good(
+        uow, callback, actor=actor, decision=decision, now=now, values=values, facts=facts
+    ):
         return True
     # The notice announced the call for the planned dial: not before it.
     planned = callback.due_at

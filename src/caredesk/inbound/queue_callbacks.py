@@ -38,7 +38,6 @@ from caredesk.callbacks.dispatch.offers import offer_under_lease
 from caredesk.callbacks.models import Callback, CallbackStatus
 from caredesk.callbacks.records import Event, change, load_callback
 from caredesk.callbacks.scheduling import (
-    final_failures,
     plan_due,
     refuse_for_good,
     reschedule_due,
@@ -204,17 +203,14 @@ def take_turn(
         if not callback.held_in_queue or callback.status not in HELD_STATUSES:
             raise Conflict("the callback no longer holds a place in line", field="callback_id")
         due, decision = plan_due(uow, policy=policy, callback=callback, now=now)
-        finals = final_failures(decision)
-        if finals:
-            refuse_for_good(
-                uow,
-                callback,
-                actor=actor,
-                decision=decision,
-                finals=finals,
-                now=now,
-                values={"held_in_queue": False},
-            )
+        if refuse_for_good(
+            uow,
+            callback,
+            actor=actor,
+            decision=decision,
+            now=now,
+            values={"held_in_queue": False},
+        ):
             return Turn.REFUSED
         if _notice_too_old(policy, callback, now):
             noticed = _notice_again(uow, actor=actor, policy=policy, callback=callback)
