@@ -28,17 +28,6 @@ def floor(client: TestClient, auth: TokenMaker, db: Database, clock: FixedClock)
     return Floor(client, auth, db, clock)
 
 
-def _connected(floor: Floor) -> tuple[int, dict[str, str], int]:
-    """A billing agent who has answered a caller: (agent, their headers, call id)."""
-    agent_id, headers = floor.agent(billing=5)
-    call_id = floor.caller(*BILLING)
-    floor.later(10)
-    assert floor.route()["contacts_offered"] == 1
-    accepted = floor.answer(agent_id, headers, floor.offer(agent_id, headers), "accept")
-    assert accepted.status_code == 200, accepted.text
-    return agent_id, headers, call_id
-
-
 def _asks_for_a_supervisor(floor: Floor) -> int:
     """A caller who says "supervisor" at the main menu; their call id."""
     started = call(floor.client, floor.phone, language="en")
@@ -54,7 +43,7 @@ def _escalate(floor: Floor, call_id: int, headers: dict[str, str], **body: Any) 
 
 
 def test_an_escalated_call_goes_to_a_supervisor_with_its_reason_and_place(floor: Floor) -> None:
-    agent_id, headers, call_id = _connected(floor)
+    agent_id, headers, call_id = floor.connected()
     floor.later(60)
     # Someone else calls the supervisor line meanwhile: the escalated caller came first.
     later_caller = _asks_for_a_supervisor(floor)
@@ -106,7 +95,7 @@ def test_a_caller_asks_for_a_supervisor_from_the_menu(floor: Floor) -> None:
 
 
 def test_a_specialised_department_is_a_queue_too(floor: Floor) -> None:
-    _agent, headers, call_id = _connected(floor)
+    _agent, headers, call_id = floor.connected()
     assert _escalate(floor, call_id, headers, queue="technical").status_code == 200
     technician, technician_headers = floor.agent(technical=5)
     floor.later(1)
@@ -128,7 +117,7 @@ def test_a_specialised_department_is_a_queue_too(floor: Floor) -> None:
 def test_a_bad_escalation_names_the_field_and_changes_nothing(
     floor: Floor, body: dict[str, str], field: str
 ) -> None:
-    agent_id, headers, call_id = _connected(floor)
+    agent_id, headers, call_id = floor.connected()
     refused = _escalate(floor, call_id, headers, **body)
     assert refused.status_code == 422, refused.text
     problem = refused.json()
@@ -140,7 +129,7 @@ def test_a_bad_escalation_names_the_field_and_changes_nothing(
 
 
 def test_only_the_agent_who_has_the_call_or_a_leader_escalates_it(floor: Floor) -> None:
-    agent_id, _headers, call_id = _connected(floor)
+    agent_id, _headers, call_id = floor.connected()
     _other, other_headers = floor.agent(billing=5)
     taken = _escalate(floor, call_id, other_headers)
     assert taken.status_code == 403 and taken.json()["field"] == "call_id"

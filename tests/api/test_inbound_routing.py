@@ -92,6 +92,16 @@ class Floor:
     def later(self, seconds: float) -> None:
         self.clock.advance(timedelta(seconds=seconds))
 
+    def connected(self) -> tuple[int, dict[str, str], int]:
+        """A billing agent who has answered a caller: (agent, their headers, call id)."""
+        agent_id, headers = self.agent(billing=5)
+        call_id = self.caller(*BILLING)
+        self.later(10)
+        assert self.route()["contacts_offered"] == 1
+        accepted = self.answer(agent_id, headers, self.offer(agent_id, headers), "accept")
+        assert accepted.status_code == 200, accepted.text
+        return agent_id, headers, call_id
+
 
 @pytest.fixture
 def floor(client: TestClient, auth: TokenMaker, db: Database, clock: FixedClock) -> Floor:

@@ -40,17 +40,6 @@ def floor(client: TestClient, auth: TokenMaker, db: Database, clock: FixedClock)
     return Floor(client, auth, db, clock)
 
 
-def _connected(floor: Floor) -> tuple[int, dict[str, str], int]:
-    """A billing agent who has answered a caller: (agent, their headers, call id)."""
-    agent_id, headers = floor.agent(billing=5)
-    call_id = floor.caller(*BILLING)
-    floor.later(10)
-    assert floor.route()["contacts_offered"] == 1
-    accepted = floor.answer(agent_id, headers, floor.offer(agent_id, headers), "accept")
-    assert accepted.status_code == 200, accepted.text
-    return agent_id, headers, call_id
-
-
 def _end(floor: Floor, call_id: int, headers: dict[str, str], disposition: str) -> Any:
     return floor.client.post(
         f"/v1/ivr/calls/{call_id}/end", json={"disposition": disposition}, headers=headers
@@ -62,7 +51,7 @@ def _wrap_up_round(floor: Floor) -> int:
 
 
 def test_the_agent_ends_the_call_and_goes_to_after_call_work(floor: Floor) -> None:
-    agent_id, headers, call_id = _connected(floor)
+    agent_id, headers, call_id = floor.connected()
     floor.later(95)
     ended = _end(floor, call_id, headers, "resolved")
     assert ended.status_code == 200, ended.text
@@ -94,7 +83,7 @@ def test_the_agent_ends_the_call_and_goes_to_after_call_work(floor: Floor) -> No
 def test_the_caller_hanging_up_on_the_agent_ends_the_call_and_starts_wrap_up(
     floor: Floor,
 ) -> None:
-    agent_id, _headers, call_id = _connected(floor)
+    agent_id, _headers, call_id = floor.connected()
     floor.later(30)
     gone = floor.client.post(f"/v1/ivr/calls/{call_id}/hangup", headers=floor.phone)
     assert gone.status_code == 200, gone.text
@@ -109,7 +98,7 @@ def test_the_caller_hanging_up_on_the_agent_ends_the_call_and_starts_wrap_up(
 
 
 def test_another_agent_may_not_end_the_call_a_leader_may(floor: Floor) -> None:
-    agent_id, _headers, call_id = _connected(floor)
+    agent_id, _headers, call_id = floor.connected()
     _other, other_headers = floor.agent(billing=5)
     refused = _end(floor, call_id, other_headers, "resolved")
     assert refused.status_code == 403, refused.text
@@ -124,7 +113,7 @@ def test_a_call_nobody_answered_or_a_bad_disposition_is_refused(floor: Floor) ->
     waiting = floor.caller(*BILLING)
     refused = _end(floor, waiting, floor.leader, "resolved")
     assert refused.status_code == 409 and refused.json()["field"] == "call_id"
-    agent_id, headers, call_id = _connected(floor)
+    agent_id, headers, call_id = floor.connected()
     for bad in ("abandoned", "voicemail", "finished", ""):
         answer = _end(floor, call_id, headers, bad)
         assert answer.status_code == 422, answer.text
@@ -136,7 +125,7 @@ def test_a_call_nobody_answered_or_a_bad_disposition_is_refused(floor: Floor) ->
 def test_wrap_up_ends_at_exactly_the_queues_time_and_the_agent_gets_the_next_caller(
     floor: Floor,
 ) -> None:
-    agent_id, headers, call_id = _connected(floor)
+    agent_id, headers, call_id = floor.connected()
     next_caller = floor.caller(*BILLING)
     assert _end(floor, call_id, headers, "resolved").status_code == 200
     floor.later(WRAP - 1)
@@ -171,7 +160,7 @@ def test_wrap_up_ends_at_exactly_the_queues_time_and_the_agent_gets_the_next_cal
 
 
 def test_an_agent_who_chose_another_state_meanwhile_is_left_there(floor: Floor) -> None:
-    agent_id, headers, call_id = _connected(floor)
+    agent_id, headers, call_id = floor.connected()
     assert _end(floor, call_id, headers, "resolved").status_code == 200
     floor.later(10)
     floor.desk.state(agent_id, headers, "not_ready_follow_up")
@@ -184,7 +173,7 @@ def test_an_agent_who_chose_another_state_meanwhile_is_left_there(floor: Floor) 
 
 
 def test_the_agent_ends_wrap_up_early_by_going_ready(floor: Floor) -> None:
-    agent_id, headers, call_id = _connected(floor)
+    agent_id, headers, call_id = floor.connected()
     assert _end(floor, call_id, headers, "resolved").status_code == 200
     floor.later(5)
     floor.desk.state(agent_id, headers, "ready")
@@ -195,7 +184,7 @@ def test_the_agent_ends_wrap_up_early_by_going_ready(floor: Floor) -> None:
 
 
 def test_an_escalated_call_times_the_first_agents_wrap_up_too(floor: Floor) -> None:
-    agent_id, headers, call_id = _connected(floor)
+    agent_id, headers, call_id = floor.connected()
     escalated = floor.client.post(
         f"/v1/ivr/calls/{call_id}/escalate",
         json={"queue": "supervisor", "reason": "asks for a supervisor"},
@@ -210,7 +199,7 @@ def test_an_escalated_call_times_the_first_agents_wrap_up_too(floor: Floor) -> N
 def test_the_agent_ending_and_the_caller_hanging_up_at_once_end_the_call_once(
     floor: Floor,
 ) -> None:
-    agent_id, _headers, call_id = _connected(floor)
+    agent_id, _headers, call_id = floor.connected()
     start = threading.Barrier(2)
     outcomes: list[str] = []
 
@@ -259,7 +248,7 @@ def test_the_agent_ending_and_the_caller_hanging_up_at_once_end_the_call_once(
 def test_wrap_up_rounds_run_at_once_put_each_agent_back_once(floor: Floor) -> None:
     agents = []
     for _ in range(3):
-        agent_id, headers, call_id = _connected(floor)
+        agent_id, headers, call_id = floor.connected()
         assert _end(floor, call_id, headers, "resolved").status_code == 200
         agents.append(agent_id)
     floor.later(WRAP)
@@ -291,7 +280,7 @@ def test_wrap_up_rounds_run_at_once_put_each_agent_back_once(floor: Floor) -> No
 
 
 def test_an_inbound_call_is_not_ended_as_a_bare_interaction(floor: Floor) -> None:
-    agent_id, headers, answered = _connected(floor)
+    agent_id, headers, answered = floor.connected()
     waiting = floor.caller(*BILLING)
     for call_id, ends_it in ((answered, "end"), (waiting, "hangup")):
         refused = floor.client.patch(

@@ -15,15 +15,6 @@ from tests.conftest import TokenMaker
 from tests.web.support import signed_in
 
 
-def _connected(floor: Floor) -> tuple[int, int]:
-    agent_id, headers = floor.agent(billing=5)
-    call_id = floor.caller(*BILLING)
-    floor.later(10)
-    floor.route()
-    assert floor.answer(agent_id, headers, floor.offer(agent_id, headers), "accept").is_success
-    return agent_id, call_id
-
-
 def test_the_desktop_shows_the_call_ends_it_and_times_the_wrap_up(
     client: TestClient, auth: TokenMaker, db: Database, clock: FixedClock
 ) -> None:
@@ -89,7 +80,7 @@ def test_escalating_from_the_desktop_and_refusals_said_in_the_panel(
     client: TestClient, auth: TokenMaker, db: Database, clock: FixedClock
 ) -> None:
     floor = Floor(client, auth, db, clock)
-    agent_id, call_id = _connected(floor)
+    agent_id, _, call_id = floor.connected()
     browser = signed_in(db, Role.AGENT, agent_id=agent_id)
     other_id, _ = floor.agent(billing=5)
     other = signed_in(db, Role.AGENT, agent_id=other_id)
