@@ -11,10 +11,8 @@ from sqlalchemy import select
 from caredesk.audit.service import Actor
 from caredesk.callbacks.agent_moves import move_agent
 from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackStatus
-from caredesk.callbacks.policy_view import attempts_of
 from caredesk.callbacks.records import Event, change, load_callback, note
 from caredesk.callbacks.runtime import CallbackRuntime
-from caredesk.callbacks.scheduling import plan_decision, reschedule_due
 from caredesk.channels.ports import CallEventKind
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
@@ -98,6 +96,11 @@ def apply_result(
             detail=detail or "the customer answered",
         )
         return
+    # The next attempt is planned by the policy only when this one went unanswered: an answered
+    # dial (the common case) loads neither the scheduling nor the policy's view of the callback.
+    from caredesk.callbacks.policy_view import attempts_of
+    from caredesk.callbacks.scheduling import plan_decision, reschedule_due
+
     attempt.ended_at = now
     uow.flush()
     made = len([row for row in attempts_of(uow, callback) if row.result is not None])

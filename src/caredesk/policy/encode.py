@@ -5,10 +5,14 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, time
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from caredesk.policy.context import PolicyContext
 from caredesk.policy.decision import Decision, RequiredStep, RuleResult
+
+# The context's classes are named here, not needed: recording a decision (a callback's
+# timeline) does not load them.
+if TYPE_CHECKING:
+    from caredesk.policy.context import PolicyContext
 
 
 def _plain(value: object) -> Any:

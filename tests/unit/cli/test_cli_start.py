@@ -326,6 +326,26 @@ def test_a_calls_use_cases_load_no_message_renderer() -> None:
     assert "caredesk.channels.templates.render" not in modules
 
 
+# `call result` with an answered dial (the common case) puts the call in progress and plans
+# nothing: the use case that records it, and a callback's timeline, load neither the scheduling
+# of the next attempt nor the policy's view of the callback and the context its rules read.
+NOT_FOR_AN_ANSWERED_DIAL = (
+    "caredesk.callbacks.scheduling",
+    "caredesk.callbacks.policy_view",
+    "caredesk.callbacks.notices",
+    "caredesk.policy.context",
+    "caredesk.policy.engine",
+    "caredesk.policy.rules",
+)
+
+
+def test_a_dials_result_loads_no_scheduling_nor_policy_context() -> None:
+    modules = _modules_after("caredesk.callbacks.attempts", "caredesk.callbacks.records")
+    assert "caredesk.callbacks.attempts" in modules
+    assert "caredesk.policy.encode" in modules  # a refused step's decision is still recorded
+    assert [name for name in modules if name.startswith(NOT_FOR_AN_ANSWERED_DIAL)] == []
+
+
 def test_the_zone_lookup_loads_libphonenumber_only_for_a_number() -> None:
     """`call result` reads the policy's view of a callback (its account's zone, from the service
     address) and looks at no number: libphonenumber is loaded by the first number looked at."""
