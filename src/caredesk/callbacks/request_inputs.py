@@ -18,7 +18,7 @@ from caredesk.agents.service import get_agent
 from caredesk.callbacks.inputs import Slots
 from caredesk.callbacks.models import Callback, CallbackEvent
 from caredesk.callbacks.records import Event
-from caredesk.db.idempotency import HEADER as IDEMPOTENCY_FIELD
+from caredesk.db.idempotency_keys import HEADER as IDEMPOTENCY_FIELD
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, NotFound, ValidationFailed
 from caredesk.policy import CallbackOrigin

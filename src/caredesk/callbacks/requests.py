@@ -46,8 +46,8 @@ from caredesk.callbacks.request_inputs import (
 )
 from caredesk.callbacks.runtime import CallbackRuntime
 from caredesk.callbacks.scheduling import final_failures, notice_times, ownership
-from caredesk.db.idempotency import HEADER as IDEMPOTENCY_FIELD
-from caredesk.db.idempotency import check_key
+from caredesk.db.idempotency_keys import HEADER as IDEMPOTENCY_FIELD
+from caredesk.db.idempotency_keys import check_key
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, NotFound, ValidationFailed
 from caredesk.interactions.service import get_interaction
@@ -60,7 +60,7 @@ from caredesk.policy import (
     Step,
     evaluate,
 )
-from caredesk.tickets.service import get_ticket
+from caredesk.tickets.queries import get_ticket
 
 _TRIES = 3
 

@@ -6,19 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import CursorResult, Table, func, select, update
 
 from caredesk.audit.service import Actor, record
-from caredesk.channels.delivery import (
-    Claim,
-    DeliveryReport,
-    RetryPolicy,
-    claim_due,
-    deliver_due,
-    send_claimed,
-)
 from caredesk.channels.messages import check_payload, message_to_payload
 from caredesk.channels.models import OPEN_STATUSES, OutboxMessage, OutboxStatus
 from caredesk.channels.ports import OutboundMessage
@@ -26,6 +18,22 @@ from caredesk.channels.queries import list_messages
 from caredesk.db.dialects import upsert_insert
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+
+if TYPE_CHECKING:
+    from caredesk.channels.delivery import (
+        Claim,
+        DeliveryReport,
+        RetryPolicy,
+        claim_due,
+        deliver_due,
+        send_claimed,
+    )
+
+# Delivery (claims, leases, retries) is loaded by the first of its names used here: a use case
+# that only enqueues a message in its own transaction does not load it.
+_DELIVERY = frozenset(
+    {"Claim", "DeliveryReport", "RetryPolicy", "claim_due", "deliver_due", "send_claimed"}
+)
 
 __all__ = [
     "Claim",
@@ -185,3 +193,11 @@ def requeue_message(uow: UnitOfWork, *, actor: Actor, message_id: int) -> Outbox
             after={"status": row.status, "attempts": 0},
         )
     return row
+
+
+def __getattr__(name: str) -> Any:
+    if name in _DELIVERY:
+        from caredesk.channels import delivery
+
+        return getattr(delivery, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

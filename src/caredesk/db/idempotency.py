@@ -21,11 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from caredesk.db.base import Base, UTCDateTime
+from caredesk.db.idempotency_keys import HEADER as HEADER
+from caredesk.db.idempotency_keys import MAX_KEY as MAX_KEY
+from caredesk.db.idempotency_keys import check_key as check_key
 from caredesk.db.session import Database, UnitOfWork
-from caredesk.errors import Conflict, ValidationFailed
-
-HEADER = "Idempotency-Key"
-MAX_KEY = 200
+from caredesk.errors import Conflict
 
 
 class IdempotencyRecord(Base):
@@ -54,14 +54,6 @@ class KeyInFlight(Conflict):
 
     slug = "idempotency-key-in-flight"
     title = "A request with this key is in progress"
-
-
-def check_key(key: str | None) -> str | None:
-    if key is None:
-        return None
-    if not key or len(key) > MAX_KEY or not key.isprintable():
-        raise ValidationFailed(f"must be 1 to {MAX_KEY} printable characters", field=HEADER)
-    return key
 
 
 def digest(*parts: str | bytes) -> str:

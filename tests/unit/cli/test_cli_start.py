@@ -22,6 +22,7 @@ from caredesk.cli import SUBCOMMANDS
 from caredesk.cli_support import collect_garbage_later
 from caredesk.db.session import Database
 
+AFTERNOON = "2026-03-10T18:30:00+00:00"
 NEVER_AT_START = ("fastapi", "starlette", "uvicorn", "alembic", "schemathesis", "hypothesis")
 PROBE = """
 import json, sys
@@ -296,6 +297,63 @@ def test_a_command_that_writes_finds_every_table_its_rows_refer_to(
 ) -> None:
     answer = _run(*command.format(**records).split(), env={"CAREDESK_DATABASE_URL": database_url})
     assert answer["exit"] == 0, answer["output"]
+
+
+# `callback request` composes its notice and queues it in the outbox inside its transaction:
+# it neither delivers (the dispatcher's claims, leases and retries) nor keeps an answer in the
+# web's table of idempotency keys (its key is the callback's own), and it finds the case it is
+# for, if any, without the cases' lifecycle rules.
+NOT_FOR_A_REQUEST = (
+    "caredesk.channels.delivery",
+    "caredesk.db.leases",
+    "caredesk.db.idempotency",
+    "caredesk.tickets.service",
+    "caredesk.tickets.rules",
+    "caredesk.tickets.timeline",
+)
+
+
+def test_a_callback_request_loads_neither_delivery_nor_the_table_of_keys(
+    database_url: str, db: Database
+) -> None:
+    from caredesk.accounts.service import create_account
+    from caredesk.accounts.values import ContactPointSpec, PersonSpec, ServiceAddress
+    from tests.integration.tickets.factories import STAFF
+
+    with db.uow() as uow:
+        account = create_account(
+            uow,
+            actor=STAFF,
+            number="ACC-7000001",
+            service_address=ServiceAddress(country="US", time_zone="America/Denver"),
+            people=[
+                PersonSpec(
+                    first_name="Ana",
+                    last_name="Lopez",
+                    role="account_holder",
+                    contact_points=(
+                        ContactPointSpec(kind="phone", value="+13035550123"),
+                        ContactPointSpec(kind="email", value="ana@example.com"),
+                    ),
+                )
+            ],
+        )
+    request = ("callback", "request", "--account-id", str(account.id), "--reason")
+    answer = _run(
+        *request,
+        "dropped_call",
+        "--origin",
+        "dropped_call",
+        # 11:30 in Denver, inside the calling hours: the request is planned, not refused.
+        env={"CAREDESK_DATABASE_URL": database_url, "CAREDESK_FIXED_CLOCK": AFTERNOON},
+    )
+    assert answer["exit"] == 0, answer["output"]
+    assert "awaiting_notification" in str(answer["output"])
+    modules = answer["modules"]
+    assert isinstance(modules, list)
+    # The notice was composed and queued.
+    assert {"caredesk.channels.templates.render", "caredesk.channels.outbox"} <= set(modules)
+    assert [name for name in modules if name in NOT_FOR_A_REQUEST] == []
 
 
 def _modules_after(*imports: str) -> list[str]:
