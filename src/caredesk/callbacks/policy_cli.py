@@ -9,24 +9,18 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from caredesk.callbacks.policy_file import ENV_VAR, PolicyFileError, load_policy
-from caredesk.policy import (
-    RULES,
-    ContextError,
-    Decision,
-    PolicyConfig,
-    PolicyContext,
-    Step,
-    context_from_json,
-    decision_to_json,
-    evaluate,
-)
+
+# The rules, the engine and the case's classes are imported by the commands that use them:
+# `caredesk policy --help` lists the commands without loading them.
+if TYPE_CHECKING:
+    from caredesk.policy import Decision, PolicyConfig, PolicyContext
 
 app = typer.Typer(
     help="Outbound-call policy: check a case against the rules, list the rules.",
@@ -64,6 +58,8 @@ def _config(policy_file: Path | None) -> PolicyConfig:
 
 
 def _read_case(path: Path) -> PolicyContext:
+    from caredesk.policy import ContextError, context_from_json
+
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -110,6 +106,8 @@ def check(
     policy_file: Path | None = POLICY_FILE,
 ) -> None:
     """Decide one case (JSON) and explain every rule; exit 0 allowed, 1 refused, 2 bad input."""
+    from caredesk.policy import decision_to_json, evaluate
+
     config = _config(policy_file)
     decision = evaluate(_read_case(case_file), config)
     if output is OutputFormat.JSON:
@@ -122,6 +120,8 @@ def check(
 @app.command("rules")
 def rules(output: OutputFormat = FORMAT, policy_file: Path | None = POLICY_FILE) -> None:
     """List every rule ID with the parameters it currently uses."""
+    from caredesk.policy import RULES, Step
+
     config = _config(policy_file)
     listing = [
         {

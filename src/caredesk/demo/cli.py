@@ -7,12 +7,12 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from caredesk.cli_support import console, fail, open_database, run_command
 from caredesk.clock import SystemClock
 
-# The loader (and every model it fills) is imported when a load runs, not for `--help`.
+# The loader (and every model it fills) and the progress bar are imported when a load runs,
+# not for `--help`.
 if TYPE_CHECKING:
     from caredesk.db.session import Database
 
@@ -32,6 +32,8 @@ def load(
     """Accounts in every US zone (Arizona, Hawaii, Alaska and split-zone area codes included) and
     some international numbers, with bills, devices, memos, open tickets, and agents in every
     line of business with shifts."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
     from caredesk.demo.loader import has_accounts, load_demo
 
     try:

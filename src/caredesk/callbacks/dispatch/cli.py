@@ -15,14 +15,15 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from caredesk.cli_support import fail, open_database, run_command
-from caredesk.config import Settings, get_settings
 from caredesk.signals import stop_on_signals
 
-# The worker and everything it dispatches are imported when it runs, not for `--help`.
+# The worker and everything it dispatches are imported when it runs, not for `--help`; so are
+# the settings (pydantic-settings, and the asyncio it loads).
 if TYPE_CHECKING:
     from caredesk.callbacks.dispatch.claims import CallbackClaim
     from caredesk.callbacks.dispatch.report import DispatchReport
     from caredesk.callbacks.runtime import CallbackRuntime
+    from caredesk.config import Settings
     from caredesk.db.session import Database
 
 app = typer.Typer(
@@ -86,6 +87,7 @@ def run(
 ) -> None:
     """Run the dispatcher until SIGTERM or Ctrl-C (or once, with --once / --until-idle)."""
     from caredesk.callbacks.dispatch.worker import run_forever, run_once
+    from caredesk.config import get_settings
     from caredesk.logs import configure_logging
 
     settings = get_settings()

@@ -3,7 +3,6 @@ that `--help` stays fast and loads no ORM."""
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import threading
 from typing import TYPE_CHECKING
@@ -38,6 +37,8 @@ def serve(
     """Answer SIP calls over UDP and walk each caller through the IVR menus, recording every
     step on the call as the /phone page does. DTMF by SIP INFO or RFC 4733 in RTP; no audio.
     SIGTERM or Ctrl-C hangs up every call and stops."""
+    import asyncio
+
     from caredesk.bootstrap import (
         build_callback_runtime,
         connect_database,
@@ -76,6 +77,8 @@ def _unspecified(address: str) -> bool:
 
 
 async def _serve(server: SipServer, stop: threading.Event) -> None:
+    import asyncio
+
     try:
         await server.start()
     except OSError as exc:
