@@ -88,3 +88,10 @@ def test_doc_pages_may_load_only_from_their_own_server(client: TestClient, page:
     directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
     assert directives["default-src"] == "'self'"
     assert all("http" not in sources and "*" not in sources for sources in directives.values())
+
+
+def test_the_favicon_is_served_at_the_address_browsers_ask_for(client: TestClient) -> None:
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("image/svg+xml")
+    assert answer.text.lstrip().startswith("<svg")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 log = logging.getLogger("caredesk.web")
@@ -32,6 +32,7 @@ VENDOR_PACKAGES: dict[str, str] = {
 }
 APP_STATIC_URL = "/static/app"
 APP_STATIC_DIR = Path(__file__).resolve().parent / "static"
+FAVICON = "img/favicon.svg"
 # The documentation pages may load nothing from elsewhere: Redoc's sidebar, for one, asks for its
 # maker's logo from a CDN, which this keeps the browser from even requesting.
 DOCS_CSP = (
@@ -60,6 +61,12 @@ def app_static_url(path: str) -> str:
 def mount_static(app: FastAPI) -> None:
     """caredesk's own styles and scripts (package data, so an installed wheel serves them)."""
     app.mount(APP_STATIC_URL, StaticFiles(directory=APP_STATIC_DIR), name="app-static")
+    icon = APP_STATIC_DIR / FAVICON
+
+    # Browsers, feed readers and bookmarks ask for /favicon.ico whatever a page names.
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(icon, media_type="image/svg+xml")
 
 
 def mount_vendor(app: FastAPI, node_modules: Path | None = None) -> None:
