@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import Select, exists, select
 
-from caredesk.agents.models import Agent, AgentRole, AgentSkill
+from caredesk.agents.agent_models import Agent, AgentSkill
+from caredesk.agents.roles import AgentRole
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import NotFound, ValidationFailed
 from caredesk.policy import AgentState, LineOfBusiness

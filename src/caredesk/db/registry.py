@@ -37,13 +37,13 @@ def load_all_models() -> MetaData:
 # Where each table that another refers to (by a foreign key) is declared; a test holds this to
 # the models.
 REFERRED_TABLES = {
-    "accounts": "caredesk.accounts.models",
-    "agents": "caredesk.agents.models",
+    "accounts": "caredesk.accounts.account_models",
+    "agents": "caredesk.agents.agent_models",
     "callbacks": "caredesk.callbacks.models",
     "interactions": "caredesk.interactions.models",
     "ivr_walks": "caredesk.inbound.models",
-    "lines": "caredesk.accounts.models",
-    "people": "caredesk.accounts.models",
+    "lines": "caredesk.accounts.account_models",
+    "people": "caredesk.accounts.account_models",
     "tickets": "caredesk.tickets.models",
     "users": "caredesk.users.models",
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from caredesk.agents.models import Agent
+from caredesk.agents.agent_models import Agent
 from caredesk.audit.service import Actor, record
 from caredesk.db.references import require_reference
 from caredesk.db.session import UnitOfWork

@@ -378,6 +378,26 @@ def test_a_callback_request_loads_neither_delivery_nor_the_table_of_keys(
     assert [name for name in modules if name in NOT_FOR_A_REQUEST] == []
 
 
+# A case or a memo refers to its account and to agents: writing one loads the tables other
+# domains refer to (the account with its people and lines, the agent with its skills) and not
+# the rest of those domains' tables (devices, bills, consent windows, shifts, the agents' state
+# history).
+REFERRED_ONLY = ("caredesk.accounts.account_models", "caredesk.agents.agent_models")
+NOT_REFERRED = ("caredesk.accounts.models", "caredesk.agents.models")
+
+
+@pytest.mark.parametrize("command", WRITES[:3])
+def test_a_case_or_memo_written_loads_only_the_tables_it_refers_to(
+    database_url: str, records: dict[str, str], command: str
+) -> None:
+    answer = _run(*command.format(**records).split(), env={"CAREDESK_DATABASE_URL": database_url})
+    assert answer["exit"] == 0, answer["output"]
+    modules = answer["modules"]
+    assert isinstance(modules, list)
+    assert set(REFERRED_ONLY) <= set(modules)
+    assert [name for name in modules if name in NOT_REFERRED] == []
+
+
 def _modules_after(*imports: str) -> list[str]:
     probe = "import sys\n" + "".join(f"import {name}\n" for name in imports)
     probe += "print(*sorted(sys.modules))"
