@@ -229,6 +229,10 @@ def test_bad_requests_are_problem_documents_naming_the_field(
     refused(answer(client, call_id, phone, event="hangup"), 422, "event")
     refused(answer(client, call_id, phone, digit="1", extra=1), 422, "extra")
     refused(client.post("/v1/ivr/calls", json={"number": "555"}, headers=phone), 422, "number")
+    # A call comes from a phone number: the refusal says so, and names no email address.
+    national = client.post("/v1/ivr/calls", json={"number": "(313) 656-4363"}, headers=phone)
+    refused(national, 422, "number")
+    assert national.json()["detail"] == "must be a phone number in E.164 (+14155550123)"
     refused(
         client.post("/v1/ivr/calls", json={"number": CALLER, "language": "fr"}, headers=phone),
         422,

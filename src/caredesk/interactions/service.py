@@ -45,6 +45,8 @@ def normalise_address(value: str | None, *, channel: Channel, field: str) -> str
                 f"a {channel.value} interaction needs a phone number in E.164", field=field
             )
         return value.lower()
+    if channel in _PHONE_CHANNELS:
+        raise ValidationFailed("must be a phone number in E.164 (+14155550123)", field=field)
     raise ValidationFailed(
         "must be a phone number in E.164 (+14155550123) or an email address", field=field
     )
