@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from caredesk.audit.service import Actor, record
-from caredesk.db.leases import claim_rows
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import InvalidTransition, ValidationFailed
 from caredesk.privacy import refuse_secrets
@@ -218,6 +217,9 @@ def lapse_resolution_checks(
 ) -> list[Ticket]:
     """Closes resolved cases whose follow-up date passed with no answer. Safe to run from
     several workers at once: the cases are taken with one leased claim (``db.leases``)."""
+    # Imported here: resolving or reopening one case (`caredesk ticket resolve`) claims nothing.
+    from caredesk.db.leases import claim_rows
+
     with uow.atomic():
         now = now or uow.clock.now()
         # The claim's guard (the case still resolved) makes a second worker's attempt a no-op.
