@@ -18,7 +18,10 @@ from tests.conftest import TokenMaker
 from tests.integration.callbacks.builders import DENVER_PHONE, PROBLEM, Desk
 
 CALLER = "+14155550123"
-FALLBACK = "All of our agents are helping other customers. We will answer as soon as we can."
+NOBODY = (
+    "No agent for this line is available right now. Please stay on the line and we will answer "
+    "as soon as one is."
+)
 # 03:00 in New York on that Tuesday: the standard hours (07:00-22:00) are closed.
 NIGHT = datetime(2026, 3, 10, 7, 0, tzinfo=UTC)
 
@@ -61,15 +64,16 @@ def test_a_walk_by_digits_ends_in_the_chosen_queue(client: TestClient, auth: Tok
     assert billing["title"] == "Billing and payments"
     done = answer(client, started["id"], phone, digit="1").json()
     assert done["phase"] == "ended" and done["choices"] == []
-    # Nobody serves billing yet: no figure to tell, the fallback sentence instead.
-    assert done["say"] == ["Please hold while we connect you.", FALLBACK]
+    # Nobody serving billing is logged in: no figure to tell, and the caller is told so (not
+    # that every agent is busy).
+    assert done["say"] == ["Please hold while we connect you.", NOBODY]
     result = done["result"]
     assert result["estimated_wait"] == {
         "seconds": None,
-        "kind": "fallback",
+        "kind": "nobody",
         "minutes": None,
         "high_minutes": None,
-        "words": FALLBACK,
+        "words": NOBODY,
         "predictor": None,
     }
     assert result["callback_offered"] is False
@@ -94,7 +98,7 @@ def test_words_pick_options_and_a_known_language_skips_the_language_menu(
     done = answer(client, started["id"], phone, words="la flota").json()
     assert (done["result"]["queue"], done["result"]["priority"]) == ("business_technical", 2)
     assert done["say"][0] == "Por favor espere mientras le comunicamos."
-    assert done["say"][1].startswith("Todos nuestros agentes")
+    assert done["say"][1].startswith("En este momento no hay ningún agente")
 
 
 def test_back_and_repeat_keep_the_caller_in_the_menus(client: TestClient, auth: TokenMaker) -> None:
@@ -125,7 +129,7 @@ def test_invalid_and_no_input_replay_the_menu_then_go_to_general_care(
     assert third["say"] == [
         "Let me connect you with our general care team.",
         "Please hold while we connect you.",
-        FALLBACK,
+        NOBODY,
     ]
     assert (third["result"]["queue"], third["result"]["reason"]) == ("general_care", "fallback")
 

@@ -17,7 +17,7 @@ from caredesk.db.session import Database
 from caredesk.routing.config import parse_routing_config
 from caredesk.routing.config_file import default_routing_text
 from caredesk.users.models import Role
-from tests.api.test_ivr_calls import CALLER, FALLBACK, answer
+from tests.api.test_ivr_calls import CALLER, NOBODY, answer
 from tests.api.test_ivr_waits import serving, to_queue
 from tests.conftest import TokenMaker
 from tests.integration.callbacks.builders import DENVER_PHONE, Desk
@@ -65,7 +65,7 @@ def test_general_care_offers_a_callback_when_it_closes_within_five_minutes(
     offered = to_queue(client, phone, DENVER_PHONE, "0")
     assert (offered["phase"], offered["result"]["overflow_rule"]) == ("offer", "closing_soon")
     assert offered["say"][1:3] == [
-        FALLBACK,
+        NOBODY,
         "We close in a few minutes. We can call you back first thing when we open.",
     ]
     assert to_queue(client, phone, CALLER, "0")["result"]["outcome"] == "queued"
@@ -144,3 +144,23 @@ def test_a_message_rule_ends_the_call_and_a_full_queue_takes_a_voicemail(
     told = to_queue(client, phone, CALLER, "3")
     assert (told["phase"], told["result"]["outcome"]) == ("ended", "closed")
     assert told["say"][-1] == "Account changes are online today only."
+
+
+def test_with_nobody_logged_in_a_known_caller_is_offered_a_callback(
+    client: TestClient, auth: TokenMaker, db: Database, clock: FixedClock
+) -> None:
+    desk = Desk(client, auth, db, clock)
+    desk.account()
+    phone = auth(Role.AGENT)
+    # Account and plan changes: no overflow rule of its own, the default offer threshold, and
+    # nobody with its skill logged in, so no figure and no end to the wait anyone can tell.
+    offered = to_queue(client, phone, DENVER_PHONE, "3")
+    assert offered["result"]["queue"] == "account"
+    assert offered["result"]["overflow_rule"] is None
+    assert offered["result"]["estimated_wait"]["kind"] == "nobody"
+    assert offered["phase"] == "offer" and offered["result"]["callback_offered"] is True
+    assert offered["say"][1] == NOBODY
+    assert offered["say"][2].startswith("Instead of holding")
+    # Unknown callers cannot be called back: they wait, told the same.
+    waiting = to_queue(client, phone, CALLER, "3")
+    assert waiting["phase"] == "ended" and waiting["result"]["callback_offered"] is False

@@ -115,7 +115,7 @@ def test_a_waiting_caller_asks_how_long_now_then_hangs_up(
     clock.advance(timedelta(seconds=75))
     told = client.get(f"/phone/calls/{call_id}/wait", headers=staff.htmx)
     assert told.status_code == 200
-    assert "All of our agents are helping other customers." in told.text
+    assert "No agent for this line is available right now." in told.text
     assert "0 callers ahead; waiting 1 min 15 s." in told.text
     gone = client.post(f"/phone/calls/{call_id}/hangup", data={}, headers=staff.htmx)
     assert "The call ended (abandoned)." in gone.text and "How long now?" not in gone.text

@@ -7,7 +7,8 @@ agent, queue full, closing soon) takes its action: another queue (the caller kee
 arrival time), a callback offer, a voicemail that opens a case, or a message that ends the
 call. A rule whose action cannot be carried out here (a callback or a voicemail for a caller
 whose account is unknown, a queue that is closed) is passed over, and the caller simply waits.
-Without a rule, a callback is offered when the estimate passes the queue's threshold."""
+Without a rule, a callback is offered when the estimate passes the queue's threshold, or when
+nobody serving the queue is logged in (see `routing.overflow.offers_callback`)."""
 
 from __future__ import annotations
 
@@ -91,7 +92,8 @@ def enter_queue(
         else:
             end_in(walk, WalkOutcome.CLOSED, now)
             return tuple(said)
-    if offers_callback(queue, estimate.seconds) and account_of(uow, walk) is not None:
+    offered = offers_callback(queue, estimate.seconds, staffed=estimate.view.agents)
+    if offered and account_of(uow, walk) is not None:
         said.append(_offer(walk))
     else:
         end_in(walk, WalkOutcome.QUEUED, now)

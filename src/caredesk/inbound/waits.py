@@ -35,7 +35,7 @@ from caredesk.inbound.patience import LineHistory, line_history
 from caredesk.inbound.queue_callbacks import held_place
 from caredesk.interactions.models import Interaction
 from caredesk.policy import AgentState
-from caredesk.routing.announce import Announcement, announce, state_floor
+from caredesk.routing.announce import Announcement, announce, announce_unknown, state_floor
 from caredesk.routing.config_queues import QueueConfig
 from caredesk.routing.wait import LearnedPredictor, Predictor, QueueView, estimates_from, features
 from caredesk.routing.wait_accuracy import PredictorChooser
@@ -194,7 +194,7 @@ def estimate_wait(view: QueueView, *, queue: str = "", log: WaitLog | None = Non
     chosen = (log.chooser if log is not None else chooser_from_log(())).choose(queue, found)
     seconds = found.get(chosen) if chosen is not None else None
     if chosen is None or seconds is None:
-        return WaitEstimate(view, None, None, announce(None), found, inputs)
+        return WaitEstimate(view, None, None, announce_unknown(view), found, inputs)
     told = announce(seconds, floor_seconds=state_floor(view))
     return WaitEstimate(view, seconds, chosen, told, found, inputs)
 

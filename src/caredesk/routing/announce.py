@@ -1,6 +1,7 @@
 """What a waiting caller hears about the wait.
 
-- No estimate: a fallback sentence, no figure.
+- No estimate: a fallback sentence, no figure; when nobody serving the queue is logged in, a
+  sentence that says so (telling that caller every agent is busy would be untrue).
 - Under a minute: "less than a minute".
 - A rounded figure: to the minute up to 10 minutes, to 5 minutes up to an hour, to 15 minutes
   beyond; past `max_minutes`, "more than ...".
@@ -23,6 +24,8 @@ from caredesk.routing.wait import QueueView
 
 class AnnouncementKind(StrEnum):
     FALLBACK = "fallback"
+    NOBODY = "nobody"
+    """No estimate because no agent serving the queue is logged in."""
     LESS_THAN = "less_than"
     ABOUT = "about"
     RANGE = "range"
@@ -45,8 +48,8 @@ class Announcement:
 
     def words(self, language: str = "en") -> str:
         table = _WORDS.get(language.split("-")[0], _WORDS["en"])
-        if self.kind is AnnouncementKind.FALLBACK:
-            return table["fallback"]
+        if self.kind is AnnouncementKind.FALLBACK or self.kind is AnnouncementKind.NOBODY:
+            return table[self.kind.value]
         assert self.minutes is not None
         if self.kind is AnnouncementKind.LESS_THAN and self.minutes == 1:
             figure = table["under_one"]
@@ -70,6 +73,10 @@ _WORDS = {
         "fallback": (
             "All of our agents are helping other customers. We will answer as soon as we can."
         ),
+        "nobody": (
+            "No agent for this line is available right now. Please stay on the line and we "
+            "will answer as soon as one is."
+        ),
         "sentence": "Your estimated wait is {}.",
         "under_one": "less than a minute",
         "less_than": "less than {}",
@@ -81,6 +88,10 @@ _WORDS = {
         "fallback": (
             "Todos nuestros agentes están ayudando a otros clientes. "
             "Le atenderemos lo antes posible."
+        ),
+        "nobody": (
+            "En este momento no hay ningún agente disponible para esta línea. Por favor, "
+            "permanezca en la línea y le atenderemos en cuanto haya uno."
         ),
         "sentence": "Su tiempo de espera estimado es de {}.",
         "under_one": "menos de un minuto",
@@ -151,6 +162,14 @@ def announce(
     if minutes < 1:
         return Announcement(AnnouncementKind.LESS_THAN, 1)
     return Announcement(AnnouncementKind.ABOUT, _round(minutes))
+
+
+def announce_unknown(view: QueueView) -> Announcement:
+    """What a caller hears when no predictor has a figure: that nobody is there to answer,
+    when no agent serving the queue is logged in; otherwise the fallback."""
+    if view.agents <= 0:
+        return Announcement(AnnouncementKind.NOBODY)
+    return Announcement(AnnouncementKind.FALLBACK)
 
 
 def state_floor(view: QueueView, quantile: float = 0.1) -> float:

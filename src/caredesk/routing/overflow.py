@@ -51,11 +51,15 @@ def entry_overflow(queue: QueueConfig, facts: EntryFacts, now: datetime) -> Over
     return None
 
 
-def offers_callback(queue: QueueConfig, estimated_wait_seconds: float | None) -> bool:
-    """Whether to offer "call me back, keep my place" for this estimate."""
+def offers_callback(
+    queue: QueueConfig, estimated_wait_seconds: float | None, *, staffed: int | None = None
+) -> bool:
+    """Whether to offer "call me back, keep my place" for this estimate: past the queue's
+    threshold, or with nobody logged in to serve the queue (`staffed` 0), when the wait has no
+    end anyone can tell; never in a queue that offers no callbacks."""
     threshold = queue.callback_offer_seconds
-    return (
-        threshold is not None
-        and estimated_wait_seconds is not None
-        and estimated_wait_seconds > threshold
-    )
+    if threshold is None:
+        return False
+    if staffed == 0:
+        return True
+    return estimated_wait_seconds is not None and estimated_wait_seconds > threshold

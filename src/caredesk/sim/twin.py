@@ -205,7 +205,8 @@ class Twin(CallbackFlow):
                 return
         estimate = contact.estimate
         ask = self.scenario.callbacks.ask
-        if offers_callback(queue, estimate.seconds if estimate else None):
+        seconds = estimate.seconds if estimate else None
+        if offers_callback(queue, seconds, staffed=facts.staffed):
             if self._offer(contact, now):
                 return
         elif ask and self.rng["offers"].random() < ask:

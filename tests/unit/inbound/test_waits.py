@@ -28,8 +28,20 @@ def test_head_of_line_without_handle_times() -> None:
 
 
 def test_no_data_is_the_fallback() -> None:
-    for view in (QueueView(ahead=0, agents=0), QueueView(ahead=3, agents=0)):
+    # Agents logged in and all busy, and no handle time known yet to make a figure of.
+    for view in (QueueView(ahead=0, agents=2), QueueView(ahead=3, agents=1)):
         told = estimate_wait(view)
         assert (told.predictor, told.seconds) == (None, None)
         assert told.told("en")["kind"] == "fallback"
+        assert told.told("en")["words"].startswith("All of our agents are helping")
         assert told.told("en")["minutes"] is None
+
+
+def test_nobody_logged_in_is_said_so_not_that_every_agent_is_busy() -> None:
+    for view in (QueueView(ahead=0, agents=0), QueueView(ahead=3, agents=0)):
+        told = estimate_wait(view)
+        assert (told.predictor, told.seconds) == (None, None)
+        assert told.told("en")["kind"] == "nobody"
+        assert told.told("en")["words"].startswith("No agent for this line is available")
+        assert told.told("es")["words"].startswith("En este momento no hay ningún agente")
+        assert "helping other customers" not in told.told("en")["words"]

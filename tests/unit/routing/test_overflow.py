@@ -3,6 +3,7 @@ rules firing once while the contact keeps waiting; moves keep the caller's place
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from types import MappingProxyType
 
@@ -84,3 +85,15 @@ def test_waited_over_fires_once_and_the_move_keeps_the_place() -> None:
     assert state.ahead("early_care") == 1
     state.add_agent(agent("carer", skills={"care": 1}, primary=("care",), idle=0))
     assert [m.contact_id for m in state.route(at(131)).assignments] == ["c"]
+
+
+def test_with_nobody_logged_in_a_callback_is_offered_where_the_queue_offers_them() -> None:
+    settings = queue("billing")
+    assert settings.callback_offer_seconds is not None
+    # No figure to compare with the threshold, and no agent to end the wait.
+    assert offers_callback(settings, None, staffed=0)
+    assert offers_callback(settings, 10, staffed=0)
+    assert not offers_callback(settings, None, staffed=1)
+    assert not offers_callback(settings, 10, staffed=3)
+    silent = dataclasses.replace(settings, callback_offer_seconds=None)
+    assert not offers_callback(silent, None, staffed=0)
