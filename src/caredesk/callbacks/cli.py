@@ -21,24 +21,18 @@ from caredesk.cli_support import (
     run_command,
 )
 from caredesk.limits import MAX_LIMIT
-from caredesk.policy import (
-    CallbackOrigin,
-    CallbackReason,
-    CallerRole,
-    Decision,
-    LineOfBusiness,
-    PolicyConfig,
-    Step,
-)
+from caredesk.policy import CallbackOrigin, CallbackReason, CallerRole, LineOfBusiness, Step
 
 # The use cases (and the message templates and policy file behind them) are imported by the
-# commands that need them: listing what is due should not pay for composing a notice.
+# commands that need them: listing what is due should not pay for composing a notice, nor for
+# the policy's settings and decisions.
 if TYPE_CHECKING:
     from caredesk.callbacks import queries
     from caredesk.callbacks.models import Callback
     from caredesk.callbacks.refusals import CallbackRequestRefused
     from caredesk.callbacks.runtime import CallbackRuntime
     from caredesk.db.session import Database
+    from caredesk.policy import Decision, PolicyConfig
 else:
     queries = lazy_module("caredesk.callbacks.queries")
 

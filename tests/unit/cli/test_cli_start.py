@@ -166,7 +166,15 @@ CASE_READ = (
     "caredesk.tickets.rules",
     "caredesk.tickets.timeline",
 )
-CALLBACK_READ = (*WRITE_PATH, "caredesk.audit.models", "caredesk.callbacks.records")
+# A callback read names the policy's vocabulary (its options' choices) but neither the policy's
+# settings nor its decisions.
+CALLBACK_READ = (
+    *WRITE_PATH,
+    "caredesk.audit.models",
+    "caredesk.callbacks.records",
+    "caredesk.policy.config",
+    "caredesk.policy.decision",
+)
 NOT_FOR_THIS_READ: dict[str, tuple[str, ...]] = {
     "ticket list": CASE_READ,
     "ticket show {ticket}": CASE_READ,
@@ -182,13 +190,9 @@ NOT_FOR_THIS_READ: dict[str, tuple[str, ...]] = {
     "audit list": (*WRITE_PATH,),
     "outbox list": (*WRITE_PATH, "caredesk.audit", "caredesk.channels.delivery"),
     "outbox show {message}": (*WRITE_PATH, "caredesk.audit", "caredesk.channels.delivery"),
-    "callback due": (*WRITE_PATH, "caredesk.audit.models", "caredesk.callbacks.records"),
-    "callback attention": (*WRITE_PATH, "caredesk.audit.models", "caredesk.callbacks.records"),
-    "callback show {callback}": (
-        *WRITE_PATH,
-        "caredesk.audit.models",
-        "caredesk.callbacks.records",
-    ),
+    "callback due": CALLBACK_READ,
+    "callback attention": CALLBACK_READ,
+    "callback show {callback}": CALLBACK_READ,
     "account list": (*WRITE_PATH, "caredesk.audit.models", "caredesk.accounts.people"),
     "agent list": (*WRITE_PATH, "caredesk.audit.models", "caredesk.users.models"),
     "user list": (*WRITE_PATH, "caredesk.audit.models", "caredesk.users.throttle"),
