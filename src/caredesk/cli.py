@@ -202,6 +202,8 @@ class LazyGroup(TyperGroup):
                 context = getattr(error, "ctx", None)
                 where = f" (see `{context.command_path} --help`)" if context else ""
                 message = " ".join(error.format_message().split())
+                # A choice checked by a validator comes with Pydantic's "Value error, " on it.
+                message = message.replace("Value error, ", "")
                 err_console.print(
                     f"error: {message}{where}", markup=False, highlight=False, soft_wrap=True
                 )

@@ -38,3 +38,10 @@ def test_a_missing_option_and_a_bad_value_are_one_line() -> None:
     assert bad.exit_code == 2 and bad.stderr.count("\n") == 1 and "--limit" in bad.stderr
     unknown = runner.invoke(app, ["tickets"])
     assert unknown.exit_code == 2 and "No such command 'tickets'" in unknown.stderr
+
+
+def test_a_value_not_among_the_choices_names_them_without_validator_noise() -> None:
+    wrong = runner.invoke(app, ["agent", "state", "care1", "dancing"])
+    assert wrong.exit_code == 2 and wrong.stderr.count("\n") == 1
+    assert "'dancing' is not one of 'offline', 'ready'" in wrong.stderr
+    assert "Value error" not in wrong.stderr
