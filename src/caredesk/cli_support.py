@@ -41,6 +41,14 @@ def listing(*columns: str, whole: tuple[str, ...] = (), **options: Any) -> Table
     return table
 
 
+def show_listing(console: Any, table: Table, *, none: str) -> None:
+    """`table`, or the words `none` when it has no row (an empty frame tells a person less)."""
+    if table.row_count:
+        console.print(table)
+    else:
+        console.print(none, markup=False, highlight=False)
+
+
 def lazy_module(name: str) -> ModuleType:
     """The module `name`, run only when one of its names is first used.
 

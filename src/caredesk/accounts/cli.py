@@ -89,8 +89,10 @@ def show(number: str = typer.Argument(..., help="Account number, e.g. ACC-000123
             console.print(f"  line: {line.msisdn} ({line.status})", markup=False, highlight=False)
 
 
-def _print_accounts(accounts: list[Account]) -> None:
-
+def _print_accounts(accounts: list[Account], *, none: str = "no accounts") -> None:
+    if not accounts:
+        console.print(none, markup=False, highlight=False)
+        return
     table = listing(
         "id",
         "number",
@@ -100,7 +102,7 @@ def _print_accounts(accounts: list[Account]) -> None:
         "plan",
         "balance",
         "past due",
-        whole=("id", "number"),
+        whole=("id", "number", "status", "type"),
     )
     for account in accounts:
         table.add_row(
@@ -132,7 +134,7 @@ def search(
         except DomainError as exc:
             exc.field = "TEXT"
             raise
-        _print_accounts(found)
+        _print_accounts(found, none=f"no account matches {text!r}")
 
 
 @app.command("list")

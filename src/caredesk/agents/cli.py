@@ -11,7 +11,14 @@ import typer
 from caredesk.agents.roles import AgentRole
 from caredesk.agents.shifts import WEEKDAYS, Shift
 from caredesk.audit.actor import Actor
-from caredesk.cli_support import console, fail, lazy_module, open_database, run_command
+from caredesk.cli_support import (
+    console,
+    fail,
+    lazy_module,
+    open_database,
+    run_command,
+    show_listing,
+)
 from caredesk.policy import AgentState, LineOfBusiness
 
 if TYPE_CHECKING:
@@ -56,7 +63,7 @@ def list_agents(
                 agent.time_zone,
                 agent.name,
             )
-        console.print(table)
+        show_listing(console, table, none="no agents")
 
 
 @app.command("create")

@@ -185,7 +185,8 @@ def due(
                 str(row.owner_agent_id or "-"),
                 "yes" if row.in_assignment_pool else "no",
             )
-        console.print(table)
+        if rows:
+            console.print(table)
         console.print(f"{len(rows)} due")
 
 
@@ -274,7 +275,8 @@ def needs_attention(
                 str(row.account_id),
                 last.detail if last is not None else "-",
             )
-        console.print(table)
+        if rows:
+            console.print(table)
         console.print(f"{len(rows)} need attention")
 
 

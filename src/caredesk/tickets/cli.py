@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from caredesk.cli_support import console, fail, listing, open_database, run_command
+from caredesk.cli_support import console, fail, listing, open_database, run_command, show_listing
 
 if TYPE_CHECKING:
     from caredesk.tickets.models import Ticket
@@ -127,7 +127,7 @@ def list_tickets(
                 agents.get(ticket.assignee_id or 0, ""),
                 f"{due} OVERDUE" if ticket.is_overdue(now) else due,
             )
-        console.print(table)
+        show_listing(console, table, none="no cases")
 
 
 @app.command("show")

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING
 import typer
 
 from caredesk.audit.actor import Actor
-from caredesk.cli_support import console, lazy_module, listing, open_database, run_command
+from caredesk.cli_support import (
+    console,
+    lazy_module,
+    listing,
+    open_database,
+    run_command,
+    show_listing,
+)
 from caredesk.users.roles import Role
 
 if TYPE_CHECKING:
@@ -60,7 +67,7 @@ def list_users() -> None:
                 str(user.agent_id or ""),
                 "yes" if user.active else "no",
             )
-        console.print(table)
+        show_listing(console, table, none="no users")
 
 
 @token_app.command("create")

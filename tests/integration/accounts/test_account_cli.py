@@ -90,6 +90,8 @@ def test_search_finds_an_account_by_a_typed_number(cli: CliRunner, typed: str) -
     assert "ACC-0004321" in found.output
     missed = cli.invoke(app, ["search", "(212) 555-0124"])
     assert missed.exit_code == 0 and "ACC-0004321" not in missed.output
+    # Not an empty table: a sentence saying what was looked for.
+    assert missed.output.strip() == "no account matches '(212) 555-0124'"
 
 
 NO_ZONE = [

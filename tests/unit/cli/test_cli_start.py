@@ -134,8 +134,10 @@ NOT_FOR_A_READ = (
     ],
 )
 def test_a_command_that_reads_loads_only_what_it_reads(
-    database_url: str, command: tuple[str, ...], exit_code: int
+    db: Database, database_url: str, command: tuple[str, ...], exit_code: int
 ) -> None:
+    # `db` empties the database first: rows an earlier test left (an account ACC-0000001 with
+    # memos, say) would turn the not-found read below into one that succeeds.
     answer = _run(*command, env={"CAREDESK_DATABASE_URL": database_url})
     assert answer["exit"] == exit_code, answer["output"]
     modules = answer["modules"]
