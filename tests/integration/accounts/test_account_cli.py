@@ -3,26 +3,14 @@ invoked on its own so these tests do not depend on the other domains' commands."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from caredesk.accounts import service
 from caredesk.accounts.cli import app
-from caredesk.config import get_settings
 from caredesk.db.session import Database
 from tests.integration.accounts.builders import counts
-
-
-@pytest.fixture
-def cli(db: Database, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("CAREDESK_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
-
 
 CREATE = [
     "create", "--number", "ACC-0004321", "--holder-first", "Ana",

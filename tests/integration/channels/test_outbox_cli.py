@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from typer.testing import CliRunner
 
 from caredesk.channels import outbox
 from caredesk.channels.ports import Channel, OutboundMessage
 from caredesk.cli import app
-from caredesk.config import get_settings
 from caredesk.db.session import Database
-
-
-@pytest.fixture
-def cli(db: Database, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("CAREDESK_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
 
 
 def _enqueue(db: Database, to: str, subject: str, text: str) -> int:

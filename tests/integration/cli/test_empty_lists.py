@@ -3,22 +3,10 @@ table frame tells a person less than "no cases"."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from typer.testing import CliRunner
 
 from caredesk.cli import app
-from caredesk.config import get_settings
-from caredesk.db.session import Database
-
-
-@pytest.fixture
-def cli(db: Database, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("CAREDESK_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
 
 
 @pytest.mark.parametrize(

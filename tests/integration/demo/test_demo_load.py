@@ -16,7 +16,6 @@ from caredesk.agents.models import Agent
 from caredesk.audit.models import AuditEvent
 from caredesk.cli import app
 from caredesk.clock import FixedClock
-from caredesk.config import get_settings
 from caredesk.db import migrate
 from caredesk.db.session import Database
 from caredesk.demo import catalogue as cat
@@ -116,14 +115,6 @@ def test_demo_memos_and_plans_fit_the_account_type(db: Database) -> None:
     assert all(kind in fits[reason] for kind, reason in memos)
     assert all(kind in subjects[subject] for kind, subject in tickets)
     assert all((plan == cat.BUSINESS_PLAN) == (kind == "business") for kind, plan in plans)
-
-
-@pytest.fixture
-def cli(db: Database, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("CAREDESK_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
 
 
 def test_the_cli_loads_on_the_day_that_failed(cli: CliRunner, db: Database) -> None:
