@@ -254,14 +254,21 @@ def records(db: Database) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("command", sorted(NOT_FOR_THIS_READ))
-def test_a_read_loads_neither_its_write_path_nor_the_tables_it_only_names(
-    database_url: str, records: dict[str, str], command: str
-) -> None:
+def _modules_of_success(command: str, records: dict[str, str], database_url: str) -> list[str]:
+    """The modules `command` (its {placeholders} filled from `records`) loaded, run in a fresh
+    interpreter against `database_url`; it must succeed."""
     answer = _run(*command.format(**records).split(), env={"CAREDESK_DATABASE_URL": database_url})
     assert answer["exit"] == 0, answer["output"]
     modules = answer["modules"]
     assert isinstance(modules, list)
+    return modules
+
+
+@pytest.mark.parametrize("command", sorted(NOT_FOR_THIS_READ))
+def test_a_read_loads_neither_its_write_path_nor_the_tables_it_only_names(
+    database_url: str, records: dict[str, str], command: str
+) -> None:
+    modules = _modules_of_success(command, records, database_url)
     assert "sqlalchemy.orm" in modules
     assert [name for name in modules if name.startswith(NOT_FOR_THIS_READ[command])] == []
 
@@ -323,8 +330,7 @@ WRITES = (
 def test_a_command_that_writes_finds_every_table_its_rows_refer_to(
     database_url: str, records: dict[str, str], command: str
 ) -> None:
-    answer = _run(*command.format(**records).split(), env={"CAREDESK_DATABASE_URL": database_url})
-    assert answer["exit"] == 0, answer["output"]
+    _modules_of_success(command, records, database_url)
 
 
 # `callback request` composes its notice and queues it in the outbox inside its transaction:
@@ -344,28 +350,9 @@ NOT_FOR_A_REQUEST = (
 def test_a_callback_request_loads_neither_delivery_nor_the_table_of_keys(
     database_url: str, db: Database
 ) -> None:
-    from caredesk.accounts.service import create_account
-    from caredesk.accounts.values import ContactPointSpec, PersonSpec, ServiceAddress
-    from tests.integration.tickets.factories import STAFF
+    from tests.integration.callbacks.test_callback_cli import make_account
 
-    with db.uow() as uow:
-        account = create_account(
-            uow,
-            actor=STAFF,
-            number="ACC-7000001",
-            service_address=ServiceAddress(country="US", time_zone="America/Denver"),
-            people=[
-                PersonSpec(
-                    first_name="Ana",
-                    last_name="Lopez",
-                    role="account_holder",
-                    contact_points=(
-                        ContactPointSpec(kind="phone", value="+13035550123"),
-                        ContactPointSpec(kind="email", value="ana@example.com"),
-                    ),
-                )
-            ],
-        )
+    account = make_account(db)
     request = ("callback", "request", "--account-id", str(account.id), "--reason")
     answer = _run(
         *request,
@@ -396,10 +383,7 @@ NOT_REFERRED = ("caredesk.accounts.models", "caredesk.agents.models")
 def test_a_case_or_memo_written_loads_only_the_tables_it_refers_to(
     database_url: str, records: dict[str, str], command: str
 ) -> None:
-    answer = _run(*command.format(**records).split(), env={"CAREDESK_DATABASE_URL": database_url})
-    assert answer["exit"] == 0, answer["output"]
-    modules = answer["modules"]
-    assert isinstance(modules, list)
+    modules = _modules_of_success(command, records, database_url)
     assert set(REFERRED_ONLY) <= set(modules)
     assert [name for name in modules if name in NOT_REFERRED] == []
     # Nor the leases with which the sweeps of many workers claim rows in batches.
