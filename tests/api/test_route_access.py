@@ -205,6 +205,7 @@ NOT_IN_SCHEMA = {
     "/docs/oauth2-redirect": "public: part of the reference page",
     "/redoc": "public: the API reference page",
     "/metrics": "operator-only, handled elsewhere (tests of the metrics endpoint)",
+    "/favicon.ico": "public: caredesk's icon",
 }
 PAGES = "caredesk.web.pages."
 REFUSED = (403, 404)

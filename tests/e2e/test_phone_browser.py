@@ -103,8 +103,12 @@ def test_a_customer_walks_the_menus_from_the_keypad(site: tuple[Site, str], page
     expect(heard).to_contain_text("Please hold while we connect you.")
     result = page.locator(".phone__result")
     expect(result).to_contain_text("Account and plan changes")
-    expect(result).to_contain_text("All of our agents are helping other customers.")
+    # Nobody serving the queue is logged in: the caller is told so, and offered a callback.
+    expect(result).to_contain_text("No agent for this line is available right now.")
+    expect(heard).to_contain_text("Instead of holding, we can call you back")
+    page.get_by_role("button", name="2", exact=True).click()  # keep holding
     expect(page.get_by_role("button", name="1", exact=True)).to_have_count(0)
+    expect(result).to_contain_text("queued")
     assert_accessible(page)
     screenshot(page, "phone-ivr")
     call_id = page.locator("#call-title").inner_text().split()[1]
@@ -114,5 +118,6 @@ def test_a_customer_walks_the_menus_from_the_keypad(site: tuple[Site, str], page
     )
     assert answer.status_code == 200, answer.text
     detail = answer.json()
-    assert [step["kind"] for step in detail["steps"]] == ["start", "digit", "keyword"]
+    assert [step["kind"] for step in detail["steps"]] == ["start", "digit", "keyword", "digit"]
+    assert detail["steps"][-1]["menu"] == "offer"
     assert detail["result"]["queue"] == "account"

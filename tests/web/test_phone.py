@@ -47,7 +47,8 @@ def test_a_call_walked_from_the_keypad_without_scripts(client: TestClient, db: D
     assert pressed.status_code == 303
     ended = client.get(pressed.headers["location"], headers=staff.cookie).text
     assert "Please hold while we connect you." in ended
-    assert "(ended)" in ended and 'name="digit"' not in ended
+    # Out of the menus and waiting in line: the call goes on.
+    assert "(in line)" in ended and "(ended)" not in ended and 'name="digit"' not in ended
     # The API reads the same walk.
     detail = client.get(f"/v1/ivr/calls/{call_id}", headers=staff.cookie)
     assert detail.status_code == 401  # the API takes a token, not the page's cookie
@@ -119,6 +120,7 @@ def test_a_waiting_caller_asks_how_long_now_then_hangs_up(
     assert "0 callers ahead; waiting 1 min 15 s." in told.text
     gone = client.post(f"/phone/calls/{call_id}/hangup", data={}, headers=staff.htmx)
     assert "The call ended (abandoned)." in gone.text and "How long now?" not in gone.text
+    assert "(ended)" in gone.text and "(in line)" not in gone.text
     token = auth(Role.AGENT)
     assert client.get(f"/v1/interactions/{call_id}", headers=token).json()["disposition"] == (
         "abandoned"
