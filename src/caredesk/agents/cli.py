@@ -15,6 +15,7 @@ from caredesk.cli_support import (
     console,
     fail,
     lazy_module,
+    listing,
     open_database,
     run_command,
     show_listing,
@@ -42,14 +43,14 @@ def list_agents(
 ) -> None:
     """List agents."""
     from rich import box
-    from rich.table import Table
 
     with run_command(), open_database() as db, db.uow() as uow:
-        table = Table(box=box.SIMPLE_HEAD)
-        for column in ("id", "login", "state"):
-            table.add_column(column, no_wrap=True)
-        for column in ("lob", "role", "line", "zone", "name"):
-            table.add_column(column)
+        # The platform line is whole too: a person dials it or pastes it into a command.
+        table = listing(
+            *("id", "login", "state", "lob", "role", "line", "zone", "name"),
+            whole=("id", "login", "state", "line"),
+            box=box.SIMPLE_HEAD,
+        )
         for agent in queries.list_agents(
             uow, line_of_business=lob, role=role, state=state, skill=skill
         ):
