@@ -169,6 +169,46 @@ def test_the_stream_sends_what_was_missed_then_what_comes(db: Database) -> None:
     assert '"kind":"ticket.comment"' in live[-1]
 
 
+def test_an_event_committed_as_the_hub_starts_is_sent_at_once(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stream has read; the event commits just before the hub first looks at the newest id,
+    so that look already counts it: the stream must still be woken to send it."""
+    with db.uow() as uow:
+        start = head(uow)
+    first_look, first_read = Hub._newest, Hub.read
+    stream_has_read = asyncio.Event()
+
+    async def reads(hub: Hub, *args: Any, **kwargs: Any) -> Any:
+        batch = await first_read(hub, *args, **kwargs)
+        stream_has_read.set()
+        return batch
+
+    async def commits_just_before(hub: Hub) -> int:
+        if not getattr(hub, "looked", False):
+            hub.looked = True  # type: ignore[attr-defined]
+            await stream_has_read.wait()
+            await asyncio.to_thread(_publish, db, "ticket.comment", Audience(account_id=7), n=9)
+        return await first_look(hub)
+
+    monkeypatch.setattr(Hub, "_newest", commits_just_before)
+    monkeypatch.setattr(Hub, "read", reads)
+
+    async def run() -> list[str]:
+        nonlocal stream_has_read
+        stream_has_read = asyncio.Event()  # of this loop
+        hub = Hub(db, poll_seconds=0.05)
+        # A keep-alive far beyond the wait: only a wake-up can bring the event in time.
+        stream = _stream(db, hub, CUSTOMER_OF_7, start, check=lambda: True, keepalive=600)
+        seen = [await anext(stream)]  # retry:
+        seen.append(await asyncio.wait_for(anext(stream), timeout=10))
+        await stream.aclose()
+        return seen
+
+    sent = asyncio.run(run())
+    assert '"n":9' in sent[-1]
+
+
 def test_an_ended_session_ends_the_stream(db: Database) -> None:
     async def run() -> list[str]:
         stream = _stream(

@@ -89,6 +89,10 @@ class Hub:
         listener: Any = None
         try:
             last = await self._newest()
+            # A stream subscribes, reads, then waits: an event committed after its read but
+            # before this first look would count as already seen and wake nobody (until the next
+            # event, or the keep-alive). Every stream reads once more from here.
+            self._wake()
             while self._waiting:
                 if self.db.dialect == "postgresql" and listener is None:
                     listener = await self._listen()
