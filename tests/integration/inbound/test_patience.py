@@ -12,11 +12,12 @@ import pytest
 
 from caredesk.clock import FixedClock
 from caredesk.db.session import Database, UnitOfWork
-from caredesk.inbound.models import IvrWalk, WalkOutcome, WalkPhase
+from caredesk.inbound.models import WalkOutcome
 from caredesk.inbound.patience import PATIENCE_MIN, PATIENCE_SAMPLE, line_history
 from caredesk.inbound.waits import queue_view, queue_views
 from caredesk.interactions.models import Disposition, Interaction
 from caredesk.routing.config_file import default_routing_config
+from tests.integration.inbound.walks import ended_walk
 
 ROUTING = default_routing_config()
 
@@ -55,17 +56,10 @@ def walk(
     uow.session.flush()
     answered = left and not abandoned
     uow.session.add(
-        IvrWalk(
-            interaction_id=call.id,
-            phase=WalkPhase.ENDED.value,
-            menu="main",
-            language="en",
-            misses=0,
-            trail=[],
-            steps_taken=1,
-            outcome=outcome.value,
-            queue=queue,
-            priority=0,
+        ended_walk(
+            call.id,
+            queue,
+            outcome=outcome,
             started_at=queued,
             queued_at=queued if outcome == WalkOutcome.QUEUED else None,
             answered_at=now if answered else None,

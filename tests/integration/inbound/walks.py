@@ -3,13 +3,34 @@ the tests of how waits are estimated, chosen and shown."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from caredesk.clock import FixedClock
 from caredesk.db.session import UnitOfWork
 from caredesk.inbound.models import IvrWalk, WalkOutcome, WalkPhase
 from caredesk.interactions.models import Interaction
+
+
+def ended_walk(
+    call_id: int, queue: str, *, outcome: WalkOutcome, started_at: datetime, **columns: Any
+) -> IvrWalk:
+    """The walk of call `call_id` out of the main menu in one step, ended in `queue` with
+    `outcome`; `columns` sets the rest (when the caller was queued, answered, what was told)."""
+    return IvrWalk(
+        interaction_id=call_id,
+        phase=WalkPhase.ENDED.value,
+        menu="main",
+        language="en",
+        misses=0,
+        trail=[],
+        steps_taken=1,
+        outcome=outcome.value,
+        queue=queue,
+        priority=0,
+        started_at=started_at,
+        **columns,
+    )
 
 
 def log_answered(
@@ -37,17 +58,10 @@ def log_answered(
         uow.session.add(call)
         uow.session.flush()
         uow.session.add(
-            IvrWalk(
-                interaction_id=call.id,
-                phase=WalkPhase.ENDED.value,
-                menu="main",
-                language="en",
-                misses=0,
-                trail=[],
-                steps_taken=1,
-                outcome=WalkOutcome.QUEUED.value,
-                queue=queue,
-                priority=0,
+            ended_walk(
+                call.id,
+                queue,
+                outcome=WalkOutcome.QUEUED,
                 started_at=now - timedelta(seconds=waited),
                 queued_at=now - timedelta(seconds=waited),
                 answered_at=now,
