@@ -1,12 +1,13 @@
 """The transactional outbox. A use case calls ``enqueue`` inside its own transaction, so the
 state change and the message it owes commit together or not at all; ``deliver_due`` (in
-``caredesk.channels.delivery``, re-exported here) sends them after commit."""
+``caredesk.channels.delivery``, which an enqueueing use case never loads) sends them after
+commit."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, Table, func, select, update
 
@@ -19,35 +20,13 @@ from caredesk.db.dialects import upsert_insert
 from caredesk.db.session import UnitOfWork
 from caredesk.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 
-if TYPE_CHECKING:
-    from caredesk.channels.delivery import (
-        Claim,
-        DeliveryReport,
-        RetryPolicy,
-        claim_due,
-        deliver_due,
-        send_claimed,
-    )
-
-# Delivery (claims, leases, retries) is loaded by the first of its names used here: a use case
-# that only enqueues a message in its own transaction does not load it.
-_DELIVERY = frozenset(
-    {"Claim", "DeliveryReport", "RetryPolicy", "claim_due", "deliver_due", "send_claimed"}
-)
-
 __all__ = [
-    "Claim",
-    "DeliveryReport",
-    "RetryPolicy",
-    "claim_due",
-    "deliver_due",
     "enqueue",
     "enqueue_message",
     "find_message",
     "list_messages",
     "pending_count",
     "requeue_message",
-    "send_claimed",
     "withdraw_message",
 ]
 
@@ -193,11 +172,3 @@ def requeue_message(uow: UnitOfWork, *, actor: Actor, message_id: int) -> Outbox
             after={"status": row.status, "attempts": 0},
         )
     return row
-
-
-def __getattr__(name: str) -> Any:
-    if name in _DELIVERY:
-        from caredesk.channels import delivery
-
-        return getattr(delivery, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

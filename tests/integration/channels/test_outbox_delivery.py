@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from caredesk.audit.models import AuditEvent
 from caredesk.audit.service import Actor
-from caredesk.channels import outbox
+from caredesk.channels import delivery, outbox
 from caredesk.channels.email.log_sender import LogSender
 from caredesk.channels.email.smtp import SmtpSender, SmtpSettings
 from caredesk.channels.messages import message_from_payload, message_to_payload
@@ -70,8 +70,8 @@ def test_delivered_once(db: Database, clock: FixedClock, smtp_server: SmtpServer
     [message_id] = queue(db)
     sender = smtp(db, smtp_server.port)
 
-    report = outbox.deliver_due(db, sender, now=clock.now(), worker_id="w1")
-    again = outbox.deliver_due(db, sender, now=clock.now() + timedelta(hours=2), worker_id="w1")
+    report = delivery.deliver_due(db, sender, now=clock.now(), worker_id="w1")
+    again = delivery.deliver_due(db, sender, now=clock.now() + timedelta(hours=2), worker_id="w1")
 
     assert (report.claimed, report.sent, again.claimed) == (1, 1, 0)
     assert len(smtp_server.inbox.received) == 1
@@ -98,16 +98,16 @@ def test_not_delivered_before_available_at(
         )
         uow.commit()
     sender = smtp(db, smtp_server.port)
-    assert outbox.deliver_due(db, sender, now=clock.now(), worker_id="w").claimed == 0
+    assert delivery.deliver_due(db, sender, now=clock.now(), worker_id="w").claimed == 0
     clock.advance(timedelta(minutes=10))
-    assert outbox.deliver_due(db, sender, now=clock.now(), worker_id="w").sent == 1
+    assert delivery.deliver_due(db, sender, now=clock.now(), worker_id="w").sent == 1
 
 
 def test_server_down_then_up(db: Database, clock: FixedClock, smtp_down: SmtpServer) -> None:
     [message_id] = queue(db)
     sender = smtp(db, smtp_down.port)
 
-    report = outbox.deliver_due(db, sender, now=clock.now(), worker_id="w1")
+    report = delivery.deliver_due(db, sender, now=clock.now(), worker_id="w1")
 
     assert (report.claimed, report.sent, report.retried) == (1, 0, 1)
     stored = row(db, message_id)
@@ -118,12 +118,12 @@ def test_server_down_then_up(db: Database, clock: FixedClock, smtp_down: SmtpSer
     assert stored.leased_until is None
     # Not due again until the backoff has passed, even with the server back.
     smtp_down.start()
-    assert outbox.deliver_due(db, sender, now=clock.now(), worker_id="w1").claimed == 0
+    assert delivery.deliver_due(db, sender, now=clock.now(), worker_id="w1").claimed == 0
     assert smtp_down.inbox.received == []
 
     clock.advance(timedelta(seconds=31))
-    report = outbox.deliver_due(db, sender, now=clock.now(), worker_id="w1")
-    outbox.deliver_due(db, sender, now=clock.now() + timedelta(hours=1), worker_id="w1")
+    report = delivery.deliver_due(db, sender, now=clock.now(), worker_id="w1")
+    delivery.deliver_due(db, sender, now=clock.now() + timedelta(hours=1), worker_id="w1")
 
     assert report.sent == 1
     assert len(smtp_down.inbox.received) == 1
@@ -136,24 +136,24 @@ def test_backoff_doubles_to_the_cap_then_gives_up(db: Database, clock: FixedCloc
     [message_id] = queue(db)
     sender = LogSender()
     sender.fail_next(DeliveryError("451 try later", retryable=True), times=10)
-    retry = outbox.RetryPolicy(base_seconds=30, cap_seconds=100, max_attempts=5)
+    retry = delivery.RetryPolicy(base_seconds=30, cap_seconds=100, max_attempts=5)
     waits = []
     for _ in range(4):
         before = clock.now()
-        report = outbox.deliver_due(db, sender, now=before, worker_id="w", retry=retry)
+        report = delivery.deliver_due(db, sender, now=before, worker_id="w", retry=retry)
         assert report.retried == 1
         waits.append(row(db, message_id).available_at - before)
         clock.set(row(db, message_id).available_at)
     assert waits == [timedelta(seconds=s) for s in (30, 60, 100, 100)]
 
-    report = outbox.deliver_due(db, sender, now=clock.now(), worker_id="w", retry=retry)
+    report = delivery.deliver_due(db, sender, now=clock.now(), worker_id="w", retry=retry)
 
     assert report.dead == 1
     stored = row(db, message_id)
     assert stored.status == OutboxStatus.DEAD and stored.attempts == 5
     assert stored.last_error == "gave up after 5 attempts: 451 try later"
     assert (
-        outbox.deliver_due(db, sender, now=clock.now() + timedelta(days=1), worker_id="w").claimed
+        delivery.deliver_due(db, sender, now=clock.now() + timedelta(days=1), worker_id="w").claimed
         == 0
     )
     assert sender.messages == []
@@ -163,7 +163,7 @@ def test_permanent_refusal_is_dead_at_once(
     db: Database, clock: FixedClock, smtp_server: SmtpServer
 ) -> None:
     [message_id] = queue(db, to="reject-me@example.com")
-    report = outbox.deliver_due(db, smtp(db, smtp_server.port), now=clock.now(), worker_id="w")
+    report = delivery.deliver_due(db, smtp(db, smtp_server.port), now=clock.now(), worker_id="w")
     assert report.dead == 1
     stored = row(db, message_id)
     assert stored.status == OutboxStatus.DEAD and stored.attempts == 1
@@ -175,7 +175,7 @@ def test_errors_are_scrubbed_before_storing(db: Database, clock: FixedClock) -> 
     [message_id] = queue(db)
     sender = LogSender()
     sender.fail_next(DeliveryError("bounced: SSN 123-45-6789 in body", retryable=True))
-    outbox.deliver_due(db, sender, now=clock.now(), worker_id="w")
+    delivery.deliver_due(db, sender, now=clock.now(), worker_id="w")
     stored = row(db, message_id)
     assert stored.last_error is not None and "123-45-6789" not in stored.last_error
     assert "[redacted]" in stored.last_error
@@ -188,7 +188,7 @@ class Exploding:
 
 def test_an_adapter_bug_keeps_the_message(db: Database, clock: FixedClock) -> None:
     [message_id] = queue(db)
-    report = outbox.deliver_due(db, Exploding(), now=clock.now(), worker_id="w")
+    report = delivery.deliver_due(db, Exploding(), now=clock.now(), worker_id="w")
     assert report.retried == 1
     stored = row(db, message_id)
     assert stored.status == OutboxStatus.PENDING
@@ -202,7 +202,7 @@ def test_a_corrupted_payload_is_dead_not_stuck(db: Database, clock: FixedClock) 
             update(OutboxMessage).where(OutboxMessage.id == message_id).values(payload={"x": 1})
         )
         uow.commit()
-    report = outbox.deliver_due(db, LogSender(), now=clock.now(), worker_id="w")
+    report = delivery.deliver_due(db, LogSender(), now=clock.now(), worker_id="w")
     assert report.dead == 1
     assert "payload.x" in (row(db, message_id).last_error or "")
 
@@ -214,14 +214,14 @@ def test_two_workers_race_and_each_message_is_sent_once(
     ids = queue(db, 50)
     sender = smtp(db, smtp_server.port)
     barrier = threading.Barrier(2)
-    reports: dict[str, list[outbox.DeliveryReport]] = {"a": [], "b": []}
+    reports: dict[str, list[delivery.DeliveryReport]] = {"a": [], "b": []}
     errors: list[BaseException] = []
 
     def worker(name: str) -> None:
         try:
             barrier.wait()
             while True:
-                report = outbox.deliver_due(
+                report = delivery.deliver_due(
                     db, sender, now=clock.now(), batch=batch, worker_id=name
                 )
                 reports[name].append(report)
@@ -260,20 +260,20 @@ def test_expired_lease_is_claimed_again_and_sent_once(
     [message_id] = queue(db)
     sender = smtp(db, smtp_server.port)
     # Worker "a" claims and dies before sending anything.
-    [claim] = outbox.claim_due(db, now=clock.now(), lease_seconds=60, worker_id="a")
+    [claim] = delivery.claim_due(db, now=clock.now(), lease_seconds=60, worker_id="a")
     leased = row(db, message_id)
     assert leased.status == OutboxStatus.SENDING and leased.leased_by == "a"
 
-    assert outbox.deliver_due(db, sender, now=clock.now(), worker_id="b").claimed == 0
+    assert delivery.deliver_due(db, sender, now=clock.now(), worker_id="b").claimed == 0
     clock.advance(timedelta(seconds=59))
-    assert outbox.deliver_due(db, sender, now=clock.now(), worker_id="b").claimed == 0
+    assert delivery.deliver_due(db, sender, now=clock.now(), worker_id="b").claimed == 0
     clock.advance(timedelta(seconds=2))
-    report = outbox.deliver_due(db, sender, now=clock.now(), worker_id="b")
+    report = delivery.deliver_due(db, sender, now=clock.now(), worker_id="b")
     assert report.sent == 1
     assert len(smtp_server.inbox.received) == 1
 
     # "a" comes back and tries to record an outcome on a lease it no longer holds.
-    late = outbox.send_claimed(db, LogSender(), claim, now=clock.now(), worker_id="a")
+    late = delivery.send_claimed(db, LogSender(), claim, now=clock.now(), worker_id="a")
     assert late == "lease_lost"
     stored = row(db, message_id)
     assert stored.status == OutboxStatus.SENT and stored.attempts == 1
@@ -286,12 +286,12 @@ def test_crash_after_the_server_accepted_resends_with_the_same_message_id(
 ) -> None:
     [message_id] = queue(db)
     sender = smtp(db, smtp_server.port)
-    [claim] = outbox.claim_due(db, now=clock.now(), worker_id="a")
+    [claim] = delivery.claim_due(db, now=clock.now(), worker_id="a")
     stored = row(db, message_id)
     sender.send(message_from_payload(claim.payload, idempotency_key=claim.idempotency_key))
     # ...and "a" dies before recording it. At least once: the lease runs out, "b" resends.
     clock.advance(timedelta(seconds=61))
-    assert outbox.deliver_due(db, sender, now=clock.now(), worker_id="b").sent == 1
+    assert delivery.deliver_due(db, sender, now=clock.now(), worker_id="b").sent == 1
     first, second = smtp_server.inbox.message_ids()
     assert first == second
     assert row(db, message_id).status == OutboxStatus.SENT
@@ -300,13 +300,13 @@ def test_crash_after_the_server_accepted_resends_with_the_same_message_id(
 
 def test_a_claim_takes_at_most_its_batch_oldest_first(db: Database, clock: FixedClock) -> None:
     ids = queue(db, 5)
-    first = outbox.claim_due(db, now=clock.now(), batch=2, worker_id="a")
-    second = outbox.claim_due(db, now=clock.now(), batch=2, worker_id="b")
-    third = outbox.claim_due(db, now=clock.now(), batch=2, worker_id="c")
+    first = delivery.claim_due(db, now=clock.now(), batch=2, worker_id="a")
+    second = delivery.claim_due(db, now=clock.now(), batch=2, worker_id="b")
+    third = delivery.claim_due(db, now=clock.now(), batch=2, worker_id="c")
     assert [c.id for c in first] == ids[:2]
     assert [c.id for c in second] == ids[2:4]
     assert [c.id for c in third] == ids[4:]
-    assert outbox.claim_due(db, now=clock.now(), batch=2, worker_id="d") == []
+    assert delivery.claim_due(db, now=clock.now(), batch=2, worker_id="d") == []
     with db.uow() as uow:
         leased_by = {r.id: r.leased_by for r in outbox.list_messages(uow)}
     assert leased_by == dict(zip(ids, "aabbc", strict=True))
@@ -323,7 +323,7 @@ def test_claim_refuses_bad_arguments(db: Database, clock: FixedClock) -> None:
         ({"worker_id": "w", "now": clock.now().replace(tzinfo=None)}, "now"),
     ):
         with pytest.raises(ValidationFailed) as caught:
-            outbox.claim_due(db, **{"now": clock.now(), **arguments})  # type: ignore[arg-type]
+            delivery.claim_due(db, **{"now": clock.now(), **arguments})  # type: ignore[arg-type]
         assert caught.value.field == field
     with db.uow() as uow:
         assert {r.status for r in outbox.list_messages(uow)} == {OutboxStatus.PENDING}
@@ -333,12 +333,12 @@ def test_requeue_a_dead_message(db: Database, clock: FixedClock) -> None:
     [message_id] = queue(db)
     sender = LogSender()
     sender.fail_next(DeliveryError("550 no such user", retryable=False))
-    outbox.deliver_due(db, sender, now=clock.now(), worker_id="w")
+    delivery.deliver_due(db, sender, now=clock.now(), worker_id="w")
 
     with db.uow() as uow:
         requeued = outbox.requeue_message(uow, actor=Actor.user(1), message_id=message_id)
     assert requeued.status == OutboxStatus.PENDING and requeued.attempts == 0
-    assert outbox.deliver_due(db, sender, now=clock.now(), worker_id="w").sent == 1
+    assert delivery.deliver_due(db, sender, now=clock.now(), worker_id="w").sent == 1
     assert audit_actions(db, message_id) == ["message.dead", "message.requeued", "message.sent"]
 
     with db.uow() as uow, pytest.raises(InvalidTransition) as caught:
@@ -373,6 +373,6 @@ def test_sms_and_email_go_to_their_own_senders(
         )
         uow.commit()
     router = SenderByChannel({Channel.EMAIL: smtp(db, smtp_server.port), Channel.SMS: sms})
-    assert outbox.deliver_due(db, router, now=clock.now(), worker_id="w").sent == 2
+    assert delivery.deliver_due(db, router, now=clock.now(), worker_id="w").sent == 2
     assert [m.to for m in sms.messages] == ["+12065550199"]
     assert len(smtp_server.inbox.received) == 1

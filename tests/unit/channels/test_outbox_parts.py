@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from caredesk.channels.delivery import RetryPolicy
 from caredesk.channels.messages import check_payload, message_from_payload, message_to_payload
-from caredesk.channels.outbox import RetryPolicy
 from caredesk.channels.ports import Attachment, Channel, OutboundMessage
 
 
