@@ -9,7 +9,14 @@ import typer
 from caredesk.accounts.kinds import AccountStatus, AccountType, PersonRole
 from caredesk.accounts.values import ContactPointSpec, PersonSpec, ServiceAddress
 from caredesk.audit.actor import Actor
-from caredesk.cli_support import console, lazy_module, listing, open_database, run_command
+from caredesk.cli_support import (
+    console,
+    lazy_module,
+    listing,
+    open_database,
+    run_command,
+    show_listing,
+)
 from caredesk.errors import DomainError, ValidationFailed
 
 if TYPE_CHECKING:
@@ -90,9 +97,6 @@ def show(number: str = typer.Argument(..., help="Account number, e.g. ACC-000123
 
 
 def _print_accounts(accounts: list[Account], *, none: str = "no accounts") -> None:
-    if not accounts:
-        console.print(none, markup=False, highlight=False)
-        return
     table = listing(
         "id",
         "number",
@@ -115,7 +119,7 @@ def _print_accounts(accounts: list[Account], *, none: str = "no accounts") -> No
             str(account.balance),
             "yes" if account.past_due else "",
         )
-    console.print(table)
+    show_listing(console, table, none=none)
 
 
 @app.command("search")

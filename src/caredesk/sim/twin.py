@@ -206,7 +206,8 @@ class Twin(CallbackFlow):
         estimate = contact.estimate
         ask = self.scenario.callbacks.ask
         seconds = estimate.seconds if estimate else None
-        if offers_callback(queue, seconds, staffed=facts.staffed):
+        # The queue the caller is in now: an overflow rule may have moved them since `facts`.
+        if offers_callback(queue, seconds, staffed=self.state.staffed(queue.name)):
             if self._offer(contact, now):
                 return
         elif ask and self.rng["offers"].random() < ask:
