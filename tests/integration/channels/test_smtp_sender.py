@@ -254,7 +254,9 @@ def relay_login(
         b"relay",
         b"right-pass",
     )
-    return AuthResult(success=ok)
+    # handled=False: the server itself answers 535 to a refusal (the default leaves the client
+    # waiting for an answer that never comes).
+    return AuthResult(success=ok, handled=False)
 
 
 @pytest.fixture
@@ -290,6 +292,7 @@ def test_wrong_credentials_keep_the_message_for_later(auth_server: SmtpServer) -
         with_login(auth_server.port, "wrong-pass").send(simple())
     # An operator fixes the password; the message itself was fine.
     assert caught.value.retryable
+    assert caught.value.reason == "SMTP authentication failed (535)"
     assert "wrong-pass" not in caught.value.reason
     assert auth_server.inbox.received == []
 
