@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,11 +21,22 @@ if TYPE_CHECKING:
 outbox_app = typer.Typer(help="Messages owed to customers: list and show.", no_args_is_help=True)
 mail_app = typer.Typer(help="A local mail catcher for demos.", no_args_is_help=True)
 
-STATUSES = ("pending", "sending", "sent", "dead")
+STATUSES = ("pending", "sending", "sent", "dead", "withdrawn")
 
 
 def _when(value: Any) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value is not None else "-"
+    # Stored in UTC; said so, since an operator reads these beside customers' local times.
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "-"
+
+
+def _held_until(row: OutboxMessage, now: datetime) -> datetime | None:
+    """When a pending message is not to go before a later time (a callback notice waits for
+    its lead time before the planned call; a failed try waits for its retry), that time."""
+    from caredesk.channels.models import OutboxStatus
+
+    if row.status == OutboxStatus.PENDING and row.available_at > now:
+        return row.available_at
+    return None
 
 
 @outbox_app.command("list")
@@ -34,10 +46,11 @@ def list_outbox(
     after: int = typer.Option(None, min=0, help="Only messages with an id above this one."),
     limit: int = typer.Option(50, min=1, max=500, help="At most this many."),
 ) -> None:
-    """List outbox messages, oldest first: one line each with id, created, status, to whom,
-    subject and kind."""
+    """List outbox messages, oldest first: one line each with id, created, status (and, for a
+    message held for later, when it goes), to whom, subject and kind."""
     from caredesk.channels import queries
     from caredesk.channels.models import OutboxStatus
+    from caredesk.clock import SystemClock
 
     if status is not None and status not in STATUSES:
         raise fail(f"--status: {status!r} is not one of {', '.join(STATUSES)}")
@@ -49,10 +62,13 @@ def list_outbox(
             after_id=after,
             limit=limit,
         )
+        now = SystemClock().now()
         for row in rows:
+            held = _held_until(row, now)
+            status = f"{row.status} until {_when(held)}" if held else f"{row.status:<7}"
             # One line per message, never cut, so that it can be read and searched.
             console.print(
-                f"{row.id:>5}  {_when(row.created_at)}  {row.status:<7}  "
+                f"{row.id:>5}  {_when(row.created_at)}  {status}  "
                 f'to {row.payload.get("to", "")}  "{row.payload.get("subject", "")}"  '
                 f"({row.kind}, {row.channel}, {row.attempts} tries)",
                 markup=False,
@@ -66,8 +82,11 @@ def list_outbox(
 @outbox_app.command("show")
 def show_outbox(message_id: int = typer.Argument(..., min=1, help="The message id.")) -> None:
     """Show one outbox message: addressee, subject, status, delivery and the text body."""
+    from caredesk.clock import SystemClock
+
     with run_command(), open_database() as db, db.uow() as uow:
         row = _get(uow.session, message_id)
+        held = _held_until(row, SystemClock().now())
         facts = {
             "message": str(row.id),
             "kind": row.kind,
@@ -76,6 +95,7 @@ def show_outbox(message_id: int = typer.Argument(..., min=1, help="The message i
             "subject": str(row.payload.get("subject", "")),
             "status": row.status,
             "attempts": str(row.attempts),
+            "goes at": _when(held) if held else "-",
             "created": _when(row.created_at),
             "sent": _when(row.sent_at),
             "receipt": row.receipt or "-",

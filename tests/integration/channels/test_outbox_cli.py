@@ -57,3 +57,35 @@ def test_errors_are_one_line_exit_2(cli: CliRunner, args: list[str], named: str)
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and named in lines[0], result.stderr
+
+
+def test_the_status_choices_are_the_outbox_statuses() -> None:
+    from caredesk.channels.cli import STATUSES
+    from caredesk.channels.models import OutboxStatus
+
+    assert tuple(status.value for status in OutboxStatus) == STATUSES
+
+
+def test_a_message_held_for_later_says_when_it_goes(cli: CliRunner, db: Database) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from caredesk.channels.models import OutboxMessage
+
+    held = _enqueue(db, "ana@example.com", "We will call you back", "Hi Ana.")
+    due = _enqueue(db, "bo@example.com", "Your callback", "Hi Bo.")
+    goes = (datetime.now(UTC) + timedelta(days=3)).replace(second=0, microsecond=0)
+    with db.uow() as uow:
+        row = uow.session.get(OutboxMessage, held)
+        assert row is not None
+        row.available_at = goes
+        uow.commit()
+    said = goes.strftime("%Y-%m-%d %H:%M UTC")
+    listed = cli.invoke(app, ["outbox", "list"], terminal_width=200)
+    assert listed.exit_code == 0, listed.output
+    lines = {line.split()[0]: line for line in listed.output.splitlines()}
+    assert f"pending until {said}" in lines[str(held)]
+    assert "until" not in lines[str(due)]
+    shown = cli.invoke(app, ["outbox", "show", str(held)], terminal_width=200)
+    assert f"goes at: {said}" in shown.output
+    shown = cli.invoke(app, ["outbox", "show", str(due)], terminal_width=200)
+    assert "goes at: -" in shown.output
