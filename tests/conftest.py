@@ -33,6 +33,14 @@ BACKENDS = [
 ]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Rich reads COLUMNS once, when a console is made: the command line's consoles are made
+    # here, with none set, so that they read it on every print and a test can give a command
+    # its terminal's width with `invoke(..., env={"COLUMNS": ...})`.
+    os.environ.pop("COLUMNS", None)
+    import caredesk.cli_support  # noqa: F401
+
+
 def _build_schema(url: str) -> None:
     if os.environ.get("CAREDESK_TEST_SCHEMA") == "metadata":
         # For work in progress on models before their migration is written.

@@ -22,8 +22,11 @@ if TYPE_CHECKING:
 
     from caredesk.db.session import Database
 
-console = Console()
-err_console = Console(stderr=True)
+# Literal text: what people typed (a case subject "[URGENT] ...", a memo) is printed as written,
+# never read as Rich markup (which would drop it, or fail on a stray "[/...]"). Styles are given
+# as Text and styles, not as markup in strings.
+console = Console(markup=False)
+err_console = Console(stderr=True, markup=False)
 
 
 def listing(*columns: str, whole: tuple[str, ...] = (), **options: Any) -> Table:

@@ -52,6 +52,8 @@ def _holder_name(account: Account) -> str:
 @app.command("show")
 def show(number: str = typer.Argument(..., help="Account number, e.g. ACC-0001234.")) -> None:
     """Show an account, its people, their contact points and its lines (never secrets)."""
+    from rich.text import Text
+
     with run_command(), open_database() as db, db.uow() as uow:
         account = service.get_account_by_number(uow, number=number)
         address = account.service_address
@@ -66,7 +68,9 @@ def show(number: str = typer.Argument(..., help="Account number, e.g. ACC-000123
             )
             if part
         )
-        console.print(f"[bold]{account.number}[/bold] (id {account.id})", highlight=False)
+        console.print(
+            Text.assemble((account.number, "bold"), f" (id {account.id})"), highlight=False
+        )
         facts = [
             ("status", account.status),
             ("type", account.type + (" - priority handling" if account.priority_handling else "")),

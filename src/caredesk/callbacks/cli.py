@@ -89,18 +89,9 @@ def _print_callback(callback: Callback) -> None:
 
 
 def _print_decision(decision: Decision) -> None:
-    verdict = "[green]ALLOWED[/]" if decision.allowed else "[red]REFUSED[/]"
-    console.print(f"{verdict}  {decision.step} at {_when(decision.evaluated_at)}")
-    table = Table("Rule", "Verdict", "Why")
-    for result in decision.failed:
-        table.add_row(result.rule_id, "[red]blocked[/]", result.sentence)
-    for result in decision.passed:
-        table.add_row(result.rule_id, "[green]allowed[/]", result.sentence)
-    console.print(table)
-    upcoming = decision.next_allowed_at
-    console.print(f"Next allowed at: {_when(upcoming) if upcoming else 'no time will do'}")
-    for number, step in enumerate(decision.required_steps, start=1):
-        console.print(f"  {number}. {step.label}", markup=False)
+    from caredesk.callbacks.decision_output import print_decision
+
+    print_decision(console, decision, when=_when)
 
 
 @app.command("request")

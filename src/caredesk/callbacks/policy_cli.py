@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from caredesk.callbacks.policy_file import ENV_VAR, PolicyFileError, load_policy
+from caredesk.cli_support import console, err_console
 
 # The rules, the engine and the case's classes are imported by the commands that use them:
 # `caredesk policy --help` lists the commands without loading them.
@@ -26,8 +26,6 @@ app = typer.Typer(
     help="Outbound-call policy: check a case against the rules, list the rules.",
     no_args_is_help=True,
 )
-console = Console()
-err_console = Console(stderr=True)
 
 
 class OutputFormat(StrEnum):
@@ -75,28 +73,9 @@ def _read_case(path: Path) -> PolicyContext:
 
 
 def _print_decision(decision: Decision) -> None:
-    verdict = "[green]ALLOWED[/]" if decision.allowed else "[red]REFUSED[/]"
-    when = decision.evaluated_at.isoformat()
-    console.print(f"{verdict}  step [bold]{decision.step}[/] at {when}")
-    table = Table(show_lines=False, expand=False)
-    table.add_column("Rule", no_wrap=True)
-    table.add_column("Verdict", no_wrap=True)
-    table.add_column("Why")
-    for result in decision.failed:
-        table.add_row(result.rule_id, "[red]blocked[/]", result.sentence)
-    for result in decision.passed:
-        table.add_row(result.rule_id, "[green]allowed[/]", result.sentence)
-    console.print(table)
-    upcoming = decision.next_allowed_at
-    console.print(f"Next allowed at: {upcoming.isoformat() if upcoming else 'no time will do'}")
-    zones = ", ".join(f"{zone.zone} ({zone.source})" for zone in decision.zones)
-    console.print(f"Zones: {zones or 'unknown'}", markup=False)
-    if decision.required_steps:
-        console.print("Required steps:")
-        for number, step in enumerate(decision.required_steps, start=1):
-            console.print(f"  {number}. {step.label}", markup=False)
-    if decision.not_applicable:
-        console.print(f"Not applicable: {', '.join(decision.not_applicable)}", style="dim")
+    from caredesk.callbacks.decision_output import print_decision
+
+    print_decision(console, decision, when=lambda moment: moment.isoformat())
 
 
 @app.command("check")

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from caredesk import bootstrap, cli_support
+from caredesk import bootstrap
 from caredesk.accounts.models import Account
 from caredesk.accounts.service import create_account
 from caredesk.accounts.values import ContactPointSpec, PersonSpec, ServiceAddress
@@ -47,7 +47,7 @@ def cli_database(
 
     monkeypatch.setenv("CAREDESK_DATABASE_URL", database_url)
     monkeypatch.setattr(bootstrap, "connect_database", connect)
-    monkeypatch.setattr(cli_support.console, "width", 200)  # room for the tables' columns
+    monkeypatch.setenv("COLUMNS", "200")  # room for the tables' columns
     get_settings.cache_clear()
     yield db
     get_settings.cache_clear()

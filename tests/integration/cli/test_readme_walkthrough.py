@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from caredesk import bootstrap, cli_support
+from caredesk import bootstrap
 from caredesk.cli import app
 from caredesk.clock import FixedClock
 from caredesk.config import Settings, get_settings
@@ -52,7 +52,7 @@ def cli(db: Database, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.setenv("CAREDESK_DATABASE_URL", database_url)
     monkeypatch.delenv("CAREDESK_SMTP_HOST", raising=False)
     monkeypatch.setattr(bootstrap, "connect_database", connect)
-    monkeypatch.setattr(cli_support.console, "width", 250)
+    monkeypatch.setenv("COLUMNS", "250")
     get_settings.cache_clear()
     # What `make run` loads the first time (fewer accounts; the first ones are the same).
     load_demo(db, accounts=5, seed=1, as_of=AFTERNOON.date())

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
-from caredesk import cli_support
 from caredesk.accounts.models import Account
 from caredesk.agents.models import Agent
 from caredesk.cli import app
@@ -23,7 +22,7 @@ from caredesk.demo.loader import load_demo
 @pytest.fixture
 def cli(db: Database, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
     monkeypatch.setenv("CAREDESK_DATABASE_URL", database_url)
-    monkeypatch.setattr(cli_support.console, "width", 250)
+    monkeypatch.setenv("COLUMNS", "250")
     get_settings.cache_clear()
     load_demo(db, accounts=3, seed=1, as_of=date(2026, 3, 10))
     yield CliRunner()
