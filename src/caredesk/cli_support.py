@@ -32,7 +32,7 @@ err_console = Console(stderr=True, markup=False)
 def listing(*columns: str, whole: tuple[str, ...] = (), **options: Any) -> Table:
     """A table for a list command. Its ``whole`` columns (ids, case numbers, times) are never
     wrapped or cut: a person copies them into the next command. Every other column folds what
-    does not fit onto more lines rather than hiding it behind an ellipsis, even at 80 columns."""
+    does not fit onto more lines rather than hiding it behind an ellipsis."""
     from rich.table import Table
 
     table = Table(**options)
@@ -45,11 +45,57 @@ def listing(*columns: str, whole: tuple[str, ...] = (), **options: Any) -> Table
 
 
 def show_listing(console: Any, table: Table, *, none: str) -> None:
-    """`table`, or the words `none` when it has no row (an empty frame tells a person less)."""
-    if table.row_count:
-        console.print(table)
-    else:
+    """`table`, or the words `none` when it has no row (an empty frame tells a person less).
+
+    A table that cannot fit the terminal with its words whole is shown a record at a time, as
+    psql's expanded display does: squeezed into 80 columns, seven columns fold their words and
+    even their headings into fragments ("priorit" over "y"), which nobody can read."""
+    if not table.row_count:
         console.print(none, markup=False, highlight=False)
+        return
+    from rich.measure import Measurement
+
+    # The narrowest the table can be with every word whole: within the terminal, long text
+    # wraps at its spaces and the table reads well; beyond it, words would be cut.
+    narrowest = Measurement.get(console, console.options.update_width(100_000), table).minimum
+    if narrowest <= console.width:
+        console.print(table)
+        return
+    _print_records(console, table)
+
+
+def _print_records(console: Any, table: Table) -> None:
+    """Each row as its whole columns on one line, then every other column as "name  value",
+    the value folding under itself; a blank line between records."""
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
+    columns = table.columns
+    cells = [list(column.cells) for column in columns]
+    whole = [index for index, column in enumerate(columns) if column.no_wrap]
+    rest = [index for index in range(len(columns)) if index not in whole]
+    label = max((len(str(columns[index].header)) for index in rest), default=0)
+    for row in range(table.row_count):
+        if row:
+            console.print()
+        console.print(
+            Text("  ".join(_one_line(cells[index][row]) for index in whole), style="bold"),
+            soft_wrap=True,
+        )
+        record = Table.grid(padding=(0, 2))
+        record.add_column(no_wrap=True, min_width=label)
+        record.add_column(overflow="fold")
+        for index in rest:
+            value = _one_line(cells[index][row])
+            if value:
+                record.add_row(Text(str(columns[index].header), style="dim"), Text(value))
+        console.print(Padding(record, (0, 0, 0, 2), expand=False))
+
+
+def _one_line(cell: Any) -> str:
+    # A cell may hold two lines (an account's number over its holder's name).
+    return "  ".join(part for part in str(cell).splitlines() if part.strip())
 
 
 def lazy_module(name: str) -> ModuleType:

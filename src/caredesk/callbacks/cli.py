@@ -19,6 +19,7 @@ from caredesk.cli_support import (
     listing,
     open_database,
     run_command,
+    show_listing,
 )
 from caredesk.limits import MAX_LIMIT
 from caredesk.policy import CallbackOrigin, CallbackReason, CallerRole, LineOfBusiness, Step
@@ -177,7 +178,7 @@ def due(
                 "yes" if row.in_assignment_pool else "no",
             )
         if rows:
-            console.print(table)
+            show_listing(console, table, none="")
         console.print(f"{len(rows)} due")
 
 
@@ -267,7 +268,7 @@ def needs_attention(
                 last.detail if last is not None else "-",
             )
         if rows:
-            console.print(table)
+            show_listing(console, table, none="")
         console.print(f"{len(rows)} need attention")
 
 

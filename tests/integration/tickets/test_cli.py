@@ -114,3 +114,27 @@ def test_list_at_80_columns_hides_nothing_behind_an_ellipsis(cli_database: Datab
     assert ticket.case_number in result.output
     assert max(len(line) for line in result.output.splitlines()) <= 80
     assert "Madrid" in result.output and "prepaid" in result.output
+
+
+def test_a_list_too_wide_for_the_terminal_is_shown_a_record_at_a_time(
+    cli_database: Database,
+) -> None:
+    """Seven columns squeezed into 80 fold their words and headings into fragments; a record
+    at a time keeps every heading and word whole, as psql's expanded display does."""
+    account = make_account(cli_database)
+    ticket = make_ticket(cli_database, account, subject="Voicemail will not play since Tuesday")
+    narrow = runner.invoke(app, ["ticket", "list"], env={"COLUMNS": "80"})
+    assert narrow.exit_code == 0, narrow.output
+    lines = narrow.output.splitlines()
+    assert lines[0].split() == [ticket.case_number, ticket.status]
+    fields = {line.split()[0]: line.split(None, 1)[1].strip() for line in lines[1:] if line}
+    assert fields["priority"] == ticket.priority
+    assert fields["subject"] == "Voicemail will not play since Tuesday"
+    assert "┃" not in narrow.output
+    # With room for it, the table: a heading row, and the case on one line with its subject.
+    wide = runner.invoke(app, ["ticket", "list"], env={"COLUMNS": "200"})
+    assert any("priority" in line and "subject" in line for line in wide.output.splitlines())
+    assert any(
+        ticket.case_number in line and "Voicemail will not play since Tuesday" in line
+        for line in wide.output.splitlines()
+    )
