@@ -193,13 +193,13 @@ def show(callback_id: int = typer.Argument(..., min=1)) -> None:
         events = uow.session.scalars(
             queries.events_query(callback_id=callback_id).order_by(CallbackEvent.id)
         )
-        table = Table("at", "event", "status", "rules", "detail")
+        table = listing("at", "event", "status", "rules", "detail", whole=("at", "event"))
         for event in events:
             moved = f"{event.from_status or ''} -> {event.to_status or ''}"
             table.add_row(
                 _when(event.at), event.kind, moved, ", ".join(event.rule_ids or []), event.detail
             )
-        console.print(table)
+        show_listing(console, table, none="no events")
 
 
 @app.command("why")
