@@ -71,6 +71,9 @@ def _print_records(console: Any, table: Table) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    if table.title:
+        console.print(table.title, markup=False, highlight=False)
+        console.print()
     columns = table.columns
     cells = [list(column.cells) for column in columns]
     whole = [index for index, column in enumerate(columns) if column.no_wrap]

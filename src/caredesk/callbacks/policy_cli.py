@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
-from rich.table import Table
 
+from caredesk import cli_support
 from caredesk.callbacks.policy_file import ENV_VAR, PolicyFileError, load_policy
 from caredesk.cli_support import console, err_console
 
@@ -115,11 +115,14 @@ def rules(output: OutputFormat = FORMAT, policy_file: Path | None = POLICY_FILE)
     if output is OutputFormat.JSON:
         typer.echo(json.dumps(listing, indent=2))
         return
-    table = Table(title=f"{len(listing)} outbound-call rules")
-    table.add_column("ID", no_wrap=True)
-    table.add_column("Rule")
-    table.add_column("Steps")
-    table.add_column("Parameters")
+    table = cli_support.listing(
+        "ID",
+        "Rule",
+        "Steps",
+        "Parameters",
+        whole=("ID",),
+        title=f"{len(listing)} outbound-call rules",
+    )
     for entry in listing:
         parameters = json.dumps(entry["parameters"], separators=(", ", ": "))
         table.add_row(
@@ -128,4 +131,4 @@ def rules(output: OutputFormat = FORMAT, policy_file: Path | None = POLICY_FILE)
             ", ".join(entry["steps"]),
             parameters if entry["parameters"] else "",
         )
-    console.print(table)
+    cli_support.show_listing(console, table, none="no rules")
