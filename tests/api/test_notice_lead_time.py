@@ -48,6 +48,13 @@ def test_a_notice_requested_at_2110_goes_at_0900_for_a_call_at_0910(desk: Desk) 
     assert instant(str(callback["due_at"])) == datetime(2026, 3, 11, 9, 10, tzinfo=DENVER)
 
     assert desk.deliver().sent == 0  # not at 21:10
+    # "Why not now" says the notice is on its way, not that someone must send it.
+    why = desk.why(int(str(callback["id"])))
+    [notify] = [rule for rule in why["failed"] if rule["rule_id"] == "OB-NOTIFY"]
+    assert notify["sentence"] == (
+        'the "Dropped Call" template is queued to go 2026-03-11 15:00 UTC, shortly before the '
+        "call; the call waits for it"
+    )
     desk.clock.set(datetime(2026, 3, 11, 8, 59, tzinfo=DENVER))
     assert desk.deliver().sent == 0
     desk.clock.set(datetime(2026, 3, 11, 9, 0, tzinfo=DENVER))

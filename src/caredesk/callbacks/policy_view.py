@@ -23,7 +23,7 @@ from caredesk.agents.service import Schedule, get_schedule
 from caredesk.agents.shifts import occurrences
 from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackEvent
 from caredesk.callbacks.records import Event
-from caredesk.channels.models import OutboxMessage, OutboxStatus
+from caredesk.channels.models import OPEN_STATUSES, OutboxMessage, OutboxStatus
 from caredesk.db.session import UnitOfWork
 from caredesk.policy import (
     Agent,
@@ -90,6 +90,21 @@ def sent_at(uow: UnitOfWork, message_id: int | None) -> datetime | None:
     if row is None or row.status != OutboxStatus.SENT.value:
         return None
     value: datetime | None = row.sent_at
+    return value
+
+
+def queued_for(uow: UnitOfWork, message_id: int | None) -> datetime | None:
+    """When the outbox message, still to go, is to be sent; None once sent, dead or withdrawn."""
+    if message_id is None:
+        return None
+    row = uow.session.execute(
+        select(OutboxMessage.status, OutboxMessage.available_at).where(
+            OutboxMessage.id == message_id
+        )
+    ).first()
+    if row is None or row.status not in OPEN_STATUSES:
+        return None
+    value: datetime = row.available_at
     return value
 
 
@@ -190,9 +205,12 @@ def policy_callback(uow: UnitOfWork, callback: Callback, now: datetime) -> Polic
         if row.result is not None
     )
     notifications: tuple[Notification, ...] = ()
+    queued: datetime | None = None
     notice_sent = callback.notified_at or sent_at(uow, callback.notification_message_id)
     if callback.notification_template and notice_sent is not None:
         notifications = (Notification(callback.notification_template, notice_sent),)
+    elif callback.notification_template:
+        queued = queued_for(uow, callback.notification_message_id)
     email_sent = callback.scheduling_email_sent_at or sent_at(
         uow, callback.scheduling_email_message_id
     )
@@ -208,6 +226,7 @@ def policy_callback(uow: UnitOfWork, callback: Callback, now: datetime) -> Polic
         assignment_tracked=bool(callback.in_assignment_pool or callback.pooled_at),
         attempts=attempts,
         notifications=notifications,
+        notice_queued_for=queued,
         scheduling_email=email,
         consents=_consents(uow, callback, now),
     )

@@ -190,6 +190,7 @@ def _callback(value: object, path: str) -> Callback:
             "assignment_tracked",
             "attempts",
             "notifications",
+            "notice_queued_for",
             "scheduling_email",
             "consents",
         ),
@@ -210,6 +211,7 @@ def _callback(value: object, path: str) -> Callback:
             assignment_tracked=fields.flag("assignment_tracked", False),
             attempts=tuple(_attempt(v, p) for p, v in fields.items("attempts")),
             notifications=tuple(_notification(v, p) for p, v in fields.items("notifications")),
+            notice_queued_for=fields.optional_instant("notice_queued_for"),
             scheduling_email=(
                 _email(email, fields.at("scheduling_email")) if email is not None else None
             ),

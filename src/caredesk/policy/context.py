@@ -167,11 +167,15 @@ class Callback:
     """True once the callback went through the tracked assignment pool (OB-SA-OWNERSHIP)."""
     attempts: tuple[Attempt, ...] = ()
     notifications: tuple[Notification, ...] = ()
+    notice_queued_for: datetime | None = None
+    """When the announcing notice, not sent yet, is queued to go (it goes a lead time before
+    the planned call, so at night it waits for the morning); None when none is queued."""
     scheduling_email: SchedulingEmail | None = None
     consents: tuple[ConsentWindow, ...] = ()
 
     def __post_init__(self) -> None:
         _require_aware(self.due_at, "due_at")
+        _require_aware(self.notice_queued_for, "notice_queued_for")
         if self.batch_size < 1:
             raise ValueError("batch_size must be at least 1")
 

@@ -26,6 +26,7 @@ from caredesk.policy import (
     ZoneSource,
     parse_policy_config,
 )
+from caredesk.policy.wording import format_instant
 
 from .cases import NOW, allowed, at, base, change, decide, refused, says
 
@@ -200,6 +201,28 @@ def test_OB_WINDOW_refuses_daytime_when_the_consent_narrows_to_tomorrow() -> Non
     result = refused(ctx, "OB-WINDOW")
     assert "outside the window the customer agreed to" in result.sentence
     assert decide(ctx).next_allowed_at == start
+
+
+def test_OB_NOTIFY_says_when_a_queued_notice_goes() -> None:
+    """A notice caredesk has queued for the morning is not one to send by hand: the sentence
+    says when it goes, and the call waits for it."""
+    morning = NOW + timedelta(hours=9)
+    ctx = change(base(), **{"callback.notifications": (), "callback.notice_queued_for": morning})
+    result = refused(ctx, "OB-NOTIFY")
+    assert result.sentence == (
+        f'the "Dropped Call" template is queued to go {format_instant(morning)}, shortly before '
+        "the call; the call waits for it"
+    )
+    assert result.facts["queued_for"] == morning.isoformat()
+    due = change(base(), **{"callback.notifications": (), "callback.notice_queued_for": NOW})
+    assert refused(due, "OB-NOTIFY").sentence == (
+        'the "Dropped Call" template is queued to go now; the call waits for it'
+    )
+
+
+def test_a_queued_notice_time_must_carry_its_offset() -> None:
+    with pytest.raises(ValueError, match="notice_queued_for"):
+        change(base(), **{"callback.notice_queued_for": datetime(2026, 3, 10, 9, 0)})
 
 
 def test_OB_NOTIFY_refuses_before_the_dropped_call_template_is_sent() -> None:

@@ -157,6 +157,18 @@ def _explain_notify(case: Case) -> Rendered:
         }
         return f'the "{template}" template was sent {format_instant(sent.sent_at)}', facts
     now = case.now
+    queued = case.callback.notice_queued_for
+    if queued is not None:
+        # Queued by caredesk itself: nobody is to send it by hand, the call waits for it.
+        goes = (
+            f"to go {format_instant(queued)}, shortly before the call"
+            if queued > now
+            else "to go now"
+        )
+        return (
+            f'the "{template}" template is queued {goes}; the call waits for it',
+            {"template": template, "queued_for": queued.isoformat()},
+        )
     earlier = [n for n in case.callback.notifications if n.sent_at <= now]
     stale = [n for n in earlier if n.template.casefold() == template.casefold()]
     if stale:
