@@ -55,6 +55,7 @@ def test_a_notice_requested_at_2110_goes_at_0900_for_a_call_at_0910(desk: Desk) 
         'the "Dropped Call" template is queued to go 2026-03-11 15:00 UTC, shortly before the '
         "call; the call waits for it"
     )
+    assert why["required_steps"][0]["kind"] == "await_template"
     desk.clock.set(datetime(2026, 3, 11, 8, 59, tzinfo=DENVER))
     assert desk.deliver().sent == 0
     desk.clock.set(datetime(2026, 3, 11, 9, 0, tzinfo=DENVER))

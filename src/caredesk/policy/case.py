@@ -366,7 +366,10 @@ class Case:
 
     @property
     def notice_steps(self) -> tuple[RequiredStep, ...]:
-        """The step that sends the announcing template."""
+        """The step that sends the announcing template; waiting for it when caredesk has
+        queued it already (nobody sends it by hand)."""
+        if self.callback.notice_queued_for is not None:
+            return (RequiredStep(StepKind.AWAIT_TEMPLATE, self.notice_template),)
         return _send_template(self.notice_template)
 
     @property

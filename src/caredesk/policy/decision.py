@@ -26,6 +26,7 @@ class Blocker(StrEnum):
 class StepKind(StrEnum):
     CONFIRM_ZONE = "confirm_zone"
     SEND_TEMPLATE = "send_template"
+    AWAIT_TEMPLATE = "await_template"
     SEND_SCHEDULING_EMAIL = "send_scheduling_email"
     SWITCH_TO_FOLLOW_UP_STATE = "switch_to_follow_up_state"
     USE_PLATFORM_LINE = "use_platform_line"
@@ -55,6 +56,8 @@ class StepKind(StrEnum):
 _LABELS: dict[StepKind, str] = {
     StepKind.CONFIRM_ZONE: "Have a person confirm the customer's time zone{detail}",
     StepKind.SEND_TEMPLATE: 'Send the "{bare}" template first',
+    StepKind.AWAIT_TEMPLATE: 'Wait for the "{bare}" template: it is queued to go shortly before '
+    "the call",
     StepKind.SEND_SCHEDULING_EMAIL: "Send the Service Assurance scheduling email first{detail}",
     StepKind.SWITCH_TO_FOLLOW_UP_STATE: "Switch to Not Ready - Follow-Up",
     StepKind.USE_PLATFORM_LINE: "Place the call through the platform voice gateway, never a "

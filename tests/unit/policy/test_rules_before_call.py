@@ -214,6 +214,11 @@ def test_OB_NOTIFY_says_when_a_queued_notice_goes() -> None:
         "the call; the call waits for it"
     )
     assert result.facts["queued_for"] == morning.isoformat()
+    [step] = decide(ctx).required_steps
+    assert step == RequiredStep(StepKind.AWAIT_TEMPLATE, "Dropped Call")
+    assert step.label == (
+        'Wait for the "Dropped Call" template: it is queued to go shortly before the call'
+    )
     due = change(base(), **{"callback.notifications": (), "callback.notice_queued_for": NOW})
     assert refused(due, "OB-NOTIFY").sentence == (
         'the "Dropped Call" template is queued to go now; the call waits for it'
