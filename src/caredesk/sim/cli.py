@@ -105,11 +105,11 @@ def run(
 @app.command("list")
 def list_scenarios() -> None:
     """The shipped scenarios."""
+    from caredesk.cli_support import listing, show_listing
     from caredesk.sim.scenario import load_scenario, scenario_names
 
+    table = listing("scenario", "day", "agents", "hours", whole=("scenario",), box=None)
     for name in scenario_names():
         loaded = load_scenario(name)
-        console.print(
-            f"{name:<24} {loaded.title} ({loaded.agent_count:,} agents, {loaded.hours:g} h)",
-            highlight=False,
-        )
+        table.add_row(name, loaded.title, f"{loaded.agent_count:,}", f"{loaded.hours:g}")
+    show_listing(console, table, none="no scenarios")
