@@ -94,6 +94,9 @@ def test_agents_outbox_and_cases_list_their_records(desk: Desk, floor: Floor) ->
     assert f'href="/lead/callbacks/{floor.attention}"' in dead
     pending = desk.client.get("/lead/outbox?show=pending", headers=cookie).text
     assert len(ids_on(pending, "message")) == expected(desk)["outbox-pending"]
+    # A waiting message's time is when it goes: its first send as much as a retry.
+    assert '<th scope="col">Goes at</th>' in pending and "Next try" not in pending
+    assert '<th scope="col">Given up</th>' in dead
     cases = desk.client.get("/lead/cases", headers=cookie).text
     assert ids_on(cases, "case") == set(floor.past_sla)
 
