@@ -32,8 +32,7 @@ def print_decision(
     for result in decision.passed:
         table.add_row(result.rule_id, Text("allowed", style="green"), Text(result.sentence))
     console.print(table)
-    upcoming = decision.next_allowed_at
-    console.print(Text(f"Next allowed at: {when(upcoming) if upcoming else 'no time will do'}"))
+    console.print(Text(f"Next allowed at: {_next_allowed(decision, when)}"))
     zones = ", ".join(f"{zone.zone} ({zone.source})" for zone in decision.zones)
     console.print(Text(f"Zones: {zones or 'unknown'}"))
     if decision.required_steps:
@@ -42,3 +41,20 @@ def print_decision(
             console.print(Text(f"  {number}. {step.label}"))
     if decision.not_applicable:
         console.print(Text(f"Not applicable: {', '.join(decision.not_applicable)}", style="dim"))
+
+
+def _next_allowed(decision: Decision, when: Callable[[datetime], str]) -> str:
+    """The time, and the same in the customer's zone (the one the calling window is read in)
+    when there is exactly one: "2026-12-01T14:00+00:00 (09:00 America/Indiana/Indianapolis)"."""
+    upcoming = decision.next_allowed_at
+    if upcoming is None:
+        return "no time will do"
+    if len(decision.zones) != 1:
+        return when(upcoming)
+    from caredesk.policy.zones import zone_info
+
+    zone = zone_info(decision.zones[0].zone)
+    if zone is None:
+        return when(upcoming)
+    local = upcoming.astimezone(zone)
+    return f"{when(upcoming)} ({local:%Y-%m-%d %H:%M} {decision.zones[0].zone})"

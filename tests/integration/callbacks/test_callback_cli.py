@@ -114,6 +114,9 @@ def test_request_due_show_why_and_cancel(cli_database: Database, clock: FixedClo
     assert late.exit_code == 1, late.output
     assert "21:00 America/Denver is outside 09:00-20:00" in late.output
     assert "more than 60 minutes ago" in late.output
+    # The next allowed time in UTC and, for the agent, in the customer's zone.
+    [next_allowed] = [line for line in late.output.splitlines() if "Next allowed at" in line]
+    assert next_allowed.endswith("(2021-06-02 09:00 America/Denver)"), next_allowed
     missing = runner.invoke(app, ["callback", "why", "999999"])
     assert missing.exit_code == 2 and "callback_id" in missing.output
 
