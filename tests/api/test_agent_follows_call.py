@@ -7,6 +7,7 @@ number path."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from fastapi.testclient import TestClient
 from caredesk.channels.ports import CallEventKind
 from caredesk.clock import FixedClock
 from caredesk.db.session import Database
+from caredesk.errors import NotFound
 from caredesk.policy import AgentState
 from tests.conftest import TokenMaker
 from tests.integration.callbacks.builders import Desk, ScriptedGateway
@@ -201,3 +203,36 @@ def test_alternate_number_path_dials_the_alternate_from_after_call_work(desk: De
         (TALKING, ACW),
         (ACW, FOLLOW_UP),
     ]
+
+
+class _LostGateway(ScriptedGateway):
+    """Answers the dial, then fails or no longer knows the call when asked to hang it up."""
+
+    def __init__(self, failure: Exception) -> None:
+        super().__init__([ANSWERED])
+        self.failure = failure
+
+    def hangup(self, call_id: str) -> None:
+        raise self.failure
+
+
+@pytest.mark.parametrize(
+    ("failure", "warned"),
+    [
+        (ConnectionError("gateway down"), ["gateway hangup failed: ConnectionError"]),
+        # The gateway holds no such call: it has ended already; nothing to warn about.
+        (NotFound("no call with id 'x'", field="call_id"), []),
+    ],
+    ids=["gateway-down", "call-gone"],
+)
+def test_the_call_ends_on_our_side_whatever_the_gateway_answers(
+    desk: Desk, caplog: pytest.LogCaptureFixture, failure: Exception, warned: list[str]
+) -> None:
+    callback_id, agent_id, agent = _ready(desk, ANSWERED)
+    desk.use_gateway(_LostGateway(failure))
+    _dial(desk, callback_id, agent)
+    caplog.clear()
+    _ok(desk.client.post(f"/v1/callbacks/{callback_id}/hangup", json={}, headers=agent))
+    assert _state(desk, agent_id) == ACW
+    assert desk.get(callback_id)["status"] == "wrap_up"
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == warned

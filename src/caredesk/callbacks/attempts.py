@@ -262,8 +262,17 @@ def end_call(
     if attempt.call_id:
         try:
             runtime.gateway.hangup(attempt.call_id)
-        except Exception:  # the call is over on our side whatever the gateway says
-            log.warning("gateway hangup failed", extra={"callback_id": callback.id})
+        except NotFound:
+            # The gateway holds no such call: it has ended already (or, with the simulated
+            # gateway, it was dialled by another process, such as an earlier `caredesk call
+            # start`). Nothing is left to hang up.
+            log.debug("gateway holds no call to hang up", extra={"callback_id": callback.id})
+        except Exception as exc:  # the call is over on our side whatever the gateway says
+            log.warning(
+                "gateway hangup failed: %s",
+                type(exc).__name__,
+                extra={"callback_id": callback.id, "call_id": attempt.call_id},
+            )
     return callback
 
 
