@@ -145,6 +145,7 @@ def catch(
             f"mail to {', '.join(caught.to)}: {caught.subject}  ({caught.path})",
             markup=False,
             highlight=False,
+            soft_wrap=True,  # one line per message, whatever the terminal's width
         )
 
     try:
