@@ -76,7 +76,8 @@ def _print_records(console: Any, table: Table) -> None:
         console.print()
     columns = table.columns
     cells = [list(column.cells) for column in columns]
-    whole = [index for index, column in enumerate(columns) if column.no_wrap]
+    # The record's heading: its whole columns (ids, case numbers), or else its first column.
+    whole = [index for index, column in enumerate(columns) if column.no_wrap] or [0]
     rest = [index for index in range(len(columns)) if index not in whole]
     label = max((len(str(columns[index].header)) for index in rest), default=0)
     for row in range(table.row_count):
