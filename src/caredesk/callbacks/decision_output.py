@@ -45,7 +45,7 @@ def print_decision(
 
 def _next_allowed(decision: Decision, when: Callable[[datetime], str]) -> str:
     """The time, and the same in the customer's zone (the one the calling window is read in)
-    when there is exactly one: "2026-12-01T14:00+00:00 (09:00 America/Indiana/Indianapolis)"."""
+    when there is exactly one: "2026-12-01T14:00+00:00 (2026-12-01 09:00 America/New_York)"."""
     upcoming = decision.next_allowed_at
     if upcoming is None:
         return "no time will do"
