@@ -52,8 +52,8 @@ def test_a_notice_requested_at_2110_goes_at_0900_for_a_call_at_0910(desk: Desk) 
     why = desk.why(int(str(callback["id"])))
     [notify] = [rule for rule in why["failed"] if rule["rule_id"] == "OB-NOTIFY"]
     assert notify["sentence"] == (
-        'the "Dropped Call" template is queued to go 2026-03-11 15:00 UTC, shortly before the '
-        "call; the call waits for it"
+        'the "Dropped Call" template is queued to go 2026-03-11 09:00 America/Denver, shortly '
+        "before the call; the call waits for it"
     )
     assert why["required_steps"][0]["kind"] == "await_template"
     desk.clock.set(datetime(2026, 3, 11, 8, 59, tzinfo=DENVER))

@@ -58,13 +58,13 @@ SAMPLES = {
         7,
         1500,
         DEFAULT_CONFIG,
-        "58a54e89e4fb87e9122cee36277645beb05f55006fef3e7dd086c68ea0d0e2c7",
+        "223ca8ba1bfb52414f889b6f344e8e06727dce033ced34180987620cbabf106b",
     ),
     "other": (
         11,
         1000,
         OTHER_CONFIG,
-        "e13764df296301def3f627605c983ec0bd606272aa413ac0b56ecea2b3fdbe4d",
+        "f2bd2b246c4aab8fd080c1e5ff6813e9880a96ae92fce0498007a8e1907c0789",
     ),
 }
 

@@ -210,8 +210,9 @@ def test_OB_NOTIFY_says_when_a_queued_notice_goes() -> None:
     ctx = change(base(), **{"callback.notifications": (), "callback.notice_queued_for": morning})
     result = refused(ctx, "OB-NOTIFY")
     assert result.sentence == (
-        f'the "Dropped Call" template is queued to go {format_instant(morning)}, shortly before '
-        "the call; the call waits for it"
+        # In the customer's zone, as OB-WINDOW gives its times.
+        f'the "Dropped Call" template is queued to go {format_instant(morning, "America/Denver")}, '
+        "shortly before the call; the call waits for it"
     )
     assert result.facts["queued_for"] == morning.isoformat()
     [step] = decide(ctx).required_steps
@@ -416,7 +417,7 @@ def _intl(
             base(),
             "OB-NOTIFY",
             None,
-            'the "Dropped Call" template was sent 2026-03-10 17:57 UTC',
+            'the "Dropped Call" template was sent 2026-03-10 11:57 America/Denver',
             [],
             {"template": "Dropped Call", "sent_at": "2026-03-10T17:57:00+00:00"},
             id="notice-sent",
@@ -432,8 +433,8 @@ def _intl(
             ),
             "OB-NOTIFY",
             Blocker.ACTION,
-            'the "Dropped Call" template was sent 2026-03-10 16:30 UTC, more than 60 minutes '
-            "ago: it no longer announces this call; send it again",
+            'the "Dropped Call" template was sent 2026-03-10 10:30 America/Denver, more than 60 '
+            "minutes ago: it no longer announces this call; send it again",
             [_TEMPLATE],
             {"template": "Dropped Call", "sent_at": "2026-03-10T16:30:00+00:00"},
             id="notice-too-old",

@@ -150,18 +150,21 @@ def calling_window(case: Case) -> RuleResult | None:
 def _explain_notify(case: Case) -> Rendered:
     template = case.notice_template
     sent = case.notice
+    # Times in the customer's zone, as OB-WINDOW gives them (UTC when it is not one known zone).
+    known = case.zones.zones
+    zone = known[0] if len(known) == 1 else None
     if sent is not None:
         facts: dict[str, FactValue] = {
             "template": template,
             "sent_at": sent.sent_at.isoformat(),
         }
-        return f'the "{template}" template was sent {format_instant(sent.sent_at)}', facts
+        return f'the "{template}" template was sent {format_instant(sent.sent_at, zone)}', facts
     now = case.now
     queued = case.callback.notice_queued_for
     if queued is not None:
         # Queued by caredesk itself: nobody is to send it by hand, the call waits for it.
         goes = (
-            f"to go {format_instant(queued)}, shortly before the call"
+            f"to go {format_instant(queued, zone)}, shortly before the call"
             if queued > now
             else "to go now"
         )
@@ -173,7 +176,7 @@ def _explain_notify(case: Case) -> Rendered:
     stale = [n for n in earlier if n.template.casefold() == template.casefold()]
     if stale:
         minutes = case.config.notice_valid_minutes
-        when = format_instant(stale[-1].sent_at)
+        when = format_instant(stale[-1].sent_at, zone)
         return (
             f'the "{template}" template was sent {when}, more than {minutes} minutes ago: it no '
             "longer announces this call; send it again",
