@@ -32,9 +32,14 @@ err_console = Console(stderr=True, markup=False)
 def listing(*columns: str, whole: tuple[str, ...] = (), **options: Any) -> Table:
     """A table for a list command. Its ``whole`` columns (ids, case numbers, times) are never
     wrapped or cut: a person copies them into the next command. Every other column folds what
-    does not fit onto more lines rather than hiding it behind an ellipsis."""
+    does not fit onto more lines rather than hiding it behind an ellipsis. No frame, a rule under
+    the headings (as `ps` or `kubectl get` print): a frame takes three columns a column, which
+    an 80-column terminal cannot spare, and gets in the way of grep."""
+    from rich import box
     from rich.table import Table
 
+    options.setdefault("box", box.SIMPLE_HEAD)
+    options.setdefault("show_edge", False)
     table = Table(**options)
     for column in columns:
         if column in whole:
@@ -53,15 +58,33 @@ def show_listing(console: Any, table: Table, *, none: str) -> None:
     if not table.row_count:
         console.print(none, markup=False, highlight=False)
         return
-    from rich.measure import Measurement
-
-    # The narrowest the table can be with every word whole: within the terminal, long text
-    # wraps at its spaces and the table reads well; beyond it, words would be cut.
-    narrowest = Measurement.get(console, console.options.update_width(100_000), table).minimum
-    if narrowest <= console.width:
+    if _words_stay_whole(console.width, table):
         console.print(table)
         return
     _print_records(console, table)
+
+
+def _words_stay_whole(width: int, table: Table) -> bool:
+    """Whether `table` printed `width` columns wide keeps every word of its cells and headings
+    whole: long text wrapping at its spaces reads well, "Essenti" over "als" does not. Rich
+    squeezes columns before it breaks words, so the table is rendered (as plain text) to see."""
+    import io
+
+    from rich.console import Console
+
+    plain = Console(width=width, file=io.StringIO(), color_system=None, markup=False)
+    plain.print(table)
+    words = {
+        word
+        for column in table.columns
+        for cell in (column.header, *column.cells)
+        for word in str(cell).split()
+    } | set(str(table.title or "").split())
+    rendered = plain.file.getvalue()  # type: ignore[attr-defined]
+    return all(token in words for token in rendered.split() if token.strip(_RULES))
+
+
+_RULES = "─━│┃┏┓┗┛┡┩└┘┌┐├┤┬┴┼╇╈╋┳┻╸╺ "
 
 
 def _print_records(console: Any, table: Table) -> None:

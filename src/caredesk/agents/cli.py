@@ -42,14 +42,11 @@ def list_agents(
     skill: str = typer.Option(None, help="Only agents with this skill."),
 ) -> None:
     """List agents."""
-    from rich import box
-
     with run_command(), open_database() as db, db.uow() as uow:
         # The platform line is whole too: a person dials it or pastes it into a command.
         table = listing(
             *("id", "login", "state", "lob", "role", "line", "zone", "name"),
             whole=("id", "login", "state", "line"),
-            box=box.SIMPLE_HEAD,
         )
         for agent in queries.list_agents(
             uow, line_of_business=lob, role=role, state=state, skill=skill

@@ -108,7 +108,7 @@ def list_scenarios() -> None:
     from caredesk.cli_support import listing, show_listing
     from caredesk.sim.scenario import load_scenario, scenario_names
 
-    table = listing("scenario", "day", "agents", "hours", whole=("scenario",), box=None)
+    table = listing("scenario", "day", "agents", "hours", whole=("scenario",))
     for name in scenario_names():
         loaded = load_scenario(name)
         table.add_row(name, loaded.title, f"{loaded.agent_count:,}", f"{loaded.hours:g}")
