@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from caredesk.callbacks.models import Callback
     from caredesk.callbacks.refusals import CallbackRequestRefused
     from caredesk.callbacks.runtime import CallbackRuntime
-    from caredesk.db.session import Database
+    from caredesk.db.session import Database, UnitOfWork
     from caredesk.policy import Decision, PolicyConfig
 else:
     queries = lazy_module("caredesk.callbacks.queries")
@@ -63,7 +63,27 @@ def _when(value: datetime | None) -> str:
     return value.astimezone(UTC).isoformat(timespec="minutes") if value else "-"
 
 
-def _print_callback(callback: Callback) -> None:
+def _notice(uow: UnitOfWork, callback: Callback) -> str:
+    """The notice and where it is: sent, queued to go (held for its lead time before the planned
+    call), or what became of it in the outbox."""
+    template = callback.notification_template or "-"
+    if callback.notified_at is not None:
+        return f"{template} (sent {_when(callback.notified_at)})"
+    if callback.notification_message_id is None:
+        return f"{template} (not queued)"
+    from caredesk.channels.models import OPEN_STATUSES, OutboxMessage, OutboxStatus
+
+    message = uow.session.get(OutboxMessage, callback.notification_message_id)
+    if message is None:
+        return f"{template} (not queued)"
+    if message.status in OPEN_STATUSES:
+        return f"{template} (queued to go {_when(message.available_at)})"
+    if message.status == OutboxStatus.SENT:
+        return f"{template} (sent {_when(message.sent_at)})"
+    return f"{template} ({message.status}, message {message.id})"
+
+
+def _print_callback(uow: UnitOfWork, callback: Callback) -> None:
     table = Table(show_header=False, box=None)
     table.add_column("field", style="bold")
     table.add_column("value")
@@ -77,7 +97,7 @@ def _print_callback(callback: Callback) -> None:
         ("due", _when(callback.due_at)),
         ("owner", str(callback.owner_agent_id or "-")),
         ("assignment pool", "yes" if callback.in_assignment_pool else "no"),
-        ("notice", f"{callback.notification_template or '-'} (sent {_when(callback.notified_at)})"),
+        ("notice", _notice(uow, callback)),
         ("attempts without contact", str(callback.attempts_without_contact)),
         ("refused by", ", ".join(callback.refused_rules or []) or "-"),
         ("outcome", callback.outcome or "-"),
@@ -132,7 +152,7 @@ def request(
         callback = requests.request_callback(uow, request, actor=OPERATOR, runtime=_runtime(db))
         if callback.status == CallbackStatus.REFUSED.value:
             _refused(refusals.refused_error(uow, callback))
-        _print_callback(callback)
+        _print_callback(uow, callback)
 
 
 def _refused(error: CallbackRequestRefused) -> NoReturn:
@@ -189,7 +209,7 @@ def show(callback_id: int = typer.Argument(..., min=1)) -> None:
 
     with run_command(), open_database() as db, db.uow() as uow:
         callback = queries.get_callback(uow, callback_id=callback_id)
-        _print_callback(callback)
+        _print_callback(uow, callback)
         events = uow.session.scalars(
             queries.events_query(callback_id=callback_id).order_by(CallbackEvent.id)
         )

@@ -94,9 +94,16 @@ def test_request_due_show_why_and_cancel(cli_database: Database, clock: FixedClo
             actor=STAFF,
             runtime=_runtime(clock),
         )
+    # Before the outbox sends it, the notice is queued, and `show` says when it goes.
+    queued = runner.invoke(app, ["callback", "show", str(callback.id)])
+    assert "Customer Callback (queued to go 2021-06-01T16:00+00:00)" in queued.output, (
+        queued.output
+    )
     deliver_due(cli_database, LogSender(), now=clock.now(), worker_id="test")
     with cli_database.uow() as uow:
         assert advance_after_notifications(uow, policy=PolicyConfig(), now=clock.now())
+    sent = runner.invoke(app, ["callback", "show", str(callback.id)])
+    assert "(sent 2021-06-01T16:00+00:00)" in sent.output, sent.output
 
     clock.advance(timedelta(minutes=20))  # 10:20 in Denver: past the planned dial, notice fresh
     due = runner.invoke(app, ["callback", "due"])
