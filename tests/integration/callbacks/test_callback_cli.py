@@ -96,9 +96,7 @@ def test_request_due_show_why_and_cancel(cli_database: Database, clock: FixedClo
         )
     # Before the outbox sends it, the notice is queued, and `show` says when it goes.
     queued = runner.invoke(app, ["callback", "show", str(callback.id)])
-    assert "Customer Callback (queued to go 2021-06-01T16:00+00:00)" in queued.output, (
-        queued.output
-    )
+    assert "Customer Callback (queued to go 2021-06-01T16:00+00:00)" in queued.output, queued.output
     deliver_due(cli_database, LogSender(), now=clock.now(), worker_id="test")
     with cli_database.uow() as uow:
         assert advance_after_notifications(uow, policy=PolicyConfig(), now=clock.now())
