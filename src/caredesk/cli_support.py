@@ -52,11 +52,19 @@ def listing(*columns: str, whole: tuple[str, ...] = (), **options: Any) -> Table
 def show_listing(console: Any, table: Table, *, none: str) -> None:
     """`table`, or the words `none` when it has no row (an empty frame tells a person less).
 
-    A table that cannot fit the terminal with its words whole is shown a record at a time, as
-    psql's expanded display does: squeezed into 80 columns, seven columns fold their words and
-    even their headings into fragments ("priorit" over "y"), which nobody can read."""
+    In a terminal (or with COLUMNS set), a table that cannot fit with its words whole is shown
+    a record at a time, as psql's expanded display does: squeezed into 80 columns, seven columns
+    fold their words and even their headings into fragments ("priorit" over "y")."""
     if not table.row_count:
         console.print(none, markup=False, highlight=False)
+        return
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        # Into a pipe or a file, each row whole on one line, at the table's own width: what
+        # grep, sort or a script reads (as `caredesk staffing plan` writes its table).
+        from rich.measure import Measurement
+
+        natural = Measurement.get(console, console.options.update_width(100_000), table).maximum
+        Console(file=console.file, width=max(natural, console.width), markup=False).print(table)
         return
     if _words_stay_whole(console.width, table):
         console.print(table)

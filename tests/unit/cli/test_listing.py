@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from rich.console import Console
 
 from caredesk.cli_support import listing, show_listing
 
 
 def _shown(width: int, *rows: tuple[str, ...]) -> str:
-    console = Console(width=width, file=io.StringIO(), color_system=None, markup=False)
+    # A terminal of `width` columns (into a pipe, rows are written whole: see below).
+    console = Console(
+        width=width, file=io.StringIO(), color_system=None, markup=False, force_terminal=True
+    )
     table = listing("id", "holder", "plan", "note", whole=("id",))
     for row in rows:
         table.add_row(*row)
@@ -40,3 +44,14 @@ def test_a_table_that_would_break_a_word_is_shown_as_records() -> None:
 
 def test_an_empty_list_is_its_sentence() -> None:
     assert _shown(80) == "no accounts\n"
+
+
+def test_into_a_pipe_each_row_is_whole_on_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    console = Console(width=30, file=io.StringIO(), markup=False)  # a file: no terminal
+    table = listing("id", "holder", "plan", "note", whole=("id",))
+    table.add_row(*ROW)
+    show_listing(console, table, none="no accounts")
+    lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    row = [line for line in lines if line.split()[:1] == ["4"]]
+    assert row and row[0].split() == ["4", *" ".join(ROW[1:]).split()]
