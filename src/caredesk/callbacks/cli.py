@@ -69,18 +69,16 @@ def _notice(uow: UnitOfWork, callback: Callback) -> str:
     template = callback.notification_template or "-"
     if callback.notified_at is not None:
         return f"{template} (sent {_when(callback.notified_at)})"
-    if callback.notification_message_id is None:
-        return f"{template} (not queued)"
-    from caredesk.channels.models import OPEN_STATUSES, OutboxMessage, OutboxStatus
+    from caredesk.channels.queries import delivery_of
 
-    message = uow.session.get(OutboxMessage, callback.notification_message_id)
-    if message is None:
+    delivery = delivery_of(uow, callback.notification_message_id)
+    if delivery is None:
         return f"{template} (not queued)"
-    if message.status in OPEN_STATUSES:
-        return f"{template} (queued to go {_when(message.available_at)})"
-    if message.status == OutboxStatus.SENT:
-        return f"{template} (sent {_when(message.sent_at)})"
-    return f"{template} ({message.status}, message {message.id})"
+    if delivery.goes_at is not None:
+        return f"{template} (queued to go {_when(delivery.goes_at)})"
+    if delivery.went_at is not None:
+        return f"{template} (sent {_when(delivery.went_at)})"
+    return f"{template} ({delivery.status}, message {callback.notification_message_id})"
 
 
 def _print_callback(uow: UnitOfWork, callback: Callback) -> None:

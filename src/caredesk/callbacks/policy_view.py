@@ -23,7 +23,7 @@ from caredesk.agents.service import Schedule, get_schedule
 from caredesk.agents.shifts import occurrences
 from caredesk.callbacks.models import Callback, CallbackAttempt, CallbackEvent
 from caredesk.callbacks.records import Event
-from caredesk.channels.models import OPEN_STATUSES, OutboxMessage, OutboxStatus
+from caredesk.channels.queries import delivery_of
 from caredesk.db.session import UnitOfWork
 from caredesk.policy import (
     Agent,
@@ -82,30 +82,8 @@ def caller_role_of(agent: AgentRow) -> CallerRole:
 
 def sent_at(uow: UnitOfWork, message_id: int | None) -> datetime | None:
     """When the outbox message went out; None while it is still pending (or dead)."""
-    if message_id is None:
-        return None
-    row = uow.session.execute(
-        select(OutboxMessage.status, OutboxMessage.sent_at).where(OutboxMessage.id == message_id)
-    ).first()
-    if row is None or row.status != OutboxStatus.SENT.value:
-        return None
-    value: datetime | None = row.sent_at
-    return value
-
-
-def queued_for(uow: UnitOfWork, message_id: int | None) -> datetime | None:
-    """When the outbox message, still to go, is to be sent; None once sent, dead or withdrawn."""
-    if message_id is None:
-        return None
-    row = uow.session.execute(
-        select(OutboxMessage.status, OutboxMessage.available_at).where(
-            OutboxMessage.id == message_id
-        )
-    ).first()
-    if row is None or row.status not in OPEN_STATUSES:
-        return None
-    value: datetime = row.available_at
-    return value
+    delivery = delivery_of(uow, message_id)
+    return delivery.went_at if delivery is not None else None
 
 
 def shift_around(schedule: Schedule, instant: datetime) -> Shift | None:
@@ -206,11 +184,17 @@ def policy_callback(uow: UnitOfWork, callback: Callback, now: datetime) -> Polic
     )
     notifications: tuple[Notification, ...] = ()
     queued: datetime | None = None
-    notice_sent = callback.notified_at or sent_at(uow, callback.notification_message_id)
-    if callback.notification_template and notice_sent is not None:
-        notifications = (Notification(callback.notification_template, notice_sent),)
-    elif callback.notification_template:
-        queued = queued_for(uow, callback.notification_message_id)
+    template = callback.notification_template
+    if template:
+        # One read of the notice's message gives both: when it went, or when it is to go.
+        notice = (
+            None if callback.notified_at else delivery_of(uow, callback.notification_message_id)
+        )
+        notice_sent = callback.notified_at or (notice.went_at if notice else None)
+        if notice_sent is not None:
+            notifications = (Notification(template, notice_sent),)
+        elif notice is not None:
+            queued = notice.goes_at
     email_sent = callback.scheduling_email_sent_at or sent_at(
         uow, callback.scheduling_email_message_id
     )

@@ -3,10 +3,43 @@ listing them loads none of the delivery, audit or policy code."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import NamedTuple
+
 from sqlalchemy import select
 
-from caredesk.channels.models import OutboxMessage, OutboxStatus
+from caredesk.channels.models import OPEN_STATUSES, OutboxMessage, OutboxStatus
 from caredesk.db.session import UnitOfWork
+
+
+class Delivery(NamedTuple):
+    """Where one message is: its status, when it is (or was) to go, when it went."""
+
+    status: str
+    available_at: datetime
+    sent_at: datetime | None
+
+    @property
+    def went_at(self) -> datetime | None:
+        """When it went out; None while it is still to go, or once dead or withdrawn."""
+        return self.sent_at if self.status == OutboxStatus.SENT.value else None
+
+    @property
+    def goes_at(self) -> datetime | None:
+        """When it is to go while it is still to go (held for later, or due); None otherwise."""
+        return self.available_at if self.status in OPEN_STATUSES else None
+
+
+def delivery_of(uow: UnitOfWork, message_id: int | None) -> Delivery | None:
+    """The message's `Delivery`, in one statement; None without a message."""
+    if message_id is None:
+        return None
+    row = uow.session.execute(
+        select(OutboxMessage.status, OutboxMessage.available_at, OutboxMessage.sent_at).where(
+            OutboxMessage.id == message_id
+        )
+    ).first()
+    return Delivery(row.status, row.available_at, row.sent_at) if row is not None else None
 
 
 def list_messages(
