@@ -17,6 +17,9 @@ MAIL_PORT ?= 8025
 SIP_PORT ?= 5060
 BENCH_CALLBACKS ?= 100000
 export CAREDESK_TEST_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+# The commands make runs (migrations, the demo load, the tests) run in their own processes and
+# start no command server in the background; `make run` starts one of its own, stopped with it.
+export CAREDESK_COMMAND_SERVER ?= off
 
 .PHONY: install run serve migrate demo test test-fast lint format bench mutate clean
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `make run`: the web server, the callback dispatcher, a local mail catcher and the SIP phone
-# line together. Stopping the server, the dispatcher or the catcher (Ctrl-C, SIGTERM, or one of
-# them exiting) stops all, and the script exits with the server's status.
+# `make run`: the web server, the callback dispatcher, a local mail catcher, the SIP phone line
+# and the command server together. Stopping the server, the dispatcher or the catcher (Ctrl-C,
+# SIGTERM, or one of them exiting) stops all, and the script exits with the server's status.
 #   MAIL_PORT=8025 SIP_PORT=5060 scripts/run.sh [caredesk serve options...]
 # The phone line answers on 127.0.0.1:SIP_PORT (UDP; SIP_PORT=off leaves it out). A port already
 # taken is said in one line and the rest runs on: the pages and callbacks do not need it.
@@ -30,10 +30,14 @@ if [ "$sip_port" != "off" ]; then
   "$bin" sip serve --host 127.0.0.1 --port "$sip_port" &
   phone=$!
 fi
+# caredesk loaded once, so that each `caredesk` command typed meanwhile starts at once (one that
+# a command started earlier is used instead; this one then ends at once).
+"$bin" command-server &
+commands=$!
 
 stop() {
   trap - INT TERM
-  kill -TERM "$server" "$dispatcher" $catcher $phone 2>/dev/null
+  kill -TERM "$server" "$dispatcher" $catcher $phone $commands 2>/dev/null
 }
 trap stop INT TERM
 
@@ -42,7 +46,7 @@ wait -n "$server" "$dispatcher" $catcher
 stop
 wait "$server"
 status=$?
-wait "$dispatcher" $catcher $phone
+wait "$dispatcher" $catcher $phone $commands
 # 143 and 130: the server ended because it was told to.
 case $status in 130 | 143) status=0 ;; esac
 exit "$status"

@@ -40,6 +40,10 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.pop("COLUMNS", None)
     import caredesk.cli_support  # noqa: F401
 
+    # Each `caredesk` process a test starts runs its command itself and leaves no command server
+    # behind; tests/integration/cli/test_command_server.py starts its own.
+    os.environ["CAREDESK_COMMAND_SERVER"] = "off"
+
 
 def _build_schema(url: str) -> None:
     if os.environ.get("CAREDESK_TEST_SCHEMA") == "metadata":

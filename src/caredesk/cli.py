@@ -298,6 +298,58 @@ def serve(
         )
 
 
+@app.command("command-server")
+def command_server(
+    socket_path: str | None = typer.Option(
+        None, "--socket", help="The socket's path (default: this installation's own)."
+    ),
+    idle_minutes: int = typer.Option(
+        0, min=0, help="Stop after this many minutes without a command (0: never)."
+    ),
+    watch: list[str] = typer.Option(
+        None, help="A directory whose Python files, changed, restart the server (repeatable)."
+    ),
+) -> None:
+    """Keep caredesk loaded so that each command starts at once (`make run` starts one).
+
+    The `caredesk` command hands each command to it (and starts one in the background when
+    none runs; CAREDESK_COMMAND_SERVER=off runs every command in its own process)."""
+    from caredesk.command_protocol import default_socket_path
+    from caredesk.command_server import serve
+
+    path = os.path.abspath(socket_path or default_socket_path())
+    watched = [os.path.abspath(directory) for directory in watch or []]
+    # Started again the same way when caredesk's code changes (the working directory is left).
+    again = [sys.executable, *(["-P"] if sys.flags.safe_path else []), os.path.abspath(sys.argv[0])]
+    again += ["command-server", "--socket", path, "--idle-minutes", str(idle_minutes)]
+    for directory in watched:
+        again += ["--watch", directory]
+
+    def say(line: str) -> None:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+    status = serve(
+        path,
+        _run_for_the_command_server,
+        idle_seconds=idle_minutes * 60 or None,
+        say=say,
+        watch=watched,
+        restart=again,
+    )
+    raise typer.Exit(status)
+
+
+def _run_for_the_command_server() -> None:
+    """A command, in the command server's fork of itself for it."""
+    from caredesk.cli_support import reset_consoles
+    from caredesk.config import get_settings
+
+    # Made in the server, they read its terminal and its environment: made again for this one.
+    reset_consoles()
+    get_settings.cache_clear()
+    main()
+
+
 def main() -> None:
     # Looking for Pydantic plugins reads every installed package's metadata, a fixed cost on
     # each command, and caredesk uses none. To load one (tracing, say), set the variable to an

@@ -29,6 +29,14 @@ console = Console(markup=False)
 err_console = Console(stderr=True, markup=False)
 
 
+def reset_consoles() -> None:
+    """Makes the two consoles again, in place (every module holds them by name), for a process
+    whose terminal and environment are not those it started with: a command the command server
+    runs. A console reads the terminal's colours and the environment when it is made."""
+    Console.__init__(console, markup=False)
+    Console.__init__(err_console, stderr=True, markup=False)
+
+
 def listing(*columns: str, whole: tuple[str, ...] = (), **options: Any) -> Table:
     """A table for a list command. Its ``whole`` columns (ids, case numbers, times) are never
     wrapped or cut: a person copies them into the next command. Every other column folds what

@@ -55,7 +55,17 @@ FLOORS: tuple[str, ...] = (
     "bootstrap",
     "demo",
 )
-EDGE_PACKAGES = {"web", "cli", "cli_support", "cli_refs", "__main__"}
+EDGE_PACKAGES = {
+    "web",
+    "cli",
+    "cli_support",
+    "cli_refs",
+    "__main__",
+    # The `caredesk` entry point and the command server it hands commands to.
+    "cli_client",
+    "command_protocol",
+    "command_server",
+}
 EDGE_MODULE_NAMES = {"api", "cli", "api_support"}
 # Modules that import every domain's tables by design.
 BY_DESIGN = ("caredesk.db.registry", "caredesk.db.migrations")

@@ -1,0 +1,49 @@
+"""What the `caredesk` command and the command server say to each other over a Unix socket,
+and where the socket is. Standard library only: the command loads this on every start.
+
+The caller sends a 4-byte length with its three standard streams' file descriptors attached
+(SCM_RIGHTS), then that many bytes of JSON: argv, environment, working directory, umask, the
+streams' encodings and its __main__'s package. The server answers a 4-byte signed status: the
+pid of the process running the command, or RUN_IT_YOURSELF. While the command runs, each byte
+the caller sends is a signal number for it; at the end the server sends its exit status."""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+import sys
+
+MODE_ENV = "CAREDESK_COMMAND_SERVER"
+SOCKET_ENV = "CAREDESK_COMMAND_SOCKET"
+MODES = ("auto", "off", "required")
+# The server's first answer when the caller must run the command itself: its code changed since
+# it started (and it is starting again), or the caller's interpreter is set up otherwise.
+RUN_IT_YOURSELF = 0
+HEADER = struct.Struct("!I")
+STATUS = struct.Struct("!i")
+
+
+def default_socket_path() -> str:
+    """One socket per installation: two checkouts (two virtual environments, two versions of
+    the code) never share a server."""
+    import hashlib
+
+    base = os.environ.get("XDG_RUNTIME_DIR") or "/tmp"
+    tag = hashlib.sha256(os.path.realpath(sys.prefix).encode()).hexdigest()[:16]
+    return os.path.join(base, f"caredesk-{os.getuid()}", f"commands-{tag}.sock")
+
+
+def socket_path() -> str:
+    return os.environ.get(SOCKET_ENV) or default_socket_path()
+
+
+def receive(conn: socket.socket, size: int) -> bytes | None:
+    """Exactly `size` bytes, or None when the other end closed first."""
+    data = b""
+    while len(data) < size:
+        chunk = conn.recv(size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
