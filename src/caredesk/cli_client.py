@@ -30,6 +30,7 @@ from caredesk.command_protocol import (
     MODES,
     RUN_IT_YOURSELF,
     STATUS,
+    peer_uid,
     receive,
     socket_path,
 )
@@ -73,10 +74,17 @@ def main() -> None:
 def _through_server(path: str) -> int:
     """The command's exit status, run by the server at `path`; NO_SERVER when none answers,
     DECLINED when it answers "run it yourself"."""
+    if not _private(os.path.dirname(path)):
+        # Anyone else who could put a socket there would be handed this command's terminal and
+        # environment (its secrets among them).
+        return NO_SERVER
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         conn.connect(path)
     except OSError:
+        conn.close()
+        return NO_SERVER
+    if peer_uid(conn) != os.getuid():
         conn.close()
         return NO_SERVER
     with conn:
@@ -114,6 +122,14 @@ def _through_server(path: str) -> int:
             sys.stderr.write("error: the command ended without an exit status\n")
             return 1
         return int(STATUS.unpack(ended)[0])
+
+
+def _private(directory: str) -> bool:
+    try:
+        status = os.stat(directory)
+    except OSError:
+        return False
+    return status.st_uid == os.getuid() and not status.st_mode & 0o077
 
 
 def _umask() -> int:

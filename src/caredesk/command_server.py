@@ -27,7 +27,6 @@ import os
 import pkgutil
 import signal
 import socket
-import struct
 import sys
 import threading
 import time
@@ -37,7 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from caredesk.command_protocol import HEADER, RUN_IT_YOURSELF, STATUS, receive
+from caredesk.command_protocol import HEADER, RUN_IT_YOURSELF, STATUS, peer_uid, receive
 
 # Modules the server does not load ahead: these two are its own ends, the web app is served by
 # `caredesk serve` (which never runs here), and the migrations are loaded by Alembic from files.
@@ -118,7 +117,7 @@ def serve(
                 say("command server: idle, stopping")
                 break
             with conn:
-                if not _same_user(conn):
+                if peer_uid(conn) != os.getuid():
                     continue
                 if code_fingerprint(watched) != fingerprint:
                     # Code or packages changed: this command runs in its caller's process, and
@@ -190,12 +189,6 @@ def code_fingerprint(roots: list[str]) -> tuple[int, int]:
                     newest = max(newest, entry.stat().st_mtime_ns)
     packages = Path(importlib.import_module("sqlalchemy").__file__ or "").parent.parent
     return newest, packages.stat().st_mtime_ns
-
-
-def _same_user(conn: socket.socket) -> bool:
-    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    _pid, uid, _gid = struct.unpack("3i", creds)
-    return bool(uid == os.getuid())
 
 
 def _run_command(conn: socket.socket, run: Callable[[], object]) -> None:
