@@ -317,3 +317,31 @@ def test_the_fingerprint_follows_source_files(tmp_path: Path) -> None:
 
 def _never_run() -> None:
     raise AssertionError("no command runs in a server that did not start")
+
+
+PRELOADED = """
+import json, sys, threading
+from caredesk.command_server import preload
+loaded = preload()
+filled = [
+    f"{name}.{attribute}"
+    for name, module in list(sys.modules.items()) if name.startswith("caredesk")
+    for attribute, value in vars(module).items()
+    if callable(getattr(value, "cache_info", None)) and getattr(value, "__module__", "") == name
+    and value.cache_info().currsize
+]
+print(json.dumps({"loaded": loaded, "filled": filled, "threads": threading.active_count()}))
+"""
+
+
+def test_loading_every_module_reads_no_setting_and_starts_no_thread() -> None:
+    """What the server loads ahead must not depend on its own environment: every command brings
+    its own. A cache filled at import (the settings, a config file read) would be the server's
+    for every command after, and a thread would not survive the fork."""
+    done = subprocess.run(
+        [sys.executable, "-c", PRELOADED], capture_output=True, text=True, timeout=300, check=True
+    )
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    assert answer["loaded"] > 250
+    assert answer["filled"] == []
+    assert answer["threads"] == 1
