@@ -3,6 +3,7 @@
     PYTHONPATH=src python benchmarks/routing_bench.py                 # 7,500 agents, 5,000 queues
     PYTHONPATH=src python benchmarks/routing_bench.py --decisions 20000 --seed 2
     PYTHONPATH=src python benchmarks/routing_bench.py --accuracy --seed 2   # predictors' table
+    PYTHONPATH=src python benchmarks/routing_bench.py --accuracy --warm-up-days 0   # from nothing
 
 Builds 5,000 queues over 100 skills (three relaxing steps; some queues most-skilled, some with a
 waited_over overflow rule) and 7,500 agents with 2-4 skills at levels 1-5, each serving four
@@ -15,7 +16,9 @@ this thread's CPU time (the machine may be shared: CPU time is what routing itse
 
 With --accuracy it prints instead the accuracy table of every wait predictor on the simulated
 days (`sim_bench.py --part accuracy`: M/M/100+M with theta = mu and 0.2 mu, a sinusoidal day,
-lognormal service and patience, a multi-skill day), each day run by the twin with that seed.
+lognormal service and patience, a multi-skill day), each day run by the twin with that seed,
+after --warm-up-days days of the same scenario whose history the queues carry over (as the stored
+path's log does); 0 measures each day from nothing.
 """
 
 from __future__ import annotations
@@ -119,11 +122,21 @@ def main() -> None:
     parser.add_argument("--occupancy", type=float, default=0.95)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--accuracy", action="store_true", help="the predictors' accuracy table")
+    parser.add_argument(
+        "--warm-up-days",
+        type=int,
+        default=None,
+        help="--accuracy: days run before each measured day, history carried over "
+        "(0: none; default: sim_bench's WARM_UP_DAYS)",
+    )
     args = parser.parse_args()
     if args.accuracy:
         import sim_bench  # beside this file; it runs the twin, which routing alone does not need
 
-        sim_bench.accuracy(args.seed, None)
+        if args.warm_up_days is None:
+            sim_bench.accuracy(args.seed, None)
+        else:
+            sim_bench.accuracy(args.seed, None, args.warm_up_days)
         return
     rng = random.Random(args.seed)
 

@@ -16,7 +16,12 @@ horizons, and the accuracy of every wait predictor on the scenario days.
 - accuracy: every predictor's RASE, bias and share within 20% on the abandonment days, the
   sinusoidal day, the lognormal day and the multi-skill day; goals: the chosen predictor's RASE
   at most 0.55x the best delay-history predictor's (LES, HOL) on the abandonment and
-  time-varying days, and the best of all on the lognormal and multi-skill days.
+  time-varying days, and the best of all on the lognormal and multi-skill days. Each day is
+  measured after `--warm-up-days` days of the same scenario (their own random streams) whose
+  history the queues carry over, as a queue in operation reads its log whatever the hour: every
+  predictor's measured record, the learned model's fit, the predictor last told, the handle time
+  and give-up rate. Every predictor is measured on that last day only, under the same history.
+  `--warm-up-days 0` measures the day alone, every queue starting from nothing.
 """
 
 from __future__ import annotations
@@ -32,10 +37,15 @@ from caredesk.routing.wait import Predictor
 from caredesk.sim.figures import CHOSEN, IntervalFigures, TwinFigures
 from caredesk.sim.reference import reference
 from caredesk.sim.scenario import PredictorSettings, Scenario, load_scenario
-from caredesk.sim.twin import Twin
+from caredesk.sim.twin import Twin, after_days
 
 DELAY_HISTORY = ("les", "hol")
 BATCH_HOURS = 10
+WARM_UP_DAYS = 2
+"""Days run before each accuracy day. The stored path has no day boundary (it replays the last
+callers answered, whatever the hour), so a day that starts from nothing is what only a new queue
+sees. Two rather than one: the multi-skill day's smallest queues answer a hundred-odd callers a
+day, short of the record their busy neighbours hold after one."""
 
 
 def _run(
@@ -243,13 +253,31 @@ ACCURACY_DAYS = (
 )
 
 
-def accuracy(seed: int, hours: float | None) -> None:
+def accuracy(seed: int, hours: float | None, warm_up_days: int = WARM_UP_DAYS) -> None:
+    if warm_up_days:
+        print(
+            f"Each day measured after {warm_up_days} warm-up day(s) of the same scenario, "
+            "whose history carried over (every predictor's record, the learned fit, the "
+            "predictor last told, handle time, give-up rate); only the last day is measured."
+        )
+    else:
+        print("Each day measured alone: every queue starts from nothing (no history).")
     for name, kind in ACCURACY_DAYS:
         scenario = load_scenario(name)
         if hours is not None:
             scenario = dataclasses.replace(scenario, hours=hours)
-        figures, wall, _ = _run(scenario, seed=seed)
-        print(f"{name} ({kind} day, {figures.report.offered:,} callers; {wall:.0f} s):")
+        wall = time.perf_counter()
+        figures = after_days(scenario, warm_up_days, seed=seed)
+        wall = time.perf_counter() - wall
+        measured = (
+            f"day {warm_up_days + 1} only, the {warm_up_days} before it carried over"
+            if warm_up_days
+            else "the day alone, from nothing"
+        )
+        print(
+            f"{name} ({kind} day; measured: {measured}; {figures.report.offered:,} callers; "
+            f"{wall:.0f} s):"
+        )
         print(
             f"  {'predictor':<9} {'callers':>8} {'RASE':>7} {'bias s':>8} {'rel.bias':>9} "
             f"{'within20':>9} {'chosen':>7} {'RASE on the callers every predictor had':>40}"
@@ -278,6 +306,9 @@ def accuracy(seed: int, hours: float | None) -> None:
         else:
             best_name = min((n for n in rase if n != CHOSEN), key=rase.__getitem__)
             verdict = "met" if chosen <= rase[best_name] else "NOT met"
+            if chosen == rase[best_name]:
+                # A tie is met only by telling every such caller the best one's estimate.
+                verdict += f" (equal: every such caller was told by {best_name})"
             print(
                 f"  goal chosen the best of all: chosen {chosen:.4f}, best single "
                 f"{best_name} {rase[best_name]:.4f}, {verdict}"
@@ -297,6 +328,12 @@ def main() -> None:
     parser.add_argument("--theory-hours", type=float, default=400.0)
     parser.add_argument("--theory-days", nargs="+", choices=THEORY_DAYS, default=list(THEORY_DAYS))
     parser.add_argument("--accuracy-hours", type=float, default=None)
+    parser.add_argument(
+        "--warm-up-days",
+        type=int,
+        default=WARM_UP_DAYS,
+        help="accuracy: days run before each measured day, history carried over (0: none)",
+    )
     parser.add_argument("--engine-hours", type=float, default=3.0)
     args = parser.parse_args()
     if args.part in ("all", "big"):
@@ -306,7 +343,7 @@ def main() -> None:
     if args.part in ("all", "theory"):
         theory(args.theory_hours, args.seed, args.theory_days)
     if args.part in ("all", "accuracy"):
-        accuracy(args.seed, args.accuracy_hours)
+        accuracy(args.seed, args.accuracy_hours, args.warm_up_days)
 
 
 if __name__ == "__main__":

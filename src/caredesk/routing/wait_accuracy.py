@@ -9,16 +9,22 @@ figures, over a sliding window of recent callers:
 - bias: mean of (estimate - actual), in seconds, and relative to the mean actual wait;
 - within 20%: the share of estimates within 20% of the actual wait.
 The chooser asks every predictor for each caller, records them all against the actual wait,
-and answers with the predictor whose RASE is lowest once it has enough samples:
+and answers with the predictor whose RASE is lowest once it has enough samples. It compares
+them over a longer, fading memory (`FadingRecord`, `compare_forgetting`: a caller's weight
+halves after about 3,500 more) than the window of the figures: over a window of 1,000 callers
+the order of two close predictors is mostly the last few spells' chance, and a lead there
+foretold nothing of the next callers. Further:
 - a queue with too few callers of its own yet (a small queue; or the learned predictor not
   scored long enough there) is judged on the centre-wide record, every queue's callers pooled,
   rather than left on a fixed default: what is most accurate across the centre is the better
   guess for a queue that cannot tell yet; and once it can, its own figures are tempered by
   the centre's (counted as `centre_weight` callers), since a few dozen callers of one queue
   wait through the same spell and their RASE alone is mostly chance;
-- the queue keeps its current predictor unless another's RASE is lower by `switch_margin`
-  (relative): two predictors within a few per cent of each other trade places by chance from
-  one window to the next, and flapping between them scores worse than either.
+- the queue's callers compared on one record keep the predictor they were last told by
+  unless another's RASE is lower by `switch_margin` (relative): two predictors within a few
+  per cent of each other trade places by chance, and flapping between them scores worse than
+  either. Callers compared on another record (nobody ahead: no head of line) keep their own;
+  one of them told by QL_m does not hold the next caller with someone ahead to QL_m.
 """
 
 from __future__ import annotations
@@ -128,6 +134,65 @@ class AccuracyTracker:
         )
 
 
+YOUNG = 2
+"""A young record fades its past by at least YOUNG / n at its n-th pair (`FadingRecord`)."""
+
+
+class FadingRecord:
+    """RASE over every (estimate, actual) pair recorded, each weighing `forgetting` to the power
+    of the pairs recorded after it: what the chooser compares predictors by. A queue's waits
+    come in spells (a run of long calls, a burst of arrivals) that every predictor misjudges
+    together, and a handful of callers in one spell carry most of a window's squared error; the
+    predictor that happened to misjudge the last spell least is no likelier to be closer for the
+    next callers (on the lognormal day, a 10% lead of QL_m or the learned one over the other on
+    the last 1,000 callers held over the next 1,000 about half the time, and QL's over QL_m
+    about one time in ten). A memory of thousands of callers weighs many
+    spells, and fades rather than drops a caller at once (a window's edge moves the figures by
+    a spell leaving it).
+
+    A young record fades faster: at its n-th pair by at least `young` / n (2: worth
+    about a third of the pairs it holds, the later ones weighing most) until `forgetting` takes
+    over, near 10,000 pairs. A new queue's first callers were told by predictors still finding
+    their feet (the handle time from the forecast, a give-up rate from a few abandons, a learned
+    fit on a few dozen callers); a record weighing them for hours would hold that start against
+    a predictor long after it has settled."""
+
+    __slots__ = ("_squared", "_sum_actual", "count", "forgetting", "weight", "young")
+
+    def __init__(self, forgetting: float = 0.9998, young: int = YOUNG) -> None:
+        if not 0 < forgetting <= 1:
+            raise ValueError("forgetting must be in (0, 1]")
+        if young < 0:
+            raise ValueError("young must be >= 0")
+        self.forgetting = forgetting
+        self.young = young
+        self.count = 0
+        """Pairs recorded."""
+        self.weight = 0.0
+        """Their weights summed: how many callers the record is worth now."""
+        self._sum_actual = 0.0
+        self._squared = 0.0
+
+    def record(self, estimate: float, actual: float) -> None:
+        if not (math.isfinite(estimate) and math.isfinite(actual)) or actual < 0:
+            raise ValueError("estimate and actual must be finite, actual >= 0")
+        self.count += 1
+        count = self.count
+        young = self.young
+        keep = min(self.forgetting, 1 - young / count) if count > young else 0.0
+        self.weight = self.weight * keep + 1.0
+        self._sum_actual = self._sum_actual * keep + actual
+        self._squared = self._squared * keep + (estimate - actual) ** 2
+
+    @property
+    def rase(self) -> float | None:
+        weight = self.weight
+        if self.count == 0 or weight <= 0:
+            return None
+        scale = (self._sum_actual / weight) ** 2
+        return self._squared / weight / scale if scale > 0 else None
+
+
 def accuracy(pairs: Iterable[tuple[float, float]]) -> AccuracyReport:
     """The same figures over a whole list of (estimate, actual) pairs."""
     items = list(pairs)
@@ -152,7 +217,7 @@ class Estimate:
     inputs: tuple[float, ...]
 
 
-Trackers = dict[Predictor, AccuracyTracker]
+Records = dict[Predictor, FadingRecord]
 
 
 class _Paired:
@@ -161,16 +226,17 @@ class _Paired:
     on past callers who had the same ones (head of line, for one, has nothing to say when
     nobody is ahead: its RASE over the others' callers would flatter or wrong it)."""
 
-    __slots__ = ("_by_set", "_window")
+    __slots__ = ("_by_set", "_forgetting", "_young")
 
-    def __init__(self, window: int) -> None:
-        self._window = window
-        self._by_set: dict[frozenset[Predictor], Trackers] = {}
+    def __init__(self, forgetting: float, young: int) -> None:
+        self._forgetting = forgetting
+        self._young = young
+        self._by_set: dict[frozenset[Predictor], Records] = {}
 
-    def items(self) -> Iterable[tuple[frozenset[Predictor], Trackers]]:
+    def items(self) -> Iterable[tuple[frozenset[Predictor], Records]]:
         return self._by_set.items()
 
-    def get(self, available: frozenset[Predictor]) -> Trackers | None:
+    def get(self, available: frozenset[Predictor]) -> Records | None:
         return self._by_set.get(available)
 
     def record(self, estimates: Mapping[Predictor, float | None], actual: float) -> None:
@@ -180,7 +246,9 @@ class _Paired:
             # In DEFAULT_ORDER, never the set's own (hash-seeded) order: a tie goes the same
             # way in every run.
             trackers = self._by_set[available] = {
-                p: AccuracyTracker(self._window) for p in DEFAULT_ORDER if p in available
+                p: FadingRecord(self._forgetting, self._young)
+                for p in DEFAULT_ORDER
+                if p in available
             }
         for predictor, tracker in trackers.items():
             value = estimates[predictor]
@@ -191,9 +259,9 @@ class _Paired:
 class _QueueLog:
     __slots__ = ("learned", "paired", "trackers")
 
-    def __init__(self, window: int, learned: LearnedPredictor) -> None:
+    def __init__(self, window: int, paired: _Paired, learned: LearnedPredictor) -> None:
         self.trackers = {predictor: AccuracyTracker(window) for predictor in Predictor}
-        self.paired = _Paired(window)
+        self.paired = paired
         self.learned = learned
 
 
@@ -202,8 +270,10 @@ DEFAULT_ORDER = (Predictor.QL_M, Predictor.QL, Predictor.HOL, Predictor.LES, Pre
 
 class PredictorChooser:
     """Per queue, the predictor with the lowest measured RASE (after `min_samples`; before,
-    the lowest centre-wide), kept until another is better by `switch_margin`; with no record
-    at all, the first of `fallback` that has an estimate."""
+    the lowest centre-wide), kept for callers compared on the same record until another is
+    better by `switch_margin`; with no record at all, the first of `fallback` that has an estimate.
+    `window` is the figures' (`report`, the spread told); predictors are compared over the
+    fading record of `compare_forgetting` and `young` (`FadingRecord`)."""
 
     def __init__(
         self,
@@ -211,48 +281,62 @@ class PredictorChooser:
         window: int = 1000,
         min_samples: int = 50,
         forgetting: float = 0.9998,
+        compare_forgetting: float = 0.9998,
+        young: int = YOUNG,
         predictors: tuple[Predictor, ...] = tuple(Predictor),
-        switch_margin: float = 0.1,
+        switch_margin: float = 0.05,
         centre_weight: int = 200,
         fallback: tuple[Predictor, ...] = DEFAULT_ORDER,
     ) -> None:
         if not 0 <= switch_margin < 1:
             raise ValueError("switch_margin must be in [0, 1)")
+        if not 0 < compare_forgetting <= 1:
+            raise ValueError("compare_forgetting must be in (0, 1]")
+        if young < 0:
+            raise ValueError("young must be >= 0")
         self.window = window
         self.min_samples = min_samples
         self.forgetting = forgetting
+        self.compare_forgetting = compare_forgetting
+        self.young = young
         self.predictors = predictors
         self.switch_margin = switch_margin
         self.centre_weight = centre_weight
         self.fallback = fallback
         self._queues: dict[str, _QueueLog] = {}
         self._centre = {predictor: AccuracyTracker(window) for predictor in Predictor}
-        self._centre_paired = _Paired(window)
-        self._current: dict[str, Predictor] = {}
+        self._centre_paired = _Paired(compare_forgetting, young)
+        self._current: dict[tuple[str, frozenset[Predictor]], Predictor] = {}
+        """What each queue's callers compared on the record of a set of predictors (`_record`)
+        were last told by: one told by QL_m on the record of callers with nobody ahead says
+        nothing of what a caller with someone ahead, compared on another record, should hear
+        (holding the next such caller to it would carry one record's verdict over to the
+        other's callers)."""
 
     def _log(self, queue: str) -> _QueueLog:
         log = self._queues.get(queue)
         if log is None:
             learned = LearnedPredictor(forgetting=self.forgetting, min_samples=self.min_samples)
-            log = self._queues[queue] = _QueueLog(self.window, learned)
+            paired = _Paired(self.compare_forgetting, self.young)
+            log = self._queues[queue] = _QueueLog(self.window, paired, learned)
         return log
 
     def _record(
         self, queue: str, candidates: frozenset[Predictor]
-    ) -> tuple[Trackers, Trackers | None] | None:
+    ) -> tuple[Records, Records | None] | None:
         """Where to compare `candidates`: the record of past callers who had the most of them
         (all of them, ideally), holding `min_samples`; the queue's own before the centre's
         (every queue's callers pooled) for as many predictors. With the queue's own, the
         centre's for the same predictors (to temper it). None when nothing qualifies."""
-        best: tuple[Trackers, Trackers | None] | None = None
+        best: tuple[Records, Records | None] | None = None
         rank = (0, 0)
         centre = self._centre_paired
         for own, paired in ((1, self._log(queue).paired), (0, centre)):
-            for available, trackers in paired.items():
+            for available, records in paired.items():
                 if not available <= candidates or (len(available), own) <= rank:
                     continue
-                if next(iter(trackers.values())).count >= self.min_samples:
-                    best = (trackers, centre.get(available) if own else None)
+                if next(iter(records.values())).count >= self.min_samples:
+                    best = (records, centre.get(available) if own else None)
                     rank = (len(available), own)
         return best
 
@@ -266,15 +350,15 @@ class PredictorChooser:
             return scores
         record, centre = found
         weight = self.centre_weight
-        for predictor, tracker in record.items():
-            rase = tracker.rase
+        for predictor, own in record.items():
+            rase = own.rase
             if rase is None:
                 continue
             wide = None
             if centre is not None and centre[predictor].count >= self.min_samples:
                 wide = centre[predictor].rase
             if wide is not None and weight:
-                count = tracker.count
+                count = own.count
                 rase = (count * rase + weight * wide) / (count + weight)
             scores[predictor] = rase
         return scores
@@ -288,10 +372,11 @@ class PredictorChooser:
                     return predictor
             return None
         best = min(scores, key=scores.__getitem__)
-        current = self._current.get(queue)
+        kind = (queue, frozenset(scores))
+        current = self._current.get(kind)
         if current in scores and scores[best] >= (1 - self.switch_margin) * scores[current]:
             return current
-        self._current[queue] = best
+        self._current[kind] = best
         return best
 
     def estimate(self, queue: str, view: QueueView) -> Estimate:
@@ -330,11 +415,16 @@ class PredictorChooser:
         log.paired.record(estimates, actual_seconds)
         self._centre_paired.record(estimates, actual_seconds)
 
-    def resume(self, queue: str, predictor: Predictor) -> None:
-        """`queue` was last told by `predictor` (a log replayed): it keeps it until another is
-        better by `switch_margin`, as if the chooser had never stopped."""
-        if predictor in self.predictors:
-            self._current[queue] = predictor
+    def resume(
+        self, queue: str, predictor: Predictor, available: Mapping[Predictor, float | None]
+    ) -> None:
+        """A caller of `queue` with the estimates `available` was last told by `predictor` (a
+        log replayed): that queue's callers compared on the same record keep it until another
+        is better by `switch_margin`, as if the chooser had never stopped."""
+        candidates = frozenset(p for p in self.predictors if available.get(p) is not None)
+        scores = self._scores(queue, candidates)
+        if predictor in scores:
+            self._current[queue, frozenset(scores)] = predictor
 
     def report(self, queue: str) -> dict[Predictor, AccuracyReport]:
         log = self._log(queue)

@@ -5,8 +5,11 @@ agent answers, the wait that followed is logged too. Replaying the last callers 
 (oldest first) into `wait_accuracy.PredictorChooser` gives the stored path the twin's very
 rules: the lowest RASE compared on past callers who had the same predictors, the centre-wide
 record for a queue with too few callers of its own, a queue's own figures tempered by the
-centre's, and the `switch_margin` kept from the predictor each queue was last told by. With
-no history the chooser falls back to its default order.
+centre's, and the `switch_margin` kept from the predictor each queue's callers compared on
+the same record were last told by. With no history the chooser falls back to its default order.
+The replay starts from the oldest caller kept, not from the queue's first: its records do not
+fade a young record's start faster (`young=0`), and so weigh the callers replayed alike (but
+for `compare_forgetting`).
 
 The learned predictor of a queue is fitted on the same log, its own callers' logged inputs
 (`wait.features`) against their waits (`learned_from_log`); it speaks once it has
@@ -89,21 +92,28 @@ def chooser_from_log(
     min_samples: int = 50,
     window: int = 1000,
 ) -> PredictorChooser:
-    """A chooser that has seen `answered` (oldest first), each queue resuming the predictor
-    its latest caller there was told by."""
+    """A chooser that has seen `answered` (oldest first), each queue resuming, for callers with
+    each set of predictors, the predictor its latest such caller was told by (kept for the
+    callers compared on the same record, `PredictorChooser.resume`)."""
     # With no record, `predictors` in their order: QL before QL_m (see CHOSEN_AMONG).
     chooser = PredictorChooser(
-        window=window, min_samples=min_samples, predictors=predictors, fallback=predictors
+        window=window,
+        min_samples=min_samples,
+        young=0,
+        predictors=predictors,
+        fallback=predictors,
     )
-    last: dict[str, Predictor] = {}
+    last: dict[tuple[str, frozenset[Predictor]], tuple[Predictor, dict[Predictor, float | None]]]
+    last = {}
     for caller in answered:
         wanted = {p: v for p, v in caller.estimates.items() if p in predictors}
         if wanted:
             chooser.record(caller.queue, wanted, caller.waited_seconds)
         if caller.chosen is not None:
-            last[caller.queue] = caller.chosen
-    for queue, predictor in last.items():
-        chooser.resume(queue, predictor)
+            spoke = frozenset(p for p, value in wanted.items() if value is not None)
+            last[caller.queue, spoke] = (caller.chosen, wanted)
+    for (queue, _), (predictor, wanted) in last.items():
+        chooser.resume(queue, predictor, wanted)
     return chooser
 
 

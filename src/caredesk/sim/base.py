@@ -5,12 +5,21 @@ contacts and agents, the queues' logs, the recorder) and does what follows a rou
 an offer made to an agent becomes a call (or, for a queue callback, a dial that `CallbackFlow`
 puts through the policy gate), a waited-over overflow rule is carried out, agents finish calls,
 log on and off. `Twin` adds the arrivals and the run itself.
+
+A queue in operation does not start its day from nothing: the product reads every predictor's
+record, the learned model's fit and the give-up rate from its log whatever the hour. A run may
+start from the `History` an earlier run of the same scenario left (`history()`), as that
+scenario's next day: the chooser with every queue's record, learned model and last predictor
+told, and each queue's log (handle time, give-up rate, last wait; nobody in line).
 """
 
 from __future__ import annotations
 
+import copy
 import itertools
 import random
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from caredesk.policy.config import PolicyConfig
@@ -41,6 +50,17 @@ def us(seconds: float) -> int:
     return round(seconds * SECOND)
 
 
+@dataclass(frozen=True, slots=True)
+class History:
+    """What a run leaves the queues for their next day (see the module's docstring)."""
+
+    chooser: PredictorChooser
+    """Every queue's predictor record, learned model and last predictor told, as they ended."""
+    logs: Mapping[str, QueueLog]
+    days: int
+    """The days run to build it (each started from the one before)."""
+
+
 class TwinCore:
     def __init__(
         self,
@@ -50,7 +70,12 @@ class TwinCore:
         engine: str = "heap",
         policy: PolicyConfig = DEFAULT_CONFIG,
         journal: bool = False,
+        history: History | None = None,
+        day: int = 0,
     ) -> None:
+        """`day`: which day of the seed this is, 0 the one measured; an earlier one (-1 the day
+        before) draws from its own streams, so a day run after it draws exactly what it draws
+        run alone, and only what the queues carried over differs."""
         self.scenario = scenario
         self.journal: list[tuple[int, str, str]] | None = [] if journal else None
         """With `journal`: (instant, what, contact id) for every step of every contact."""
@@ -65,11 +90,17 @@ class TwinCore:
         self.queues = queues
         self.state = RoutingState(queues)
         settings = scenario.predictors
-        self.chooser = PredictorChooser(
-            window=settings.window,
-            min_samples=settings.min_samples,
-            forgetting=settings.forgetting,
-            predictors=settings.use,
+        self.days_before = 0 if history is None else history.days
+        # A copy: the same history may start several runs, and the run that left it is done.
+        self.chooser = (
+            PredictorChooser(
+                window=settings.window,
+                min_samples=settings.min_samples,
+                forgetting=settings.forgetting,
+                predictors=settings.use,
+            )
+            if history is None
+            else copy.deepcopy(history.chooser)
         )
         self.gate = DialGate(policy, scenario.callbacks.line_of_business)
         self.recorder = Recorder(
@@ -79,7 +110,8 @@ class TwinCore:
             us(scenario.hours * 3600),
         )
         streams = ("arrivals", "traffic", "patience", "handle", "offers", "callbacks")
-        self.rng = {name: random.Random(f"{self.seed}:{name}") for name in streams}
+        prefix = f"{self.seed}:" if day == 0 else f"{self.seed}:day{day}:"
+        self.rng = {name: random.Random(f"{prefix}{name}") for name in streams}
         self.contacts: dict[str, SimContact] = {}
         self.agents: dict[str, SimAgent] = {}
         self.tokens: dict[str, int] = {}
@@ -87,7 +119,13 @@ class TwinCore:
         self._token = itertools.count(1)
         self.wrap_up = {name: us(queue.wrap_up_seconds) for name, queue in queues.items()}
         """Each queue's After-Call Work after a call, in microseconds (`wrap_up_seconds`)."""
-        self.logs = {name: QueueLog(self._forecast_handle(name)) for name in queues}
+        carried = {} if history is None else history.logs
+        self.logs = {
+            name: carried[name].next_day()
+            if name in carried
+            else QueueLog(self._forecast_handle(name))
+            for name in queues
+        }
         self._waited_over = {
             name: tuple(
                 (f"{name}.{rule.name}", us(rule.limit))
@@ -113,6 +151,10 @@ class TwinCore:
             itertools.accumulate(item.share for item in scenario.callbacks.customers)
         )
         self._end_arrivals = us(scenario.hours * 3600)
+
+    def history(self) -> History:
+        """What this run leaves the queues for their next day (run it to its end first)."""
+        return History(self.chooser, dict(self.logs), self.days_before + 1)
 
     def _forecast_handle(self, queue: str) -> float:
         """The handle time the queue's estimates start from: talk and wrap-up, as the stored

@@ -104,6 +104,9 @@ class TwinFigures:
     decisions: int
     policy_evaluations: int
     simulated_seconds: float
+    days_before: int = 0
+    """Days of the same scenario run before this one, whose history its queues started from
+    (`base.History`); 0: from nothing."""
 
     def predictor(self, name: str) -> PredictorFigures:
         for item in self.predictors:

@@ -4,7 +4,9 @@ The twin keeps for each queue what the product keeps from its contact log: the a
 time (starting from the forecast, then following the calls handled), the callers' give-up rate
 (abandons over time spent waiting, the estimate of theta for exponential patience), the wait of
 the last caller to reach an agent (LES) and the longest-waiting contact in line (HOL). From
-those and the queue's state it builds the `QueueView` every predictor reads.
+those and the queue's state it builds the `QueueView` every predictor reads. A queue's next day
+starts from what it knew at the end of the last (`next_day`), as the product's log outlives the
+day.
 """
 
 from __future__ import annotations
@@ -32,6 +34,16 @@ class QueueLog:
         # (arrival in microseconds, contact id, token): who is in line, oldest first; entries
         # whose token no longer matches are skipped (the contact left or moved).
         self._line: list[tuple[int, str, int]] = []
+
+    def next_day(self) -> QueueLog:
+        """The log the queue starts its next day with: the handle time, give-up rate and last
+        wait it had learned (the product reads them from its contact log whatever the hour),
+        and nobody in line."""
+        log = QueueLog(self.mean_handle_seconds)
+        log.last_entered_wait = self.last_entered_wait
+        log._abandons = self._abandons
+        log._waited = self._waited
+        return log
 
     def joined(self, arrival: int, contact_id: str, token: int) -> None:
         heapq.heappush(self._line, (arrival, contact_id, token))

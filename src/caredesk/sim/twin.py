@@ -14,6 +14,9 @@ the agent is in After-Call Work for the queue's `wrap_up_seconds`, as on the sto
 
 Time is whole microseconds since the day started (routing's own unit), so "has waited at least
 T" is exact. A run is deterministic for its seed: one random stream per purpose.
+
+`after_days` runs a day after earlier days of the same scenario (their own random streams), the
+queues carrying over what they learned, as a queue in operation does (`base.History`).
 """
 
 from __future__ import annotations
@@ -21,16 +24,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import MappingProxyType
 
+from caredesk.policy.config import PolicyConfig
 from caredesk.policy.context import Shift
+from caredesk.policy.engine import DEFAULT_CONFIG
 from caredesk.policy.vocabulary import AgentState
 from caredesk.routing.config_queues import OverflowActionKind
 from caredesk.routing.model import RoutingAgent
 from caredesk.routing.overflow import EntryFacts, entry_overflow, offers_callback
 from caredesk.routing.service_level import Outcome
-from caredesk.sim.base import SECOND, us
+from caredesk.sim.base import SECOND, History, us
 from caredesk.sim.callback_flow import CallbackFlow
 from caredesk.sim.figures import CallbackFigures, TwinFigures
 from caredesk.sim.model import SimAgent, SimContact
+from caredesk.sim.scenario import Scenario
 
 _OFFLINE = AgentState.OFFLINE
 _QUEUE = OverflowActionKind.QUEUE
@@ -264,4 +270,26 @@ class Twin(CallbackFlow):
             decisions=self.decisions,
             policy_evaluations=self.gate.evaluations,
             simulated_seconds=end / SECOND,
+            days_before=self.days_before,
         )
+
+
+def after_days(
+    scenario: Scenario,
+    days_before: int,
+    *,
+    seed: int | None = None,
+    engine: str = "heap",
+    policy: PolicyConfig = DEFAULT_CONFIG,
+) -> TwinFigures:
+    """The figures of the day of `seed` run after `days_before` days of the same scenario, each
+    starting from the history the one before left (0: the day alone, from nothing). Only the
+    last day is measured; the days before draw from their own streams."""
+    if days_before < 0:
+        raise ValueError("days_before must be >= 0")
+    history: History | None = None
+    for day in range(-days_before, 0):
+        twin = Twin(scenario, seed=seed, engine=engine, policy=policy, history=history, day=day)
+        twin.run()
+        history = twin.history()
+    return Twin(scenario, seed=seed, engine=engine, policy=policy, history=history).run()

@@ -84,10 +84,12 @@ def test_too_few_callers_is_no_record(db: Database, clock: FixedClock) -> None:
 
 def test_a_small_edge_keeps_the_predictor_told(db: Database, clock: FixedClock) -> None:
     with db.uow() as uow:
-        # Head of line 5% closer than queue length: within the 10% margin, so billing keeps
+        # Head of line 2% closer than queue length: within the 5% margin, so billing keeps
         # queue length, which its last caller was told by; told by head of line, it keeps that.
-        answered(uow, clock, "billing", ql=250, hol=251.3, waited=300)
-        answered(uow, clock, "account", ql=250, hol=251.3, waited=300, told="hol", n=1)
+        # (Billing's learned predictor speaks now, fitted on its logged inputs, but has no
+        # record yet: callers are still compared on queue length and head of line's.)
+        answered(uow, clock, "billing", ql=250, hol=250.6, waited=300)
+        answered(uow, clock, "account", ql=250, hol=250.6, waited=300, told="hol", n=1)
         log = stored_log(uow)
         billing = estimate_wait(VIEW, queue="billing", log=log)
         account = estimate_wait(VIEW, queue="account", log=log)

@@ -35,8 +35,8 @@ def test_compared_on_the_callers_who_had_both() -> None:
 
 
 def test_the_last_predictor_told_is_resumed_within_the_margin() -> None:
-    # Head of line 8% closer than queue length: less than the 10% it takes to switch.
-    log = [Answered("q", {Predictor.QL: 250.0, Predictor.HOL: 252.0}, 300.0, Predictor.HOL)] * 60
+    # Head of line 4% closer than queue length: less than the 5% it takes to switch.
+    log = [Answered("q", {Predictor.QL: 250.0, Predictor.HOL: 251.0}, 300.0, Predictor.HOL)] * 60
     assert chooser_from_log(log).choose("q", BOTH) is Predictor.HOL
     told_ql = [*log[:-1], Answered("q", log[0].estimates, 300.0, Predictor.QL)]
     assert chooser_from_log(told_ql).choose("q", BOTH) is Predictor.QL
