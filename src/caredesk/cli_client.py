@@ -60,8 +60,8 @@ def main() -> None:
         if mode == "required":
             sys.stderr.write(
                 f"error: no command server ran the command: none answers at {path}, or it is "
-                f"restarting, or it runs with other PYTHON* variables (start one with "
-                f"`caredesk command-server`, or set {MODE_ENV}=auto)\n"
+                f"restarting, or it runs with other PYTHON*, LD_* or FAKETIME* variables "
+                f"(start one with `caredesk command-server`, or set {MODE_ENV}=auto)\n"
             )
             sys.exit(2)
         if mode == "auto" and status == NO_SERVER:

@@ -210,8 +210,9 @@ def _run_command(conn: socket.socket, run: Callable[[], object]) -> None:
         if body is None:
             os._exit(1)
         request = json.loads(body)
-        if _interpreter_settings(request["env"]) != _interpreter_settings(os.environ):
-            # PYTHONPATH and the like shape the interpreter at its start: the caller's own runs it.
+        if _startup_settings(request["env"]) != _startup_settings(os.environ):
+            # These shape a process when it starts, which the server did long ago: the caller's
+            # own process runs the command.
             conn.sendall(STATUS.pack(RUN_IT_YOURSELF))
             os._exit(0)
         for target, fd in zip((0, 1, 2), fds, strict=True):
@@ -238,8 +239,14 @@ def _exit_on_signal(signum: int, frame: Any) -> None:
     sys.exit(128 + signum)
 
 
-def _interpreter_settings(env: Any) -> dict[str, str]:
-    return {key: value for key, value in env.items() if key.startswith("PYTHON")}
+# PYTHONPATH and the like set up the interpreter; LD_PRELOAD (libfaketime's way of giving a
+# process another date, among others) and the dynamic linker's other variables, and
+# libfaketime's own, act when a program is loaded.
+STARTUP_PREFIXES = ("PYTHON", "LD_", "FAKETIME", "DYLD_")
+
+
+def _startup_settings(env: Any) -> dict[str, str]:
+    return {key: value for key, value in env.items() if key.startswith(STARTUP_PREFIXES)}
 
 
 def _become_caller(request: dict[str, Any]) -> None:

@@ -249,10 +249,23 @@ def test_changed_code_runs_in_the_callers_process_and_the_server_starts_again(
     assert (server.parent / f"{server.name}.lock").read_text().strip() == pid_before
 
 
-def test_other_python_settings_run_in_the_callers_process(server: Path) -> None:
-    declined = _caredesk("--help", socket_path=server, env={"PYTHONHASHSEED": "7"})
-    assert declined.returncode == 2 and "other PYTHON* variables" in declined.stderr
-    alone = _caredesk("--help", socket_path=server, env={"PYTHONHASHSEED": "7"}, mode="auto")
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"PYTHONHASHSEED": "7"},
+        # libfaketime's date for a process, given when it is loaded (with LD_PRELOAD).
+        {"FAKETIME": "@2027-01-30 12:00:00"},
+        {"LD_PRELOAD": ""},
+    ],
+    ids=lambda setting: next(iter(setting)),
+)
+def test_settings_read_when_a_process_starts_run_in_the_callers_process(
+    server: Path, setting: dict[str, str]
+) -> None:
+    declined = _caredesk("--help", socket_path=server, env=setting)
+    assert declined.returncode == 2
+    assert "other PYTHON*, LD_* or FAKETIME* variables" in declined.stderr
+    alone = _caredesk("--help", socket_path=server, env=setting, mode="auto")
     assert alone.returncode == 0 and "Usage: caredesk" in alone.stdout
 
 
