@@ -32,7 +32,13 @@ def load(
     """Accounts in every US zone (Arizona, Hawaii, Alaska and split-zone area codes included) and
     some international numbers, with bills, devices, memos, open tickets, and agents in every
     line of business with shifts."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     from caredesk.demo.loader import has_accounts, load_demo
 
@@ -47,7 +53,9 @@ def load(
             return
         started = wall.perf_counter()
         with Progress(
-            "[progress.description]{task.description}",
+            # A column of its own: a plain string would be printed by the console, which reads
+            # no markup (its text is what people typed), and show "[progress.description]".
+            TextColumn("[progress.description]{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),

@@ -126,6 +126,14 @@ def test_the_cli_loads_on_the_day_that_failed(cli: CliRunner, db: Database) -> N
     assert "already present" in again.output
 
 
+def test_the_progress_line_names_what_loads(cli: CliRunner, db: Database) -> None:
+    """The bar's last state is printed where the output is no terminal (a log, `make run`'s)."""
+    result = cli.invoke(app, ["demo", "load", "--accounts", "2", "--as-of", "2026-11-30"])
+    assert result.exit_code == 0, result.output
+    bar = next(line for line in result.stdout.splitlines() if "2/2" in line)
+    assert bar.split()[0] == "accounts" and "[" not in bar, bar
+
+
 def test_a_bad_as_of_is_one_line_naming_the_option(cli: CliRunner) -> None:
     result = cli.invoke(app, ["demo", "load", "--accounts", "2", "--as-of", "2027-02-30"])
     assert result.exit_code == 2
