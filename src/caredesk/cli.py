@@ -314,14 +314,14 @@ def command_server(
 
     The `caredesk` command hands each command to it (and starts one in the background when
     none runs; CAREDESK_COMMAND_SERVER=off runs every command in its own process)."""
-    from caredesk.command_protocol import default_socket_path
+    from caredesk.command_protocol import default_socket_path, this_command
     from caredesk.command_server import serve
 
     path = os.path.abspath(socket_path or default_socket_path())
     watched = [os.path.abspath(directory) for directory in watch or []]
     # Started again the same way when caredesk's code changes (the working directory is left).
-    again = [sys.executable, *(["-P"] if sys.flags.safe_path else []), os.path.abspath(sys.argv[0])]
-    again += ["command-server", "--socket", path, "--idle-minutes", str(idle_minutes)]
+    again = [*this_command(), "command-server", "--socket", path]
+    again += ["--idle-minutes", str(idle_minutes)]
     for directory in watched:
         again += ["--watch", directory]
 

@@ -31,8 +31,10 @@ from caredesk.command_protocol import (
     RUN_IT_YOURSELF,
     STATUS,
     peer_uid,
+    private,
     receive,
     socket_path,
+    this_command,
 )
 
 # Commands that are servers themselves or that stay attached to this process's own resources
@@ -74,9 +76,7 @@ def main() -> None:
 def _through_server(path: str) -> int:
     """The command's exit status, run by the server at `path`; NO_SERVER when none answers,
     DECLINED when it answers "run it yourself"."""
-    if not _private(os.path.dirname(path)):
-        # Anyone else who could put a socket there would be handed this command's terminal and
-        # environment (its secrets among them).
+    if not private(os.path.dirname(path)):
         return NO_SERVER
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
@@ -124,14 +124,6 @@ def _through_server(path: str) -> int:
         return int(STATUS.unpack(ended)[0])
 
 
-def _private(directory: str) -> bool:
-    try:
-        status = os.stat(directory)
-    except OSError:
-        return False
-    return status.st_uid == os.getuid() and not status.st_mode & 0o077
-
-
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -153,7 +145,7 @@ def _start_server_in_background(path: str) -> None:
         try:
             subprocess.Popen(
                 [
-                    *_this_command(),
+                    *this_command(),
                     "command-server",
                     "--socket",
                     path,
@@ -169,12 +161,6 @@ def _start_server_in_background(path: str) -> None:
             )
         except OSError:
             return
-
-
-def _this_command() -> list[str]:
-    """How to run `caredesk` again: this interpreter and script (-P: the modules are caredesk's
-    own, whatever directory the server starts from)."""
-    return [sys.executable, "-P", os.path.abspath(sys.argv[0])]
 
 
 if __name__ == "__main__":

@@ -53,3 +53,20 @@ def peer_uid(conn: socket.socket) -> int:
     """The user id of the process at the other end of a Unix socket (SO_PEERCRED)."""
     creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     return int(struct.unpack("3i", creds)[1])
+
+
+def private(directory: str) -> bool:
+    """Whether `directory` is the user's alone (theirs, mode 700 or narrower): anyone else who
+    could put a socket there would be handed a command's terminal and environment (its secrets
+    among them)."""
+    try:
+        status = os.stat(directory)
+    except OSError:
+        return False
+    return status.st_uid == os.getuid() and not status.st_mode & 0o077
+
+
+def this_command() -> list[str]:
+    """How to run `caredesk` again: this interpreter and script (-P: the modules are caredesk's
+    own, whatever directory the server starts from)."""
+    return [sys.executable, "-P", os.path.abspath(sys.argv[0])]

@@ -36,7 +36,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from caredesk.command_protocol import HEADER, RUN_IT_YOURSELF, STATUS, peer_uid, receive
+from caredesk.command_protocol import (
+    HEADER,
+    RUN_IT_YOURSELF,
+    STATUS,
+    peer_uid,
+    private,
+    receive,
+)
 
 # Modules the server does not load ahead: these two are its own ends, the web app is served by
 # `caredesk serve` (which never runs here), and the migrations are loaded by Alembic from files.
@@ -66,8 +73,7 @@ def serve(
     path = os.path.abspath(path)
     directory = Path(path).parent
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    owner = directory.stat()
-    if owner.st_uid != os.getuid() or owner.st_mode & 0o077:
+    if not private(str(directory)):
         say(f"error: {directory} must belong to you alone (mode 700) to hold the command socket")
         return 2
     lock = open(f"{path}.lock", "a+b")  # noqa: SIM115 (held for the server's lifetime)
