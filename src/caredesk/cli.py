@@ -301,7 +301,9 @@ def serve(
 @app.command("command-server")
 def command_server(
     socket_path: str | None = typer.Option(
-        None, "--socket", help="The socket's path (default: this installation's own)."
+        None,
+        "--socket",
+        help="The socket's path (default: CAREDESK_COMMAND_SOCKET, else this installation's own).",
     ),
     idle_minutes: int = typer.Option(
         0, min=0, help="Stop after this many minutes without a command (0: never)."
@@ -314,10 +316,12 @@ def command_server(
 
     The `caredesk` command hands each command to it (and starts one in the background when
     none runs; CAREDESK_COMMAND_SERVER=off runs every command in its own process)."""
-    from caredesk.command_protocol import default_socket_path, this_command
+    from caredesk.command_protocol import socket_path as commands_socket
+    from caredesk.command_protocol import this_command
     from caredesk.command_server import serve
 
-    path = os.path.abspath(socket_path or default_socket_path())
+    # Where the commands look for it (CAREDESK_COMMAND_SOCKET) unless told otherwise.
+    path = os.path.abspath(socket_path or commands_socket())
     watched = [os.path.abspath(directory) for directory in watch or []]
     # Started again the same way when caredesk's code changes (the working directory is left).
     again = [*this_command(), "command-server", "--socket", path]

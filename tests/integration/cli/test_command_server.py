@@ -296,6 +296,23 @@ def test_off_never_uses_a_server_and_a_bad_mode_is_one_line(server: Path) -> Non
     ]
 
 
+def test_the_server_listens_where_the_commands_look(tmp_path: Path) -> None:
+    """CAREDESK_COMMAND_SOCKET names the socket of `caredesk command-server` as of each command."""
+    path = tmp_path / "run" / "commands.sock"
+    env = {**os.environ, "CAREDESK_COMMAND_SOCKET": str(path)}
+    process = subprocess.Popen(
+        [CAREDESK, "command-server"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        _wait_for(lambda: _answers(path) or process.poll() is not None, "the command server")
+        assert process.poll() is None
+        assert _caredesk("--help", socket_path=path).returncode == 0
+    finally:
+        process.terminate()
+        process.communicate(timeout=60)
+    assert process.returncode == 0
+
+
 def test_a_second_server_on_the_same_socket_leaves_it_to_the_first(server: Path) -> None:
     lines: list[str] = []
     assert serve(str(server), _never_run, say=lines.append) == 0
