@@ -133,10 +133,7 @@ def main() -> None:
     if args.accuracy:
         import sim_bench  # beside this file; it runs the twin, which routing alone does not need
 
-        if args.warm_up_days is None:
-            sim_bench.accuracy(args.seed, None)
-        else:
-            sim_bench.accuracy(args.seed, None, args.warm_up_days)
+        sim_bench.accuracy(args.seed, None, args.warm_up_days)
         return
     rng = random.Random(args.seed)
 

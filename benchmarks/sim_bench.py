@@ -253,7 +253,10 @@ ACCURACY_DAYS = (
 )
 
 
-def accuracy(seed: int, hours: float | None, warm_up_days: int = WARM_UP_DAYS) -> None:
+def accuracy(seed: int, hours: float | None, warm_up_days: int | None = None) -> None:
+    """The accuracy table; `warm_up_days` None: WARM_UP_DAYS."""
+    if warm_up_days is None:
+        warm_up_days = WARM_UP_DAYS
     if warm_up_days:
         print(
             f"Each day measured after {warm_up_days} warm-up day(s) of the same scenario, "
