@@ -51,10 +51,11 @@ def _next_allowed(decision: Decision, when: Callable[[datetime], str]) -> str:
         return "no time will do"
     if len(decision.zones) != 1:
         return when(upcoming)
+    from caredesk.policy.wording import format_instant
     from caredesk.policy.zones import zone_info
 
-    zone = zone_info(decision.zones[0].zone)
-    if zone is None:
+    zone = decision.zones[0].zone
+    if zone_info(zone) is None:
         return when(upcoming)
-    local = upcoming.astimezone(zone)
-    return f"{when(upcoming)} ({local:%Y-%m-%d %H:%M} {decision.zones[0].zone})"
+    # As the rules' sentences give a time in the customer's zone.
+    return f"{when(upcoming)} ({format_instant(upcoming, zone)})"
